@@ -1,0 +1,61 @@
+import * as docker from "@pulumi/docker";
+import * as pulumi from "@pulumi/pulumi";
+
+export interface RegistryLogin {
+    server: pulumi.Input<string>;
+    username?: pulumi.Input<string>;
+    password?: pulumi.Input<string>;
+}
+
+export interface DockerEngineArgs {
+    /** unix:///var/run/docker.sock, tcp://host:port or ssh://user@host; undefined is the local default socket. */
+    host?: pulumi.Input<string>;
+    /** Extra ssh options for an ssh:// host (e.g. a key file, StrictHostKeyChecking). */
+    sshOpts?: pulumi.Input<string>[];
+    /** Registries this engine pulls from and pushes to. */
+    registryLogins?: RegistryLogin[];
+    /** Whether host paths are on the machine running Pulumi (only then can they be checked up front). */
+    isLocal?: boolean;
+    /**
+     * Resources that must be ready before the engine is talked to: for a fresh
+     * VM, the step that waits until cloud-init finished and Docker answers.
+     */
+    readyAfter?: pulumi.Input<pulumi.Resource>[];
+}
+
+/**
+ * A Docker engine to declare images, networks, volumes and containers on.
+ * Every other component takes one, so the same workloads run on the local
+ * engine or on a remote one without change.
+ */
+export class DockerEngine extends pulumi.ComponentResource {
+    readonly provider: docker.Provider;
+    /** The engine's address as the provider sees it ("" for the local default). */
+    readonly host: pulumi.Output<string>;
+    readonly isLocal: boolean;
+
+    constructor(name: string, args: DockerEngineArgs = {}, opts?: pulumi.ComponentResourceOptions) {
+        super("dsenv:docker:Engine", name, {}, opts);
+        this.isLocal = args.isLocal ?? args.host === undefined;
+        this.provider = new docker.Provider(
+            name,
+            {
+                host: args.host,
+                sshOpts: args.sshOpts,
+                registryAuth: args.registryLogins?.map(login => ({
+                    address: login.server,
+                    username: login.username,
+                    password: login.password === undefined ? undefined : pulumi.secret(login.password),
+                })),
+            },
+            { parent: this, dependsOn: args.readyAfter },
+        );
+        this.host = pulumi.output(args.host ?? "");
+        this.registerOutputs({ host: this.host });
+    }
+
+    /** Options for a resource declared on this engine, under the given parent. */
+    on(parent: pulumi.Resource, extra: pulumi.CustomResourceOptions = {}): pulumi.CustomResourceOptions {
+        return { ...extra, parent, provider: this.provider };
+    }
+}

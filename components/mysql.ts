@@ -1,0 +1,102 @@
+import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
+import { RestartPolicy } from "../config/settings";
+import { DockerEngine } from "./engine";
+import { ContainerImage } from "./image";
+import { BridgeNetwork } from "./network";
+import { Service } from "./service";
+import { DataVolume, volumeMount } from "./volume";
+
+/** The name every container on the workspace network reaches the database by. */
+export const MYSQL_ALIAS = "mysql";
+export const MYSQL_PORT = 3306;
+
+export interface MySqlArgs {
+    engine: DockerEngine;
+    network: BridgeNetwork;
+    /** Container, volume and image names start with this. */
+    namePrefix: string;
+    /** An image with the official mysql image's environment contract. */
+    image: string;
+    database: string;
+    user: string;
+    /** Names besides "mysql" on the network (the seed's `--link mydb:myjupyterdb`). */
+    extraAliases?: string[];
+    /** Publish 3306 on the host; off by default, and on 127.0.0.1 unless hostIp says otherwise. */
+    publish?: { hostPort: number; hostIp?: string };
+    /** Keep the data volume on `pulumi destroy` (default true). */
+    keepDataOnDestroy?: boolean;
+    restart?: RestartPolicy;
+}
+
+/**
+ * A MySQL server with generated passwords and its data on a named volume, so
+ * that replacing the container (a new image, a new setting) keeps the database.
+ * The passwords are made here and never leave as plain values.
+ */
+export class MySql extends pulumi.ComponentResource {
+    /** Host name on the workspace network. */
+    readonly host: string = MYSQL_ALIAS;
+    readonly port: number = MYSQL_PORT;
+    readonly database: string;
+    readonly user: string;
+    readonly password: pulumi.Output<string>;
+    readonly rootPassword: pulumi.Output<string>;
+    /** mysql://user:password@mysql:3306/database, secret. */
+    readonly connectionUrl: pulumi.Output<string>;
+    readonly containerName: pulumi.Output<string>;
+    readonly dataVolumeName: pulumi.Output<string>;
+    readonly hostPort?: number;
+    readonly service: Service;
+
+    constructor(name: string, args: MySqlArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("dsenv:workloads:MySql", name, {}, opts);
+        const child = { parent: this };
+
+        // Letters and digits only: the password travels in URLs and shell-free env, nothing needs escaping.
+        const root = new random.RandomPassword(`${name}-root-password`, { length: 32, special: false }, child);
+        const app = new random.RandomPassword(`${name}-password`, { length: 32, special: false }, child);
+        this.rootPassword = pulumi.secret(root.result);
+        this.password = pulumi.secret(app.result);
+        this.database = args.database;
+        this.user = args.user;
+
+        const data = new DataVolume(
+            `${name}-data`,
+            { engine: args.engine, volumeName: `${args.namePrefix}-mysql-data`, keepOnDestroy: args.keepDataOnDestroy ?? true },
+            child,
+        );
+        const image = new ContainerImage(`${name}-image`, { engine: args.engine, source: { pull: args.image } }, child);
+
+        this.service = new Service(
+            name,
+            {
+                engine: args.engine,
+                containerName: `${args.namePrefix}-mysql`,
+                image: image.ref,
+                env: { MYSQL_DATABASE: args.database, MYSQL_USER: args.user },
+                secretEnv: { MYSQL_ROOT_PASSWORD: this.rootPassword, MYSQL_PASSWORD: this.password },
+                mounts: [volumeMount(data, "/var/lib/mysql")],
+                ports: args.publish ? [{ containerPort: MYSQL_PORT, hostPort: args.publish.hostPort, hostIp: args.publish.hostIp }] : [],
+                networks: [{ network: args.network, aliases: [MYSQL_ALIAS, ...(args.extraAliases ?? [])] }],
+                // Answers only once the real server listens on TCP: the image's first-start
+                // initialisation runs a server without networking, which this does not count.
+                healthcheck: { test: ["CMD-SHELL", "mysqladmin ping -h 127.0.0.1 --silent"], interval: "5s", timeout: "5s", retries: 30, startPeriod: "30s" },
+                restart: args.restart,
+            },
+            child,
+        );
+
+        this.containerName = this.service.containerName;
+        this.dataVolumeName = data.name;
+        this.hostPort = args.publish?.hostPort;
+        this.connectionUrl = pulumi.secret(
+            pulumi.interpolate`mysql://${encodeURIComponent(args.user)}:${this.password.apply(encodeURIComponent)}@${MYSQL_ALIAS}:${MYSQL_PORT}/${args.database}`,
+        );
+        this.registerOutputs({
+            containerName: this.containerName,
+            dataVolumeName: this.dataVolumeName,
+            connectionUrl: this.connectionUrl,
+        });
+    }
+}

@@ -1,0 +1,121 @@
+import * as docker from "@pulumi/docker";
+import * as pulumi from "@pulumi/pulumi";
+import { RestartPolicy } from "../config/settings";
+import { DockerEngine } from "./engine";
+import { toLabelList } from "./labels";
+import { BridgeNetwork } from "./network";
+import { Mount, toContainerMount } from "./volume";
+
+export interface PortMapping {
+    containerPort: number;
+    hostPort: number;
+    /** Defaults to 127.0.0.1: a published port is reachable from other machines only when asked. */
+    hostIp?: string;
+    protocol?: "tcp" | "udp";
+}
+
+export interface NetworkAttachment {
+    network: BridgeNetwork;
+    /** Extra names the container answers to on this network. */
+    aliases?: string[];
+}
+
+export interface Healthcheck {
+    /** Docker's form: ["CMD", ...] or ["CMD-SHELL", "..."]. */
+    test: string[];
+    interval?: string;
+    timeout?: string;
+    retries?: number;
+    startPeriod?: string;
+}
+
+export interface ServiceArgs {
+    engine: DockerEngine;
+    /** The container's name on the engine (what `docker ps` shows). */
+    containerName: string;
+    /** An image reference present on the engine (ContainerImage.ref). */
+    image: pulumi.Input<string>;
+    ports?: PortMapping[];
+    env?: Record<string, pulumi.Input<string>>;
+    /** Environment values that stay secret in state, previews and outputs. */
+    secretEnv?: Record<string, pulumi.Input<string>>;
+    mounts?: Mount[];
+    /** "all" or "device=0,2" (docker run --gpus). */
+    gpus?: string;
+    /** Size of /dev/shm in MiB (PyTorch data loaders need more than Docker's 64). */
+    shmSizeMb?: number;
+    /** uid[:gid] or a user name. */
+    user?: string;
+    healthcheck?: Healthcheck;
+    /** Wait this long for the healthcheck to pass before the deployment goes on; defaults to 300 s with a healthcheck. */
+    healthyTimeoutSeconds?: number;
+    restart?: RestartPolicy;
+    command?: string[];
+    entrypoint?: string[];
+    workingDir?: string;
+    networks?: NetworkAttachment[];
+    labels?: Record<string, string>;
+    /** Seconds the main process gets to stop before it is killed. */
+    stopGraceSeconds?: number;
+}
+
+/**
+ * One long-running container, declared the way a `docker run` line would be,
+ * with safer defaults: ports on 127.0.0.1, restart unless-stopped, secrets kept
+ * secret, and a healthcheck the deployment waits for.
+ */
+export class Service extends pulumi.ComponentResource {
+    readonly container: docker.Container;
+    readonly containerName: pulumi.Output<string>;
+    /** containerPort -> published host port. */
+    readonly hostPorts: pulumi.Output<Record<string, number>>;
+
+    constructor(name: string, args: ServiceArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("dsenv:docker:Service", name, {}, opts);
+
+        const envs = [
+            ...Object.entries(args.env ?? {}).map(([k, v]) => pulumi.interpolate`${k}=${v}`),
+            ...Object.entries(args.secretEnv ?? {}).map(([k, v]) => pulumi.secret(pulumi.interpolate`${k}=${v}`)),
+        ];
+        const hasGpus = args.gpus !== undefined && args.gpus !== "";
+
+        this.container = new docker.Container(
+            name,
+            {
+                name: args.containerName,
+                image: args.image,
+                ports: (args.ports ?? []).map(p => ({ internal: p.containerPort, external: p.hostPort, ip: p.hostIp ?? "127.0.0.1", protocol: p.protocol ?? "tcp" })),
+                envs,
+                mounts: (args.mounts ?? []).map(toContainerMount),
+                gpus: hasGpus ? args.gpus : undefined,
+                shmSize: args.shmSizeMb,
+                user: args.user,
+                healthcheck: args.healthcheck && {
+                    tests: args.healthcheck.test,
+                    interval: args.healthcheck.interval ?? "10s",
+                    timeout: args.healthcheck.timeout ?? "5s",
+                    retries: args.healthcheck.retries ?? 5,
+                    startPeriod: args.healthcheck.startPeriod ?? "0s",
+                },
+                wait: args.healthcheck !== undefined,
+                waitTimeout: args.healthcheck ? (args.healthyTimeoutSeconds ?? 300) : undefined,
+                restart: args.restart ?? "unless-stopped",
+                command: args.command,
+                entrypoints: args.entrypoint,
+                workingDir: args.workingDir,
+                networksAdvanced: (args.networks ?? []).map(n => ({ name: n.network.name, aliases: n.aliases })),
+                labels: toLabelList({ ...args.labels, "dsenv.service": name }),
+                destroyGraceSeconds: args.stopGraceSeconds ?? 30,
+                // Anonymous volumes belong to the container; named volumes are never removed with it.
+                removeVolumes: true,
+            },
+            // The container has a fixed name and maybe fixed host ports: the old one must
+            // go before the new one can take them (pulumi-docker #1356).
+            args.engine.on(this, { deleteBeforeReplace: true, additionalSecretOutputs: ["envs"] }),
+        );
+
+        this.containerName = this.container.name;
+        this.hostPorts = pulumi.output(Object.fromEntries((args.ports ?? []).map(p => [String(p.containerPort), p.hostPort])));
+        this.registerOutputs({ containerName: this.containerName, hostPorts: this.hostPorts });
+    }
+}

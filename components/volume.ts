@@ -1,0 +1,79 @@
+import * as docker from "@pulumi/docker";
+import * as pulumi from "@pulumi/pulumi";
+import * as os from "os";
+import * as path from "path";
+import { DockerEngine } from "./engine";
+import { toLabelList } from "./labels";
+
+export interface DataVolumeArgs {
+    engine: DockerEngine;
+    /** The volume's name on the engine. */
+    volumeName: string;
+    /** Leave the volume (and its data) on the engine when the stack is destroyed. */
+    keepOnDestroy: boolean;
+    labels?: Record<string, string>;
+}
+
+/**
+ * A named volume: data that outlives the containers using it. Containers are
+ * replaced freely; the volume is not, and with keepOnDestroy it also survives
+ * `pulumi destroy`, so the next `pulumi up` finds the same data under the same name.
+ */
+export class DataVolume extends pulumi.ComponentResource {
+    readonly name: pulumi.Output<string>;
+
+    constructor(name: string, args: DataVolumeArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("dsenv:docker:DataVolume", name, {}, opts);
+        const volume = new docker.Volume(
+            name,
+            {
+                name: args.volumeName,
+                labels: toLabelList({ ...args.labels, "dsenv.keep-on-destroy": String(args.keepOnDestroy) }),
+            },
+            args.engine.on(this, { retainOnDelete: args.keepOnDestroy }),
+        );
+        this.name = volume.name;
+        this.registerOutputs({ name: this.name });
+    }
+}
+
+/** A directory a container sees: a named volume, a host directory, or an anonymous volume. */
+export type Mount =
+    | { kind: "volume"; volume: DataVolume | pulumi.Input<string>; target: string; readOnly?: boolean }
+    | { kind: "bind"; hostPath: string; target: string; readOnly?: boolean }
+    /** Anonymous: hides what a bind mount would put at `target` (the seed's /app/node_modules). */
+    | { kind: "anonymous"; target: string };
+
+/** Mounts a named volume at `target`. */
+export function volumeMount(volume: DataVolume | pulumi.Input<string>, target: string, readOnly = false): Mount {
+    return { kind: "volume", volume, target, readOnly };
+}
+
+/** `~` and `~/...` under the home of the user running Pulumi. */
+export function expandHome(p: string, home = os.homedir()): string {
+    return p === "~" ? home : p.startsWith("~/") ? path.join(home, p.slice(2)) : p;
+}
+
+/** Mounts a host directory at `target`; `~` is the home of the user running Pulumi. */
+export function bindMount(hostPath: string, target: string, readOnly = false): Mount {
+    const expanded = expandHome(hostPath);
+    if (!path.isAbsolute(expanded)) throw new Error(`bind mount ${JSON.stringify(hostPath)} -> ${target}: the host path must be absolute or start with ~/`);
+    return { kind: "bind", hostPath: expanded, target, readOnly };
+}
+
+/** An anonymous volume at `target`. */
+export function anonymousMount(target: string): Mount {
+    return { kind: "anonymous", target };
+}
+
+/** The provider's form of a mount. */
+export function toContainerMount(m: Mount): docker.types.input.ContainerMount {
+    switch (m.kind) {
+        case "volume":
+            return { type: "volume", target: m.target, readOnly: m.readOnly ?? false, source: m.volume instanceof DataVolume ? m.volume.name : m.volume };
+        case "bind":
+            return { type: "bind", target: m.target, readOnly: m.readOnly ?? false, source: m.hostPath };
+        case "anonymous":
+            return { type: "volume", target: m.target };
+    }
+}

@@ -1,0 +1,95 @@
+import * as fs from "fs";
+import * as pulumi from "@pulumi/pulumi";
+import { expandHome } from "../components/volume";
+import { ConfigError, ConfigReader } from "./reader";
+import * as rules from "./rules";
+import { EngineSettings, JupyterSettings, MySqlSettings, Published, RegistrySettings, RESTART_POLICIES, RestartPolicy, Settings, WorkDir } from "./settings";
+
+/**
+ * Reads and validates the whole stack config. Throws one ConfigError listing
+ * every problem; returns settings that components can trust.
+ */
+export function loadSettings(config = new pulumi.Config(), env: NodeJS.ProcessEnv = process.env): Settings {
+    const read = new ConfigReader(config);
+    const stack = pulumi.getStack();
+
+    const engine = readEngine(read, env);
+    const namePrefix = read.string("namePrefix", v => (v === "" ? undefined : rules.resourceName(v))) || `dsenv-${stack}`.toLowerCase();
+    const restartPolicy = read.string("restartPolicy", rules.oneOf(RESTART_POLICIES)) as RestartPolicy;
+    const registry = readRegistry(read);
+    const mysql = readMySql(read);
+    const jupyter = readJupyter(read, engine);
+
+    checkHostPortsDistinct(read, [
+        ["mysqlHostPort", mysql.publish],
+        ["jupyterHostPort", jupyter.publish],
+    ]);
+
+    if (read.problems.length > 0) throw new ConfigError(read.problems);
+    return { stack, namePrefix, engine, restartPolicy, registry, mysql, jupyter };
+}
+
+function readEngine(read: ConfigReader, env: NodeJS.ProcessEnv): EngineSettings {
+    // The Docker provider ignores DOCKER_HOST (pulumi-docker #619), so it is read here.
+    const configured = read.string("dockerHost", v => (v === "" ? undefined : rules.dockerHost(v)));
+    const host = configured || env.DOCKER_HOST || undefined;
+    return { host, isLocal: host === undefined || host.startsWith("unix://") };
+}
+
+function readRegistry(read: ConfigReader): RegistrySettings | undefined {
+    const server = read.string("registryServer", v => (v === "" ? undefined : rules.registryServer(v)));
+    const username = read.string("registryUsername");
+    const password = read.secret("registryPassword");
+    if (!server) {
+        if (username) read.reject("registryUsername", username, "no user name while dsenv:registryServer is empty");
+        return undefined;
+    }
+    if (password && !username) read.reject("registryUsername", username, "the user name that goes with dsenv:registryPassword");
+    return { server, username: username || undefined, password };
+}
+
+function readMySql(read: ConfigReader): MySqlSettings {
+    const hostPort = read.integer("mysqlHostPort", rules.portOrOff);
+    const hostIp = read.string("mysqlHostIp", rules.hostIp);
+    return {
+        image: read.string("mysqlImage", rules.imageRef),
+        database: read.string("mysqlDatabase", rules.sqlIdentifier),
+        user: read.string("mysqlUser", rules.mysqlUser),
+        extraAliases: read.strings("mysqlAliases", rules.dnsName),
+        publish: hostPort > 0 ? { hostPort, hostIp } : undefined,
+        keepDataOnDestroy: read.boolean("mysqlKeepData"),
+    };
+}
+
+function readJupyter(read: ConfigReader, engine: EngineSettings): JupyterSettings {
+    const workDir = read.string("jupyterWorkDir", v => (v === "" ? undefined : rules.hostPath(v)));
+    return {
+        baseImage: read.string("jupyterBaseImage", rules.imageRef),
+        publish: { hostPort: read.integer("jupyterHostPort", rules.port), hostIp: read.string("jupyterHostIp", rules.hostIp) },
+        workDir: readWorkDir(read, "jupyterWorkDir", workDir, read.boolean("jupyterKeepWork"), engine),
+    };
+}
+
+/** A host directory when one is given (it must exist where the engine runs), else a named volume. */
+export function readWorkDir(read: ConfigReader, name: string, value: string, keepOnDestroy: boolean, engine: EngineSettings): WorkDir {
+    if (value === "" || rules.hostPath(value) !== undefined) return { kind: "volume", keepOnDestroy };
+    const hostPath = expandHome(value);
+    // Only a local engine's paths can be seen from here; a remote engine reports a missing path at deploy time.
+    if (engine.isLocal && !fs.existsSync(hostPath)) read.reject(name, value, `an existing directory (${hostPath} does not exist; create it first)`);
+    return { kind: "bind", hostPath };
+}
+
+/** Two containers cannot publish the same host port on overlapping addresses. */
+export function checkHostPortsDistinct(read: ConfigReader, published: [string, Published | undefined][]): void {
+    const seen: [string, Published][] = [];
+    for (const [name, p] of published) {
+        if (!p) continue;
+        const clash = seen.find(([, q]) => q.hostPort === p.hostPort && (q.hostIp === p.hostIp || isAnyAddress(q.hostIp) || isAnyAddress(p.hostIp)));
+        if (clash) read.reject(name, p.hostPort, `a host port not already published by ${read.key(clash[0])}`);
+        else seen.push([name, p]);
+    }
+}
+
+function isAnyAddress(ip: string): boolean {
+    return ip === "0.0.0.0" || ip === "::";
+}

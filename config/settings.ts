@@ -1,0 +1,54 @@
+import * as pulumi from "@pulumi/pulumi";
+
+// The validated shape every component is built from. Nothing here is raw
+// config: paths are absolute, ports are numbers, names are checked.
+
+export type RestartPolicy = "no" | "on-failure" | "always" | "unless-stopped";
+export const RESTART_POLICIES: readonly RestartPolicy[] = ["no", "on-failure", "always", "unless-stopped"];
+
+/** A port published on the host: `hostIp:hostPort -> container port`. */
+export interface Published {
+    hostPort: number;
+    hostIp: string;
+}
+
+export interface EngineSettings {
+    /** Docker host URL; undefined means the provider's default (the local socket). */
+    host?: string;
+    /** True when the engine runs on this machine, so host paths can be checked here. */
+    isLocal: boolean;
+}
+
+export interface RegistrySettings {
+    server: string;
+    username?: string;
+    password?: pulumi.Output<string>;
+}
+
+/** Where a container keeps a directory: a host directory, or a named volume. */
+export type WorkDir = { kind: "bind"; hostPath: string } | { kind: "volume"; keepOnDestroy: boolean };
+
+export interface MySqlSettings {
+    image: string;
+    database: string;
+    user: string;
+    extraAliases: string[];
+    publish?: Published;
+    keepDataOnDestroy: boolean;
+}
+
+export interface JupyterSettings {
+    baseImage: string;
+    publish: Published;
+    workDir: WorkDir;
+}
+
+export interface Settings {
+    stack: string;
+    namePrefix: string;
+    engine: EngineSettings;
+    restartPolicy: RestartPolicy;
+    registry?: RegistrySettings;
+    mysql: MySqlSettings;
+    jupyter: JupyterSettings;
+}
