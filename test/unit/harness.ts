@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { waitForRPCs } from "@pulumi/pulumi/runtime/settings";
+import * as runtimeSettings from "@pulumi/pulumi/runtime/settings";
 import { runInPulumiStack } from "@pulumi/pulumi/runtime/stack";
 
 export const PROJECT = "dsenv";
@@ -82,7 +82,8 @@ export async function runWithMocks<T>(config: Record<string, string>, program: (
         return {};
     });
     // Let the stack's own last registrations finish before the next run replaces the mocks.
-    await waitForRPCs();
+    // waitForRPCs is what pulumi.runtime.disconnect awaits; it is not in the typings.
+    await (runtimeSettings as unknown as { waitForRPCs(): Promise<void> }).waitForRPCs();
     return { declared, inputs, result: result as T, error };
 }
 

@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# The project's test command (README, .ci/run): type-check, unit tests with
+# Pulumi mocks, then the end-to-end tests against a real Docker engine with the
+# real Pulumi CLI. Installs what it needs (Node >= 22, npm packages, and for
+# e2e the toolchain in scripts/toolchain) and reuses what is already there.
+#
+#   scripts/test.sh            everything
+#   scripts/test.sh unit       type-check + unit tests only (no Docker needed)
+#   scripts/test.sh e2e        end-to-end tests only
+# JEST_JSON=path writes jest's machine-readable results there (CI reads its counts).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+what=${1:-all}
+case "$what" in all | unit | e2e) ;; *) echo "usage: scripts/test.sh [all|unit|e2e]" >&2; exit 2 ;; esac
+
+source scripts/ensure-node.sh
+# npm ci only when package-lock.json changed since the last install here.
+lock_hash=$(sha256sum package-lock.json | cut -d' ' -f1)
+if [ "$(cat node_modules/.dsenv-lock-hash 2>/dev/null)" != "$lock_hash" ]; then
+  # npm ci rejects the lock file npm 11 writes here (optional platform bindings missing): install from it instead.
+  npm install --no-audit --no-fund
+  echo "$lock_hash" >node_modules/.dsenv-lock-hash
+fi
+
+projects=()
+if [ "$what" != e2e ]; then
+  echo "== type-check" >&2
+  npx tsc --noEmit -p .
+  projects+=(--selectProjects unit)
+fi
+if [ "$what" != unit ]; then
+  # The toolchain prints the environment (PATH to pulumi, DOCKER_HOST, ...) the e2e tests run in.
+  eval "$(scripts/toolchain/ensure.sh)"
+  projects+=(--selectProjects e2e)
+fi
+[ "$what" = all ] && projects=(--selectProjects unit e2e)
+
+json=()
+[ -n "${JEST_JSON:-}" ] && json=(--json --outputFile="$JEST_JSON")
+echo "== jest ${projects[*]}" >&2
+npx jest "${projects[@]}" --runInBand "${json[@]}"
