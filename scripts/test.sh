@@ -14,13 +14,7 @@ what=${1:-all}
 case "$what" in all | unit | e2e) ;; *) echo "usage: scripts/test.sh [all|unit|e2e]" >&2; exit 2 ;; esac
 
 source scripts/ensure-node.sh
-# npm ci only when package-lock.json changed since the last install here.
-lock_hash=$(sha256sum package-lock.json | cut -d' ' -f1)
-if [ "$(cat node_modules/.dsenv-lock-hash 2>/dev/null)" != "$lock_hash" ]; then
-  # npm ci rejects the lock file npm 11 writes here (optional platform bindings missing): install from it instead.
-  npm install --no-audit --no-fund
-  echo "$lock_hash" >node_modules/.dsenv-lock-hash
-fi
+scripts/ensure-deps.sh
 
 projects=()
 if [ "$what" != e2e ]; then
@@ -30,7 +24,7 @@ if [ "$what" != e2e ]; then
 fi
 if [ "$what" != unit ]; then
   # The toolchain prints the environment (PATH to pulumi, DOCKER_HOST, ...) the e2e tests run in.
-  eval "$(scripts/toolchain/ensure.sh)"
+  eval "$(scripts/toolchain/ensure.sh docker pulumi images registry)"
   projects+=(--selectProjects e2e)
 fi
 [ "$what" = all ] && projects=(--selectProjects unit e2e)
