@@ -7,6 +7,31 @@ import { BridgeNetwork } from "./network";
 import { Service } from "./service";
 import { DataVolume, volumeMount } from "./volume";
 
+/**
+ * Wraps the image's entrypoint. The official image applies MYSQL_* only when it
+ * initialises an empty data dir; on a kept volume (after `pulumi destroy` and a
+ * new `up`, which generates new passwords) the old credentials would stay. So on
+ * an initialised data dir the server starts with an --init-file that sets the
+ * passwords, database and grants from the environment it was given now.
+ * Names are validated to [A-Za-z0-9_] and passwords are alphanumeric: nothing to escape.
+ */
+const CREDENTIALS_ENTRYPOINT = `set -eu
+if [ -d /var/lib/mysql/mysql ]; then
+  f=/tmp/dsenv-credentials.sql
+  umask 077
+  cat >"$f" <<SQL
+ALTER USER 'root'@'localhost' IDENTIFIED BY '$MYSQL_ROOT_PASSWORD';
+ALTER USER IF EXISTS 'root'@'%' IDENTIFIED BY '$MYSQL_ROOT_PASSWORD';
+CREATE DATABASE IF NOT EXISTS \\\`$MYSQL_DATABASE\\\`;
+CREATE USER IF NOT EXISTS '$MYSQL_USER'@'%' IDENTIFIED BY '$MYSQL_PASSWORD';
+ALTER USER '$MYSQL_USER'@'%' IDENTIFIED BY '$MYSQL_PASSWORD';
+GRANT ALL ON \\\`$MYSQL_DATABASE\\\`.* TO '$MYSQL_USER'@'%';
+SQL
+  chown mysql "$f" 2>/dev/null || true
+  set -- "$@" --init-file="$f"
+fi
+exec docker-entrypoint.sh "$@"`;
+
 /** The name every container on the workspace network reaches the database by. */
 export const MYSQL_ALIAS = "mysql";
 export const MYSQL_PORT = 3306;
@@ -77,6 +102,8 @@ export class MySql extends pulumi.ComponentResource {
                 env: { MYSQL_DATABASE: args.database, MYSQL_USER: args.user },
                 secretEnv: { MYSQL_ROOT_PASSWORD: this.rootPassword, MYSQL_PASSWORD: this.password },
                 mounts: [volumeMount(data, "/var/lib/mysql")],
+                entrypoint: ["/bin/sh", "-c", CREDENTIALS_ENTRYPOINT, "dsenv-mysql"],
+                command: ["mysqld"],
                 ports: args.publish ? [{ containerPort: MYSQL_PORT, hostPort: args.publish.hostPort, hostIp: args.publish.hostIp }] : [],
                 networks: [{ network: args.network, aliases: [MYSQL_ALIAS, ...(args.extraAliases ?? [])] }],
                 // Answers only once the real server listens on TCP: the image's first-start

@@ -96,6 +96,15 @@ describe("the local workspace graph", () => {
         expect(one(r, CONTAINER, "workspace-mysql").props.healthcheck.tests).toEqual(["CMD-SHELL", "mysqladmin ping -h 127.0.0.1 --silent"]);
     });
 
+    test("MySQL starts through the image's entrypoint, re-applying the stack's credentials on a kept data dir", () => {
+        const mysql = one(r, CONTAINER, "workspace-mysql");
+        expect(mysql.props.entrypoints.slice(0, 2)).toEqual(["/bin/sh", "-c"]);
+        expect(mysql.props.entrypoints[2]).toMatch(/^set -eu\nif \[ -d \/var\/lib\/mysql\/mysql \]; then/);
+        expect(mysql.props.entrypoints[2]).toContain("ALTER USER '$MYSQL_USER'@'%' IDENTIFIED BY '$MYSQL_PASSWORD';");
+        expect(mysql.props.entrypoints[2]).toMatch(/exec docker-entrypoint.sh "\$@"$/);
+        expect(mysql.props.command).toEqual(["mysqld"]);
+    });
+
     test("containers with fixed names and ports are deleted before they are replaced", () => {
         for (const c of byType(r, CONTAINER)) expect([c.name, c.opts.deleteBeforeReplace]).toEqual([c.name, true]);
     });

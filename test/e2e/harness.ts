@@ -1,0 +1,177 @@
+import { execFileSync } from "child_process";
+import * as crypto from "crypto";
+import * as fs from "fs";
+import * as net from "net";
+import * as os from "os";
+import * as path from "path";
+import { ConfigMap, LocalWorkspace, Stack } from "@pulumi/pulumi/automation";
+
+const REPO = path.join(__dirname, "..", "..");
+/** What a user's checkout holds that `pulumi up` reads. */
+const PROGRAM_FILES = ["Pulumi.yaml", "package.json", "tsconfig.json", "index.ts", "program.ts", "config", "components", "images", "stacks"];
+
+/**
+ * One throwaway stack of the real program: a copy of the project in a temp dir
+ * (so tests may edit a build context), a file backend in that dir, a passphrase
+ * secrets provider, and unique names so that nothing clashes with a user's stacks.
+ */
+export class TestStack {
+    readonly id = crypto.randomBytes(3).toString("hex");
+    readonly name = `e2e-${this.id}`;
+    /** namePrefix of every container, network and volume. */
+    readonly prefix = `dsenv-e2e-${this.id}`;
+    readonly dir = fs.mkdtempSync(path.join(os.tmpdir(), "dsenv-e2e-"));
+    stack!: Stack;
+
+    async init(config: Record<string, string>): Promise<this> {
+        for (const f of PROGRAM_FILES) fs.cpSync(path.join(REPO, f), path.join(this.dir, f), { recursive: true });
+        fs.symlinkSync(path.join(REPO, "node_modules"), path.join(this.dir, "node_modules"));
+        fs.mkdirSync(path.join(this.dir, ".state"));
+        this.stack = await LocalWorkspace.createOrSelectStack(
+            { stackName: this.name, workDir: this.dir },
+            {
+                secretsProvider: "passphrase",
+                envVars: {
+                    PULUMI_BACKEND_URL: `file://${path.join(this.dir, ".state")}`,
+                    PULUMI_CONFIG_PASSPHRASE: crypto.randomBytes(16).toString("hex"),
+                    PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
+                    PULUMI_SKIP_UPDATE_CHECK: "true",
+                },
+            },
+        );
+        await this.set({ namePrefix: this.prefix, ...config });
+        return this;
+    }
+
+    async set(config: Record<string, string>): Promise<void> {
+        const map: ConfigMap = {};
+        for (const [k, v] of Object.entries(config)) map[`dsenv:${k}`] = { value: v };
+        await this.stack.setAllConfig(map);
+    }
+
+    async up(): Promise<void> {
+        await this.stack.up({ onOutput: log });
+    }
+
+    async outputs(): Promise<Record<string, any>> {
+        const out = await this.stack.outputs();
+        return Object.fromEntries(Object.entries(out).map(([k, v]) => [k, v.value]));
+    }
+
+    /** Destroys the stack, removes what destroy keeps (volumes), the stack and the temp dir. */
+    async dispose(): Promise<void> {
+        try {
+            await this.stack?.destroy({ onOutput: log });
+            await this.stack?.workspace.removeStack(this.name);
+        } finally {
+            for (const v of docker("volume", "ls", "-q", "--filter", `name=${this.prefix}`).split("\n").filter(Boolean)) docker("volume", "rm", "-f", v);
+            fs.rmSync(this.dir, { recursive: true, force: true });
+        }
+    }
+}
+
+function log(line: string): void {
+    if (process.env.DSENV_E2E_VERBOSE) process.stderr.write(line);
+}
+
+/** Runs the docker CLI and returns its trimmed stdout. */
+export function docker(...args: string[]): string {
+    return execFileSync("docker", args, { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] }).trim();
+}
+
+/** docker inspect with a Go template; undefined when the object does not exist. */
+export function inspect(name: string, format: string, kind = "container"): string | undefined {
+    try {
+        return docker(kind, "inspect", "-f", format, name);
+    } catch {
+        return undefined;
+    }
+}
+
+export async function waitFor<T>(what: string, probe: () => T | undefined | false, timeoutMs = 120_000, everyMs = 1000): Promise<T> {
+    const deadline = Date.now() + timeoutMs;
+    let last: unknown;
+    while (Date.now() < deadline) {
+        try {
+            const v = probe();
+            if (v !== undefined && v !== false) return v as T;
+        } catch (e) {
+            last = e;
+        }
+        await new Promise(r => setTimeout(r, everyMs));
+    }
+    throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${last}` : ""}`);
+}
+
+/** A TCP port nothing listens on right now. */
+export async function freePort(): Promise<number> {
+    return new Promise((resolve, reject) => {
+        const srv = net.createServer();
+        srv.once("error", reject);
+        srv.listen(0, "127.0.0.1", () => {
+            const port = (srv.address() as net.AddressInfo).port;
+            srv.close(() => resolve(port));
+        });
+    });
+}
+
+/** Whether a TCP connection to host:port from this process is accepted. */
+export function canConnect(host: string, port: number, timeoutMs = 3000): Promise<boolean> {
+    return new Promise(resolve => {
+        const socket = net.connect({ host, port, timeout: timeoutMs });
+        socket.once("connect", () => {
+            socket.destroy();
+            resolve(true);
+        });
+        socket.once("timeout", () => {
+            socket.destroy();
+            resolve(false);
+        });
+        socket.once("error", () => resolve(false));
+    });
+}
+
+/**
+ * A second host on this machine: a network namespace joined to this one by a
+ * veth pair. From there this machine is reached on a non-loopback address, the
+ * way another machine on the network would reach it.
+ */
+export class OutsideHost {
+    private readonly ns = `dsenv-e2e-${process.pid}`;
+    private readonly hostSide = `dse${process.pid % 100000}h`;
+    /** This machine's address as the outside host sees it. */
+    readonly machineAddress = "10.231.77.1";
+    private readonly outsideAddress = "10.231.77.2";
+
+    open(): this {
+        const ip = (...a: string[]) => execFileSync("ip", a, { stdio: "pipe" });
+        ip("netns", "add", this.ns);
+        ip("link", "add", this.hostSide, "type", "veth", "peer", "name", "eth0", "netns", this.ns);
+        ip("addr", "add", `${this.machineAddress}/30`, "dev", this.hostSide);
+        ip("link", "set", this.hostSide, "up");
+        ip("-n", this.ns, "addr", "add", `${this.outsideAddress}/30`, "dev", "eth0");
+        ip("-n", this.ns, "link", "set", "eth0", "up");
+        ip("-n", this.ns, "link", "set", "lo", "up");
+        return this;
+    }
+
+    /** Whether a TCP connection from the outside host to this machine's port is accepted. */
+    canConnect(port: number): boolean {
+        try {
+            execFileSync("ip", ["netns", "exec", this.ns, "timeout", "3", "bash", "-c", `exec 3<>/dev/tcp/${this.machineAddress}/${port}`], { stdio: "pipe" });
+            return true;
+        } catch {
+            return false;
+        }
+    }
+
+    close(): void {
+        for (const args of [["link", "del", this.hostSide], ["netns", "del", this.ns]]) {
+            try {
+                execFileSync("ip", args, { stdio: "pipe" });
+            } catch {
+                // already gone
+            }
+        }
+    }
+}
