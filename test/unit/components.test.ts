@@ -12,9 +12,13 @@ import { byType, isSecret, leaves, nameOf, one, runWithMocks, valueOf } from "./
 const CONTAINER = "docker:index/container:Container";
 const IMAGE = "docker:index/remoteImage:RemoteImage";
 
-/** A throwaway build context with a Dockerfile. */
+const contexts: string[] = [];
+afterAll(() => contexts.forEach(dir => fs.rmSync(dir, { recursive: true, force: true })));
+
+/** A throwaway build context with a Dockerfile, removed after the suite. */
 function makeContext(files: Record<string, string> = {}): string {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "dsenv-ctx-"));
+    contexts.push(dir);
     fs.writeFileSync(path.join(dir, "Dockerfile"), "FROM scratch\nCOPY hello.txt /\n");
     fs.writeFileSync(path.join(dir, "hello.txt"), "hello\n");
     for (const [name, content] of Object.entries(files)) {
