@@ -53,6 +53,16 @@ export function provenanceOf(context: string): Provenance {
     }
 }
 
+/** The commit checked out where `dir` is, with "-dirty" for uncommitted changes; undefined outside git. */
+export function checkoutCommit(dir: string): string | undefined {
+    try {
+        const commit = git(dir, "rev-parse", "HEAD");
+        return git(dir, "status", "--porcelain") === "" ? commit : `${commit}-dirty`;
+    } catch {
+        return undefined;
+    }
+}
+
 function git(cwd: string, ...args: string[]): string {
     return execFileSync("git", args, { cwd, encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim();
 }

@@ -1,8 +1,13 @@
 // The defaults of every stack config key. Pulumi.yaml declares the same values
 // (test/unit/config-schema.test.ts keeps the two in step): the CLI applies
 // those, this file applies them where the program runs without the CLI (mocks,
-// another program importing the components).
+// another program importing the components). The workload and Azure keys are
+// kept beside their readers and spread in here.
+import { AZURE_DEFAULTS } from "./azure-defaults";
+import { WORKLOAD_DEFAULTS } from "./workload-defaults";
+
 export const DEFAULTS = {
+    target: "local",
     dockerHost: "",
     namePrefix: "",
     restartPolicy: "unless-stopped",
@@ -20,6 +25,8 @@ export const DEFAULTS = {
     jupyterHostIp: "127.0.0.1",
     jupyterWorkDir: "",
     jupyterKeepWork: true,
+    ...WORKLOAD_DEFAULTS,
+    ...AZURE_DEFAULTS,
 };
 
 export type ConfigKey = keyof typeof DEFAULTS;

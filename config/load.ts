@@ -1,9 +1,20 @@
-import * as fs from "fs";
 import * as pulumi from "@pulumi/pulumi";
-import { expandHome } from "../components/volume";
+import { readAzure, readCiPush } from "./azure";
+import { readWorkDir } from "./host-paths";
 import { ConfigError, ConfigReader } from "./reader";
 import * as rules from "./rules";
-import { EngineSettings, JupyterSettings, MySqlSettings, Published, RegistrySettings, RESTART_POLICIES, RestartPolicy, Settings, WorkDir } from "./settings";
+import { EngineSettings, JupyterSettings, MySqlSettings, Published, RegistrySettings, RESTART_POLICIES, RestartPolicy, Settings, Target, TARGETS } from "./settings";
+import { gpuRequests, HostFacts, readWorkloads, THIS_HOST, workloadHostPorts } from "./workloads";
+
+/**
+ * On the azure target the containers run on a VM this stack creates: its paths
+ * cannot be checked from here, and its NVIDIA runtime is checked by the VM's
+ * readiness step (components/azure/remote-host.ts) instead of at preview.
+ */
+const AZURE_VM: { engine: EngineSettings; facts: HostFacts } = {
+    engine: { isLocal: false },
+    facts: { runDocker: () => ({ ok: false, error: "the GPU VM is created by this stack; its readiness step waits for the NVIDIA runtime" }) },
+};
 
 /**
  * Reads and validates the whole stack config. Throws one ConfigError listing
@@ -13,20 +24,33 @@ export function loadSettings(config = new pulumi.Config(), env: NodeJS.ProcessEn
     const read = new ConfigReader(config);
     const stack = pulumi.getStack();
 
+    const kind = read.string("target", rules.oneOf(TARGETS)) as Target["kind"];
     const engine = readEngine(read, env);
+    // Where the containers run: the engine at dockerHost, or the Azure VM.
+    const runsOn = kind === "azure" ? AZURE_VM : { engine, facts: THIS_HOST };
     const namePrefix = read.string("namePrefix", v => (v === "" ? undefined : rules.resourceName(v))) || `dsenv-${stack}`.toLowerCase();
     const restartPolicy = read.string("restartPolicy", rules.oneOf(RESTART_POLICIES)) as RestartPolicy;
     const registry = readRegistry(read);
     const mysql = readMySql(read);
-    const jupyter = readJupyter(read, engine);
+    const jupyter = readJupyter(read, runsOn.engine);
+    const workloads = kind === "ci-push" ? { notices: [] } : readWorkloads(read, runsOn.engine, runsOn.facts);
+    const target = readTarget(read, kind, gpuRequests(workloads).map(([key]) => key));
 
-    checkHostPortsDistinct(read, [
-        ["mysqlHostPort", mysql.publish],
-        ["jupyterHostPort", jupyter.publish],
-    ]);
+    checkHostPortsDistinct(read, [["mysqlHostPort", mysql.publish], ["jupyterHostPort", jupyter.publish], ...workloadHostPorts(workloads)]);
 
     if (read.problems.length > 0) throw new ConfigError(read.problems);
-    return { stack, namePrefix, engine, restartPolicy, registry, mysql, jupyter };
+    return { stack, namePrefix, target, engine, restartPolicy, registry, mysql, jupyter, workloads };
+}
+
+function readTarget(read: ConfigReader, kind: Target["kind"], gpuWorkloadKeys: string[]): Target {
+    switch (kind) {
+        case "azure":
+            return { kind, azure: readAzure(read, gpuWorkloadKeys) };
+        case "ci-push":
+            return { kind, ciPush: readCiPush(read) };
+        default:
+            return { kind: "local" };
+    }
 }
 
 function readEngine(read: ConfigReader, env: NodeJS.ProcessEnv): EngineSettings {
@@ -68,15 +92,6 @@ function readJupyter(read: ConfigReader, engine: EngineSettings): JupyterSetting
         publish: { hostPort: read.integer("jupyterHostPort", rules.port), hostIp: read.string("jupyterHostIp", rules.hostIp) },
         workDir: readWorkDir(read, "jupyterWorkDir", workDir, read.boolean("jupyterKeepWork"), engine),
     };
-}
-
-/** A host directory when one is given (it must exist where the engine runs), else a named volume. */
-export function readWorkDir(read: ConfigReader, name: string, value: string, keepOnDestroy: boolean, engine: EngineSettings): WorkDir {
-    if (value === "" || rules.hostPath(value) !== undefined) return { kind: "volume", keepOnDestroy };
-    const hostPath = expandHome(value);
-    // Only a local engine's paths can be seen from here; a remote engine reports a missing path at deploy time.
-    if (engine.isLocal && !fs.existsSync(hostPath)) read.reject(name, value, `an existing directory (${hostPath} does not exist; create it first)`);
-    return { kind: "bind", hostPath };
 }
 
 /** Two containers cannot publish the same host port on overlapping addresses. */

@@ -1,4 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
+import type { AzureSettings, CiPushSettings } from "./azure";
+import type { WorkloadSettings } from "./workloads";
 
 // The validated shape every component is built from. Nothing here is raw
 // config: paths are absolute, ports are numbers, names are checked.
@@ -43,12 +45,20 @@ export interface JupyterSettings {
     workDir: WorkDir;
 }
 
+export const TARGETS = ["local", "azure", "ci-push"] as const;
+
+/** Where the stack puts things: the engine at dockerHost, an Azure GPU VM, or only the registry. */
+export type Target = { kind: "local" } | { kind: "azure"; azure: AzureSettings } | { kind: "ci-push"; ciPush: CiPushSettings };
+
 export interface Settings {
     stack: string;
     namePrefix: string;
+    target: Target;
+    /** The engine at dockerHost: it runs the containers of the local target and builds images for every target. */
     engine: EngineSettings;
     restartPolicy: RestartPolicy;
     registry?: RegistrySettings;
     mysql: MySqlSettings;
     jupyter: JupyterSettings;
+    workloads: WorkloadSettings;
 }

@@ -2,7 +2,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { loadSettings } from "../../config/load";
-import { deploy } from "../../program";
+import { deploy } from "../../targets";
 import { runWithMocks } from "./harness";
 
 /** Runs the whole program with this config and expects it to stop before declaring anything. */

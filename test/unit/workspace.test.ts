@@ -1,5 +1,5 @@
 import { loadSettings } from "../../config/load";
-import { deploy, Outputs } from "../../program";
+import { deployLocal, LocalOutputs } from "../../targets/local";
 import { byType, Declared, isSecret, leaves, nameOf, one, Run, runWithMocks, valueOf } from "./harness";
 
 const CONTAINER = "docker:index/container:Container";
@@ -8,8 +8,8 @@ const NETWORK = "docker:index/network:Network";
 const IMAGE = "docker:index/remoteImage:RemoteImage";
 const PASSWORD = "random:index/randomPassword:RandomPassword";
 
-function run(config: Record<string, string> = {}): Promise<Run<Outputs>> {
-    return runWithMocks(config, () => deploy(loadSettings(undefined, {})));
+function run(config: Record<string, string> = {}): Promise<Run<LocalOutputs>> {
+    return runWithMocks(config, () => deployLocal(loadSettings(undefined, {})));
 }
 
 async function envOf(container: Declared): Promise<Record<string, string>> {
@@ -19,7 +19,7 @@ async function envOf(container: Declared): Promise<Record<string, string>> {
 }
 
 describe("the local workspace graph", () => {
-    let r: Run<Outputs>;
+    let r: Run<LocalOutputs>;
     beforeAll(async () => {
         r = await run();
         expect(r.error).toBeUndefined();
@@ -175,7 +175,7 @@ describe("config changes the graph", () => {
     });
 
     test("a registry pushes the built image and the container runs it by digest", async () => {
-        const r = await runWithMocks({ registryServer: "127.0.0.1:5000", registryUsername: "ci", registryPassword: "pushpushpush" }, () => deploy(loadSettings(undefined, {})), ["registryPassword"]);
+        const r = await runWithMocks({ registryServer: "127.0.0.1:5000", registryUsername: "ci", registryPassword: "pushpushpush" }, () => deployLocal(loadSettings(undefined, {})), ["registryPassword"]);
         expect(r.error).toBeUndefined();
         const push = one(r, "docker:index/registryImage:RegistryImage", "workspace-jupyter-image-push");
         expect(await valueOf(push.props.name)).toMatch(/^127\.0\.0\.1:5000\/dsenv\/jupyter:b-[0-9a-f]{16}$/);

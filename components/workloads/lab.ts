@@ -1,0 +1,137 @@
+import * as path from "path";
+import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
+import { RestartPolicy, WorkDir } from "../../config/settings";
+import { DockerEngine } from "../engine";
+import { GpuSelection, gpusFlag, nvidiaEnv } from "../gpu";
+import { ContainerImage, PushTarget } from "../image";
+import { BridgeNetwork } from "../network";
+import { Service } from "../service";
+import { browsableUrl, workDirMount } from "./work-dir";
+
+export const LAB_PORT = 8080;
+export const LAB_WORKSPACE = "/workspace";
+export const LAB_IMAGE_CONTEXT = path.join(__dirname, "..", "..", "images", "lab");
+
+export interface LabProxy {
+    httpProxy?: string;
+    httpsProxy?: string;
+    /** pip's --proxy, for a proxy that only pip should use. */
+    pipProxy?: string;
+}
+
+export interface SharedLabArgs {
+    engine: DockerEngine;
+    network?: BridgeNetwork;
+    namePrefix: string;
+    /** Default in images/lab: a pinned tensorflow/tensorflow GPU image. */
+    baseImage: string;
+    /** The lab user's ids: those of the host user who owns the workspace directory. */
+    uid: number;
+    gid: number;
+    /** The seed's NAS directory, at /workspace. */
+    workspaceDir: WorkDir;
+    publish: { hostPort: number; hostIp?: string };
+    gpus?: GpuSelection;
+    /** Used while building; in the container only with proxyAtRuntime. */
+    proxy?: LabProxy;
+    proxyAtRuntime?: boolean;
+    /** The seed's `apt install my_preferred_util` and `pip install my_favo_py_lib`. */
+    aptPackages?: string[];
+    pipPackages?: string[];
+    restart?: RestartPolicy;
+    buildEngine?: DockerEngine;
+    push?: PushTarget;
+}
+
+/**
+ * The seed's shared-lab image and `docker run --gpus all -v /mnt/nas/me:/workspace -p 8080:8080`:
+ * a non-root user with the host user's uid/gid, so files written to the
+ * workspace belong to that user, and a Jupyter server on 8080 behind a generated
+ * token (it replaces the seed's `passwd` step: there is no password and no sudo).
+ */
+export class SharedLab extends pulumi.ComponentResource {
+    readonly url: pulumi.Output<string>;
+    /** The URL with the token, secret. */
+    readonly loginUrl: pulumi.Output<string>;
+    readonly token: pulumi.Output<string>;
+    readonly containerName: pulumi.Output<string>;
+    readonly hostPort: number;
+    readonly image: ContainerImage;
+    readonly service: Service;
+
+    constructor(name: string, args: SharedLabArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("dsenv:workloads:SharedLab", name, {}, opts);
+        const child = { parent: this };
+
+        const token = new random.RandomPassword(`${name}-token`, { length: 48, special: false }, child);
+        this.token = pulumi.secret(token.result);
+
+        this.image = new ContainerImage(
+            `${name}-image`,
+            { engine: args.engine, buildEngine: args.buildEngine, push: args.push, source: { repository: "dsenv/lab", build: { context: LAB_IMAGE_CONTEXT, args: buildArgs(args) } } },
+            child,
+        );
+
+        this.service = new Service(
+            name,
+            {
+                engine: args.engine,
+                containerName: `${args.namePrefix}-lab`,
+                image: this.image.ref,
+                // Also set here: the image's USER is only right for the ids it was built with.
+                user: `${args.uid}:${args.gid}`,
+                ports: [{ containerPort: LAB_PORT, hostPort: args.publish.hostPort, hostIp: args.publish.hostIp }],
+                env: { ...nvidiaEnv(args.gpus), ...(args.proxyAtRuntime ? runtimeProxyEnv(args.proxy ?? {}) : {}) },
+                // Jupyter reads its token from JUPYTER_TOKEN, so it never shows in a command line.
+                secretEnv: { JUPYTER_TOKEN: this.token },
+                mounts: [workDirMount(this, `${name}-workspace`, args.engine, `${args.namePrefix}-lab-workspace`, args.workspaceDir, LAB_WORKSPACE)],
+                gpus: gpusFlag(args.gpus),
+                networks: args.network ? [{ network: args.network }] : [],
+                // /api answers without a token once the server is up.
+                healthcheck: {
+                    test: ["CMD", "python3", "-c", `import urllib.request; urllib.request.urlopen("http://127.0.0.1:${LAB_PORT}/api", timeout=4)`],
+                    interval: "5s",
+                    retries: 30,
+                    startPeriod: "10s",
+                },
+                restart: args.restart,
+            },
+            child,
+        );
+
+        this.hostPort = args.publish.hostPort;
+        this.url = pulumi.output(browsableUrl(args.publish.hostIp ?? "127.0.0.1", args.publish.hostPort));
+        this.loginUrl = pulumi.secret(pulumi.interpolate`${this.url}lab?token=${this.token}`);
+        this.containerName = this.service.containerName;
+        this.registerOutputs({ url: this.url, loginUrl: this.loginUrl, containerName: this.containerName });
+    }
+}
+
+/** Only what is set, so an unused proxy does not change the build inputs. */
+function buildArgs(args: SharedLabArgs): Record<string, string> {
+    const proxy = args.proxy ?? {};
+    const set = (entries: [string, string | undefined][]) => Object.fromEntries(entries.filter((e): e is [string, string] => e[1] !== undefined && e[1] !== ""));
+    return {
+        BASE_IMAGE: args.baseImage,
+        LAB_UID: String(args.uid),
+        LAB_GID: String(args.gid),
+        ...set([
+            // Docker keeps HTTP_PROXY and HTTPS_PROXY out of the image's history; PIP_PROXY is only used by the RUN that needs it.
+            ["HTTP_PROXY", proxy.httpProxy],
+            ["HTTPS_PROXY", proxy.httpsProxy],
+            ["PIP_PROXY", proxy.pipProxy],
+            ["APT_PACKAGES", args.aptPackages?.join(" ")],
+            ["PIP_PACKAGES", args.pipPackages?.join(" ")],
+        ]),
+    };
+}
+
+/** Both spellings: curl and apt read the lower-case ones, Python's urllib either. */
+function runtimeProxyEnv(proxy: LabProxy): Record<string, string> {
+    const env: Record<string, string> = {};
+    if (proxy.httpProxy) env.HTTP_PROXY = env.http_proxy = proxy.httpProxy;
+    if (proxy.httpsProxy) env.HTTPS_PROXY = env.https_proxy = proxy.httpsProxy;
+    if (proxy.pipProxy) env.PIP_PROXY = proxy.pipProxy;
+    return env;
+}

@@ -1,0 +1,90 @@
+import * as path from "path";
+import * as pulumi from "@pulumi/pulumi";
+import { RestartPolicy } from "../../config/settings";
+import { DockerEngine } from "../engine";
+import { ContainerImage, PushTarget } from "../image";
+import { BridgeNetwork } from "../network";
+import { Service } from "../service";
+import { bindMount } from "../volume";
+import { browsableUrl } from "./work-dir";
+
+export const HTTPD_PORT = 80;
+/** The official httpd image's document root. */
+export const HTDOCS = "/usr/local/apache2/htdocs";
+export const SITE_IMAGE_CONTEXT = path.join(__dirname, "..", "..", "images", "site");
+
+export type StaticSiteContent =
+    /** A host directory, mounted read-only: the server cannot change the site. */
+    | { kind: "bind"; hostPath: string }
+    /** images/site/site copied into an image that carries the seed's labels. */
+    | { kind: "image"; maintainer: string; version: string; description: string };
+
+export interface StaticSiteArgs {
+    engine: DockerEngine;
+    network?: BridgeNetwork;
+    namePrefix: string;
+    /** httpd:2.4 or httpd:2.4-alpine (or an image with the same contract): served from, or built on. */
+    image: string;
+    content: StaticSiteContent;
+    /** The seed's -p 9999:80. */
+    publish: { hostPort: number; hostIp?: string };
+    restart?: RestartPolicy;
+    buildEngine?: DockerEngine;
+    push?: PushTarget;
+}
+
+/**
+ * The seed's `docker run -d -p 9999:80 -v ~/site:/usr/local/apache2/htdocs httpd`,
+ * or its custom image (`COPY ./site /usr/local/apache2/htdocs` with LABELs).
+ */
+export class StaticSite extends pulumi.ComponentResource {
+    readonly url: pulumi.Output<string>;
+    readonly containerName: pulumi.Output<string>;
+    readonly hostPort: number;
+    readonly image: ContainerImage;
+    readonly service: Service;
+
+    constructor(name: string, args: StaticSiteArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("dsenv:workloads:StaticSite", name, {}, opts);
+        const child = { parent: this };
+        const content = args.content;
+
+        this.image = new ContainerImage(
+            `${name}-image`,
+            content.kind === "bind"
+                ? { engine: args.engine, source: { pull: args.image } }
+                : {
+                      engine: args.engine,
+                      buildEngine: args.buildEngine,
+                      push: args.push,
+                      source: {
+                          repository: "dsenv/site",
+                          build: {
+                              context: SITE_IMAGE_CONTEXT,
+                              args: { BASE_IMAGE: args.image, SITE_MAINTAINER: content.maintainer, SITE_VERSION: content.version, SITE_DESCRIPTION: content.description },
+                          },
+                      },
+                  },
+            child,
+        );
+
+        this.service = new Service(
+            name,
+            {
+                engine: args.engine,
+                containerName: `${args.namePrefix}-site`,
+                image: this.image.ref,
+                ports: [{ containerPort: HTTPD_PORT, hostPort: args.publish.hostPort, hostIp: args.publish.hostIp }],
+                mounts: content.kind === "bind" ? [bindMount(content.hostPath, HTDOCS, true)] : [],
+                networks: args.network ? [{ network: args.network }] : [],
+                restart: args.restart,
+            },
+            child,
+        );
+
+        this.hostPort = args.publish.hostPort;
+        this.url = pulumi.output(browsableUrl(args.publish.hostIp ?? "127.0.0.1", args.publish.hostPort));
+        this.containerName = this.service.containerName;
+        this.registerOutputs({ url: this.url, containerName: this.containerName });
+    }
+}

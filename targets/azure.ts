@@ -1,0 +1,107 @@
+// The azure target: the same workspace as the local target, run on an Azure
+// GPU VM, with its images built here, pushed to ACR and pulled there by digest.
+import * as resources from "@pulumi/azure-native/resources";
+import * as pulumi from "@pulumi/pulumi";
+import { GpuVm } from "../components/azure/gpu-vm";
+import { ContainerRegistry } from "../components/azure/registry";
+import { RemoteEngine } from "../components/azure/remote-engine";
+import { DockerEngine } from "../components/engine";
+import { PushTarget } from "../components/image";
+import { BridgeNetwork } from "../components/network";
+import { Workspace } from "../components/workspace";
+import { AzureSettings } from "../config/azure";
+import { EngineSettings, JupyterSettings, MySqlSettings, RestartPolicy } from "../config/settings";
+import { workspaceOutputs, WorkspaceOutputs } from "./workspace-outputs";
+
+/** The workspace part of the validated settings (config/load.ts). */
+export interface WorkspaceSettings {
+    namePrefix: string;
+    restart: RestartPolicy;
+    mysql: MySqlSettings;
+    jupyter: JupyterSettings;
+    /** The engine images are built on: the local one (dockerHost / DOCKER_HOST). */
+    buildEngine: EngineSettings;
+}
+
+/** Where more workloads go (the GPU workloads): same engines, same registry. */
+export interface AzureTargets {
+    /** Docker on the VM; containers that need the GPU take `gpus: "all"` there. */
+    engine: DockerEngine;
+    /** Builds and pushes. */
+    buildEngine: DockerEngine;
+    push: PushTarget;
+    /** The workspace network on the VM. */
+    network: BridgeNetwork;
+    /** False on a non-GPU size (readAzure rejects GPU workloads there). */
+    hasGpu: boolean;
+}
+
+export interface AzureOutputs extends WorkspaceOutputs {
+    resourceGroup: pulumi.Output<string>;
+    vmName: string;
+    vmPublicIp: pulumi.Output<string>;
+    dockerHost: pulumi.Output<string>;
+    sshCommand: pulumi.Output<string>;
+    /** Forwards Jupyter's port on the VM to the same port here. */
+    jupyterTunnelCommand: pulumi.Output<string>;
+    registryLoginServer: pulumi.Output<string>;
+}
+
+export interface AzureDeployment {
+    outputs: AzureOutputs;
+    targets: AzureTargets;
+}
+
+/** Registry, GPU VM, the engine on it, and the workspace on that engine. */
+export function deployAzure(settings: AzureSettings, workspace: WorkspaceSettings): AzureDeployment {
+    const prefix = workspace.namePrefix;
+    const resourceGroupName = settings.useExistingResourceGroup
+        ? pulumi.output(settings.resourceGroup)
+        : new resources.ResourceGroup(
+              "resource-group",
+              { resourceGroupName: settings.resourceGroup || `${prefix}-rg`, location: settings.location },
+              // Deleting a group deletes everything in it: a kept data disk needs its group kept too.
+              { retainOnDelete: settings.vm.keepDataDisk },
+          ).name;
+
+    const registry = new ContainerRegistry("registry", {
+        resourceGroupName,
+        location: settings.location,
+        registryName: settings.registry.name,
+        sku: settings.registry.sku,
+        adminUserEnabled: settings.registry.adminEnabled,
+    });
+
+    const vm = new GpuVm("gpu", { resourceGroupName, location: settings.location, namePrefix: prefix, vm: settings.vm, network: settings.network, shutdown: settings.shutdown });
+    const pullAccess = registry.allowPull("gpu-acr-pull", vm.principalId);
+    const remote = new RemoteEngine("gpu-engine", { vm, privateKeyPath: settings.vm.sshPrivateKeyPath, registry, pullAccess });
+
+    const buildEngine = new DockerEngine("build-engine", { host: workspace.buildEngine.host, isLocal: workspace.buildEngine.isLocal, registryLogins: [registry.pushLogin] });
+    const ws = new Workspace("workspace", {
+        engine: remote.engine,
+        buildEngine,
+        push: registry.pushTarget,
+        namePrefix: prefix,
+        restart: workspace.restart,
+        mysql: workspace.mysql,
+        jupyter: workspace.jupyter,
+    });
+
+    const jupyterPort = workspace.jupyter.publish.hostPort;
+    const ssh = pulumi.interpolate`ssh -i ${settings.vm.sshPrivateKeyPath} ${settings.vm.adminUser}@${vm.publicIp}`;
+    return {
+        targets: { engine: remote.engine, buildEngine, push: registry.pushTarget, network: ws.network, hasGpu: vm.hasGpu },
+        outputs: {
+            resourceGroup: resourceGroupName,
+            vmName: vm.vmName,
+            vmPublicIp: vm.publicIp,
+            dockerHost: remote.host,
+            sshCommand: ssh,
+            jupyterTunnelCommand: pulumi.interpolate`ssh -N -L ${jupyterPort}:127.0.0.1:${jupyterPort} -i ${settings.vm.sshPrivateKeyPath} ${settings.vm.adminUser}@${vm.publicIp}`,
+            registryLoginServer: registry.loginServer,
+            // Through the tunnel, Jupyter answers here as it would on the local target.
+            ...workspaceOutputs(ws, workspace.mysql.image, workspace.mysql.publish),
+        },
+    };
+}
+

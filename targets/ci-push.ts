@@ -1,0 +1,41 @@
+import * as pulumi from "@pulumi/pulumi";
+import { adminLogin, deployerLogin } from "../components/azure/registry-login";
+import { checkoutCommit } from "../components/build-context";
+import { DockerEngine } from "../components/engine";
+import { ContainerImage } from "../components/image";
+import { JUPYTER_IMAGE_CONTEXT } from "../components/jupyter";
+import { CiPushSettings } from "../config/azure";
+import { EngineSettings } from "../config/settings";
+
+export interface CiPushOutputs {
+    imageTag: string;
+    /** registry/repo@sha256:... of each pushed image. */
+    jupyterImage: pulumi.Output<string>;
+}
+
+/**
+ * The image pipeline alone (the seed's build -> push, for CI): builds the
+ * project's images on the local engine, tags them with the git commit and
+ * pushes them to an existing registry. Nothing runs, no VM is touched.
+ */
+export function ciPush(settings: CiPushSettings, images: { jupyterBaseImage: string }, build: EngineSettings = { isLocal: true }): CiPushOutputs {
+    const server = `${settings.registry.name}.azurecr.io`;
+    const tag = settings.imageTag || commitTag();
+    const login = settings.registry.adminEnabled ? adminLogin(settings.registry.name, server, settings.resourceGroup) : deployerLogin(server);
+    const engine = new DockerEngine("build-engine", { host: build.host, isLocal: build.isLocal, registryLogins: [login] });
+
+    const jupyter = new ContainerImage("jupyter-image", {
+        engine,
+        push: { server },
+        // The same repository and build as the workspace's notebook image (components/jupyter.ts).
+        source: { repository: "dsenv/jupyter", tag, build: { context: JUPYTER_IMAGE_CONTEXT, args: { BASE_IMAGE: images.jupyterBaseImage } } },
+    });
+    return { imageTag: tag, jupyterImage: jupyter.pushedDigestRef! };
+}
+
+/** The checked-out commit; a tag that names no commit would defeat the point. */
+function commitTag(): string {
+    const commit = checkoutCommit(__dirname);
+    if (!commit) throw new Error("ci-push tags images with the git commit, and this is not a git checkout: set dsenv:azureImageTag");
+    return commit;
+}

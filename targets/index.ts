@@ -1,0 +1,31 @@
+import { deployWorkloads } from "../components/workloads";
+import { Settings } from "../config/settings";
+import { deployAzure } from "./azure";
+import { ciPush } from "./ci-push";
+import { deployLocal } from "./local";
+
+/** Stack outputs: names to plain values and Outputs (secrets are secret Outputs). */
+export type StackOutputs = Record<string, unknown>;
+
+/** Declares the stack for its target from validated settings. */
+export function deploy(settings: Settings): StackOutputs {
+    const target = settings.target;
+    switch (target.kind) {
+        case "local":
+            return deployLocal(settings);
+        case "azure": {
+            const { outputs, targets } = deployAzure(target.azure, {
+                namePrefix: settings.namePrefix,
+                restart: settings.restartPolicy,
+                mysql: settings.mysql,
+                jupyter: settings.jupyter,
+                buildEngine: settings.engine,
+            });
+            // The same workloads as on the local target, on the VM's engine, built here and pulled by digest.
+            const workloads = deployWorkloads({ ...targets, namePrefix: settings.namePrefix, restart: settings.restartPolicy, settings: settings.workloads });
+            return { ...outputs, ...workloads.outputs };
+        }
+        case "ci-push":
+            return { ...ciPush(target.ciPush, { jupyterBaseImage: settings.jupyter.baseImage }, settings.engine) };
+    }
+}

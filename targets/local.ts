@@ -1,0 +1,36 @@
+import { DockerEngine } from "../components/engine";
+import { PushTarget } from "../components/image";
+import { deployWorkloads } from "../components/workloads";
+import { Workspace } from "../components/workspace";
+import { Settings } from "../config/settings";
+import { workspaceOutputs, WorkspaceOutputs } from "./workspace-outputs";
+
+/** The workspace outputs plus those of the enabled workloads (components/workloads). */
+export interface LocalOutputs extends WorkspaceOutputs {
+    [workloadOutput: string]: unknown;
+}
+
+/** The local target: the workspace and the enabled workloads on the engine at dockerHost. */
+export function deployLocal(settings: Settings): LocalOutputs {
+    const engine = new DockerEngine("engine", {
+        host: settings.engine.host,
+        isLocal: settings.engine.isLocal,
+        registryLogins: settings.registry ? [settings.registry] : [],
+    });
+    // A registry on this machine serves plain HTTP (Docker allows that for 127.0.0.0/8 only).
+    const push: PushTarget | undefined = settings.registry && {
+        server: settings.registry.server,
+        insecure: /^(127\.|localhost(:|$))/.test(settings.registry.server),
+    };
+
+    const ws = new Workspace("workspace", {
+        engine,
+        namePrefix: settings.namePrefix,
+        restart: settings.restartPolicy,
+        mysql: settings.mysql,
+        jupyter: settings.jupyter,
+        push,
+    });
+    const workloads = deployWorkloads({ engine, network: ws.network, namePrefix: settings.namePrefix, restart: settings.restartPolicy, settings: settings.workloads, push });
+    return { ...workspaceOutputs(ws, settings.mysql.image, settings.mysql.publish), ...workloads.outputs };
+}

@@ -1,0 +1,41 @@
+import * as pulumi from "@pulumi/pulumi";
+import { Workspace } from "../components/workspace";
+import { Published } from "../config/settings";
+
+/** What `pulumi stack output` answers about the workspace, on any target. */
+export interface WorkspaceOutputs {
+    jupyterUrl: pulumi.Output<string>;
+    jupyterLoginUrl: pulumi.Output<string>;
+    jupyterToken: pulumi.Output<string>;
+    jupyterContainer: pulumi.Output<string>;
+    jupyterHostPort: number;
+    jupyterImage: pulumi.Output<string>;
+    mysqlConnectionString: pulumi.Output<string>;
+    mysqlHostConnectionString?: pulumi.Output<string>;
+    mysqlContainer: pulumi.Output<string>;
+    mysqlHostPort?: number;
+    mysqlImage: string;
+    mysqlDataVolume: pulumi.Output<string>;
+    network: pulumi.Output<string>;
+}
+
+export function workspaceOutputs(ws: Workspace, mysqlImage: string, mysqlPublished?: Published): WorkspaceOutputs {
+    const published = mysqlPublished;
+    return {
+        jupyterUrl: ws.jupyter.url,
+        jupyterLoginUrl: ws.jupyter.loginUrl,
+        jupyterToken: ws.jupyter.token,
+        jupyterContainer: ws.jupyter.containerName,
+        jupyterHostPort: ws.jupyter.hostPort,
+        jupyterImage: ws.jupyter.image.ref,
+        mysqlConnectionString: ws.mysql.connectionUrl,
+        mysqlHostConnectionString: published
+            ? pulumi.secret(pulumi.interpolate`mysql://${ws.mysql.user}:${ws.mysql.password}@${published.hostIp === "0.0.0.0" ? "127.0.0.1" : published.hostIp}:${published.hostPort}/${ws.mysql.database}`)
+            : undefined,
+        mysqlContainer: ws.mysql.containerName,
+        mysqlHostPort: published?.hostPort,
+        mysqlImage,
+        mysqlDataVolume: ws.mysql.dataVolumeName,
+        network: ws.network.name,
+    };
+}

@@ -1,0 +1,346 @@
+import * as pulumi from "@pulumi/pulumi";
+import { AzureDeployment, deployAzure, WorkspaceSettings } from "../../targets/azure";
+import { ciPush, CiPushOutputs } from "../../targets/ci-push";
+import { cloudInit, READY_MARKER } from "../../components/azure/cloud-init";
+import { AzureSettings } from "../../config/azure";
+import { byType, Declared, isSecret, nameOf, one, Run, runWithMocks, valueOf } from "./harness";
+
+// The harness answers a resource with its inputs. Azure computes a few outputs
+// the graph depends on (the login server, the public IP, the VM's identity), and
+// the program calls three provider functions: both are answered here, every
+// other call still fails.
+const realSetMocks = pulumi.runtime.setMocks;
+jest.spyOn(pulumi.runtime, "setMocks").mockImplementation((mocks, ...rest) =>
+    realSetMocks(
+        {
+            newResource: args => {
+                const answer = mocks.newResource(args) as { id: string; state: any };
+                return { id: args.type.startsWith("azure-native:") ? `/subscriptions/sub-1/resourceGroups/rg/providers/${args.name}` : answer.id, state: { ...answer.state, ...azureOutputs(args.type, args.inputs) } };
+            },
+            call: args => {
+                switch (args.token) {
+                    case "azure-native:authorization:getClientToken":
+                        return { token: "aad-token-of-the-deployer" };
+                    case "azure-native:authorization:getClientConfig":
+                        return { subscriptionId: "sub-1", tenantId: "tenant-1", objectId: "deployer-object", clientId: "deployer-client" };
+                    case "azure-native:containerregistry:listRegistryCredentials":
+                        return { username: "dsenvunit01", passwords: [{ name: "password", value: "admin-password-1" }] };
+                    default:
+                        return mocks.call(args);
+                }
+            },
+        },
+        ...rest,
+    ),
+);
+
+function azureOutputs(type: string, inputs: any): Record<string, unknown> {
+    switch (type) {
+        case "azure-native:containerregistry:Registry":
+            return { loginServer: `${inputs.registryName}.azurecr.io`, name: inputs.registryName };
+        case "azure-native:network:PublicIPAddress":
+            return { ipAddress: "20.61.7.9" };
+        case "azure-native:compute:VirtualMachine":
+            return { name: inputs.vmName, vmId: "0f6e-vm-guid", identity: { type: "SystemAssigned", principalId: "vm-principal-1" } };
+        case "azure-native:network:VirtualNetwork":
+            return { name: inputs.virtualNetworkName };
+        case "azure-native:resources:ResourceGroup":
+            return { name: inputs.resourceGroupName };
+        case "pulumi-nodejs:dynamic/dsenv:ManagedIdentityPullToken":
+            return { refreshToken: "acr-token-of-the-vm" };
+        default:
+            return {};
+    }
+}
+
+// The registry's token exchange, as the program sees it; nothing leaves this machine.
+const exchanges: { url: string; body: string }[] = [];
+jest.spyOn(globalThis, "fetch").mockImplementation(async (url, init) => {
+    exchanges.push({ url: String(url), body: String(init?.body) });
+    return new Response(JSON.stringify({ refresh_token: "acr-token-of-the-deployer" }), { status: 200 });
+});
+
+const KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBxJ4Vq0Zg0m7nU2s9l6vQ0e0A1b2c3d4e5f6g7h8i9j me@laptop";
+
+function settings(change: (s: AzureSettings) => void = () => {}): AzureSettings {
+    const s: AzureSettings = {
+        location: "eastus",
+        resourceGroup: "",
+        useExistingResourceGroup: false,
+        vm: { size: "Standard_NC4as_T4_v3", adminUser: "dsenv", sshPublicKey: KEY, sshPrivateKeyPath: "/home/me/.ssh/id_ed25519", osDiskGb: 128, dataDiskGb: 256, keepDataDisk: true },
+        network: { allowedCidrs: ["203.0.113.7/32", "198.51.100.0/24"], openToInternet: false, appPorts: [] },
+        shutdown: { time: "1900", timeZone: "W. Europe Standard Time" },
+        registry: { name: "dsenvunit01", sku: "Basic", adminEnabled: false },
+    };
+    change(s);
+    return s;
+}
+
+const WORKSPACE: WorkspaceSettings = {
+    namePrefix: "dsenv-unit",
+    restart: "unless-stopped",
+    mysql: { image: "mysql:8.4.3", database: "analytics", user: "analyst", extraAliases: ["myjupyterdb"], keepDataOnDestroy: true },
+    jupyter: { baseImage: "jupyter/datascience-notebook:2023-10-20", publish: { hostPort: 8888, hostIp: "127.0.0.1" }, workDir: { kind: "volume", keepOnDestroy: true } },
+    buildEngine: { isLocal: true },
+};
+
+function deploy(s = settings()): Promise<Run<AzureDeployment>> {
+    exchanges.length = 0;
+    return runWithMocks<AzureDeployment>({}, () => deployAzure(s, WORKSPACE));
+}
+const T = {
+    nsg: "azure-native:network:NetworkSecurityGroup",
+    vm: "azure-native:compute:VirtualMachine",
+    ext: "azure-native:compute:VirtualMachineExtension",
+    registry: "azure-native:containerregistry:Registry",
+    role: "azure-native:authorization:RoleAssignment",
+    schedule: "azure-native:devtestlab:GlobalSchedule",
+    disk: "azure-native:compute:Disk",
+    readiness: "pulumi-nodejs:dynamic/dsenv:HostReadiness",
+    pullToken: "pulumi-nodejs:dynamic/dsenv:ManagedIdentityPullToken",
+    provider: "pulumi:providers:docker",
+    container: "docker:index/container:Container",
+    image: "docker:index/remoteImage:RemoteImage",
+    push: "docker:index/registryImage:RegistryImage",
+};
+
+/** A docker provider's setting; the provider hands nested settings on as JSON. */
+async function providerSetting(r: Run<unknown>, engine: string, key: string): Promise<any> {
+    const raw = await valueOf(one(r, T.provider, engine).props[key]);
+    return typeof raw === "string" ? JSON.parse(raw) : raw;
+}
+
+/** An engine's registry logins as [address, username, password]. */
+async function loginsOf(r: Run<unknown>, engine: string): Promise<string[][]> {
+    return ((await providerSetting(r, engine, "registryAuth")) as any[]).map(a => [a.address, a.username, a.password]);
+}
+
+describe("the Azure graph", () => {
+    let r: Run<AzureDeployment>;
+    beforeAll(async () => {
+        r = await deploy();
+        expect(r.error).toBeUndefined();
+    });
+
+    test("declares the resource group, network, VM, data disk, driver, shutdown, registry and role", () => {
+        const types = r.declared.map(d => d.type).filter(t => t.startsWith("azure-native:"));
+        expect(new Set(types)).toEqual(
+            new Set([
+                "azure-native:resources:ResourceGroup",
+                "azure-native:network:VirtualNetwork",
+                "azure-native:network:Subnet",
+                T.nsg,
+                "azure-native:network:PublicIPAddress",
+                "azure-native:network:NetworkInterface",
+                T.disk,
+                T.vm,
+                T.ext,
+                T.schedule,
+                T.registry,
+                T.role,
+            ]),
+        );
+        expect(r.inputs.get("resource-group").resourceGroupName).toBe("dsenv-unit-rg");
+        // Deleting the group would delete the kept data disk with it.
+        expect(one(r, "azure-native:resources:ResourceGroup", "resource-group").opts.retainOnDelete).toBe(true);
+    });
+
+    test("the NSG lets only the configured networks reach SSH, and nothing else", async () => {
+        const rules = r.inputs.get("gpu-nsg").securityRules as any[];
+        expect(rules).toEqual([
+            expect.objectContaining({ name: "allow-ssh", direction: "Inbound", access: "Allow", protocol: "Tcp", sourceAddressPrefixes: ["203.0.113.7/32", "198.51.100.0/24"], destinationPortRanges: ["22"] }),
+        ]);
+        const sources = rules.flatMap(rule => [rule.sourceAddressPrefix, ...(rule.sourceAddressPrefixes ?? [])]).filter(Boolean);
+        for (const open of ["*", "0.0.0.0/0", "Internet", "Any"]) expect(sources).not.toContain(open);
+    });
+
+    test("the VM takes an SSH key only, with password login disabled", () => {
+        const os = r.inputs.get("gpu-vm").osProfile;
+        expect(os.adminPassword).toBeUndefined();
+        expect(os.adminUsername).toBe("dsenv");
+        expect(os.linuxConfiguration).toEqual({ disablePasswordAuthentication: true, ssh: { publicKeys: [{ path: "/home/dsenv/.ssh/authorized_keys", keyData: KEY }] } });
+    });
+
+    test("the VM: configured size, Ubuntu LTS Gen2, OS disk size, system identity, Secure Boot off, kept data disk attached", () => {
+        const vm = r.inputs.get("gpu-vm");
+        expect(vm.hardwareProfile).toEqual({ vmSize: "Standard_NC4as_T4_v3" });
+        expect(vm.storageProfile.imageReference).toEqual({ publisher: "Canonical", offer: "0001-com-ubuntu-server-jammy", sku: "22_04-lts-gen2", version: "latest" });
+        expect(vm.storageProfile.osDisk.diskSizeGB).toBe(128);
+        expect(vm.identity).toEqual({ type: "SystemAssigned" });
+        expect(vm.securityProfile.uefiSettings.secureBootEnabled).toBe(false);
+        expect(vm.storageProfile.dataDisks).toEqual([{ lun: 0, createOption: "Attach", managedDisk: { id: expect.stringContaining("gpu-data") }, deleteOption: "Detach" }]);
+        expect(vm.priority).toBeUndefined();
+        expect(one(r, T.disk, "gpu-data").opts.retainOnDelete).toBe(true);
+        expect(r.inputs.get("gpu-data").diskSizeGB).toBe(256);
+    });
+
+    test("cloud-init in customData installs Docker and the NVIDIA toolkit, mounts the data disk, writes the marker", () => {
+        const yaml = Buffer.from(r.inputs.get("gpu-vm").osProfile.customData, "base64").toString("utf8");
+        expect(yaml).toBe(cloudInit({ adminUser: "dsenv", dataDiskLun: 0 }));
+        expect(yaml.startsWith("#cloud-config\n")).toBe(true);
+        for (const step of [
+            "apt_get install -y docker-ce docker-ce-cli containerd.io docker-buildx-plugin nvidia-container-toolkit",
+            "nvidia-ctk runtime configure --runtime=docker",
+            "systemctl restart docker",
+            "usermod -aG docker dsenv",
+            "/dev/disk/azure/scsi1/lun0",
+            "blkid \"$disk\" >/dev/null || mkfs.ext4",
+            `{"data-root": "/data/docker"}`,
+            `> ${READY_MARKER}`,
+        ]) {
+            expect([step, yaml.includes(step)]).toEqual([step, true]);
+        }
+        const order = ["mount /data", "data-root", "nvidia-ctk runtime configure", "systemctl restart docker", "usermod -aG docker", READY_MARKER + "\n"].map(s => yaml.lastIndexOf(s));
+        expect([...order].sort((a, b) => a - b)).toEqual(order);
+    });
+
+    test("the NVIDIA driver extension", () => {
+        expect(r.inputs.get("gpu-nvidia-driver")).toEqual(
+            expect.objectContaining({ publisher: "Microsoft.HpcCompute", type: "NvidiaGpuDriverLinux", typeHandlerVersion: "1.6", autoUpgradeMinorVersion: true, vmName: "dsenv-unit-vm" }),
+        );
+    });
+
+    test("the auto-shutdown schedule: Azure's required name, time and zone", () => {
+        expect(r.inputs.get("gpu-shutdown")).toEqual(
+            expect.objectContaining({
+                name: "shutdown-computevm-dsenv-unit-vm",
+                taskType: "ComputeVmShutdownTask",
+                status: "Enabled",
+                dailyRecurrence: { time: "1900" },
+                timeZoneId: "W. Europe Standard Time",
+                targetResourceId: expect.stringContaining("gpu-vm"),
+            }),
+        );
+    });
+
+    test("the registry has no admin user and no anonymous pull", () => {
+        expect(r.inputs.get("registry")).toEqual(expect.objectContaining({ registryName: "dsenvunit01", sku: { name: "Basic" }, adminUserEnabled: false, anonymousPullEnabled: false }));
+        expect(r.declared.map(d => d.type)).not.toContain("azure-native:containerregistry:listRegistryCredentials");
+    });
+
+    test("AcrPull is granted to the VM's identity, scoped to the registry", () => {
+        const role = r.inputs.get("gpu-acr-pull");
+        expect(role).toEqual({
+            principalId: "vm-principal-1",
+            principalType: "ServicePrincipal",
+            roleDefinitionId: "/subscriptions/sub-1/providers/Microsoft.Authorization/roleDefinitions/7f951dda-4ed3-4680-a7ca-43fe172d538d",
+            scope: one(r, T.registry, "registry").resource && "/subscriptions/sub-1/resourceGroups/rg/providers/registry",
+            description: "AcrPull on dsenvunit01",
+        });
+    });
+
+    test("the remote engine is ssh://<admin>@<public ip>, configured only after the readiness step", async () => {
+        const provider = one(r, T.provider, "gpu-engine-docker");
+        expect(r.inputs.get("gpu-engine-docker").host).toBe("ssh://dsenv@20.61.7.9");
+        expect(await providerSetting(r, "gpu-engine-docker", "sshOpts")).toEqual(expect.arrayContaining(["-i", "/home/me/.ssh/id_ed25519", "StrictHostKeyChecking=accept-new"]));
+        const after = ((await valueOf(provider.opts.dependsOn as any)) as pulumi.Resource[]).map(nameOf);
+        expect(after).toContain("gpu-engine-ready");
+
+        const ready = r.inputs.get("gpu-engine-ready");
+        expect({ host: ready.host, user: ready.user, trigger: ready.trigger }).toEqual({ host: "20.61.7.9", user: "dsenv", trigger: "0f6e-vm-guid" });
+        expect(ready.required).toEqual(["cloud-init-finished", "setup-done", "docker-answers", "nvidia-runtime", "gpu-visible"]);
+        expect(ready.probeCommand).toContain(`test -f ${READY_MARKER}`);
+        expect(typeof ready.__provider).toBe("string");
+        const readinessAfter = (one(r, T.readiness, "gpu-engine-ready").opts.dependsOn as pulumi.Resource[]).map(nameOf);
+        expect(readinessAfter).toEqual(expect.arrayContaining(["gpu-vm", "gpu-nvidia-driver", "gpu-data"]));
+    });
+
+    test("the remote engine pulls with the VM identity's token, never the deployer's", async () => {
+        expect(await loginsOf(r, "gpu-engine-docker")).toEqual([["dsenvunit01.azurecr.io", "00000000-0000-0000-0000-000000000000", "acr-token-of-the-vm"]]);
+        const token = one(r, T.pullToken, "gpu-engine-pull-token");
+        expect(token.opts.additionalSecretOutputs).toEqual(["refreshToken"]);
+        expect(r.inputs.get("gpu-engine-pull-token").tokenCommand).toBe("/usr/local/bin/acr-refresh-token dsenvunit01.azurecr.io");
+        expect((token.opts.dependsOn as pulumi.Resource[]).map(nameOf)).toEqual(["gpu-engine-ready", "gpu-acr-pull"]);
+    });
+
+    test("images are built on the local engine, pushed with the deployer's token, and run on the VM by digest", async () => {
+        const build = one(r, T.image, "workspace-jupyter-image");
+        expect(nameOf(build.opts.provider)).toBe("build-engine");
+        expect(await valueOf(build.props.name)).toMatch(/^dsenvunit01\.azurecr\.io\/dsenv\/jupyter:b-[0-9a-f]{16}$/);
+        expect(nameOf(one(r, T.push, "workspace-jupyter-image-push").opts.provider)).toBe("build-engine");
+
+        const pull = one(r, T.image, "workspace-jupyter-image-pull");
+        expect(nameOf(pull.opts.provider)).toBe("gpu-engine-docker");
+        expect(await valueOf(pull.props.name)).toBe(`dsenvunit01.azurecr.io/dsenv/jupyter@sha256:${"d".repeat(64)}`);
+
+        const jupyter = one(r, T.container, "workspace-jupyter");
+        expect(nameOf(jupyter.opts.provider)).toBe("gpu-engine-docker");
+        expect(await valueOf(jupyter.props.image)).toBe(`dsenvunit01.azurecr.io/dsenv/jupyter@sha256:${"d".repeat(64)}`);
+        expect(nameOf(one(r, T.container, "workspace-mysql").opts.provider)).toBe("gpu-engine-docker");
+
+        expect(await loginsOf(r, "build-engine")).toEqual([["dsenvunit01.azurecr.io", "00000000-0000-0000-0000-000000000000", "acr-token-of-the-deployer"]]);
+        expect(exchanges).toEqual([{ url: "https://dsenvunit01.azurecr.io/oauth2/exchange", body: "grant_type=access_token&service=dsenvunit01.azurecr.io&access_token=aad-token-of-the-deployer&tenant=tenant-1" }]);
+    });
+
+    test("credentials handed to engines stay secret", async () => {
+        for (const engine of ["build-engine", "gpu-engine-docker"]) {
+            expect([engine, await isSecret(one(r, T.provider, engine).props.registryAuth)]).toEqual([engine, true]);
+        }
+    });
+
+    test("outputs: the tunnel command and the way in", async () => {
+        expect(await valueOf(r.result.outputs.jupyterTunnelCommand)).toBe("ssh -N -L 8888:127.0.0.1:8888 -i /home/me/.ssh/id_ed25519 dsenv@20.61.7.9");
+        expect(await valueOf(r.result.outputs.dockerHost)).toBe("ssh://dsenv@20.61.7.9");
+        expect(await valueOf(r.result.outputs.jupyterUrl)).toBe("http://127.0.0.1:8888/");
+        expect(r.result.targets.hasGpu).toBe(true);
+    });
+});
+
+describe("Azure options", () => {
+    test("internet access only when configured, app ports only when asked for", async () => {
+        const r = await deploy(settings(s => (s.network = { allowedCidrs: [], openToInternet: true, appPorts: [8888] })));
+        expect(r.error).toBeUndefined();
+        const rules = r.inputs.get("gpu-nsg").securityRules as any[];
+        expect(rules.map(x => [x.name, x.sourceAddressPrefix, x.destinationPortRanges])).toEqual([
+            ["allow-ssh", "Internet", ["22"]],
+            ["allow-app-ports", "Internet", ["8888"]],
+        ]);
+    });
+
+    test("spot: Deallocate on eviction, the price cap as billing profile", async () => {
+        const r = await deploy(settings(s => (s.vm.spot = { maxPrice: -1 })));
+        expect(r.inputs.get("gpu-vm")).toEqual(expect.objectContaining({ priority: "Spot", evictionPolicy: "Deallocate", billingProfile: { maxPrice: -1 } }));
+    });
+
+    test("a CPU size gets no driver extension and no GPU check; no shutdown when none is set; an existing resource group", async () => {
+        const r = await deploy(
+            settings(s => {
+                s.vm.size = "Standard_D4s_v5";
+                s.shutdown = undefined;
+                s.useExistingResourceGroup = true;
+                s.resourceGroup = "team-rg";
+            }),
+        );
+        expect(r.error).toBeUndefined();
+        expect(byType(r, T.ext)).toEqual([]);
+        expect(byType(r, T.schedule)).toEqual([]);
+        expect(byType(r, "azure-native:resources:ResourceGroup")).toEqual([]);
+        expect(r.inputs.get("gpu-vm").resourceGroupName).toBe("team-rg");
+        expect(r.inputs.get("gpu-engine-ready").required).not.toContain("gpu-visible");
+    });
+
+    test("admin user only when asked for: the push login is then the admin credential", async () => {
+        const r = await deploy(settings(s => (s.registry.adminEnabled = true)));
+        expect(r.inputs.get("registry").adminUserEnabled).toBe(true);
+        expect(await loginsOf(r, "build-engine")).toEqual([["dsenvunit01.azurecr.io", "dsenvunit01", "admin-password-1"]]);
+        expect(exchanges).toEqual([]);
+    });
+});
+
+describe("ci-push", () => {
+    test("builds and pushes only, tagged with the given tag, digest as output", async () => {
+        const r = await runWithMocks<CiPushOutputs>({}, () => ciPush({ registry: { name: "dsenvunit01", sku: "Basic", adminEnabled: false }, resourceGroup: "", imageTag: "abc123" }, { jupyterBaseImage: "jupyter/datascience-notebook:2023-10-20" }));
+        expect(r.error).toBeUndefined();
+        expect(r.declared.filter(d => d.type.startsWith("azure-native:") || d.type.startsWith("pulumi-nodejs:"))).toEqual([]);
+        expect(byType(r, T.container)).toEqual([]);
+        expect(await valueOf(one(r, T.image, "jupyter-image").props.name)).toBe("dsenvunit01.azurecr.io/dsenv/jupyter:abc123");
+        expect(await valueOf(r.result.jupyterImage)).toBe(`dsenvunit01.azurecr.io/dsenv/jupyter@sha256:${"d".repeat(64)}`);
+        expect(r.result.imageTag).toBe("abc123");
+    });
+
+    test("without a tag, the git commit", async () => {
+        const r = await runWithMocks<CiPushOutputs>({}, () => ciPush({ registry: { name: "dsenvunit01", sku: "Basic", adminEnabled: false }, resourceGroup: "", imageTag: "" }, { jupyterBaseImage: "jupyter/datascience-notebook:2023-10-20" }));
+        expect(r.error).toBeUndefined();
+        expect(r.result.imageTag).toMatch(/^[0-9a-f]{40}(-dirty)?$/);
+    });
+});
