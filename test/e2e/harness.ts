@@ -7,8 +7,8 @@ import * as path from "path";
 import { ConfigMap, LocalWorkspace, Stack } from "@pulumi/pulumi/automation";
 
 const REPO = path.join(__dirname, "..", "..");
-/** What a user's checkout holds that `pulumi up` reads. */
-const PROGRAM_FILES = ["Pulumi.yaml", "package.json", "tsconfig.json", "index.ts", "program.ts", "config", "components", "images", "stacks"];
+/** The checkout, as a user has it; node_modules is linked, not copied. */
+const NOT_COPIED = new Set([".git", "node_modules"]);
 
 /**
  * One throwaway stack of the real program: a copy of the project in a temp dir
@@ -24,7 +24,7 @@ export class TestStack {
     stack!: Stack;
 
     async init(config: Record<string, string>): Promise<this> {
-        for (const f of PROGRAM_FILES) fs.cpSync(path.join(REPO, f), path.join(this.dir, f), { recursive: true });
+        for (const f of fs.readdirSync(REPO).filter(f => !NOT_COPIED.has(f))) fs.cpSync(path.join(REPO, f), path.join(this.dir, f), { recursive: true });
         fs.symlinkSync(path.join(REPO, "node_modules"), path.join(this.dir, "node_modules"));
         fs.mkdirSync(path.join(this.dir, ".state"));
         this.stack = await LocalWorkspace.createOrSelectStack(
@@ -56,6 +56,14 @@ export class TestStack {
     async outputs(): Promise<Record<string, any>> {
         const out = await this.stack.outputs();
         return Object.fromEntries(Object.entries(out).map(([k, v]) => [k, v.value]));
+    }
+
+    /** The stack's state files as the file backend keeps them on disk. */
+    rawState(): string {
+        const root = path.join(this.dir, ".state");
+        const files = (fs.readdirSync(root, { recursive: true }) as string[]).filter(f => f.endsWith(".json") && f.includes(this.name));
+        if (files.length === 0) throw new Error(`no state file for ${this.name} under ${root}`);
+        return files.map(f => fs.readFileSync(path.join(root, f), "utf8")).join("\n");
     }
 
     /** Destroys the stack, removes what destroy keeps (volumes), the stack and the temp dir. */

@@ -65,7 +65,9 @@ test("1. up succeeds and both containers become healthy, with no secret in plain
     expect(out.jupyterUrl).toBe(`http://127.0.0.1:${jupyterPort}/`);
     expect(out.mysqlContainer).toBe(container("mysql"));
 
-    const state = JSON.stringify(await s.stack.exportStack());
+    // The state as the backend stores it (exportStack would decrypt the secrets).
+    const state = s.rawState();
+    expect(state).toContain('"ciphertext"');
     const password = new URL(out.mysqlConnectionString).password;
     expect(password).toMatch(/^[A-Za-z0-9]{32}$/);
     expect(out.jupyterToken).toMatch(/^[A-Za-z0-9]{48}$/);
