@@ -1,6 +1,7 @@
 import { execFileSync } from "child_process";
 import * as crypto from "crypto";
 import * as fs from "fs";
+import * as http from "http";
 import * as net from "net";
 import * as os from "os";
 import * as path from "path";
@@ -109,6 +110,20 @@ export async function waitFor<T>(what: string, probe: () => T | undefined | fals
         await new Promise(r => setTimeout(r, everyMs));
     }
     throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${last}` : ""}`);
+}
+
+/** An HTTP request from this machine; resolves with the status and body. */
+export function httpRequest(url: string, opts: { method?: string; headers?: Record<string, string>; body?: string } = {}): Promise<{ status: number; body: string }> {
+    return new Promise((resolve, reject) => {
+        const req = http.request(url, { method: opts.method ?? "GET", headers: opts.headers }, res => {
+            let body = "";
+            res.setEncoding("utf8");
+            res.on("data", chunk => (body += chunk));
+            res.on("end", () => resolve({ status: res.statusCode ?? 0, body }));
+        });
+        req.on("error", reject);
+        req.end(opts.body);
+    });
 }
 
 /** A TCP port nothing listens on right now. */

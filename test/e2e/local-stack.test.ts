@@ -1,8 +1,7 @@
 import * as fs from "fs";
-import * as http from "http";
 import * as net from "net";
 import * as path from "path";
-import { canConnect, docker, freePort, inspect, OutsideHost, TestStack, waitFor } from "./harness";
+import { canConnect, docker, freePort, httpRequest, inspect, OutsideHost, TestStack, waitFor } from "./harness";
 
 // The real program, the real Pulumi CLI, a real Docker engine. Images come from
 // local stand-ins (test/e2e/standins) selected by config only: the components
@@ -38,13 +37,8 @@ function sqlVia(host: string, sql: string): string {
     );
 }
 
-function httpGet(url: string, headers: Record<string, string> = {}): Promise<number> {
-    return new Promise((resolve, reject) => {
-        http.get(url, { headers }, res => {
-            res.resume();
-            resolve(res.statusCode ?? 0);
-        }).on("error", reject);
-    });
+async function httpGet(url: string, headers: Record<string, string> = {}): Promise<number> {
+    return (await httpRequest(url, { headers })).status;
 }
 
 beforeAll(async () => {
