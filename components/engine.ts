@@ -41,7 +41,7 @@ export class DockerEngine extends pulumi.ComponentResource {
             name,
             {
                 host: args.host,
-                sshOpts: args.sshOpts,
+                sshOpts: args.sshOpts?.length ? args.sshOpts : undefined,
                 registryAuth: args.registryLogins?.map(login => ({
                     address: login.server,
                     username: login.username,

@@ -9,6 +9,8 @@ import { WORKLOAD_DEFAULTS } from "./workload-defaults";
 export const DEFAULTS = {
     target: "local",
     dockerHost: "",
+    buildDockerHost: "",
+    dockerSshOpts: [] as string[],
     namePrefix: "",
     restartPolicy: "unless-stopped",
     registryServer: "",

@@ -25,12 +25,12 @@ export function loadSettings(config = new pulumi.Config(), env: NodeJS.ProcessEn
     const stack = pulumi.getStack();
 
     const kind = read.string("target", rules.oneOf(TARGETS)) as Target["kind"];
-    const engine = readEngine(read, env);
+    const registry = readRegistry(read);
+    const { engine, buildEngine } = readEngines(read, env, kind === "local" && registry === undefined);
     // Where the containers run: the engine at dockerHost, or the Azure VM.
     const runsOn = kind === "azure" ? AZURE_VM : { engine, facts: THIS_HOST };
     const namePrefix = read.string("namePrefix", v => (v === "" ? undefined : rules.resourceName(v))) || `dsenv-${stack}`.toLowerCase();
     const restartPolicy = read.string("restartPolicy", rules.oneOf(RESTART_POLICIES)) as RestartPolicy;
-    const registry = readRegistry(read);
     const mysql = readMySql(read);
     const jupyter = readJupyter(read, runsOn.engine);
     const workloads = kind === "ci-push" ? { notices: [] } : readWorkloads(read, runsOn.engine, runsOn.facts);
@@ -39,7 +39,7 @@ export function loadSettings(config = new pulumi.Config(), env: NodeJS.ProcessEn
     checkHostPortsDistinct(read, [["mysqlHostPort", mysql.publish], ["jupyterHostPort", jupyter.publish], ...workloadHostPorts(workloads)]);
 
     if (read.problems.length > 0) throw new ConfigError(read.problems);
-    return { stack, namePrefix, target, engine, restartPolicy, registry, mysql, jupyter, workloads };
+    return { stack, namePrefix, target, engine, buildEngine, restartPolicy, registry, mysql, jupyter, workloads };
 }
 
 function readTarget(read: ConfigReader, kind: Target["kind"], gpuWorkloadKeys: string[]): Target {
@@ -53,11 +53,23 @@ function readTarget(read: ConfigReader, kind: Target["kind"], gpuWorkloadKeys: s
     }
 }
 
-function readEngine(read: ConfigReader, env: NodeJS.ProcessEnv): EngineSettings {
+/**
+ * The engine containers run on (dockerHost) and the one images are built on
+ * (buildDockerHost, e.g. a laptop building for a GPU box over ssh://). Two
+ * engines need a registry between them, unless the target brings its own.
+ */
+function readEngines(read: ConfigReader, env: NodeJS.ProcessEnv, needsRegistry: boolean): { engine: EngineSettings; buildEngine: EngineSettings } {
+    const hostRule = (v: string) => (v === "" ? undefined : rules.dockerHost(v));
+    const sshOpts = read.strings("dockerSshOpts", v => (v === "" ? "non-empty ssh options, e.g. [\"-i\", \"~/.ssh/gpu_box\"]" : undefined));
     // The Docker provider ignores DOCKER_HOST (pulumi-docker #619), so it is read here.
-    const configured = read.string("dockerHost", v => (v === "" ? undefined : rules.dockerHost(v)));
-    const host = configured || env.DOCKER_HOST || undefined;
-    return { host, isLocal: host === undefined || host.startsWith("unix://") };
+    const runHost = read.string("dockerHost", hostRule) || env.DOCKER_HOST || undefined;
+    const buildConfigured = read.string("buildDockerHost", hostRule);
+    const buildHost = buildConfigured || runHost;
+    if (buildHost !== runHost && needsRegistry) {
+        read.reject("buildDockerHost", buildConfigured, "the same engine as dsenv:dockerHost, or a registry in dsenv:registryServer to carry the images from one to the other");
+    }
+    const engineAt = (host?: string): EngineSettings => ({ host, sshOpts, isLocal: host === undefined || host.startsWith("unix://") });
+    return { engine: engineAt(runHost), buildEngine: engineAt(buildHost) };
 }
 
 function readRegistry(read: ConfigReader): RegistrySettings | undefined {

@@ -17,6 +17,8 @@ export interface Published {
 export interface EngineSettings {
     /** Docker host URL; undefined means the provider's default (the local socket). */
     host?: string;
+    /** Options for the ssh client of an ssh:// host (a key file, known-hosts settings). */
+    sshOpts?: string[];
     /** True when the engine runs on this machine, so host paths can be checked here. */
     isLocal: boolean;
 }
@@ -54,8 +56,10 @@ export interface Settings {
     stack: string;
     namePrefix: string;
     target: Target;
-    /** The engine at dockerHost: it runs the containers of the local target and builds images for every target. */
+    /** The engine at dockerHost: it runs the containers of the local target. */
     engine: EngineSettings;
+    /** The engine images are built on (buildDockerHost, else dockerHost), for every target. */
+    buildEngine: EngineSettings;
     restartPolicy: RestartPolicy;
     registry?: RegistrySettings;
     mysql: MySqlSettings;

@@ -76,7 +76,7 @@ export function deployAzure(settings: AzureSettings, workspace: WorkspaceSetting
     const pullAccess = registry.allowPull("gpu-acr-pull", vm.principalId);
     const remote = new RemoteEngine("gpu-engine", { vm, privateKeyPath: settings.vm.sshPrivateKeyPath, registry, pullAccess });
 
-    const buildEngine = new DockerEngine("build-engine", { host: workspace.buildEngine.host, isLocal: workspace.buildEngine.isLocal, registryLogins: [registry.pushLogin] });
+    const buildEngine = new DockerEngine("build-engine", { ...workspace.buildEngine, registryLogins: [registry.pushLogin] });
     const ws = new Workspace("workspace", {
         engine: remote.engine,
         buildEngine,

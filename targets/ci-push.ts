@@ -22,7 +22,7 @@ export function ciPush(settings: CiPushSettings, images: { jupyterBaseImage: str
     const server = `${settings.registry.name}.azurecr.io`;
     const tag = settings.imageTag || commitTag();
     const login = settings.registry.adminEnabled ? adminLogin(settings.registry.name, server, settings.resourceGroup) : deployerLogin(server);
-    const engine = new DockerEngine("build-engine", { host: build.host, isLocal: build.isLocal, registryLogins: [login] });
+    const engine = new DockerEngine("build-engine", { ...build, registryLogins: [login] });
 
     const jupyter = new ContainerImage("jupyter-image", {
         engine,

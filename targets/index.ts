@@ -19,13 +19,13 @@ export function deploy(settings: Settings): StackOutputs {
                 restart: settings.restartPolicy,
                 mysql: settings.mysql,
                 jupyter: settings.jupyter,
-                buildEngine: settings.engine,
+                buildEngine: settings.buildEngine,
             });
             // The same workloads as on the local target, on the VM's engine, built here and pulled by digest.
             const workloads = deployWorkloads({ ...targets, namePrefix: settings.namePrefix, restart: settings.restartPolicy, settings: settings.workloads });
             return { ...outputs, ...workloads.outputs };
         }
         case "ci-push":
-            return { ...ciPush(target.ciPush, { jupyterBaseImage: settings.jupyter.baseImage }, settings.engine) };
+            return { ...ciPush(target.ciPush, { jupyterBaseImage: settings.jupyter.baseImage }, settings.buildEngine) };
     }
 }

@@ -12,11 +12,10 @@ export interface LocalOutputs extends WorkspaceOutputs {
 
 /** The local target: the workspace and the enabled workloads on the engine at dockerHost. */
 export function deployLocal(settings: Settings): LocalOutputs {
-    const engine = new DockerEngine("engine", {
-        host: settings.engine.host,
-        isLocal: settings.engine.isLocal,
-        registryLogins: settings.registry ? [settings.registry] : [],
-    });
+    const registryLogins = settings.registry ? [settings.registry] : [];
+    const engine = new DockerEngine("engine", { ...settings.engine, registryLogins });
+    // Built elsewhere (buildDockerHost), images reach the engine through the registry.
+    const buildEngine = settings.buildEngine.host === settings.engine.host ? undefined : new DockerEngine("build-engine", { ...settings.buildEngine, registryLogins });
     // A registry on this machine serves plain HTTP (Docker allows that for 127.0.0.0/8 only).
     const push: PushTarget | undefined = settings.registry && {
         server: settings.registry.server,
@@ -29,8 +28,9 @@ export function deployLocal(settings: Settings): LocalOutputs {
         restart: settings.restartPolicy,
         mysql: settings.mysql,
         jupyter: settings.jupyter,
+        buildEngine,
         push,
     });
-    const workloads = deployWorkloads({ engine, network: ws.network, namePrefix: settings.namePrefix, restart: settings.restartPolicy, settings: settings.workloads, push });
+    const workloads = deployWorkloads({ engine, buildEngine, network: ws.network, namePrefix: settings.namePrefix, restart: settings.restartPolicy, settings: settings.workloads, push });
     return { ...workspaceOutputs(ws, settings.mysql.image, settings.mysql.publish), ...workloads.outputs };
 }

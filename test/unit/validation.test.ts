@@ -39,6 +39,8 @@ describe("invalid stack config is rejected before any resource, naming key, valu
         ["registry with a scheme", { registryServer: "https://registry.example.com" }, 'dsenv:registryServer: got "https://registry.example.com", expected a registry host name with an optional port, without scheme or path (e.g. myregistry.example.com or 127.0.0.1:5000)'],
         ["registry user without a registry", { registryUsername: "ci" }, 'dsenv:registryUsername: got "ci", expected no user name while dsenv:registryServer is empty'],
         ["boolean that is not one", { mysqlKeepData: "yes" }, 'dsenv:mysqlKeepData: got "yes", expected true or false'],
+        ["a build engine with no registry to reach the run engine", { buildDockerHost: "unix:///var/run/docker.sock", dockerHost: "ssh://me@gpu-box" }, 'dsenv:buildDockerHost: got "unix:///var/run/docker.sock", expected the same engine as dsenv:dockerHost, or a registry in dsenv:registryServer to carry the images from one to the other'],
+        ["a remote work directory under ~", { dockerHost: "ssh://me@gpu-box", jupyterWorkDir: "~/learn" }, 'dsenv:jupyterWorkDir: got "~/learn", expected an absolute path on the Docker host (~ would be your home on this machine, not on that host)'],
     ])("%s", async (_, config, message) => {
         expect(await rejected(config)).toBe(problem(message));
     });
@@ -85,9 +87,9 @@ describe("valid config", () => {
 
     test("DOCKER_HOST is honoured when dockerHost is not set, and config wins over it", async () => {
         const fromEnv = await runWithMocks({}, () => loadSettings(undefined, { DOCKER_HOST: "ssh://me@gpu-vm" }));
-        expect(fromEnv.result.engine).toEqual({ host: "ssh://me@gpu-vm", isLocal: false });
+        expect(fromEnv.result.engine).toEqual({ host: "ssh://me@gpu-vm", sshOpts: [], isLocal: false });
         const fromConfig = await runWithMocks({ dockerHost: "unix:///run/user/1000/docker.sock" }, () => loadSettings(undefined, { DOCKER_HOST: "ssh://me@gpu-vm" }));
-        expect(fromConfig.result.engine).toEqual({ host: "unix:///run/user/1000/docker.sock", isLocal: true });
+        expect(fromConfig.result.engine).toEqual({ host: "unix:///run/user/1000/docker.sock", sshOpts: [], isLocal: true });
     });
 
     test("defaults: the stack name prefixes every name, MySQL is not published", async () => {
@@ -95,6 +97,7 @@ describe("valid config", () => {
         expect(run.result.namePrefix).toBe("dsenv-unit");
         expect(run.result.mysql.publish).toBeUndefined();
         expect(run.result.jupyter.publish).toEqual({ hostPort: 8888, hostIp: "127.0.0.1" });
-        expect(run.result.engine).toEqual({ host: undefined, isLocal: true });
+        expect(run.result.engine).toEqual({ host: undefined, sshOpts: [], isLocal: true });
+        expect(run.result.buildEngine).toEqual(run.result.engine);
     });
 });

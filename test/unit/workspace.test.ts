@@ -174,6 +174,20 @@ describe("config changes the graph", () => {
         expect(build.buildArgs).toEqual({ BASE_IMAGE: "dsenv/jupyter-standin:test" });
     });
 
+    test("built on one engine, run on another over ssh: pushed and pulled by digest, with the ssh options", async () => {
+        const r = await run({ dockerHost: "ssh://me@gpu-box", dockerSshOpts: '["-i","/keys/gpu_box"]', buildDockerHost: "unix:///var/run/docker.sock", registryServer: "127.0.0.1:5000" });
+        expect(r.error).toBeUndefined();
+        const providers = byType(r, "pulumi:providers:docker");
+        expect(providers.map(p => [p.name, p.props.host])).toEqual([["engine", "ssh://me@gpu-box"], ["build-engine", "unix:///var/run/docker.sock"]]);
+        expect(await valueOf(providers[0].props.sshOpts)).toBe(JSON.stringify(["-i", "/keys/gpu_box"]));
+        expect(nameOf(one(r, IMAGE, "workspace-jupyter-image").opts.provider)).toBe("build-engine");
+        expect(nameOf(one(r, "docker:index/registryImage:RegistryImage", "workspace-jupyter-image-push").opts.provider)).toBe("build-engine");
+        expect(nameOf(one(r, IMAGE, "workspace-jupyter-image-pull").opts.provider)).toBe("engine");
+        expect(nameOf(one(r, IMAGE, "workspace-mysql-image").opts.provider)).toBe("engine");
+        expect(nameOf(one(r, CONTAINER, "workspace-jupyter").opts.provider)).toBe("engine");
+        expect(await valueOf(one(r, CONTAINER, "workspace-jupyter").props.image)).toBe(`127.0.0.1:5000/dsenv/jupyter@sha256:${"d".repeat(64)}`);
+    });
+
     test("a registry pushes the built image and the container runs it by digest", async () => {
         const r = await runWithMocks({ registryServer: "127.0.0.1:5000", registryUsername: "ci", registryPassword: "pushpushpush" }, () => deployLocal(loadSettings(undefined, {})), ["registryPassword"]);
         expect(r.error).toBeUndefined();
