@@ -24,7 +24,7 @@ export class TestStack {
     readonly dir = fs.mkdtempSync(path.join(os.tmpdir(), "dsenv-e2e-"));
     stack!: Stack;
 
-    async init(config: Record<string, string>): Promise<this> {
+    async init(config: Record<string, string | string[]>): Promise<this> {
         for (const f of fs.readdirSync(REPO).filter(f => !NOT_COPIED.has(f))) fs.cpSync(path.join(REPO, f), path.join(this.dir, f), { recursive: true });
         fs.symlinkSync(path.join(REPO, "node_modules"), path.join(this.dir, "node_modules"));
         fs.mkdirSync(path.join(this.dir, ".state"));
@@ -44,10 +44,14 @@ export class TestStack {
         return this;
     }
 
-    async set(config: Record<string, string>): Promise<void> {
+    /** Sets stack config as `pulumi config set --path` would: lists become typed arrays. */
+    async set(config: Record<string, string | string[]>): Promise<void> {
         const map: ConfigMap = {};
-        for (const [k, v] of Object.entries(config)) map[`dsenv:${k}`] = { value: v };
-        await this.stack.setAllConfig(map);
+        for (const [k, v] of Object.entries(config)) {
+            if (Array.isArray(v)) v.forEach((item, i) => (map[`dsenv:${k}[${i}]`] = { value: item }));
+            else map[`dsenv:${k}`] = { value: v };
+        }
+        await this.stack.setAllConfig(map, true);
     }
 
     async up(): Promise<void> {
@@ -67,13 +71,13 @@ export class TestStack {
         return files.map(f => fs.readFileSync(path.join(root, f), "utf8")).join("\n");
     }
 
-    /** Destroys the stack, removes what destroy keeps (volumes), the stack and the temp dir. */
-    async dispose(): Promise<void> {
+    /** Destroys the stack, removes what destroy keeps (volumes, on the engine `cli` talks to), the stack and the temp dir. */
+    async dispose(cli: (...args: string[]) => string = docker): Promise<void> {
         try {
             await this.stack?.destroy({ onOutput: log });
             await this.stack?.workspace.removeStack(this.name);
         } finally {
-            for (const v of docker("volume", "ls", "-q", "--filter", `name=${this.prefix}`).split("\n").filter(Boolean)) docker("volume", "rm", "-f", v);
+            for (const v of cli("volume", "ls", "-q", "--filter", `name=${this.prefix}`).split("\n").filter(Boolean)) cli("volume", "rm", "-f", v);
             fs.rmSync(this.dir, { recursive: true, force: true });
         }
     }

@@ -1,0 +1,72 @@
+import { docker, freePort, httpRequest, TestStack } from "./harness";
+import { RemoteDockerHost } from "./remote-host";
+
+// The azure target's pipeline, Azure aside: images built on this machine's
+// engine, pushed to the registry, pulled by digest on another engine reached
+// over ssh://, and run there.
+jest.setTimeout(15 * 60_000);
+
+const REGISTRY = "127.0.0.1:5000";
+const MYSQL_IN_REGISTRY = `${REGISTRY}/dsenv/mysql-standin:test`;
+
+let remote: RemoteDockerHost;
+let s: TestStack;
+let jupyterPort: number;
+
+beforeAll(async () => {
+    remote = await new RemoteDockerHost().start();
+    // The remote engine has no images: the MySQL stand-in reaches it through the registry too.
+    docker("tag", "dsenv/mysql-standin:test", MYSQL_IN_REGISTRY);
+    docker("push", MYSQL_IN_REGISTRY);
+    jupyterPort = await freePort();
+    s = await new TestStack().init({
+        dockerHost: remote.dockerHost,
+        dockerSshOpts: remote.sshOpts,
+        buildDockerHost: "unix:///var/run/docker.sock",
+        registryServer: REGISTRY,
+        mysqlImage: MYSQL_IN_REGISTRY,
+        jupyterBaseImage: "dsenv/jupyter-standin:test",
+        jupyterHostPort: String(jupyterPort),
+    });
+});
+
+afterAll(async () => {
+    await s?.dispose(remote ? (...args: string[]) => remote.docker(...args) : undefined);
+    await remote?.stop();
+});
+
+test("up builds here, pushes, and runs on the remote engine by digest; nothing runs here", async () => {
+    await s.up();
+    const out = await s.outputs();
+    const jupyterImage = out.jupyterImage as string;
+    expect(jupyterImage).toMatch(/^127\.0\.0\.1:5000\/dsenv\/jupyter@sha256:[0-9a-f]{64}$/);
+
+    expect(remote.docker("inspect", "-f", "{{.Config.Image}} {{.State.Health.Status}}", `${s.prefix}-jupyter`)).toBe(`${jupyterImage} healthy`);
+    expect(remote.docker("inspect", "-f", "{{.State.Health.Status}}", `${s.prefix}-mysql`)).toBe("healthy");
+    expect(remote.docker("image", "inspect", "-f", "{{index .RepoDigests 0}}", jupyterImage)).toBe(jupyterImage);
+    expect(docker("ps", "-aq", "--filter", `name=${s.prefix}`)).toBe("");
+    // Built here: this engine has the image under its build tag.
+    expect(docker("image", "ls", "-q", "--filter", "reference=127.0.0.1:5000/dsenv/jupyter")).not.toBe("");
+});
+
+test("the workspace works on the remote engine: the notebook reaches MySQL by its aliases, the API wants the token", async () => {
+    const py = (host: string) =>
+        remote.docker(
+            "exec",
+            `${s.prefix}-jupyter`,
+            "python",
+            "-c",
+            `import os, pymysql; c = pymysql.connect(host="${host}", user=os.environ["MYSQL_USER"], password=os.environ["MYSQL_PASSWORD"], database=os.environ["MYSQL_DATABASE"]); cur = c.cursor(); cur.execute("SELECT 42"); print(cur.fetchone()[0])`,
+        );
+    expect(py("mysql")).toBe("42");
+    expect(py("myjupyterdb")).toBe("42");
+    const out = await s.outputs();
+    const api = `http://127.0.0.1:${jupyterPort}/api/contents`;
+    expect((await httpRequest(api)).status).toBe(403);
+    expect((await httpRequest(api, { headers: { Authorization: `token ${out.jupyterToken}` } })).status).toBe(200);
+});
+
+test("a second up over ssh changes nothing", async () => {
+    const preview = await s.stack.preview({ expectNoChanges: true });
+    expect(Object.keys(preview.changeSummary)).toEqual(["same"]);
+});
