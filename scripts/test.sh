@@ -23,8 +23,10 @@ if [ "$what" != e2e ]; then
   projects+=(--selectProjects unit)
 fi
 if [ "$what" != unit ]; then
-  # The toolchain prints the environment (PATH to pulumi, DOCKER_HOST, ...) the e2e tests run in.
-  eval "$(scripts/toolchain/ensure.sh docker pulumi images registry)"
+  # The toolchain prints the environment (PATH to pulumi, ...) the e2e tests run in. No
+  # provider plugin can be downloaded here: the tests use the project's stand-ins
+  # (test/e2e/standins/pulumi-providers) unless real plugins are installed.
+  eval "$(DSENV_STANDIN_PROVIDERS=1 scripts/toolchain/ensure.sh docker pulumi images registry sshd)"
   projects+=(--selectProjects e2e)
 fi
 [ "$what" = all ] && projects=(--selectProjects unit e2e)

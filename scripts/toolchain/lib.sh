@@ -1,0 +1,61 @@
+# shellcheck shell=bash
+# Shared helpers for the scripts/toolchain/ensure-*.sh parts. Sourced, never run.
+#
+# Everything the toolchain builds or downloads lives in $CACHE (outside the
+# repo, shared between checkouts), so a second run only checks and reuses.
+
+CACHE="${DSENV_CACHE:-$HOME/.cache/ds-envs}"
+mkdir -p "$CACHE/env.d" "$CACHE/logs"
+TOOLCHAIN_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+# shellcheck disable=SC2034 # used by the scripts that source this file
+REPO_ROOT="$(cd "$TOOLCHAIN_DIR/../.." && pwd)"
+
+log() { printf '[toolchain %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
+die() { printf '[toolchain] ERROR: %s\n' "$*" >&2; exit 1; }
+have() { command -v "$1" >/dev/null 2>&1; }
+
+# Run as root directly, otherwise through sudo when there is one.
+as_root() {
+  if [ "$(id -u)" -eq 0 ]; then "$@"
+  elif have sudo; then sudo "$@"
+  else die "need root for: $* (no sudo available)"; fi
+}
+
+# apt-get update at most once per hour across all parts: the package lists are
+# what makes `apt-get install` work at all on a fresh machine, but refreshing
+# them costs ~10 s that a warm run must not pay.
+_APT_UPDATED=""
+apt_install() {
+  local missing=() p
+  for p in "$@"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  local stamp="$CACHE/.apt-updated"
+  if [ -z "$_APT_UPDATED" ] && { [ ! -f "$stamp" ] || [ -n "$(find "$stamp" -mmin +60 2>/dev/null)" ]; }; then
+    log "apt-get update"
+    as_root apt-get update >"$CACHE/logs/apt-update.log" 2>&1 \
+      || die "apt-get update failed, see $CACHE/logs/apt-update.log"
+    touch "$stamp"; _APT_UPDATED=1
+  fi
+  log "apt-get install ${missing[*]}"
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y "${missing[@]}" \
+    >>"$CACHE/logs/apt-install.log" 2>&1 \
+    || die "apt-get install ${missing[*]} failed, see $CACHE/logs/apt-install.log"
+}
+
+# Each part writes the environment its tools need into $CACHE/env.d/<part>.sh;
+# ensure.sh concatenates them into $CACHE/env.sh.
+write_env_fragment() { # name, then lines on stdin
+  local f="$CACHE/env.d/$1.sh"
+  cat >"$f.tmp" && mv "$f.tmp" "$f"
+}
+
+# Wait until a command succeeds or time runs out. usage: wait_for SECONDS cmd...
+wait_for() {
+  local deadline=$(( $(date +%s) + $1 )); shift
+  until "$@" >/dev/null 2>&1; do
+    [ "$(date +%s)" -ge "$deadline" ] && return 1
+    sleep 0.5
+  done
+}

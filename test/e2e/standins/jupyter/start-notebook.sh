@@ -1,0 +1,3 @@
+#!/bin/bash
+# Upstream kept start-notebook.sh as an alias of start-notebook.py.
+exec start-notebook.py "$@"
