@@ -2,7 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { AzureSettings, CiPushSettings, readAzure, readCiPush } from "../../config/azure";
 import { isGpuSize } from "../../config/azure-rules";
 import { ConfigError, ConfigReader } from "../../config/reader";
-import { runWithMocks } from "./harness";
+import { configProblem, runWithMocks } from "./harness";
 
 // Until config/defaults.ts spreads AZURE_DEFAULTS into DEFAULTS (then this is a no-op).
 const KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBxJ4Vq0Zg0m7nU2s9l6vQ0e0A1b2c3d4e5f6g7h8i9j me@laptop";
@@ -28,7 +28,6 @@ async function rejected(config: Record<string, string>, gpuWorkloads: string[] =
     return run.error!.message;
 }
 
-const problem = (line: string) => `invalid stack configuration:\n  - ${line}`;
 
 describe("Azure config is rejected with key, value and what is accepted", () => {
     test.each<[string, Record<string, string>, string]>([
@@ -53,12 +52,12 @@ describe("Azure config is rejected with key, value and what is accepted", () => 
         ["SSH as an app port", { azureAppPorts: '["22"]' }, 'dsenv:azureAppPorts: got "22", expected a port other than 22 (SSH is always allowed from dsenv:azureAllowedCidrs)'],
         ["an existing resource group without its name", { azureUseExistingResourceGroup: "true" }, 'dsenv:azureResourceGroup: got "", expected the name of the existing resource group, since dsenv:azureUseExistingResourceGroup is true'],
     ])("%s", async (_, config, message) => {
-        expect(await rejected({ ...VALID, ...config })).toBe(problem(message));
+        expect(await rejected({ ...VALID, ...config })).toBe(configProblem(message));
     });
 
     test("a GPU workload on a size without a GPU", async () => {
         expect(await rejected({ ...VALID, azureVmSize: "Standard_D4s_v5" }, ["pytorchEnabled"])).toBe(
-            problem('dsenv:azureVmSize: got "Standard_D4s_v5", expected an N-series GPU size (e.g. Standard_NC4as_T4_v3), because GPU workloads are enabled: dsenv:pytorchEnabled'),
+            configProblem('dsenv:azureVmSize: got "Standard_D4s_v5", expected an N-series GPU size (e.g. Standard_NC4as_T4_v3), because GPU workloads are enabled: dsenv:pytorchEnabled'),
         );
     });
 

@@ -97,6 +97,11 @@ async function settle(value: unknown): Promise<void> {
     }
 }
 
+/** The message of a ConfigError with these problems, as a user sees it. */
+export function configProblem(...lines: string[]): string {
+    return `invalid stack configuration:\n${lines.map(l => `  - ${l}`).join("\n")}`;
+}
+
 /** The value inside an Output (or the value itself). */
 export async function valueOf<T>(v: pulumi.Input<T> | undefined): Promise<T | undefined> {
     if (pulumi.Output.isInstance(v)) return (v as any).promise();

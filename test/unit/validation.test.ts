@@ -3,7 +3,7 @@ import * as os from "os";
 import * as path from "path";
 import { loadSettings } from "../../config/load";
 import { deploy } from "../../targets";
-import { runWithMocks } from "./harness";
+import { configProblem, runWithMocks } from "./harness";
 
 /** Runs the whole program with this config and expects it to stop before declaring anything. */
 async function rejected(config: Record<string, string>, secretKeys: string[] = []): Promise<string> {
@@ -14,7 +14,6 @@ async function rejected(config: Record<string, string>, secretKeys: string[] = [
     return run.error!.message;
 }
 
-const problem = (line: string) => `invalid stack configuration:\n  - ${line}`;
 
 describe("invalid stack config is rejected before any resource, naming key, value and what is accepted", () => {
     test.each<[string, Record<string, string>, string]>([
@@ -42,19 +41,19 @@ describe("invalid stack config is rejected before any resource, naming key, valu
         ["a build engine with no registry to reach the run engine", { buildDockerHost: "unix:///var/run/docker.sock", dockerHost: "ssh://me@gpu-box" }, 'dsenv:buildDockerHost: got "unix:///var/run/docker.sock", expected the same engine as dsenv:dockerHost, or a registry in dsenv:registryServer to carry the images from one to the other'],
         ["a remote work directory under ~", { dockerHost: "ssh://me@gpu-box", jupyterWorkDir: "~/learn" }, 'dsenv:jupyterWorkDir: got "~/learn", expected an absolute path on the Docker host (~ would be your home on this machine, not on that host)'],
     ])("%s", async (_, config, message) => {
-        expect(await rejected(config)).toBe(problem(message));
+        expect(await rejected(config)).toBe(configProblem(message));
     });
 
     test("a registry password without its user name", async () => {
         expect(await rejected({ registryServer: "127.0.0.1:5000", registryPassword: "hunter2hunter2" }, ["registryPassword"])).toBe(
-            problem('dsenv:registryUsername: got "", expected the user name that goes with dsenv:registryPassword'),
+            configProblem('dsenv:registryUsername: got "", expected the user name that goes with dsenv:registryPassword'),
         );
     });
 
     test("a work directory that does not exist on the local engine's host", async () => {
         const missing = path.join(os.tmpdir(), `dsenv-missing-${process.pid}`);
         expect(await rejected({ jupyterWorkDir: missing })).toBe(
-            problem(`dsenv:jupyterWorkDir: got ${JSON.stringify(missing)}, expected an existing directory (${missing} does not exist; create it first)`),
+            configProblem(`dsenv:jupyterWorkDir: got ${JSON.stringify(missing)}, expected an existing directory (${missing} does not exist; create it first)`),
         );
     });
 
