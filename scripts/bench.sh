@@ -13,7 +13,8 @@ repo=$(pwd)
 
 source scripts/ensure-node.sh
 scripts/ensure-deps.sh
-eval "$(DSENV_STANDIN_PROVIDERS=1 scripts/toolchain/ensure.sh docker pulumi images)"
+toolchain_env=$(DSENV_STANDIN_PROVIDERS=1 scripts/toolchain/ensure.sh docker pulumi images)
+eval "$toolchain_env"
 if ! command -v docker-compose >/dev/null; then
   apt-get install -y docker-compose >/dev/null 2>&1 || { apt-get update >/dev/null && apt-get install -y docker-compose >/dev/null; }
 fi

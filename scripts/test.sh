@@ -26,7 +26,9 @@ if [ "$what" != unit ]; then
   # The toolchain prints the environment (PATH to pulumi, ...) the e2e tests run in. No
   # provider plugin can be downloaded here: the tests use the project's stand-ins
   # (test/e2e/standins/pulumi-providers) unless real plugins are installed.
-  eval "$(DSENV_STANDIN_PROVIDERS=1 scripts/toolchain/ensure.sh docker pulumi images registry sshd)"
+  # (assigned first: eval of a failed command substitution would not stop the script)
+  toolchain_env=$(DSENV_STANDIN_PROVIDERS=1 scripts/toolchain/ensure.sh docker pulumi images registry sshd)
+  eval "$toolchain_env"
   projects+=(--selectProjects e2e)
 fi
 [ "$what" = all ] && projects=(--selectProjects unit e2e)

@@ -19,7 +19,8 @@ source scripts/ensure-node.sh
 scripts/ensure-deps.sh
 # A Pulumi CLI with the nodejs language host and the docker/random plugins, and
 # a Docker engine: reused when present, installed or built when not.
-eval "$(scripts/toolchain/ensure.sh docker pulumi)"
+toolchain_env=$(scripts/toolchain/ensure.sh docker pulumi)
+eval "$toolchain_env"
 
 mkdir -p "$home/state"
 export PULUMI_BACKEND_URL=${PULUMI_BACKEND_URL:-file://$home/state}

@@ -17,6 +17,8 @@ export class RemoteDockerHost {
     readonly socket = `unix://${path.join(this.dir, "docker.sock")}`;
     private readonly key = path.join(this.dir, "client_key");
     private readonly subnet = "10.213.0.0/16";
+    /** Its own default bridge: with --bridge=none, dockerd deletes this machine's docker0. */
+    private readonly bridge = `dsr${process.pid % 100000}`;
     private dockerd?: ChildProcess;
     private sshPort = 0;
 
@@ -32,6 +34,9 @@ export class RemoteDockerHost {
 
     async start(): Promise<this> {
         const d = (f: string) => path.join(this.dir, f);
+        for (const args of [["link", "add", this.bridge, "type", "bridge"], ["addr", "add", "10.214.0.1/24", "dev", this.bridge], ["link", "set", this.bridge, "up"]]) {
+            execFileSync("ip", args, { stdio: "pipe" });
+        }
         this.dockerd = spawn(
             "dockerd",
             [
@@ -40,7 +45,7 @@ export class RemoteDockerHost {
                 `--exec-root=${d("exec")}`,
                 `--pidfile=${d("docker.pid")}`,
                 // This machine's dockerd owns iptables and docker0; the second one keeps off both.
-                "--bridge=none",
+                `--bridge=${this.bridge}`,
                 "--iptables=false",
                 `--default-address-pool=base=${this.subnet},size=24`,
             ],
@@ -97,6 +102,7 @@ export class RemoteDockerHost {
             this.dockerd.kill("SIGTERM");
             await exited;
         }
+        run("ip", ["link", "del", this.bridge]);
         fs.rmSync(this.dir, { recursive: true, force: true });
     }
 }
