@@ -6,8 +6,8 @@ import { DockerEngine } from "./engine";
 import { ContainerImage, PushTarget } from "./image";
 import { MySql } from "./mysql";
 import { BridgeNetwork } from "./network";
-import { Service } from "./service";
-import { bindMount, DataVolume, Mount, volumeMount } from "./volume";
+import { browsableUrl, Service } from "./service";
+import { workDirMount } from "./volume";
 
 export const JUPYTER_PORT = 8888;
 /** The build context of the notebook image the project ships. */
@@ -84,7 +84,7 @@ export class JupyterNotebook extends pulumi.ComponentResource {
                 env: dbEnv,
                 // jupyter_server and the notebook server read the token from JUPYTER_TOKEN, so it never shows in a command line.
                 secretEnv: { JUPYTER_TOKEN: this.token, ...dbSecretEnv },
-                mounts: [this.workMount(name, args)],
+                mounts: [workDirMount(this, `${name}-work`, args.engine, `${args.namePrefix}-jupyter-work`, args.workDir, WORK_DIR)],
                 networks: [{ network: args.network }],
                 // /api answers without a token once the server is up.
                 healthcheck: {
@@ -98,28 +98,10 @@ export class JupyterNotebook extends pulumi.ComponentResource {
             { parent: this, dependsOn: db ? [db] : [] },
         );
 
-        const host = browsableHost(args.publish.hostIp ?? "127.0.0.1");
         this.hostPort = args.publish.hostPort;
-        this.url = pulumi.output(`http://${host}:${args.publish.hostPort}/`);
+        this.url = pulumi.output(browsableUrl(args.publish.hostIp ?? "127.0.0.1", args.publish.hostPort));
         this.loginUrl = pulumi.secret(pulumi.interpolate`${this.url}?token=${this.token}`);
         this.containerName = this.service.containerName;
         this.registerOutputs({ url: this.url, loginUrl: this.loginUrl, containerName: this.containerName });
     }
-
-    private workMount(name: string, args: JupyterNotebookArgs): Mount {
-        if (args.workDir.kind === "bind") return bindMount(args.workDir.hostPath, WORK_DIR);
-        const volume = new DataVolume(
-            `${name}-work`,
-            { engine: args.engine, volumeName: `${args.namePrefix}-jupyter-work`, keepOnDestroy: args.workDir.keepOnDestroy },
-            { parent: this },
-        );
-        return volumeMount(volume, WORK_DIR);
-    }
-}
-
-/** An address a browser on the host can open for a port published on `hostIp`. */
-function browsableHost(hostIp: string): string {
-    if (hostIp === "0.0.0.0") return "localhost";
-    if (hostIp === "::") return "[::1]";
-    return hostIp.includes(":") ? `[${hostIp}]` : hostIp;
 }

@@ -14,6 +14,12 @@ export interface PortMapping {
     protocol?: "tcp" | "udp";
 }
 
+/** An address a browser on the engine's host can open for a port published on `hostIp`. */
+export function browsableUrl(hostIp: string, hostPort: number): string {
+    const host = hostIp === "0.0.0.0" ? "localhost" : hostIp === "::" ? "[::1]" : hostIp.includes(":") ? `[${hostIp}]` : hostIp;
+    return `http://${host}:${hostPort}/`;
+}
+
 export interface NetworkAttachment {
     network: BridgeNetwork;
     /** Extra names the container answers to on this network. */

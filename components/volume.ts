@@ -2,6 +2,7 @@ import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import * as os from "os";
 import * as path from "path";
+import { WorkDir } from "../config/settings";
 import { DockerEngine } from "./engine";
 import { toLabelList } from "./labels";
 
@@ -76,4 +77,14 @@ export function toContainerMount(m: Mount): docker.types.input.ContainerMount {
         case "anonymous":
             return { type: "volume", target: m.target };
     }
+}
+
+/**
+ * Where a workload keeps the directory a user works in: the host directory when
+ * one is given, else a named volume `volumeName` created under `parent`.
+ */
+export function workDirMount(parent: pulumi.Resource, name: string, engine: DockerEngine, volumeName: string, workDir: WorkDir, target: string): Mount {
+    if (workDir.kind === "bind") return bindMount(workDir.hostPath, target);
+    const volume = new DataVolume(name, { engine, volumeName, keepOnDestroy: workDir.keepOnDestroy }, { parent });
+    return volumeMount(volume, target);
 }

@@ -6,8 +6,8 @@ import { DockerEngine } from "../engine";
 import { GpuSelection, gpusFlag, nvidiaEnv } from "../gpu";
 import { ContainerImage, PushTarget } from "../image";
 import { BridgeNetwork } from "../network";
-import { Service } from "../service";
-import { browsableUrl, workDirMount } from "./work-dir";
+import { browsableUrl, Service } from "../service";
+import { workDirMount } from "../volume";
 
 export const LAB_PORT = 8080;
 export const LAB_WORKSPACE = "/workspace";

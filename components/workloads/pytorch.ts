@@ -5,7 +5,7 @@ import { GpuSelection, gpusFlag, nvidiaEnv } from "../gpu";
 import { ContainerImage } from "../image";
 import { BridgeNetwork } from "../network";
 import { Service } from "../service";
-import { workDirMount } from "./work-dir";
+import { workDirMount } from "../volume";
 
 export const PYTORCH_DEFAULT_IMAGE = "pytorch/pytorch:2.5.1-cuda12.4-cudnn9-devel";
 /** Idle but alive: work happens through `docker exec`, and the container never exits on its own. */

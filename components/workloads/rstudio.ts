@@ -6,8 +6,8 @@ import { DockerEngine } from "../engine";
 import { GpuSelection, gpusFlag } from "../gpu";
 import { ContainerImage, PushTarget } from "../image";
 import { BridgeNetwork } from "../network";
-import { Service } from "../service";
-import { browsableUrl, workDirMount } from "./work-dir";
+import { browsableUrl, Service } from "../service";
+import { workDirMount } from "../volume";
 
 export const RSTUDIO_PORT = 8787;
 /** The seed's project directory inside the container. */

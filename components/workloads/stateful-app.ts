@@ -4,9 +4,8 @@ import { RestartPolicy } from "../../config/settings";
 import { DockerEngine } from "../engine";
 import { ContainerImage, PushTarget } from "../image";
 import { BridgeNetwork } from "../network";
-import { Service } from "../service";
+import { browsableUrl, Service } from "../service";
 import { anonymousMount, bindMount, DataVolume, volumeMount } from "../volume";
-import { browsableUrl } from "./work-dir";
 
 /** The seed's `--env PORT=8000`: the app listens here, whatever the image's default. */
 export const APP_PORT = 8000;

@@ -4,9 +4,8 @@ import { RestartPolicy } from "../../config/settings";
 import { DockerEngine } from "../engine";
 import { ContainerImage, PushTarget } from "../image";
 import { BridgeNetwork } from "../network";
-import { Service } from "../service";
+import { browsableUrl, Service } from "../service";
 import { bindMount } from "../volume";
-import { browsableUrl } from "./work-dir";
 
 export const HTTPD_PORT = 80;
 /** The official httpd image's document root. */
