@@ -3,6 +3,8 @@ import { AzureDeployment, deployAzure, WorkspaceSettings } from "../../targets/a
 import { ciPush, CiPushOutputs } from "../../targets/ci-push";
 import { cloudInit, READY_MARKER } from "../../components/azure/cloud-init";
 import { AzureSettings } from "../../config/azure";
+import { loadSettings } from "../../config/load";
+import { deploy as deployStack } from "../../targets";
 import { byType, Declared, isSecret, nameOf, one, Run, runWithMocks, valueOf } from "./harness";
 
 // The harness answers a resource with its inputs. Azure computes a few outputs
@@ -342,5 +344,36 @@ describe("ci-push", () => {
         const r = await runWithMocks<CiPushOutputs>({}, () => ciPush({ registry: { name: "dsenvunit01", sku: "Basic", adminEnabled: false }, resourceGroup: "", imageTag: "" }, { jupyterBaseImage: "jupyter/datascience-notebook:2023-10-20" }));
         expect(r.error).toBeUndefined();
         expect(r.result.imageTag).toMatch(/^[0-9a-f]{40}(-dirty)?$/);
+    });
+});
+
+describe("the target from stack config (index.ts's path)", () => {
+    const AZURE = { target: "azure", azureSshPublicKey: KEY, azureAllowedCidrs: '["203.0.113.7/32"]', azureRegistryName: "dsenvunit01" };
+
+    test("azure: the workspace and a GPU workload run on the VM's engine, built locally and pulled by digest", async () => {
+        const r = await runWithMocks({ ...AZURE, pytorchEnabled: "true" }, () => deployStack(loadSettings(undefined, {})));
+        expect(r.error).toBeUndefined();
+        const vmEngine = nameOf(one(r, T.container, "workspace-mysql").opts.provider);
+        expect(vmEngine).not.toBe("build-engine");
+        const pytorch = one(r, T.container, "pytorch");
+        expect(nameOf(pytorch.opts.provider)).toBe(vmEngine);
+        expect(pytorch.props.gpus).toBe("all");
+        expect(nameOf(one(r, T.image, "workspace-jupyter-image").opts.provider)).toBe("build-engine");
+        expect(await valueOf(one(r, T.container, "workspace-jupyter").props.image)).toMatch(/^dsenvunit01\.azurecr\.io\/dsenv\/jupyter@sha256:/);
+        expect(Object.keys(r.result)).toEqual(expect.arrayContaining(["vmPublicIp", "jupyterTunnelCommand", "jupyterUrl", "pytorchContainer"]));
+    });
+
+    test("azure: a GPU workload on a CPU size is refused before anything is declared", async () => {
+        const r = await runWithMocks({ ...AZURE, azureVmSize: "Standard_D4s_v5", pytorchEnabled: "true" }, () => deployStack(loadSettings(undefined, {})));
+        expect(r.declared).toEqual([]);
+        expect(r.error?.message).toContain("dsenv:azureVmSize: got \"Standard_D4s_v5\", expected an N-series GPU size");
+    });
+
+    test("ci-push: only images, pushed and tagged, no VM and no container", async () => {
+        const r = await runWithMocks({ target: "ci-push", azureRegistryName: "dsenvunit01", azureImageTag: "abc123" }, () => deployStack(loadSettings(undefined, {})));
+        expect(r.error).toBeUndefined();
+        expect(r.declared.filter(d => d.type.startsWith("azure-native:") || d.type === T.container)).toEqual([]);
+        expect(await valueOf(one(r, T.push, "jupyter-image-push").props.name)).toBe("dsenvunit01.azurecr.io/dsenv/jupyter:abc123");
+        expect(r.result).toMatchObject({ imageTag: "abc123" });
     });
 });
