@@ -44,7 +44,8 @@ async function httpGet(url: string, headers: Record<string, string> = {}): Promi
 beforeAll(async () => {
     jupyterPort = await freePort();
     mysqlPort = await freePort();
-    s = await new TestStack().init({ ...STANDINS, jupyterHostPort: String(jupyterPort), mysqlHostPort: String(mysqlPort) });
+    s = new TestStack();
+    await s.init({ ...STANDINS, jupyterHostPort: String(jupyterPort), mysqlHostPort: String(mysqlPort) });
 });
 
 afterAll(async () => {

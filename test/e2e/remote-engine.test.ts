@@ -19,7 +19,8 @@ beforeAll(async () => {
     docker("tag", "dsenv/mysql-standin:test", MYSQL_IN_REGISTRY);
     docker("push", MYSQL_IN_REGISTRY);
     jupyterPort = await freePort();
-    s = await new TestStack().init({
+    s = new TestStack();
+    await s.init({
         dockerHost: remote.dockerHost,
         dockerSshOpts: remote.sshOpts,
         buildDockerHost: "unix:///var/run/docker.sock",

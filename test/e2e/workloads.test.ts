@@ -27,7 +27,8 @@ beforeAll(async () => {
     fs.writeFileSync(path.join(host, "app.env"), "GREETING=hello from .env\nADMIN_TOKEN=e2e-admin-token-123\n");
 
     ports = { site: await freePort(), app: await freePort(), lab: await freePort(), jupyter: await freePort() };
-    s = await new TestStack().init({
+    s = new TestStack();
+    await s.init({
         mysqlImage: "dsenv/mysql-standin:test",
         jupyterBaseImage: "dsenv/jupyter-standin:test",
         jupyterHostPort: String(ports.jupyter),
