@@ -14,7 +14,8 @@ let s: TestStack;
 let jupyterPort: number;
 
 beforeAll(async () => {
-    remote = await new RemoteDockerHost().start();
+    remote = new RemoteDockerHost();
+    await remote.start();
     // The remote engine has no images: the MySQL stand-in reaches it through the registry too.
     docker("tag", "dsenv/mysql-standin:test", MYSQL_IN_REGISTRY);
     docker("push", MYSQL_IN_REGISTRY);
