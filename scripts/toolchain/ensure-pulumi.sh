@@ -22,10 +22,14 @@
 set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-CLI_VERSION="${DSENV_PULUMI_VERSION:-3.259.0}"
+# Versions follow package.json: the CLI the SDK's, the plugins the npm packages'.
+pinned() { sed -n "s/.*\"@pulumi\/$1\": *\"\([0-9.]*\)\".*/\1/p" "$REPO_ROOT/package.json"; }
+CLI_VERSION="${DSENV_PULUMI_VERSION:-$(pinned pulumi)}"
 LANGHOST_SDK_VERSION="${DSENV_PULUMI_LANGHOST_SDK_VERSION:-3.68.0}"
-DOCKER_PROVIDER_VERSIONS="${DSENV_DOCKER_PROVIDER_VERSIONS:-5.2.0}"
-RANDOM_PROVIDER_VERSIONS="${DSENV_RANDOM_PROVIDER_VERSIONS:-4.21.2}"
+DOCKER_PROVIDER_VERSIONS="${DSENV_DOCKER_PROVIDER_VERSIONS:-$(pinned docker)}"
+RANDOM_PROVIDER_VERSIONS="${DSENV_RANDOM_PROVIDER_VERSIONS:-$(pinned random)}"
+[ -n "$CLI_VERSION" ] && [ -n "$DOCKER_PROVIDER_VERSIONS" ] && [ -n "$RANDOM_PROVIDER_VERSIONS" ] \
+  || die "pulumi: cannot read the pinned @pulumi/pulumi, @pulumi/docker, @pulumi/random versions from $REPO_ROOT/package.json"
 
 BIN="$CACHE/pulumi/bin"
 BUILD="$CACHE/pulumi/build"
