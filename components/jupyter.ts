@@ -70,7 +70,7 @@ export class JupyterNotebook extends pulumi.ComponentResource {
         const dbSecretEnv: Record<string, pulumi.Input<string>> = db
             ? {
                   MYSQL_PASSWORD: db.password,
-                  DATABASE_URL: pulumi.interpolate`mysql+pymysql://${encodeURIComponent(db.user)}:${db.password.apply(encodeURIComponent)}@${db.host}:${db.port}/${db.database}`,
+                  DATABASE_URL: db.url("mysql+pymysql"),
               }
             : {};
 

@@ -117,13 +117,20 @@ export class MySql extends pulumi.ComponentResource {
         this.containerName = this.service.containerName;
         this.dataVolumeName = data.name;
         this.hostPort = args.publish?.hostPort;
-        this.connectionUrl = pulumi.secret(
-            pulumi.interpolate`mysql://${encodeURIComponent(args.user)}:${this.password.apply(encodeURIComponent)}@${MYSQL_ALIAS}:${MYSQL_PORT}/${args.database}`,
-        );
+        this.connectionUrl = this.url();
         this.registerOutputs({
             containerName: this.containerName,
             dataVolumeName: this.dataVolumeName,
             connectionUrl: this.connectionUrl,
         });
+    }
+
+    /**
+     * A secret URL to this database: `scheme` for the client (mysql, or
+     * mysql+pymysql for SQLAlchemy), `host`/`port` as the client sees the server
+     * (by default from the workspace network).
+     */
+    url(scheme = "mysql", host: string = this.host, port: number = this.port): pulumi.Output<string> {
+        return pulumi.secret(pulumi.interpolate`${scheme}://${encodeURIComponent(this.user)}:${this.password.apply(encodeURIComponent)}@${host}:${port}/${this.database}`);
     }
 }

@@ -19,8 +19,7 @@ export interface WorkspaceOutputs {
     network: pulumi.Output<string>;
 }
 
-export function workspaceOutputs(ws: Workspace, mysqlImage: string, mysqlPublished?: Published): WorkspaceOutputs {
-    const published = mysqlPublished;
+export function workspaceOutputs(ws: Workspace, mysqlImage: string, published?: Published): WorkspaceOutputs {
     return {
         jupyterUrl: ws.jupyter.url,
         jupyterLoginUrl: ws.jupyter.loginUrl,
@@ -29,9 +28,7 @@ export function workspaceOutputs(ws: Workspace, mysqlImage: string, mysqlPublish
         jupyterHostPort: ws.jupyter.hostPort,
         jupyterImage: ws.jupyter.image.ref,
         mysqlConnectionString: ws.mysql.connectionUrl,
-        mysqlHostConnectionString: published
-            ? pulumi.secret(pulumi.interpolate`mysql://${ws.mysql.user}:${ws.mysql.password}@${published.hostIp === "0.0.0.0" ? "127.0.0.1" : published.hostIp}:${published.hostPort}/${ws.mysql.database}`)
-            : undefined,
+        mysqlHostConnectionString: published && ws.mysql.url("mysql", published.hostIp === "0.0.0.0" ? "127.0.0.1" : published.hostIp, published.hostPort),
         mysqlContainer: ws.mysql.containerName,
         mysqlHostPort: published?.hostPort,
         mysqlImage,
