@@ -3,7 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { RestartPolicy, WorkDir } from "../config/settings";
 import { DockerEngine } from "./engine";
-import { ContainerImage, PushTarget } from "./image";
+import { ContainerImage, ImageSource, PushTarget } from "./image";
 import { MySql } from "./mysql";
 import { BridgeNetwork } from "./network";
 import { browsableUrl, Service } from "./service";
@@ -13,6 +13,11 @@ export const JUPYTER_PORT = 8888;
 /** The build context of the notebook image the project ships. */
 export const JUPYTER_IMAGE_CONTEXT = path.join(__dirname, "..", "images", "jupyter");
 const WORK_DIR = "/home/jovyan/work";
+
+/** The notebook image: images/jupyter on `baseImage`; also what the ci-push target pushes. */
+export function jupyterImageSource(baseImage: string, tag?: string): ImageSource {
+    return { repository: "dsenv/jupyter", tag, build: { context: JUPYTER_IMAGE_CONTEXT, args: { BASE_IMAGE: baseImage } } };
+}
 
 export interface JupyterNotebookArgs {
     engine: DockerEngine;
@@ -60,7 +65,7 @@ export class JupyterNotebook extends pulumi.ComponentResource {
                 engine: args.engine,
                 buildEngine: args.buildEngine,
                 push: args.push,
-                source: { repository: "dsenv/jupyter", build: { context: JUPYTER_IMAGE_CONTEXT, args: { BASE_IMAGE: args.baseImage } } },
+                source: jupyterImageSource(args.baseImage),
             },
             child,
         );

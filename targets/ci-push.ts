@@ -3,7 +3,7 @@ import { adminLogin, deployerLogin } from "../components/azure/registry-login";
 import { checkoutCommit } from "../components/build-context";
 import { DockerEngine } from "../components/engine";
 import { ContainerImage } from "../components/image";
-import { JUPYTER_IMAGE_CONTEXT } from "../components/jupyter";
+import { jupyterImageSource } from "../components/jupyter";
 import { CiPushSettings } from "../config/azure";
 import { EngineSettings } from "../config/settings";
 
@@ -27,8 +27,7 @@ export function ciPush(settings: CiPushSettings, images: { jupyterBaseImage: str
     const jupyter = new ContainerImage("jupyter-image", {
         engine,
         push: { server },
-        // The same repository and build as the workspace's notebook image (components/jupyter.ts).
-        source: { repository: "dsenv/jupyter", tag, build: { context: JUPYTER_IMAGE_CONTEXT, args: { BASE_IMAGE: images.jupyterBaseImage } } },
+        source: jupyterImageSource(images.jupyterBaseImage, tag),
     });
     return { imageTag: tag, jupyterImage: jupyter.pushedDigestRef! };
 }
