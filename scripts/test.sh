@@ -16,11 +16,11 @@ case "$what" in all | unit | e2e) ;; *) echo "usage: scripts/test.sh [all|unit|e
 source scripts/ensure-node.sh
 scripts/ensure-deps.sh
 
-projects=()
+suites=()
 if [ "$what" != e2e ]; then
   echo "== type-check" >&2
   npx tsc --noEmit -p .
-  projects+=(--selectProjects unit)
+  suites+=(unit)
 fi
 if [ "$what" != unit ]; then
   # The toolchain prints the environment (PATH to pulumi, ...) the e2e tests run in. No
@@ -29,11 +29,10 @@ if [ "$what" != unit ]; then
   # (assigned first: eval of a failed command substitution would not stop the script)
   toolchain_env=$(DSENV_STANDIN_PROVIDERS=1 scripts/toolchain/ensure.sh docker pulumi images registry sshd)
   eval "$toolchain_env"
-  projects+=(--selectProjects e2e)
+  suites+=(e2e)
 fi
-[ "$what" = all ] && projects=(--selectProjects unit e2e)
 
 json=()
 [ -n "${JEST_JSON:-}" ] && json=(--json --outputFile="$JEST_JSON")
-echo "== jest ${projects[*]}" >&2
-npx jest "${projects[@]}" --runInBand "${json[@]}"
+echo "== jest ${suites[*]}" >&2
+npx jest --selectProjects "${suites[@]}" --runInBand "${json[@]}"
