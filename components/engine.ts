@@ -2,7 +2,14 @@ import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 
 export interface RegistryLogin {
+    /** host[:port], as image references name it. */
     server: pulumi.Input<string>;
+    /**
+     * The registry speaks plain HTTP, not HTTPS. The engine must allow that
+     * too: it does for 127.0.0.0/8, elsewhere only with `insecure-registries`.
+     */
+    plainHttp?: boolean;
+    /** No username: the registry wants no login. */
     username?: pulumi.Input<string>;
     password?: pulumi.Input<string>;
 }
@@ -42,11 +49,7 @@ export class DockerEngine extends pulumi.ComponentResource {
             {
                 host: args.host,
                 sshOpts: args.sshOpts?.length ? args.sshOpts : undefined,
-                registryAuth: args.registryLogins?.map(login => ({
-                    address: login.server,
-                    username: login.username,
-                    password: login.password === undefined ? undefined : pulumi.secret(login.password),
-                })),
+                registryAuth: args.registryLogins?.map(registryAuth),
             },
             { parent: this, dependsOn: args.readyAfter },
         );
@@ -58,4 +61,16 @@ export class DockerEngine extends pulumi.ComponentResource {
     on(parent: pulumi.Resource, extra: pulumi.CustomResourceOptions = {}): pulumi.CustomResourceOptions {
         return { ...extra, parent, provider: this.provider };
     }
+}
+
+/**
+ * One registry login as the provider takes it. The address carries the scheme:
+ * the provider reads pushed digests over HTTPS unless it says http://.
+ */
+function registryAuth(login: RegistryLogin): docker.types.input.ProviderRegistryAuth {
+    const address = login.plainHttp ? pulumi.interpolate`http://${login.server}` : login.server;
+    // Without authDisabled, a login with no credentials makes the provider read
+    // ~/.docker/config.json, and fail on every resource where there is none.
+    if (login.username === undefined) return { address, authDisabled: true };
+    return { address, username: login.username, password: login.password === undefined ? undefined : pulumi.secret(login.password) };
 }

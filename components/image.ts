@@ -21,9 +21,8 @@ export interface BuildSpec {
 
 /** Where built images go; the engine that pushes must be able to log in (DockerEngine registryLogins). */
 export interface PushTarget {
+    /** host[:port], as image references name it. */
     server: string;
-    /** Skip TLS verification when reading the pushed digest (a registry on 127.0.0.1 without TLS). */
-    insecure?: boolean;
 }
 
 export type ImageSource = { pull: string } | { build: BuildSpec; repository: string; tag?: string };
@@ -73,7 +72,6 @@ export class ContainerImage extends pulumi.ComponentResource {
                     {
                         name: built.name,
                         keepRemotely: true,
-                        insecureSkipVerify: args.push.insecure ?? false,
                         triggers: { imageId: built.imageId },
                     },
                     buildEngine.on(this),

@@ -81,7 +81,8 @@ function readRegistry(read: ConfigReader): RegistrySettings | undefined {
         return undefined;
     }
     if (password && !username) read.reject("registryUsername", username, "the user name that goes with dsenv:registryPassword");
-    return { server, username: username || undefined, password };
+    const plainHttp = server.startsWith("http://");
+    return { server: plainHttp ? server.slice("http://".length) : server, plainHttp, username: username || undefined, password };
 }
 
 function readMySql(read: ConfigReader): MySqlSettings {

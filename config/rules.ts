@@ -10,13 +10,13 @@ const TAG = "[\\w][\\w.-]{0,127}";
 const DIGEST = "sha256:[a-f0-9]{64}";
 // Docker's reference grammar (distribution/reference), without the rarely used digest algorithms.
 const IMAGE_REF = new RegExp(`^(?:${DOMAIN}/)?${PATH_COMPONENT}(?:/${PATH_COMPONENT})*(?::${TAG})?(?:@${DIGEST})?$`);
-const REGISTRY = new RegExp(`^${DOMAIN}$`);
+const REGISTRY = new RegExp(`^(?:http://)?${DOMAIN}$`);
 
 export const imageRef: Rule<string> = v =>
     IMAGE_REF.test(v) ? undefined : "an image reference like name:tag, repo/name:tag or host:port/repo/name@sha256:<64 hex> (lower-case repository)";
 
 export const registryServer: Rule<string> = v =>
-    REGISTRY.test(v) ? undefined : "a registry host name with an optional port, without scheme or path (e.g. myregistry.example.com or 127.0.0.1:5000)";
+    REGISTRY.test(v) ? undefined : "a registry host name with an optional port, without path: HTTPS as is (e.g. myregistry.example.com, 127.0.0.1:5000), plain HTTP after http:// (e.g. http://127.0.0.1:5000)";
 
 export const port: Rule<number> = v =>
     Number.isInteger(v) && v >= 1 && v <= 65535 ? undefined : "an integer port from 1 to 65535";

@@ -24,7 +24,10 @@ export interface EngineSettings {
 }
 
 export interface RegistrySettings {
+    /** host[:port], as image references name it. */
     server: string;
+    /** Spoken to over plain HTTP (registryServer given as http://...), else HTTPS. */
+    plainHttp: boolean;
     username?: string;
     password?: pulumi.Output<string>;
 }

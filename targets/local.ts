@@ -16,11 +16,7 @@ export function deployLocal(settings: Settings): LocalOutputs {
     const engine = new DockerEngine("engine", { ...settings.engine, registryLogins });
     // Built elsewhere (buildDockerHost), images reach the engine through the registry.
     const buildEngine = settings.buildEngine.host === settings.engine.host ? undefined : new DockerEngine("build-engine", { ...settings.buildEngine, registryLogins });
-    // A registry on this machine serves plain HTTP (Docker allows that for 127.0.0.0/8 only).
-    const push: PushTarget | undefined = settings.registry && {
-        server: settings.registry.server,
-        insecure: /^(127\.|localhost(:|$))/.test(settings.registry.server),
-    };
+    const push: PushTarget | undefined = settings.registry && { server: settings.registry.server };
 
     const ws = new Workspace("workspace", {
         engine,

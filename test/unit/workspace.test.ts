@@ -193,7 +193,6 @@ describe("config changes the graph", () => {
         expect(r.error).toBeUndefined();
         const push = one(r, "docker:index/registryImage:RegistryImage", "workspace-jupyter-image-push");
         expect(await valueOf(push.props.name)).toMatch(/^127\.0\.0\.1:5000\/dsenv\/jupyter:b-[0-9a-f]{16}$/);
-        expect(push.props.insecureSkipVerify).toBe(true);
         const ref = `127.0.0.1:5000/dsenv/jupyter@sha256:${"d".repeat(64)}`;
         expect(await valueOf(r.result.jupyterImage)).toBe(ref);
         expect(await valueOf(one(r, CONTAINER, "workspace-jupyter").props.image)).toBe(ref);
@@ -201,5 +200,22 @@ describe("config changes the graph", () => {
         const auth = one(r, "pulumi:providers:docker", "engine").props.registryAuth;
         expect(await isSecret(auth)).toBe(true);
         expect(JSON.parse((await valueOf(auth)) as string)).toEqual([{ address: "127.0.0.1:5000", username: "ci", password: "pushpushpush" }]);
+    });
+
+    test("a registry with no user is a login with auth disabled: the provider reads no Docker config file", async () => {
+        const r = await runWithMocks({ registryServer: "registry.example.com:5443" }, () => deployLocal(loadSettings(undefined, {})));
+        expect(r.error).toBeUndefined();
+        const auth = one(r, "pulumi:providers:docker", "engine").props.registryAuth;
+        expect(JSON.parse((await valueOf(auth)) as string)).toEqual([{ address: "registry.example.com:5443", authDisabled: true }]);
+    });
+
+    test("a plain-HTTP registry (http://host:port) is logged in to over http://, its images named without the scheme", async () => {
+        const r = await runWithMocks({ registryServer: "http://127.0.0.1:5001" }, () => deployLocal(loadSettings(undefined, {})));
+        expect(r.error).toBeUndefined();
+        const auth = one(r, "pulumi:providers:docker", "engine").props.registryAuth;
+        expect(JSON.parse((await valueOf(auth)) as string)).toEqual([{ address: "http://127.0.0.1:5001", authDisabled: true }]);
+        const push = one(r, "docker:index/registryImage:RegistryImage", "workspace-jupyter-image-push");
+        expect(await valueOf(push.props.name)).toMatch(/^127\.0\.0\.1:5001\/dsenv\/jupyter:b-[0-9a-f]{16}$/);
+        expect(await valueOf(r.result.jupyterImage)).toBe(`127.0.0.1:5001/dsenv/jupyter@sha256:${"d".repeat(64)}`);
     });
 });
