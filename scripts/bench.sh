@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Benchmark (figures, not a test): the local stack on the e2e stand-in images,
-# `pulumi up` against the same containers declared in a compose file and run by
-# Debian's docker-compose. Prints medians over RUNS runs (default 3):
+# `pulumi up` with the real docker and random providers, against the same
+# containers declared in a compose file and run by Debian's docker-compose.
+# Prints medians over RUNS runs (default 3):
 #   cold up   - nothing exists -> both containers healthy
 #   no-op up  - everything exists, nothing changed
 # Images are already on the engine in both cases (pulumi's cold up still runs
@@ -13,9 +14,12 @@ repo=$(pwd)
 
 source scripts/ensure-node.sh
 scripts/ensure-deps.sh
-toolchain_env=$(DSENV_STANDIN_PROVIDERS=1 scripts/toolchain/ensure.sh docker pulumi images)
+# The tests' private PULUMI_HOME and plugins (scripts/test.sh): nothing reaches ~/.pulumi.
+export PULUMI_HOME="${DSENV_TEST_PULUMI_HOME:-${DSENV_CACHE:-$HOME/.cache/ds-envs}/test-pulumi-home}"
+toolchain_env=$(scripts/toolchain/ensure.sh docker pulumi images)
 eval "$toolchain_env"
 if ! command -v docker-compose >/dev/null; then
+  echo "bench: installing Debian's docker-compose" >&2
   apt-get install -y docker-compose >/dev/null 2>&1 || { apt-get update >/dev/null && apt-get install -y docker-compose >/dev/null; }
 fi
 
@@ -87,8 +91,12 @@ volumes: {mysql-data: {name: $prefix-c-mysql-data}, jupyter-work: {name: $prefix
 YML
 for i in $(seq "$runs"); do
   t=$(now); docker-compose -p "$prefix-c" up -d >/dev/null 2>&1
-  # docker-compose 1.29 has no --wait: poll until both report healthy.
-  until healthy "$prefix-c-mysql" && healthy "$prefix-c-jupyter"; do sleep 0.2; done
+  # docker-compose 1.29 has no --wait: poll until both report healthy (at most 5 min).
+  deadline=$(( $(date +%s) + 300 ))
+  until healthy "$prefix-c-mysql" && healthy "$prefix-c-jupyter"; do
+    [ "$(date +%s)" -lt "$deadline" ] || { echo "bench: compose containers not healthy after 300 s" >&2; exit 1; }
+    sleep 0.2
+  done
   c_cold+=("$(since "$t")")
   t=$(now); docker-compose -p "$prefix-c" up -d >/dev/null 2>&1; c_warm+=("$(since "$t")")
   docker-compose -p "$prefix-c" down -v >/dev/null 2>&1
@@ -98,7 +106,10 @@ done
 pc=$(printf '%s\n' "${p_cold[@]}" | median); pw_=$(printf '%s\n' "${p_warm[@]}" | median)
 cc=$(printf '%s\n' "${c_cold[@]}" | median); cw=$(printf '%s\n' "${c_warm[@]}" | median)
 echo
-echo "median of $runs runs, $(nproc) cores, $(docker version -f '{{.Server.Version}}') engine, pulumi $(pulumi version)"
+plugin_kind() { if [ -f "$PULUMI_HOME/plugins/resource-$1-v$2/.dsenv-bridged" ]; then echo "bridged here"; else echo official; fi; }
+pinned() { sed -n "s/.*\"@pulumi\/$1\": *\"\([0-9.]*\)\".*/\1/p" package.json; }
+echo "median of $runs runs, $(nproc) cores, $(docker version -f '{{.Server.Version}}') engine, pulumi $(pulumi version)," \
+  "docker $(pinned docker) ($(plugin_kind docker "$(pinned docker)")), random $(pinned random) ($(plugin_kind random "$(pinned random)"))"
 printf '%-34s %10s %16s %8s\n' "" "pulumi up" "docker-compose" "ratio"
 printf '%-34s %9ss %15ss %7sx\n' "cold: nothing -> both healthy" "$pc" "$cc" "$(ratio "$pc" "$cc")"
 printf '%-34s %9ss %15ss %7sx\n' "no-op: nothing changed" "$pw_" "$cw" "$(ratio "$pw_" "$cw")"

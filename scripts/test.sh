@@ -23,11 +23,14 @@ if [ "$what" != e2e ]; then
   suites+=(unit)
 fi
 if [ "$what" != unit ]; then
-  # The toolchain prints the environment (PATH to pulumi, ...) the e2e tests run in. No
-  # provider plugin can be downloaded here: the tests use the project's stand-ins
-  # (test/e2e/standins/pulumi-providers) unless real plugins are installed.
+  # The toolchain prints the environment (PATH to pulumi, ...) the e2e tests run
+  # in. Plugins go to a PULUMI_HOME of the tests' own: nothing they install
+  # reaches the user's ~/.pulumi. There the real docker and random providers are
+  # installed: the official ones where they can be had, else built here from the
+  # upstream Terraform providers (scripts/toolchain/providers).
   # (assigned first: eval of a failed command substitution would not stop the script)
-  toolchain_env=$(DSENV_STANDIN_PROVIDERS=1 scripts/toolchain/ensure.sh docker pulumi images registry sshd)
+  export PULUMI_HOME="${DSENV_TEST_PULUMI_HOME:-${DSENV_CACHE:-$HOME/.cache/ds-envs}/test-pulumi-home}"
+  toolchain_env=$(scripts/toolchain/ensure.sh docker pulumi images registry sshd)
   eval "$toolchain_env"
   suites+=(e2e)
 fi

@@ -39,9 +39,14 @@ debian_mirror() {
   ' "${files[@]}" | head -n1
 }
 
+# The CAs this machine trusts go into the base image: where the way out to the
+# package registries is a TLS proxy with its own CA (as here), builds that
+# fetch from PyPI or npm need it as much as this machine does.
+TRUST_STORE=/etc/ssl/certs/ca-certificates.crt
+
 ensure_base() {
   local want
-  want="$(printf 'mmdebstrap minbase %s v1\n' "$SUITE" | sha256sum | cut -c1-16)"
+  want="$( { printf 'mmdebstrap minbase %s v2\n' "$SUITE"; cat "$TRUST_STORE" 2>/dev/null; } | sha256sum | cut -c1-16)"
   if [ "$(image_hash "$BASE_IMAGE")" = "$want" ]; then
     log "images: $BASE_IMAGE present"
     return
@@ -54,7 +59,11 @@ ensure_base() {
   log "images: bootstrapping $BASE_IMAGE with mmdebstrap (log: $logf)"
   # mmdebstrap picks the output format from the file name: keep the .tar suffix.
   rm -f "$tar"
-  mmdebstrap --variant=minbase "$SUITE" "$tar" "$mirror" >"$logf" 2>&1 \
+  local trust=()
+  [ -s "$TRUST_STORE" ] && trust=(--include=ca-certificates
+    --customize-hook="cp $TRUST_STORE \"\$1/usr/local/share/ca-certificates/machine-trust.crt\""
+    --customize-hook='chroot "$1" update-ca-certificates')
+  mmdebstrap --variant=minbase "${trust[@]}" "$SUITE" "$tar" "$mirror" >"$logf" 2>&1 \
     || { rm -rf "$tar"; tail -n 20 "$logf" >&2; die "images: mmdebstrap failed, see $logf"; }
   docker import --change "LABEL $LABEL=$want" --change 'CMD ["bash"]' "$tar" "$BASE_IMAGE" >/dev/null
   rm -f "$tar"   # the image holds it now; 170 MB is not worth keeping twice

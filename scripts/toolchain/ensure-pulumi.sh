@@ -1,24 +1,24 @@
 #!/usr/bin/env bash
 # The Pulumi CLI, the Node.js language host and the `docker` and `random`
-# resource plugins, without downloading any prebuilt binary (nothing outside
-# the package registries can be reached here):
-#   - reuse a `pulumi` / `pulumi-language-nodejs` on PATH and plugins already
-#     under $PULUMI_HOME/plugins;
-#   - otherwise build them with Go from modules served by the Go module proxy.
-#     The proxy here is a filtered mirror: only some versions are served (no
-#     `@v/list`, no pseudo-versions), hence the pinned versions below.
+# resource plugins, reusing what is there and building the rest from Go modules
+# (no prebuilt binary can be downloaded here):
+#   - a `pulumi` / `pulumi-language-nodejs` on PATH is reused; otherwise they are
+#     built from modules the Go module proxy serves. The proxy here is a
+#     filtered mirror: only some versions are served (no `@v/list`, no
+#     pseudo-versions), hence the pinned versions below.
 #       CLI:           github.com/pulumi/pulumi/pkg/v3 (newest served: 3.259.0)
 #       language host: the separate pulumi-language-nodejs module is never
 #                      served; sdk/v3 up to 3.68.0 still contains the package
 #                      (newer sdk versions do not) and that host runs current
 #                      @pulumi/pulumi (3.270 on Node 24) fine.
-#       providers:     no version of pulumi-docker / pulumi-random (nor the
-#                      terraform providers they bridge) is served. With
-#                      DSENV_STANDIN_PROVIDERS=1 (the tests and the benchmark)
-#                      the project's stand-ins from
-#                      test/e2e/standins/pulumi-providers are installed under
-#                      the versions the project's npm packages pin; otherwise
-#                      plugins are left to pulumi (it downloads the real ones).
+#   - the plugins, at the versions package.json pins, in $PULUMI_HOME/plugins:
+#     one already installed there is reused (the official one, or ours from the
+#     same sources); else the official one from ~/.pulumi/plugins when
+#     PULUMI_HOME is elsewhere (the tests' private home); else `pulumi plugin
+#     install` downloads it where it can; else the real provider code is built
+#     here: the upstream Terraform providers through the project's bridge
+#     (build-providers.sh, providers/). DSENV_PROVIDERS=bridged skips the
+#     official ones.
 set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
@@ -26,32 +26,19 @@ set -euo pipefail
 pinned() { sed -n "s/.*\"@pulumi\/$1\": *\"\([0-9.]*\)\".*/\1/p" "$REPO_ROOT/package.json"; }
 CLI_VERSION="${DSENV_PULUMI_VERSION:-$(pinned pulumi)}"
 LANGHOST_SDK_VERSION="${DSENV_PULUMI_LANGHOST_SDK_VERSION:-3.68.0}"
-DOCKER_PROVIDER_VERSIONS="${DSENV_DOCKER_PROVIDER_VERSIONS:-$(pinned docker)}"
-RANDOM_PROVIDER_VERSIONS="${DSENV_RANDOM_PROVIDER_VERSIONS:-$(pinned random)}"
-[ -n "$CLI_VERSION" ] && [ -n "$DOCKER_PROVIDER_VERSIONS" ] && [ -n "$RANDOM_PROVIDER_VERSIONS" ] \
+DOCKER_PROVIDER_VERSION="${DSENV_DOCKER_PROVIDER_VERSION:-$(pinned docker)}"
+RANDOM_PROVIDER_VERSION="${DSENV_RANDOM_PROVIDER_VERSION:-$(pinned random)}"
+[ -n "$CLI_VERSION" ] && [ -n "$DOCKER_PROVIDER_VERSION" ] && [ -n "$RANDOM_PROVIDER_VERSION" ] \
   || die "pulumi: cannot read the pinned @pulumi/pulumi, @pulumi/docker, @pulumi/random versions from $REPO_ROOT/package.json"
 
 BIN="$CACHE/pulumi/bin"
 BUILD="$CACHE/pulumi/build"
 PLUGINS="${PULUMI_HOME:-$HOME/.pulumi}/plugins"
-STANDINS_SRC="$REPO_ROOT/test/e2e/standins/pulumi-providers"
 mkdir -p "$BIN" "$BUILD"
 
 # Our bin dir goes first on PATH for everything below, so that a CLI or
 # language host built earlier counts as "already there".
 export PATH="$BIN:$PATH"
-
-find_go() {
-  if have go; then command -v go; elif [ -x /usr/local/go/bin/go ]; then echo /usr/local/go/bin/go; fi
-}
-GO="$(find_go)"
-go_env() { # run go with the settings every build here needs
-  [ -n "$GO" ] || die "pulumi: no Go toolchain (go >= 1.25 on PATH or in /usr/local/go) to build Pulumi with"
-  # -mod=mod: the wrapper modules have no committed go.sum; -buildvcs=false:
-  # the build dirs are not repositories. The module and build caches are the
-  # user's defaults, so a second run compiles nothing.
-  env GOFLAGS="-mod=mod -buildvcs=false" GOTOOLCHAIN=local "$GO" "$@"
-}
 
 # ---------------------------------------------------------------- builds
 # Each build runs in the background with its own log; we poll so a long
@@ -133,14 +120,14 @@ build_langhost() {
   echo "$v" >"$BIN/.pulumi-language-nodejs.version"
 }
 
-STANDINS_HASH="$(cd "$STANDINS_SRC" && find . -type f \( -name '*.go' -o -name 'go.mod' -o -name 'go.sum' \) -print0 \
-  | LC_ALL=C sort -z | xargs -0 sha256sum | sha256sum | cut -c1-16)"
-STANDINS_BIN="$CACHE/pulumi/standins-$STANDINS_HASH"
-build_standins() {
-  cd "$STANDINS_SRC"
-  mkdir -p "$STANDINS_BIN.tmp"
-  go_env build -trimpath -ldflags "-s -w" -o "$STANDINS_BIN.tmp/" ./cmd/pulumi-resource-docker ./cmd/pulumi-resource-random
-  rm -rf "$STANDINS_BIN" && mv "$STANDINS_BIN.tmp" "$STANDINS_BIN"
+# The bridged providers are built once per source and version, into
+# $CACHE/providers/<hash of both>.
+BRIDGE_HASH="$( (cd "$TOOLCHAIN_DIR" && find providers build-providers.sh -type f -print0 | LC_ALL=C sort -z | xargs -0 sha256sum;
+  echo "$DOCKER_PROVIDER_VERSION $RANDOM_PROVIDER_VERSION") | sha256sum | cut -c1-16)"
+BRIDGE_OUT="$CACHE/providers/$BRIDGE_HASH"
+build_bridged() {
+  "$TOOLCHAIN_DIR/build-providers.sh" "$BRIDGE_OUT.tmp" "$DOCKER_PROVIDER_VERSION" "$RANDOM_PROVIDER_VERSION"
+  rm -rf "$BRIDGE_OUT" && mv "$BRIDGE_OUT.tmp" "$BRIDGE_OUT"
 }
 
 # ---------------------------------------------------------------- decide
@@ -159,55 +146,68 @@ else
   start_build "pulumi-language-nodejs (sdk v$LANGHOST_SDK_VERSION)" "$CACHE/logs/build-pulumi-language-nodejs.log" build_langhost
 fi
 
-# A plugin directory without our marker is a real provider someone installed:
-# reuse it. One with a marker of another hash is an older stand-in: replace it.
-MARKER=".dsenv-standin"
-plugin_state() { # pkg version -> real | current | stale | missing
+# What is installed for a plugin: an official one (no marker of ours), ours
+# from the current sources, or ours from older sources or an older design
+# (the hand-written stand-ins this project once had).
+MARKER=".dsenv-bridged"
+plugin_state() { # pkg version -> official | current | stale | missing
   local d="$PLUGINS/resource-$1-v$2"
   if [ ! -x "$d/pulumi-resource-$1" ]; then echo missing
-  elif [ ! -f "$d/$MARKER" ]; then echo real
-  elif [ "$(cat "$d/$MARKER")" = "$STANDINS_HASH" ]; then echo current
+  elif [ -f "$d/.dsenv-standin" ]; then echo stale
+  elif [ ! -f "$d/$MARKER" ]; then echo official
+  elif [ "$(cat "$d/$MARKER")" = "$BRIDGE_HASH" ]; then echo current
   else echo stale; fi
 }
-# Stand-ins only where asked for (the tests, the benchmark): a user's `pulumi up`
-# must get the real providers, which pulumi downloads itself where it can.
-STANDINS_WANTED="${DSENV_STANDIN_PROVIDERS:-0}"
-declare -a TO_INSTALL=()
-[ "$STANDINS_WANTED" = 1 ] && for spec in $(for v in $DOCKER_PROVIDER_VERSIONS; do echo "docker:$v"; done; for v in $RANDOM_PROVIDER_VERSIONS; do echo "random:$v"; done); do
+# The official plugin, from the user's own plugin dir or a download. Only
+# where one of them works: never a build.
+install_official() { # pkg version
+  local own="$HOME/.pulumi/plugins/resource-$1-v$2"
+  [ "${DSENV_PROVIDERS:-}" != bridged ] || return 1
+  if [ "$PLUGINS" != "$HOME/.pulumi/plugins" ] && [ -x "$own/pulumi-resource-$1" ] \
+     && [ ! -f "$own/$MARKER" ] && [ ! -f "$own/.dsenv-standin" ]; then
+    log "pulumi: provider $1 v$2: the official plugin from $own"
+    pulumi plugin install resource "$1" "$2" --file "$own/pulumi-resource-$1" >/dev/null 2>&1 && return 0
+  fi
+  cli_ok || return 1
+  log "pulumi: provider $1 v$2: trying to download the official plugin"
+  timeout 120 pulumi plugin install resource "$1" "$2" >"$CACHE/logs/plugin-download-$1.log" 2>&1
+}
+declare -a TO_BRIDGE=()
+for spec in "docker:$DOCKER_PROVIDER_VERSION" "random:$RANDOM_PROVIDER_VERSION"; do
   pkg="${spec%%:*}"; ver="${spec#*:}"
   case "$(plugin_state "$pkg" "$ver")" in
-    real)    log "pulumi: provider $pkg v$ver installed (not a stand-in), reusing it" ;;
-    current) log "pulumi: stand-in provider $pkg v$ver up to date" ;;
-    *)       TO_INSTALL+=("$spec") ;;
+    official) log "pulumi: provider $pkg v$ver installed (official), reusing it" ;;
+    current)  log "pulumi: provider $pkg v$ver installed (bridged here from upstream), up to date" ;;
+    stale)    TO_BRIDGE+=("$spec") ;;
+    missing)  install_official "$pkg" "$ver" || TO_BRIDGE+=("$spec") ;;
   esac
 done
-if [ ${#TO_INSTALL[@]} -gt 0 ] && [ ! -x "$STANDINS_BIN/pulumi-resource-docker" ]; then
-  start_build "stand-in providers" "$CACHE/logs/build-standin-providers.log" build_standins
+if [ ${#TO_BRIDGE[@]} -gt 0 ] && [ ! -x "$BRIDGE_OUT/bin/pulumi-resource-random" ]; then
+  start_build "docker and random providers from upstream (bridge)" "$CACHE/logs/build-providers.log" build_bridged
 fi
 
 [ ${#JOBS[@]} -eq 0 ] || wait_builds
 cli_ok || die "pulumi: no working pulumi CLI after the build (see $CACHE/logs/build-pulumi-cli.log)"
 
-for spec in "${TO_INSTALL[@]}"; do
+for spec in "${TO_BRIDGE[@]}"; do
   pkg="${spec%%:*}"; ver="${spec#*:}"
-  log "pulumi: installing stand-in provider $pkg v$ver"
-  pulumi plugin install resource "$pkg" "$ver" --reinstall --file "$STANDINS_BIN/pulumi-resource-$pkg" \
+  log "pulumi: installing provider $pkg v$ver (bridged here from upstream)"
+  pulumi plugin install resource "$pkg" "$ver" --reinstall --file "$BRIDGE_OUT/bin/pulumi-resource-$pkg" \
     >"$CACHE/logs/plugin-install-$pkg.log" 2>&1 \
     || die "pulumi: installing plugin $pkg v$ver failed, see $CACHE/logs/plugin-install-$pkg.log"
-  echo "$STANDINS_HASH" >"$PLUGINS/resource-$pkg-v$ver/$MARKER"
+  echo "$BRIDGE_HASH" >"$PLUGINS/resource-$pkg-v$ver/$MARKER"
 done
 
-# Older stand-in builds are of no further use.
-for d in "$CACHE"/pulumi/standins-*; do
-  [ "$d" = "$STANDINS_BIN" ] || rm -rf "$d"
+# Older bridged builds are of no further use.
+for d in "$CACHE"/providers/*; do
+  [ -d "$d" ] && [ "$d" != "$BRIDGE_OUT" ] && rm -rf "$d"
 done
 
 {
   echo "case \":\$PATH:\" in *\":$BIN:\"*) ;; *) export PATH=\"$BIN:\$PATH\" ;; esac"
-  if [ "$STANDINS_WANTED" = 1 ]; then
-    echo "# Plugins can only come from what ensure-pulumi.sh installed: nothing can be downloaded here."
-    echo "export PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION=true"
-  fi
+  # Every plugin the program needs is installed above: a download attempt at
+  # `up` would only wait for a network that may not be there.
+  echo "export PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION=true"
   echo "export PULUMI_SKIP_UPDATE_CHECK=true"
   # plugins went to this PULUMI_HOME: pulumi must look there too
   if [ -n "${PULUMI_HOME:-}" ]; then echo "export PULUMI_HOME=\"$PULUMI_HOME\""; fi

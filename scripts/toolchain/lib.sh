@@ -59,3 +59,16 @@ wait_for() {
     sleep 0.5
   done
 }
+
+# Go, for the builds from modules (the Pulumi CLI, the bridged providers).
+find_go() {
+  if have go; then command -v go; elif [ -x /usr/local/go/bin/go ]; then echo /usr/local/go/bin/go; fi
+}
+GO="$(find_go)"
+go_env() { # run go with the settings every build here needs
+  [ -n "$GO" ] || die "pulumi: no Go toolchain (go >= 1.25 on PATH or in /usr/local/go) to build Pulumi with"
+  # -mod=mod: the wrapper modules have no committed go.sum; -buildvcs=false:
+  # the build dirs are not repositories. The module and build caches are the
+  # user's defaults, so a second run compiles nothing.
+  env GOFLAGS="-mod=mod -buildvcs=false" GOTOOLCHAIN=local "$GO" "$@"
+}

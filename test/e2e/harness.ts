@@ -2,12 +2,16 @@ import { execFileSync } from "child_process";
 import * as crypto from "crypto";
 import * as fs from "fs";
 import * as http from "http";
+import * as https from "https";
 import * as net from "net";
 import * as os from "os";
 import * as path from "path";
 import { ConfigMap, LocalWorkspace, Stack } from "@pulumi/pulumi/automation";
 
 const REPO = path.join(__dirname, "..", "..");
+
+/** A stack config value: a string, a list, or a secret. */
+export type ConfigValue = string | string[] | { secret: string };
 /** The checkout, as a user has it; node_modules is linked, not copied. */
 const NOT_COPIED = new Set([".git", "node_modules"]);
 
@@ -24,15 +28,20 @@ export class TestStack {
     readonly dir = fs.mkdtempSync(path.join(os.tmpdir(), "dsenv-e2e-"));
     stack!: Stack;
 
-    async init(config: Record<string, string | string[]>): Promise<this> {
+    async init(config: Record<string, ConfigValue>): Promise<this> {
         for (const f of fs.readdirSync(REPO).filter(f => !NOT_COPIED.has(f))) fs.cpSync(path.join(REPO, f), path.join(this.dir, f), { recursive: true });
         fs.symlinkSync(path.join(REPO, "node_modules"), path.join(this.dir, "node_modules"));
         fs.mkdirSync(path.join(this.dir, ".state"));
+        fs.mkdirSync(path.join(this.dir, ".docker"));
         this.stack = await LocalWorkspace.createOrSelectStack(
             { stackName: this.name, workDir: this.dir },
             {
                 secretsProvider: "passphrase",
                 envVars: {
+                    // No Docker config file: the provider must not need one (nor read the user's).
+                    DOCKER_CONFIG: path.join(this.dir, ".docker"),
+                    // The test registry's CA (scripts/toolchain/ensure-registry.sh), trusted by the providers alone.
+                    ...(process.env.DSENV_REGISTRY_CA_BUNDLE ? { SSL_CERT_FILE: process.env.DSENV_REGISTRY_CA_BUNDLE } : {}),
                     PULUMI_BACKEND_URL: `file://${path.join(this.dir, ".state")}`,
                     PULUMI_CONFIG_PASSPHRASE: crypto.randomBytes(16).toString("hex"),
                     PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
@@ -44,11 +53,12 @@ export class TestStack {
         return this;
     }
 
-    /** Sets stack config as `pulumi config set --path` would: lists become typed arrays. */
-    async set(config: Record<string, string | string[]>): Promise<void> {
+    /** Sets stack config as `pulumi config set [--secret] --path` would: lists become typed arrays. */
+    async set(config: Record<string, ConfigValue>): Promise<void> {
         const map: ConfigMap = {};
         for (const [k, v] of Object.entries(config)) {
             if (Array.isArray(v)) v.forEach((item, i) => (map[`dsenv:${k}[${i}]`] = { value: item }));
+            else if (typeof v === "object") map[`dsenv:${k}`] = { value: v.secret, secret: true };
             else map[`dsenv:${k}`] = { value: v };
         }
         await this.stack.setAllConfig(map, true);
@@ -87,6 +97,59 @@ function log(line: string): void {
     if (process.env.DSENV_E2E_VERBOSE) process.stderr.write(line);
 }
 
+/**
+ * The test registries (scripts/toolchain/ensure-registry.sh): `tls` speaks HTTPS
+ * with the tests' CA and wants a login, as a real registry (ACR) does; `plain`
+ * speaks plain HTTP and wants none.
+ */
+export const registries = {
+    get tls() {
+        const user = need("DSENV_REGISTRY_USER");
+        const password = fs.readFileSync(need("DSENV_REGISTRY_PASSWORD_FILE"), "utf8").trim();
+        const server = need("DSENV_REGISTRY");
+        return {
+            server,
+            user,
+            password,
+            /** Whether the registry holds a manifest of repository@digest, asked as a client that trusts only the tests' CA. */
+            async hasManifest(repositoryAtDigest: string): Promise<boolean> {
+                const [repository, digest] = repositoryAtDigest.split("@");
+                const res = await httpRequest(`https://${server}/v2/${repository.slice(server.length + 1)}/manifests/${digest}`, {
+                    method: "HEAD",
+                    ca: fs.readFileSync(need("DSENV_REGISTRY_CA_BUNDLE"), "utf8"),
+                    headers: { Authorization: `Basic ${Buffer.from(`${user}:${password}`).toString("base64")}`, Accept: "application/vnd.docker.distribution.manifest.v2+json" },
+                });
+                return res.status === 200;
+            },
+        };
+    },
+    get plain() {
+        return { server: need("DSENV_PLAIN_REGISTRY") };
+    },
+};
+
+function need(variable: string): string {
+    const v = process.env[variable];
+    if (!v) throw new Error(`${variable} is not set: run the e2e tests through scripts/test.sh, which starts the test registries`);
+    return v;
+}
+
+/**
+ * Pushes a local image to the TLS test registry with the docker CLI, logged in
+ * through a Docker config of its own (never the user's ~/.docker).
+ */
+export function pushToTlsRegistry(image: string, target: string): void {
+    const config = fs.mkdtempSync(path.join(os.tmpdir(), "dsenv-docker-config-"));
+    try {
+        const { server, user, password } = registries.tls;
+        execFileSync("docker", ["--config", config, "login", "-u", user, "--password-stdin", server], { input: password, stdio: ["pipe", "pipe", "pipe"] });
+        docker("tag", image, target);
+        execFileSync("docker", ["--config", config, "push", target], { stdio: ["ignore", "pipe", "pipe"] });
+    } finally {
+        fs.rmSync(config, { recursive: true, force: true });
+    }
+}
+
 /** Runs the docker CLI and returns its trimmed stdout. */
 export function docker(...args: string[]): string {
     return execFileSync("docker", args, { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] }).trim();
@@ -116,10 +179,11 @@ export async function waitFor<T>(what: string, probe: () => T | undefined | fals
     throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${last}` : ""}`);
 }
 
-/** An HTTP request from this machine; resolves with the status and body. */
-export function httpRequest(url: string, opts: { method?: string; headers?: Record<string, string>; body?: string } = {}): Promise<{ status: number; body: string }> {
+/** An HTTP(S) request from this machine; resolves with the status and body. `ca`: PEM to trust for https. */
+export function httpRequest(url: string, opts: { method?: string; headers?: Record<string, string>; body?: string; ca?: string } = {}): Promise<{ status: number; body: string }> {
     return new Promise((resolve, reject) => {
-        const req = http.request(url, { method: opts.method ?? "GET", headers: opts.headers }, res => {
+        const client = url.startsWith("https:") ? https : http;
+        const req = client.request(url, { method: opts.method ?? "GET", headers: opts.headers, ca: opts.ca }, res => {
             let body = "";
             res.setEncoding("utf8");
             res.on("data", chunk => (body += chunk));

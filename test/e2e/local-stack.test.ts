@@ -1,7 +1,7 @@
 import * as fs from "fs";
 import * as net from "net";
 import * as path from "path";
-import { canConnect, docker, freePort, httpRequest, inspect, OutsideHost, TestStack, waitFor } from "./harness";
+import { canConnect, docker, freePort, httpRequest, inspect, OutsideHost, registries, TestStack, waitFor } from "./harness";
 
 // The real program, the real Pulumi CLI, a real Docker engine. Images come from
 // local stand-ins (test/e2e/standins) selected by config only: the components
@@ -9,7 +9,6 @@ import { canConnect, docker, freePort, httpRequest, inspect, OutsideHost, TestSt
 jest.setTimeout(15 * 60_000);
 
 const STANDINS = { mysqlImage: "dsenv/mysql-standin:test", jupyterBaseImage: "dsenv/jupyter-standin:test" };
-const REGISTRY = "127.0.0.1:5000";
 
 let s: TestStack;
 let jupyterPort: number;
@@ -132,15 +131,15 @@ test("7. a crashed main process comes back by its restart policy, and the stack 
     expect(sqlVia("mysql", "SELECT COUNT(*) FROM visits")).toBe("((1,),)");
 });
 
-test("8. push pipeline: built, pushed to the registry, run by digest; a changed context gives a new digest and a replacement", async () => {
-    await s.set({ registryServer: REGISTRY });
+test("8. push pipeline: built, pushed to the registry (HTTPS, login), run by digest; a changed context gives a new digest and a replacement", async () => {
+    const registry = registries.tls;
+    await s.set({ registryServer: registry.server, registryUsername: registry.user, registryPassword: { secret: registry.password } });
     await s.up();
     const first = (await s.outputs()).jupyterImage as string;
-    expect(first).toMatch(new RegExp(`^${REGISTRY.replace(/\./g, "\\.")}/dsenv/jupyter@sha256:[0-9a-f]{64}$`));
+    expect(first).toMatch(new RegExp(`^${registry.server.replace(/\./g, "\\.")}/dsenv/jupyter@sha256:[0-9a-f]{64}$`));
     expect(inspect(container("jupyter"), "{{.Config.Image}}")).toBe(first);
     // The registry really holds that manifest.
-    const digest = first.split("@")[1];
-    expect(await httpGet(`http://${REGISTRY}/v2/dsenv/jupyter/manifests/${digest}`, { Accept: "application/vnd.docker.distribution.manifest.v2+json" })).toBe(200);
+    expect(await registry.hasManifest(first)).toBe(true);
 
     // Unchanged context: no rebuild, no push, no replacement.
     const unchanged = await s.stack.preview({ expectNoChanges: true });

@@ -1,13 +1,13 @@
-import { docker, freePort, httpRequest, TestStack } from "./harness";
+import { docker, freePort, httpRequest, pushToTlsRegistry, registries, TestStack } from "./harness";
 import { RemoteDockerHost } from "./remote-host";
 
 // The azure target's pipeline, Azure aside: images built on this machine's
-// engine, pushed to the registry, pulled by digest on another engine reached
-// over ssh://, and run there.
+// engine, pushed to a registry that speaks HTTPS and wants a login (as ACR
+// does), pulled by digest on another engine reached over ssh://, and run there.
 jest.setTimeout(15 * 60_000);
 
-const REGISTRY = "127.0.0.1:5000";
-const MYSQL_IN_REGISTRY = `${REGISTRY}/dsenv/mysql-standin:test`;
+const REGISTRY = registries.tls;
+const MYSQL_IN_REGISTRY = `${REGISTRY.server}/dsenv/mysql-standin:test`;
 
 let remote: RemoteDockerHost;
 let s: TestStack;
@@ -17,15 +17,16 @@ beforeAll(async () => {
     remote = new RemoteDockerHost();
     await remote.start();
     // The remote engine has no images: the MySQL stand-in reaches it through the registry too.
-    docker("tag", "dsenv/mysql-standin:test", MYSQL_IN_REGISTRY);
-    docker("push", MYSQL_IN_REGISTRY);
+    pushToTlsRegistry("dsenv/mysql-standin:test", MYSQL_IN_REGISTRY);
     jupyterPort = await freePort();
     s = new TestStack();
     await s.init({
         dockerHost: remote.dockerHost,
         dockerSshOpts: remote.sshOpts,
         buildDockerHost: "unix:///var/run/docker.sock",
-        registryServer: REGISTRY,
+        registryServer: REGISTRY.server,
+        registryUsername: REGISTRY.user,
+        registryPassword: { secret: REGISTRY.password },
         mysqlImage: MYSQL_IN_REGISTRY,
         jupyterBaseImage: "dsenv/jupyter-standin:test",
         jupyterHostPort: String(jupyterPort),
@@ -41,14 +42,14 @@ test("up builds here, pushes, and runs on the remote engine by digest; nothing r
     await s.up();
     const out = await s.outputs();
     const jupyterImage = out.jupyterImage as string;
-    expect(jupyterImage).toMatch(/^127\.0\.0\.1:5000\/dsenv\/jupyter@sha256:[0-9a-f]{64}$/);
+    expect(jupyterImage).toMatch(new RegExp(`^${REGISTRY.server.replace(/\./g, "\\.")}/dsenv/jupyter@sha256:[0-9a-f]{64}$`));
 
     expect(remote.docker("inspect", "-f", "{{.Config.Image}} {{.State.Health.Status}}", `${s.prefix}-jupyter`)).toBe(`${jupyterImage} healthy`);
     expect(remote.docker("inspect", "-f", "{{.State.Health.Status}}", `${s.prefix}-mysql`)).toBe("healthy");
     expect(remote.docker("image", "inspect", "-f", "{{index .RepoDigests 0}}", jupyterImage)).toBe(jupyterImage);
     expect(docker("ps", "-aq", "--filter", `name=${s.prefix}`)).toBe("");
     // Built here: this engine has the image under its build tag.
-    expect(docker("image", "ls", "-q", "--filter", "reference=127.0.0.1:5000/dsenv/jupyter")).not.toBe("");
+    expect(docker("image", "ls", "-q", "--filter", `reference=${REGISTRY.server}/dsenv/jupyter`)).not.toBe("");
 });
 
 test("the workspace works on the remote engine: the notebook reaches MySQL by its aliases, the API wants the token", async () => {
@@ -68,7 +69,24 @@ test("the workspace works on the remote engine: the notebook reaches MySQL by it
     expect((await httpRequest(api, { headers: { Authorization: `token ${out.jupyterToken}` } })).status).toBe(200);
 });
 
-test("a second up over ssh changes nothing", async () => {
-    const preview = await s.stack.preview({ expectNoChanges: true });
+test("a second up over ssh, logged in to the registry, changes nothing", async () => {
+    const preview = await s.stack.preview({ expectNoChanges: true, diff: true });
     expect(Object.keys(preview.changeSummary)).toEqual(["same"]);
+});
+
+test("a rotated registry password is no change of the stack, and the provider logs in with the new one", async () => {
+    // As an ACR token on every run: a new password alone previews no changes...
+    await s.set({ registryPassword: { secret: "rotated-but-wrong" } });
+    const preview = await s.stack.preview({ expectNoChanges: true, diff: true });
+    expect(Object.keys(preview.changeSummary)).toEqual(["same"]);
+    // ...yet it is what the provider uses: reading the pushed image back is refused with it.
+    await expect(s.stack.refresh()).rejects.toThrow(/401|nauthori[sz]ed/);
+    await s.set({ registryPassword: { secret: REGISTRY.password } });
+    await s.stack.refresh();
+});
+
+test("the registry password is a secret in the state, never plain text", () => {
+    const state = s.rawState();
+    expect(state).toContain('"registryAuth"');
+    expect(state).not.toContain(REGISTRY.password);
 });
