@@ -38,6 +38,8 @@ trap cleanup EXIT
 for f in $(ls -A | grep -vx -e .git -e node_modules); do cp -r "$f" "$work/"; done
 ln -s "$repo/node_modules" "$work/node_modules"
 cd "$work"
+# The provider keeps buildx state under DOCKER_CONFIG: here, not in ~/.docker.
+export DOCKER_CONFIG="$work/.docker"
 export PULUMI_BACKEND_URL="file://$work/.state" PULUMI_CONFIG_PASSPHRASE="bench-$id" PULUMI_SKIP_UPDATE_CHECK=true PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION=true
 mkdir -p .state
 pulumi stack init "bench-$id" >/dev/null
