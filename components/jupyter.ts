@@ -100,7 +100,8 @@ export class JupyterNotebook extends pulumi.ComponentResource {
                 },
                 restart: args.restart,
             },
-            { parent: this, dependsOn: db ? [db] : [] },
+            // Not after the database: a notebook connects when a cell asks, so both start at once.
+            child,
         );
 
         this.hostPort = args.publish.hostPort;

@@ -28,11 +28,14 @@ export function workspaceOutputs(ws: Workspace, mysqlImage: string, published?: 
         jupyterHostPort: ws.jupyter.hostPort,
         jupyterImage: ws.jupyter.image.ref,
         mysqlConnectionString: ws.mysql.connectionUrl,
-        mysqlHostConnectionString: published && ws.mysql.url("mysql", published.hostIp === "0.0.0.0" ? "127.0.0.1" : published.hostIp, published.hostPort),
         mysqlContainer: ws.mysql.containerName,
-        mysqlHostPort: published?.hostPort,
         mysqlImage,
         mysqlDataVolume: ws.mysql.dataVolumeName,
         network: ws.network.name,
+        // Only when MySQL is published: an undefined output is a warning on every run.
+        ...(published && {
+            mysqlHostConnectionString: ws.mysql.url("mysql", published.hostIp === "0.0.0.0" ? "127.0.0.1" : published.hostIp, published.hostPort),
+            mysqlHostPort: published.hostPort,
+        }),
     };
 }

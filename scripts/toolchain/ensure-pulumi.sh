@@ -209,6 +209,9 @@ done
   # `up` would only wait for a network that may not be there.
   echo "export PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION=true"
   echo "export PULUMI_SKIP_UPDATE_CHECK=true"
+  # Node >= 22 keeps the compiled code of the modules a program loads: the Pulumi
+  # SDK alone is ~1 s to load on 2 cores, ~0.8 s less with the cache.
+  echo "export NODE_COMPILE_CACHE=\"$CACHE/node-compile-cache\""
   # plugins went to this PULUMI_HOME: pulumi must look there too
   if [ -n "${PULUMI_HOME:-}" ]; then echo "export PULUMI_HOME=\"$PULUMI_HOME\""; fi
 } | write_env_fragment pulumi
