@@ -180,14 +180,14 @@ export async function waitFor<T>(what: string, probe: () => T | undefined | fals
 }
 
 /** An HTTP(S) request from this machine; resolves with the status and body. `ca`: PEM to trust for https. */
-export function httpRequest(url: string, opts: { method?: string; headers?: Record<string, string>; body?: string; ca?: string } = {}): Promise<{ status: number; body: string }> {
+export function httpRequest(url: string, opts: { method?: string; headers?: Record<string, string>; body?: string; ca?: string } = {}): Promise<{ status: number; body: string; location?: string }> {
     return new Promise((resolve, reject) => {
         const client = url.startsWith("https:") ? https : http;
         const req = client.request(url, { method: opts.method ?? "GET", headers: opts.headers, ca: opts.ca }, res => {
             let body = "";
             res.setEncoding("utf8");
             res.on("data", chunk => (body += chunk));
-            res.on("end", () => resolve({ status: res.statusCode ?? 0, body }));
+            res.on("end", () => resolve({ status: res.statusCode ?? 0, body, location: res.headers.location }));
         });
         req.on("error", reject);
         req.end(opts.body);

@@ -77,11 +77,17 @@ test("2. from Jupyter, Python reaches MySQL by 'mysql' and by the seed's link na
     expect(inJupyter('import os, sqlalchemy as sa\nprint(sa.create_engine(os.environ["DATABASE_URL"]).connect().execute(sa.text("SELECT COUNT(*) FROM visits")).scalar())')).toBe("1");
 });
 
-test("3. Jupyter's API refuses a request without the token and answers one with it", async () => {
+test("3. Jupyter's API refuses a request without the token and answers one with it; the login URL opens JupyterLab", async () => {
     const api = `http://127.0.0.1:${jupyterPort}/api/contents`;
     expect(await httpGet(api)).toBe(403);
     expect(await httpGet(api, { Authorization: "token wrong-token" })).toBe(403);
     expect(await httpGet(api, { Authorization: `token ${out.jupyterToken}` })).toBe(200);
+    // What a user opens: jupyterLoginUrl leads to JupyterLab, logged in.
+    const login = await httpRequest(out.jupyterLoginUrl);
+    expect([login.status, login.location]).toEqual([302, `/lab?token=${out.jupyterToken}`]);
+    const lab = await httpRequest(new URL(login.location!, out.jupyterUrl).href);
+    expect(lab.status).toBe(200);
+    expect(lab.body).toContain("<title>JupyterLab</title>");
 });
 
 test("4. the MySQL port answers on loopback only, not on the machine's other addresses", async () => {
