@@ -34,8 +34,8 @@ func Provider(version string, metadata []byte, upstreamDir string) tfbridge.Prov
 			"registry_auth": {Name: "registryAuth"},
 		},
 		Resources: map[string]*tfbridge.ResourceInfo{
-			"docker_buildx_builder": {Tok: tfbridge.MakeResource("docker", "index", "BuildxBuilder")},
-			"docker_config":         {Tok: tfbridge.MakeResource("docker", "index", "ServiceConfig")},
+			"docker_buildx_builder": resource("BuildxBuilder"),
+			"docker_config":         resource("ServiceConfig"),
 			"docker_container": {
 				Tok: tfbridge.MakeResource("docker", "index", "Container"),
 				// A fixed host port or name cannot be held by two containers at once.
@@ -51,25 +51,35 @@ func Provider(version string, metadata []byte, upstreamDir string) tfbridge.Prov
 				Tok:    tfbridge.MakeResource("docker", "index", "RemoteImage"),
 				Fields: map[string]*tfbridge.SchemaInfo{"name": {Name: "name"}}, // required, never auto-named
 			},
-			"docker_network":        {Tok: tfbridge.MakeResource("docker", "index", "Network")},
-			"docker_plugin":         {Tok: tfbridge.MakeResource("docker", "index", "Plugin")},
-			"docker_registry_image": {Tok: tfbridge.MakeResource("docker", "index", "RegistryImage")},
-			"docker_secret":         {Tok: tfbridge.MakeResource("docker", "index", "Secret")},
-			"docker_service":        {Tok: tfbridge.MakeResource("docker", "index", "Service")},
-			"docker_tag":            {Tok: tfbridge.MakeResource("docker", "index", "Tag")},
-			"docker_volume":         {Tok: tfbridge.MakeResource("docker", "index", "Volume")},
+			"docker_network":        resource("Network"),
+			"docker_plugin":         resource("Plugin"),
+			"docker_registry_image": resource("RegistryImage"),
+			"docker_secret":         resource("Secret"),
+			"docker_service":        resource("Service"),
+			"docker_tag":            resource("Tag"),
+			"docker_volume":         resource("Volume"),
 		},
 		DataSources: map[string]*tfbridge.DataSourceInfo{
-			"docker_image":                    {Tok: tfbridge.MakeDataSource("docker", "index", "getRemoteImage")},
-			"docker_logs":                     {Tok: tfbridge.MakeDataSource("docker", "index", "getLogs")},
-			"docker_network":                  {Tok: tfbridge.MakeDataSource("docker", "index", "getNetwork")},
-			"docker_plugin":                   {Tok: tfbridge.MakeDataSource("docker", "index", "getPlugin")},
-			"docker_registry_image":           {Tok: tfbridge.MakeDataSource("docker", "index", "getRegistryImage")},
-			"docker_registry_image_manifests": {Tok: tfbridge.MakeDataSource("docker", "index", "getRegistryImageManifests")},
+			"docker_image":                    dataSource("getRemoteImage"),
+			"docker_logs":                     dataSource("getLogs"),
+			"docker_network":                  dataSource("getNetwork"),
+			"docker_plugin":                   dataSource("getPlugin"),
+			"docker_registry_image":           dataSource("getRegistryImage"),
+			"docker_registry_image_manifests": dataSource("getRegistryImageManifests"),
 		},
 	}
 	// Like @pulumi/docker: a resource's `name`, when not given, is the
 	// Pulumi name plus a random suffix.
 	prov.SetAutonaming(255, "-")
 	return prov
+}
+
+// resource and dataSource name a member of the package's only module, "index",
+// as the npm SDK does: docker:index/<lowerCamel>:<Name>.
+func resource(name string) *tfbridge.ResourceInfo {
+	return &tfbridge.ResourceInfo{Tok: tfbridge.MakeResource("docker", "index", name)}
+}
+
+func dataSource(name string) *tfbridge.DataSourceInfo {
+	return &tfbridge.DataSourceInfo{Tok: tfbridge.MakeDataSource("docker", "index", name)}
 }
