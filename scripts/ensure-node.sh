@@ -18,8 +18,15 @@ if ! dsenv_node_ok; then
   if [ ! -x "$dsenv_node_dir/node_modules/.bin/node" ]; then
     echo "ensure-node: installing Node $DSENV_NODE_MAJOR into $dsenv_node_dir" >&2
     mkdir -p "$dsenv_node_dir"
-    npm install --no-save --no-audit --no-fund --prefix "$dsenv_node_dir" "node@$DSENV_NODE_MAJOR" >"$dsenv_node_dir/install.log" 2>&1 \
-      || { echo "ensure-node: npm install node@$DSENV_NODE_MAJOR failed, see $dsenv_node_dir/install.log" >&2; return 1 2>/dev/null || exit 1; }
+    # Seen here: one install in five fails unpacking (TAR_ENTRY_ERROR, then ENOENT
+    # linking bin/node); a second try works. Three tries, each from scratch.
+    for dsenv_try in 1 2 3; do
+      rm -rf "$dsenv_node_dir/node_modules"
+      npm install --no-save --no-audit --no-fund --prefix "$dsenv_node_dir" "node@$DSENV_NODE_MAJOR" >"$dsenv_node_dir/install.log" 2>&1 \
+        && [ -x "$dsenv_node_dir/node_modules/.bin/node" ] && break
+      echo "ensure-node: npm install node@$DSENV_NODE_MAJOR failed (try $dsenv_try of 3), see $dsenv_node_dir/install.log" >&2
+      [ "$dsenv_try" -lt 3 ] || { return 1 2>/dev/null || exit 1; }
+    done
   fi
   export PATH="$dsenv_node_dir/node_modules/.bin:$PATH"
   dsenv_node_ok || { echo "ensure-node: no Node >= 22 after install" >&2; return 1 2>/dev/null || exit 1; }
