@@ -27,7 +27,6 @@ generate() { # pkg version upstream-module
   step "writing the $1 schema (v$2)"
   "$out/bin/pulumi-tfgen-dsenv" "$1" "$2" "$(upstream_dir "$3")" schema --skip-examples --out "cmd/pulumi-resource-$1" \
     >"$out/tfgen-$1.log" 2>&1 || { tail -n 30 "$out/tfgen-$1.log" >&2; return 1; }
-  cp "cmd/pulumi-resource-$1/schema.json" "$out/schema-$1.json"
 }
 generate docker "$docker_version" github.com/terraform-providers/terraform-provider-docker
 generate random "$random_version" github.com/terraform-providers/terraform-provider-random

@@ -39,11 +39,9 @@ debian_mirror() {
   ' "${files[@]}" | head -n1
 }
 
-# The CAs this machine trusts go into the base image: where the way out to the
-# package registries is a TLS proxy with its own CA (as here), builds that
-# fetch from PyPI or npm need it as much as this machine does.
-TRUST_STORE=/etc/ssl/certs/ca-certificates.crt
-
+# The CAs this machine trusts ($TRUST_STORE) go into the base image: where the
+# way out to the package registries is a TLS proxy with its own CA (as here),
+# builds that fetch from PyPI or npm need it as much as this machine does.
 ensure_base() {
   local want
   want="$( { printf 'mmdebstrap minbase %s v2\n' "$SUITE"; cat "$TRUST_STORE" 2>/dev/null; } | sha256sum | cut -c1-16)"

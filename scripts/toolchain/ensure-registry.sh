@@ -39,7 +39,7 @@ if [ ! -s "$DIR/password" ]; then
 fi
 # The system's CAs plus ours, for SSL_CERT_FILE (it replaces the system store).
 if [ ! -s "$DIR/bundle.pem" ]; then
-  cat /etc/ssl/certs/ca-certificates.crt "$DIR/ca.crt" >"$DIR/bundle.pem" 2>/dev/null || cp "$DIR/ca.crt" "$DIR/bundle.pem"
+  cat "$TRUST_STORE" "$DIR/ca.crt" >"$DIR/bundle.pem" 2>/dev/null || cp "$DIR/ca.crt" "$DIR/bundle.pem"
 fi
 as_root mkdir -p "/etc/docker/certs.d/$TLS_ADDR"
 cmp -s "$DIR/ca.crt" "/etc/docker/certs.d/$TLS_ADDR/ca.crt" || as_root cp "$DIR/ca.crt" "/etc/docker/certs.d/$TLS_ADDR/ca.crt"

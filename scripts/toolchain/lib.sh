@@ -60,6 +60,11 @@ wait_for() {
   done
 }
 
+# The CAs this machine trusts (Debian's bundle): copied into the stand-in base
+# image, and the base of the tests' SSL_CERT_FILE bundle.
+# shellcheck disable=SC2034 # used by the scripts that source this file
+TRUST_STORE=/etc/ssl/certs/ca-certificates.crt
+
 # Go, for the builds from modules (the Pulumi CLI, the bridged providers).
 find_go() {
   if have go; then command -v go; elif [ -x /usr/local/go/bin/go ]; then echo /usr/local/go/bin/go; fi
@@ -67,7 +72,7 @@ find_go() {
 GO="$(find_go)"
 go_env() { # run go with the settings every build here needs
   [ -n "$GO" ] || die "pulumi: no Go toolchain (go >= 1.25 on PATH or in /usr/local/go) to build Pulumi with"
-  # -mod=mod: the wrapper modules have no committed go.sum; -buildvcs=false:
+  # -mod=mod: the CLI and language-host wrapper modules have no committed go.sum; -buildvcs=false:
   # the build dirs are not repositories. The module and build caches are the
   # user's defaults, so a second run compiles nothing.
   env GOFLAGS="-mod=mod -buildvcs=false" GOTOOLCHAIN=local "$GO" "$@"

@@ -10,10 +10,11 @@ import { ConfigMap, LocalWorkspace, Stack } from "@pulumi/pulumi/automation";
 
 const REPO = path.join(__dirname, "..", "..");
 
-/** A stack config value: a string, a list, or a secret. */
-export type ConfigValue = string | string[] | { secret: string };
 /** The checkout, as a user has it; node_modules is linked, not copied. */
 const NOT_COPIED = new Set([".git", "node_modules"]);
+
+/** A stack config value: a string, a list, or a secret. */
+export type ConfigValue = string | string[] | { secret: string };
 
 /**
  * One throwaway stack of the real program: a copy of the project in a temp dir
