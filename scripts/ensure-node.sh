@@ -5,6 +5,7 @@
 # installed once into the cache and reused.
 DSENV_NODE_MAJOR=${DSENV_NODE_MAJOR:-24}
 DSENV_CACHE=${DSENV_CACHE:-$HOME/.cache/ds-envs}
+source "$(dirname "${BASH_SOURCE[0]}")/lib/progress.sh"
 
 dsenv_node_ok() {
   local v
@@ -22,7 +23,8 @@ if ! dsenv_node_ok; then
     # linking bin/node); a second try works. Three tries, each from scratch.
     for dsenv_try in 1 2 3; do
       rm -rf "$dsenv_node_dir/node_modules"
-      npm install --no-save --no-audit --no-fund --prefix "$dsenv_node_dir" "node@$DSENV_NODE_MAJOR" >"$dsenv_node_dir/install.log" 2>&1 \
+      with_progress "ensure-node: npm install node@$DSENV_NODE_MAJOR (~30 s)" "$dsenv_node_dir/install.log" "lines of npm output" \
+        npm install --no-save --no-audit --no-fund --prefix "$dsenv_node_dir" "node@$DSENV_NODE_MAJOR" \
         && [ -x "$dsenv_node_dir/node_modules/.bin/node" ] && break
       echo "ensure-node: npm install node@$DSENV_NODE_MAJOR failed (try $dsenv_try of 3), see $dsenv_node_dir/install.log" >&2
       [ "$dsenv_try" -lt 3 ] || { return 1 2>/dev/null || exit 1; }

@@ -20,7 +20,7 @@ cd "$src"
 
 step() { log "providers: $*"; }
 step "building pulumi-tfgen-dsenv (cold: minutes; it links Pulumi's code generators)"
-go_env build -trimpath -ldflags "-s -w" -o "$out/bin/pulumi-tfgen-dsenv" ./cmd/pulumi-tfgen-dsenv
+go_env build -v -trimpath -ldflags "-s -w" -o "$out/bin/pulumi-tfgen-dsenv" ./cmd/pulumi-tfgen-dsenv
 
 upstream_dir() { go_env list -m -f '{{.Dir}}' "$1"; }
 generate() { # pkg version upstream-module
@@ -34,5 +34,5 @@ generate random "$random_version" github.com/terraform-providers/terraform-provi
 for spec in "docker:$docker_version" "random:$random_version"; do
   pkg="${spec%%:*}" ver="${spec#*:}"
   step "building pulumi-resource-$pkg v$ver"
-  go_env build -trimpath -ldflags "-s -w -X main.version=$ver" -o "$out/bin/pulumi-resource-$pkg" "./cmd/pulumi-resource-$pkg"
+  go_env build -v -trimpath -ldflags "-s -w -X main.version=$ver" -o "$out/bin/pulumi-resource-$pkg" "./cmd/pulumi-resource-$pkg"
 done

@@ -61,7 +61,8 @@ ensure_base() {
   [ -s "$TRUST_STORE" ] && trust=(--include=ca-certificates
     --customize-hook="cp $TRUST_STORE \"\$1/usr/local/share/ca-certificates/machine-trust.crt\""
     --customize-hook='chroot "$1" update-ca-certificates')
-  mmdebstrap --variant=minbase "${trust[@]}" "$SUITE" "$tar" "$mirror" >"$logf" 2>&1 \
+  with_progress "images: mmdebstrap $SUITE (~2 min)" "$logf" "lines of output" \
+    mmdebstrap --variant=minbase "${trust[@]}" "$SUITE" "$tar" "$mirror" \
     || { rm -rf "$tar"; tail -n 20 "$logf" >&2; die "images: mmdebstrap failed, see $logf"; }
   docker import --change "LABEL $LABEL=$want" --change 'CMD ["bash"]' "$tar" "$BASE_IMAGE" >/dev/null
   rm -f "$tar"   # the image holds it now; 170 MB is not worth keeping twice
@@ -82,8 +83,8 @@ ensure_standin() { # dir image
   fi
   local logf="$CACHE/logs/build-${1}.log"
   log "images: building $image (log: $logf)"
-  DOCKER_BUILDKIT=0 docker build --build-arg "BASE_IMAGE=$BASE_IMAGE" --label "$LABEL=$want" \
-      -t "$image" "$dir" >"$logf" 2>&1 \
+  with_progress "images: building $image" "$logf" "lines of build output" \
+    env DOCKER_BUILDKIT=0 docker build --build-arg "BASE_IMAGE=$BASE_IMAGE" --label "$LABEL=$want" -t "$image" "$dir" \
     || { tail -n 30 "$logf" >&2; die "images: building $image failed, see $logf"; }
   log "images: $image built"
 }

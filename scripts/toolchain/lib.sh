@@ -7,6 +7,7 @@
 CACHE="${DSENV_CACHE:-$HOME/.cache/ds-envs}"
 mkdir -p "$CACHE/env.d" "$CACHE/logs"
 TOOLCHAIN_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+. "$TOOLCHAIN_DIR/../lib/progress.sh"
 # shellcheck disable=SC2034 # used by the scripts that source this file
 REPO_ROOT="$(cd "$TOOLCHAIN_DIR/../.." && pwd)"
 
@@ -34,13 +35,13 @@ apt_install() {
   local stamp="$CACHE/.apt-updated"
   if [ -z "$_APT_UPDATED" ] && { [ ! -f "$stamp" ] || [ -n "$(find "$stamp" -mmin +60 2>/dev/null)" ]; }; then
     log "apt-get update"
-    as_root apt-get update >"$CACHE/logs/apt-update.log" 2>&1 \
+    with_progress "apt-get update" "$CACHE/logs/apt-update.log" "lines of apt output" as_root apt-get update \
       || die "apt-get update failed, see $CACHE/logs/apt-update.log"
     touch "$stamp"; _APT_UPDATED=1
   fi
   log "apt-get install ${missing[*]}"
-  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y "${missing[@]}" \
-    >>"$CACHE/logs/apt-install.log" 2>&1 \
+  with_progress "apt-get install ${missing[*]}" "$CACHE/logs/apt-install.log" "lines of apt output" \
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y "${missing[@]}" \
     || die "apt-get install ${missing[*]} failed, see $CACHE/logs/apt-install.log"
 }
 
@@ -53,9 +54,14 @@ write_env_fragment() { # name, then lines on stdin
 
 # Wait until a command succeeds or time runs out. usage: wait_for SECONDS cmd...
 wait_for() {
-  local deadline=$(( $(date +%s) + $1 )); shift
+  local t0; t0=$(date +%s)
+  local deadline=$(( t0 + $1 )) next=$(( t0 + 15 )); shift
   until "$@" >/dev/null 2>&1; do
     [ "$(date +%s)" -ge "$deadline" ] && return 1
+    if [ "$(date +%s)" -ge "$next" ]; then
+      log "waiting for \`$*\` to succeed ($(( $(date +%s) - t0 ))s of at most $(( deadline - t0 ))s)"
+      next=$(( next + 15 ))
+    fi
     sleep 0.5
   done
 }
@@ -66,10 +72,12 @@ wait_for() {
 TRUST_STORE=/etc/ssl/certs/ca-certificates.crt
 
 # Go, for the builds from modules (the Pulumi CLI, the bridged providers).
+# DSENV_GO names the go binary to use; one that does not exist means "no Go".
 find_go() {
-  if have go; then command -v go; elif [ -x /usr/local/go/bin/go ]; then echo /usr/local/go/bin/go; fi
+  if [ -n "${DSENV_GO:-}" ]; then [ -x "$DSENV_GO" ] && echo "$DSENV_GO"
+  elif have go; then command -v go; elif [ -x /usr/local/go/bin/go ]; then echo /usr/local/go/bin/go; fi
 }
-GO="$(find_go)"
+GO="$(find_go || true)"
 go_env() { # run go with the settings every build here needs
   [ -n "$GO" ] || die "pulumi: no Go toolchain (go >= 1.25 on PATH or in /usr/local/go) to build Pulumi with"
   # -mod=mod: the CLI and language-host wrapper modules have no committed go.sum; -buildvcs=false:
