@@ -22,18 +22,8 @@
 set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-# Versions follow package.json: the CLI the SDK's, the plugins the npm packages'.
-pinned() { sed -n "s/.*\"@pulumi\/$1\": *\"\([0-9.]*\)\".*/\1/p" "$REPO_ROOT/package.json"; }
-CLI_VERSION="${DSENV_PULUMI_VERSION:-$(pinned pulumi)}"
-LANGHOST_SDK_VERSION="${DSENV_PULUMI_LANGHOST_SDK_VERSION:-3.68.0}"
-DOCKER_PROVIDER_VERSION="${DSENV_DOCKER_PROVIDER_VERSION:-$(pinned docker)}"
-RANDOM_PROVIDER_VERSION="${DSENV_RANDOM_PROVIDER_VERSION:-$(pinned random)}"
-[ -n "$CLI_VERSION" ] && [ -n "$DOCKER_PROVIDER_VERSION" ] && [ -n "$RANDOM_PROVIDER_VERSION" ] \
-  || die "pulumi: cannot read the pinned @pulumi/pulumi, @pulumi/docker, @pulumi/random versions from $REPO_ROOT/package.json"
-
-BIN="$CACHE/pulumi/bin"
+. "$TOOLCHAIN_DIR/plugins.sh"
 BUILD="$CACHE/pulumi/build"
-PLUGINS="${PULUMI_HOME:-$HOME/.pulumi}/plugins"
 mkdir -p "$BIN" "$BUILD"
 
 # Our bin dir goes first on PATH for everything below, so that a CLI or
@@ -41,8 +31,10 @@ mkdir -p "$BIN" "$BUILD"
 export PATH="$BIN:$PATH"
 
 # ---------------------------------------------------------------- builds
-# Each build runs in the background with its own log; we poll so a long
-# (cold: ~6 min on 2 cores) build shows it is alive.
+# Each build runs in the background with its own log; every 15 s the wait says
+# which are still running and how far their logs have got (`go build -v` and
+# `go mod` write a line per compiled package or downloaded module). Cold on 2
+# cores: the CLI ~12 min, the providers ~8 min (together ~15 min).
 declare -A JOBS=()
 start_build() { # name log cmd...
   local name="$1" logf="$2"; shift 2
@@ -55,13 +47,16 @@ wait_builds() {
   while :; do
     local running=()
     for name in "${!JOBS[@]}"; do
-      pid="${JOBS[$name]%%:*}"
-      kill -0 "$pid" 2>/dev/null && running+=("$name")
+      pid="${JOBS[$name]%%:*}"; logf="${JOBS[$name]#*:}"
+      kill -0 "$pid" 2>/dev/null && running+=("$name: $(wc -l <"$logf" | tr -d ' ') packages/modules")
     done
     [ ${#running[@]} -eq 0 ] && break
-    sleep 5
+    sleep 1
     n=$((n + 1))
-    [ $((n % 12)) -eq 0 ] && log "pulumi: still building: ${running[*]} ($(( $(date +%s) - t0 ))s)"
+    if [ $((n % 15)) -eq 0 ]; then
+      local IFS=';'
+      log "pulumi: still building ($(( $(date +%s) - t0 ))s; cold: CLI ~12 min, providers ~8 min): ${running[*]}"
+    fi
   done
   for name in "${!JOBS[@]}"; do
     pid="${JOBS[$name]%%:*}"; logf="${JOBS[$name]#*:}"
@@ -101,7 +96,7 @@ build_cli() {
   printf '//go:build tools\n\npackage tools\n\nimport _ "github.com/pulumi/pulumi/pkg/v3/cmd/pulumi"\n' >"$dir/tools.go"
   cd "$dir"
   go_env mod tidy
-  go_env build -trimpath -ldflags "-s -w -X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=v$v" \
+  go_env build -v -trimpath -ldflags "-s -w -X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=v$v" \
     -o "$BIN/pulumi.tmp" github.com/pulumi/pulumi/pkg/v3/cmd/pulumi
   mv "$BIN/pulumi.tmp" "$BIN/pulumi"
 }
@@ -114,24 +109,18 @@ build_langhost() {
   printf '//go:build tools\n\npackage tools\n\nimport _ "%s"\n' "$pkg" >"$dir/tools.go"
   cd "$dir"
   go_env mod tidy
-  go_env build -trimpath -ldflags "-s -w -X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=v$v" \
+  go_env build -v -trimpath -ldflags "-s -w -X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=v$v" \
     -o "$BIN/pulumi-language-nodejs.tmp" "$pkg"
   mv "$BIN/pulumi-language-nodejs.tmp" "$BIN/pulumi-language-nodejs"
   echo "$v" >"$BIN/.pulumi-language-nodejs.version"
 }
 
-# The bridged providers are built once per source and version, into
-# $CACHE/providers/<hash of both>.
-BRIDGE_HASH="$( (cd "$TOOLCHAIN_DIR" && find providers build-providers.sh -type f -print0 | LC_ALL=C sort -z | xargs -0 sha256sum;
-  echo "$DOCKER_PROVIDER_VERSION $RANDOM_PROVIDER_VERSION") | sha256sum | cut -c1-16)"
-BRIDGE_OUT="$CACHE/providers/$BRIDGE_HASH"
 build_bridged() {
   "$TOOLCHAIN_DIR/build-providers.sh" "$BRIDGE_OUT.tmp" "$DOCKER_PROVIDER_VERSION" "$RANDOM_PROVIDER_VERSION"
   rm -rf "$BRIDGE_OUT" && mv "$BRIDGE_OUT.tmp" "$BRIDGE_OUT"
 }
 
 # ---------------------------------------------------------------- decide
-cli_ok() { have pulumi && pulumi version >/dev/null 2>&1; }
 # A CLI we built for another pinned version is rebuilt; anyone else's is reused.
 if cli_ok && { [ "$(command -v pulumi)" != "$BIN/pulumi" ] || [ "$(pulumi version)" = "v$CLI_VERSION" ]; }; then
   log "pulumi: CLI $(pulumi version) at $(command -v pulumi), reusing it"
@@ -146,25 +135,13 @@ else
   start_build "pulumi-language-nodejs (sdk v$LANGHOST_SDK_VERSION)" "$CACHE/logs/build-pulumi-language-nodejs.log" build_langhost
 fi
 
-# What is installed for a plugin: an official one (no marker of ours), ours
-# from the current sources, or ours from older sources or an older design
-# (the hand-written stand-ins this project once had).
-MARKER=".dsenv-bridged"
-plugin_state() { # pkg version -> official | current | stale | missing
-  local d="$PLUGINS/resource-$1-v$2"
-  if [ ! -x "$d/pulumi-resource-$1" ]; then echo missing
-  elif [ -f "$d/.dsenv-standin" ]; then echo stale
-  elif [ ! -f "$d/$MARKER" ]; then echo official
-  elif [ "$(cat "$d/$MARKER")" = "$BRIDGE_HASH" ]; then echo current
-  else echo stale; fi
-}
 # The official plugin, from the user's own plugin dir or a download. Only
 # where one of them works: never a build.
 install_official() { # pkg version
   local own="$HOME/.pulumi/plugins/resource-$1-v$2"
   [ "${DSENV_PROVIDERS:-}" != bridged ] || return 1
   if [ "$PLUGINS" != "$HOME/.pulumi/plugins" ] && [ -x "$own/pulumi-resource-$1" ] \
-     && [ ! -f "$own/$MARKER" ] && [ ! -f "$own/.dsenv-standin" ]; then
+     && [ ! -f "$own/$BRIDGED_MARKER" ] && [ ! -f "$own/$TEST_BUILD_MARKER" ]; then
     log "pulumi: provider $1 v$2: the official plugin from $own"
     pulumi plugin install resource "$1" "$2" --file "$own/pulumi-resource-$1" >/dev/null 2>&1 && return 0
   fi
@@ -173,12 +150,13 @@ install_official() { # pkg version
   timeout 120 pulumi plugin install resource "$1" "$2" >"$CACHE/logs/plugin-download-$1.log" 2>&1
 }
 declare -a TO_BRIDGE=()
-for spec in "docker:$DOCKER_PROVIDER_VERSION" "random:$RANDOM_PROVIDER_VERSION"; do
+for spec in "${PLUGIN_SPECS[@]}"; do
   pkg="${spec%%:*}"; ver="${spec#*:}"
   case "$(plugin_state "$pkg" "$ver")" in
     official) log "pulumi: provider $pkg v$ver installed (official), reusing it" ;;
     current)  log "pulumi: provider $pkg v$ver installed (bridged here from upstream), up to date" ;;
     stale)    TO_BRIDGE+=("$spec") ;;
+    test-build) die "pulumi: $(test_build_refusal "$pkg" "$ver")" ;;
     missing)  install_official "$pkg" "$ver" || TO_BRIDGE+=("$spec") ;;
   esac
 done
@@ -195,7 +173,7 @@ for spec in "${TO_BRIDGE[@]}"; do
   pulumi plugin install resource "$pkg" "$ver" --reinstall --file "$BRIDGE_OUT/bin/pulumi-resource-$pkg" \
     >"$CACHE/logs/plugin-install-$pkg.log" 2>&1 \
     || die "pulumi: installing plugin $pkg v$ver failed, see $CACHE/logs/plugin-install-$pkg.log"
-  echo "$BRIDGE_HASH" >"$PLUGINS/resource-$pkg-v$ver/$MARKER"
+  echo "$BRIDGE_HASH" >"$(plugin_dir "$pkg" "$ver")/$BRIDGED_MARKER"
 done
 
 # Older bridged builds are of no further use.

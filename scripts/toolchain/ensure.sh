@@ -39,11 +39,14 @@ done
 if [ -n "$pulumi_pid" ]; then wait "$pulumi_pid" || fail=1; fi
 [ $fail -eq 0 ] || die "some parts failed (messages above; logs in $CACHE/logs)"
 
-# env.sh: one file for callers to source, assembled from the parts' fragments.
+# The environment of the parts asked for (each part's fragment), printed for
+# the caller to eval and kept as env.sh: fragments of parts not asked for stay
+# out, so the tests' settings (registries, a private PULUMI_HOME) never reach
+# scripts/up.sh.
 {
-  echo "# Written by scripts/toolchain/ensure.sh; source it."
+  echo "# Written by scripts/toolchain/ensure.sh ${PARTS[*]}; source it."
   echo "export DSENV_CACHE=\"$CACHE\""
-  for p in "${ALL[@]}"; do
+  for p in "${PARTS[@]}"; do
     [ -f "$CACHE/env.d/$p.sh" ] && cat "$CACHE/env.d/$p.sh"
   done
   true
