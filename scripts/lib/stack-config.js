@@ -1,0 +1,61 @@
+// What the scripts need to know of a stack's config before the Pulumi CLI is
+// there (scripts/preflight.sh): the effective value of each plain key — the
+// stack file's (stacks/Pulumi.<stack>.yaml) over Pulumi.yaml's default — and
+// the images a local stack pulls. Secrets (`secure:` values) are never read.
+//
+//   node scripts/lib/stack-config.js STACK   -> JSON { target, dockerHost, images: [{ key, image }] }
+"use strict";
+const fs = require("fs");
+const path = require("path");
+const YAML = require("yaml");
+
+const ROOT = path.join(__dirname, "..", "..");
+const NAMESPACE = "dsenv";
+
+/** The effective plain config of a stack: key (without namespace) -> value. */
+function stackConfig(stack, root = ROOT) {
+    const project = YAML.parse(fs.readFileSync(path.join(root, "Pulumi.yaml"), "utf8"));
+    const values = {};
+    for (const [key, decl] of Object.entries(project.config ?? {})) values[key] = decl?.default;
+    const file = path.join(root, project.stackConfigDir ?? ".", `Pulumi.${stack}.yaml`);
+    if (fs.existsSync(file)) {
+        const stackFile = YAML.parse(fs.readFileSync(file, "utf8")) ?? {};
+        for (const [qualified, value] of Object.entries(stackFile.config ?? {})) {
+            const [ns, key] = qualified.split(":");
+            if (ns !== NAMESPACE || key === undefined) continue;
+            if (value !== null && typeof value === "object" && "secure" in value) continue;
+            values[key] = value;
+        }
+    }
+    return { declared: new Set(Object.keys(project.config ?? {})), values };
+}
+
+/**
+ * The images a local stack pulls: every `<part>Image` / `<part>BaseImage` key,
+ * where `<part>` is on (a workload with `<part>Enabled` true) or always there
+ * (no such switch: MySQL, Jupyter).
+ */
+function pulledImages({ declared, values }) {
+    const images = [];
+    for (const key of declared) {
+        const m = /^([a-z]+?)(Base)?Image$/.exec(key);
+        if (!m || !values[key]) continue;
+        const enabledKey = `${m[1]}Enabled`;
+        const on = !declared.has(enabledKey) || values[enabledKey] === true || values[enabledKey] === "true";
+        if (on) images.push({ key, image: String(values[key]) });
+    }
+    return images;
+}
+
+if (require.main === module) {
+    const stack = process.argv[2];
+    if (!stack) {
+        console.error("usage: node scripts/lib/stack-config.js STACK");
+        process.exit(2);
+    }
+    const config = stackConfig(stack);
+    const { target, dockerHost } = config.values;
+    console.log(JSON.stringify({ target, dockerHost, images: pulledImages(config) }));
+}
+
+module.exports = { stackConfig, pulledImages };

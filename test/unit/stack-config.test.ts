@@ -1,0 +1,46 @@
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+
+// scripts/lib/stack-config.js: what scripts/preflight.sh reads of a stack before the Pulumi CLI is there.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { stackConfig, pulledImages } = require("../../scripts/lib/stack-config.js");
+
+const REPO = path.join(__dirname, "..", "..");
+
+/** A project dir with the real Pulumi.yaml and a stack file with these lines under `config:`. */
+function projectWithStack(stack: string, configLines: string[]): string {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "dsenv-stack-config-"));
+    fs.copyFileSync(path.join(REPO, "Pulumi.yaml"), path.join(dir, "Pulumi.yaml"));
+    fs.mkdirSync(path.join(dir, "stacks"));
+    fs.writeFileSync(path.join(dir, "stacks", `Pulumi.${stack}.yaml`), ["config:", ...configLines.map(l => `  ${l}`)].join("\n"));
+    return dir;
+}
+
+describe("stack config as the preflight reads it", () => {
+    test("a stack without a file has Pulumi.yaml's defaults, and pulls the workspace's two images", () => {
+        const config = stackConfig("nofile-here");
+        expect(config.values.target).toBe("local");
+        expect(pulledImages(config)).toEqual([
+            { key: "mysqlImage", image: "mysql:8.4.3" },
+            { key: "jupyterBaseImage", image: "jupyter/datascience-notebook:2023-10-20" },
+        ]);
+    });
+
+    test("the stack file wins over the defaults; a workload's image counts only when it is on", () => {
+        const dir = projectWithStack("t", ["dsenv:mysqlImage: mariadb:11", "dsenv:labEnabled: true", "dsenv:pytorchEnabled: false", "dsenv:siteImage: nginx:1"]);
+        const images = pulledImages(stackConfig("t", dir));
+        expect(images).toEqual([
+            { key: "mysqlImage", image: "mariadb:11" },
+            { key: "jupyterBaseImage", image: "jupyter/datascience-notebook:2023-10-20" },
+            { key: "labBaseImage", image: "tensorflow/tensorflow:2.18.0-gpu" },
+        ]);
+    });
+
+    test("secrets and other projects' keys are not read", () => {
+        const dir = projectWithStack("s", ["dsenv:dockerHost:", "    secure: v1:abc", "other:dockerHost: tcp://x:2375", "dsenv:target: ci-push"]);
+        const { values } = stackConfig("s", dir);
+        expect(values.dockerHost).toBe("");
+        expect(values.target).toBe("ci-push");
+    });
+});
