@@ -3,35 +3,34 @@
 # cloud login and no passphrase prompt. Extra arguments go to `pulumi up`.
 #
 #   scripts/up.sh                     # the local stack, on the local Docker engine
+#   scripts/up.sh --preview           # only show what an up would change (pulumi preview)
 #   DSENV_STACK=azure scripts/up.sh   # another stack in stacks/
+#
+# Before any long step, scripts/preflight.sh checks in seconds everything the
+# stack needs (engine, CLI, plugins, images) and stops with the way out when
+# something cannot be had (scripts/lib/prepare.sh). Then the long steps, each
+# saying how far it is. Afterwards, scripts/status.sh shows what runs.
 #
 # State: PULUMI_BACKEND_URL if you set one (e.g. after `pulumi login`), else a
 #   local file backend in ~/.dsenv/state.
 # Secrets: PULUMI_CONFIG_PASSPHRASE(_FILE) if you set one, else a random
 #   passphrase made once in ~/.dsenv/passphrase (mode 600). It decrypts the
 #   stack's secrets: back it up with the state.
+# The stack's file, stacks/Pulumi.<stack>.yaml, is yours (git ignores the local
+#   one): `pulumi stack init` writes your passphrase's salt into it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source scripts/env.sh
 stack=${DSENV_STACK:-local}
-home=${DSENV_HOME:-$HOME/.dsenv}
+command=up
+if [ "${1:-}" = --preview ]; then command=preview; shift; fi
 
-source scripts/ensure-node.sh
-scripts/ensure-deps.sh
-# A Pulumi CLI with the nodejs language host and the docker/random plugins, and
-# a Docker engine: reused when present, installed or built when not.
-toolchain_env=$(scripts/toolchain/ensure.sh docker pulumi)
-eval "$toolchain_env"
-
-mkdir -p "$home/state"
-export PULUMI_BACKEND_URL=${PULUMI_BACKEND_URL:-file://$home/state}
-if [ -z "${PULUMI_CONFIG_PASSPHRASE:-}" ] && [ -z "${PULUMI_CONFIG_PASSPHRASE_FILE:-}" ]; then
-  if [ ! -s "$home/passphrase" ]; then
-    (umask 077 && head -c 32 /dev/urandom | base64 >"$home/passphrase")
-    echo "up: made a passphrase for stack secrets in $home/passphrase (keep it with $home/state)" >&2
-  fi
-  export PULUMI_CONFIG_PASSPHRASE_FILE="$home/passphrase"
-fi
+source scripts/lib/prepare.sh
 
 pulumi stack select --create --secrets-provider passphrase "$stack" >/dev/null
+if [ "$command" = preview ]; then
+  pulumi preview --stack "$stack" "$@"
+  exit
+fi
 pulumi up --yes --stack "$stack" "$@"
-pulumi stack output --stack "$stack"
+scripts/status.sh || true  # it marks what is not running; the up itself succeeded

@@ -1,0 +1,102 @@
+// The status view of a stack (scripts/status.sh): its URLs, the state and
+// health of each container, and where each container's data lives — read from
+// the stack's state (what Pulumi made) and the engine (how it is now).
+//
+//   node scripts/lib/status.js STACK
+// Exit status: 0 all containers running (and healthy where they have a health
+// check), 3 some are not, 1 the stack cannot be read.
+"use strict";
+const { execFileSync } = require("child_process");
+
+const CONTAINER = "docker:index/container:Container";
+const VOLUME = "docker:index/volume:Volume";
+const DOCKER_PROVIDER = "pulumi:providers:docker";
+
+function run(cmd, args) {
+    return execFileSync(cmd, args, { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+}
+
+/** docker, against the engine a resource's provider talks to (`host` unset: DOCKER_HOST or the local socket). */
+function dockerJson(host, args) {
+    try {
+        return JSON.parse(run("docker", [...(host ? ["-H", host] : []), ...args]));
+    } catch {
+        return undefined; // gone, or the engine does not answer
+    }
+}
+
+/** The engine of each docker provider in the state, by the provider reference resources carry (`urn::id`). */
+function engines(resources) {
+    const byRef = new Map();
+    for (const r of resources) if (r.type === DOCKER_PROVIDER) byRef.set(`${r.urn}::${r.id}`, r.inputs?.host || r.outputs?.host || "");
+    return byRef;
+}
+
+function containerLine(name, host) {
+    const [info] = dockerJson(host, ["container", "inspect", name]) ?? [];
+    if (!info) return { ok: false, lines: [`  ${name}: not on the engine${host ? ` at ${host}` : ""}`] };
+    const state = info.State.Status;
+    const health = info.State.Health?.Status;
+    const ok = state === "running" && (health === undefined || health === "healthy");
+    const lines = [`  ${ok ? "ok " : "!! "}${name}: ${state}${health ? `, ${health}` : ""} (${info.Config.Image})`];
+    if (health && health !== "healthy") {
+        const last = info.State.Health.Log?.at(-1);
+        if (last) lines.push(`      last health check: exit ${last.ExitCode}: ${String(last.Output).trim().split("\n")[0]}`);
+    }
+    for (const m of info.Mounts ?? []) {
+        if (m.Type === "volume") lines.push(`      data: volume ${m.Name} at ${m.Destination} (on the engine's host: ${m.Source})`);
+        else if (m.Type === "bind") lines.push(`      data: host directory ${m.Source} at ${m.Destination}${m.RW ? "" : " (read-only)"}`);
+    }
+    return { ok, lines };
+}
+
+function main(stack) {
+    const state = JSON.parse(run("pulumi", ["stack", "export", "--stack", stack]));
+    const resources = state.deployment?.resources ?? [];
+    const outputs = JSON.parse(run("pulumi", ["stack", "output", "--json", "--stack", stack]));
+    const engineOf = engines(resources);
+
+    const out = [`stack ${stack}`];
+    const urls = Object.entries(outputs).filter(([k, v]) => /Url$/.test(k) && typeof v === "string" && v !== "[secret]");
+    if (urls.length) {
+        out.push("URLs:");
+        for (const [k, v] of urls) out.push(`  ${k}: ${v}`);
+        if ("jupyterLoginUrl" in outputs) out.push("  (with the token: pulumi stack output jupyterLoginUrl --show-secrets)");
+    }
+
+    let allOk = true;
+    const containers = resources.filter(r => r.type === CONTAINER);
+    out.push(containers.length ? "Containers:" : "Containers: none (the stack is down: scripts/up.sh brings it up)");
+    for (const c of containers) {
+        const { ok, lines } = containerLine(c.outputs?.name ?? c.inputs?.name, engineOf.get(c.provider));
+        allOk &&= ok;
+        out.push(...lines);
+    }
+
+    // Volumes in the state that no container uses (a stack whose containers are off).
+    const mounted = new Set(containers.flatMap(c => (c.outputs?.mounts ?? []).filter(m => m.type === "volume").map(m => m.source)));
+    const idle = resources.filter(r => r.type === VOLUME && !mounted.has(r.outputs?.name));
+    if (idle.length) {
+        out.push("Volumes no container uses:");
+        for (const v of idle) {
+            const info = dockerJson(engineOf.get(v.provider), ["volume", "inspect", v.outputs.name])?.[0];
+            out.push(`  ${v.outputs.name}: ${info ? `at ${info.Mountpoint}` : "not on the engine"}`);
+        }
+    }
+    console.log(out.join("\n"));
+    return allOk ? 0 : 3;
+}
+
+if (require.main === module) {
+    const stack = process.argv[2];
+    if (!stack) {
+        console.error("usage: node scripts/lib/status.js STACK");
+        process.exit(2);
+    }
+    try {
+        process.exitCode = main(stack);
+    } catch (e) {
+        console.error(`status: cannot read stack ${stack}: ${String(e.stderr || e.message).trim()}`);
+        process.exitCode = 1;
+    }
+}
