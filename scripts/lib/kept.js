@@ -29,12 +29,14 @@ function main(file) {
     const volumes = resources
         .filter(r => r.type === VOLUME && r.retainOnDelete)
         .map(r => ({ name: r.outputs.name, host: engineOf.get(r.provider) }))
-        .filter(v => docker(v.host, ["volume", "inspect", v.name]) !== undefined);
+        .filter(v => docker(v.host, ["volume", "inspect", v.name]) !== undefined)
+        .sort((a, b) => a.name.localeCompare(b.name));
     const images = [...new Set(resources
         .filter(r => r.type === REMOTE_IMAGE && r.inputs?.keepLocally)
         .map(r => JSON.stringify({ ref: r.outputs?.name ?? r.inputs.name, host: engineOf.get(r.provider) })))]
         .map(s => JSON.parse(s))
-        .filter(i => docker(i.host, ["image", "inspect", i.ref]) !== undefined);
+        .filter(i => docker(i.host, ["image", "inspect", i.ref]) !== undefined)
+        .sort((a, b) => a.ref.localeCompare(b.ref));
 
     const out = [];
     if (volumes.length) {

@@ -1,0 +1,194 @@
+import { execFileSync, spawnSync } from "child_process";
+import * as crypto from "crypto";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { docker, freePort, httpRequest, inspect } from "./harness";
+
+// The main job as a user runs it: the README's scripts (up.sh, status.sh,
+// up.sh --preview, down.sh, and `source scripts/env.sh` in a new shell) on a
+// copy of the checkout with its git repository, against the real engine, CLI
+// and plugins. The stack is the `local` stack in a state directory of its own;
+// the per-user stack file (git-ignored) picks the stand-in images and a name
+// prefix that clashes with nothing, as a user's `pulumi config set` would.
+
+const REPO = path.join(__dirname, "..", "..");
+const STANDINS = { mysqlImage: "dsenv/mysql-standin:test", jupyterBaseImage: "dsenv/jupyter-standin:test" };
+/** What a new login shell has on PATH: none of the toolchain's directories. */
+const NEW_SHELL_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+
+/** A copy of the checkout, .git included (node_modules linked), and a home for the main job's state. */
+class Checkout {
+    /** Holds the checkout and, beside it, what the user has outside it. */
+    readonly root = fs.mkdtempSync(path.join(os.tmpdir(), "dsenv-main-job-"));
+    readonly dir = path.join(this.root, "checkout");
+    readonly id = crypto.randomBytes(3).toString("hex");
+    readonly prefix = `dsenv-main-${this.id}`;
+    readonly dsenvHome = path.join(this.root, "dsenv-home");
+
+    constructor() {
+        // What git knows of (tracked, or new and not ignored): none of this machine's per-user files.
+        const files = execFileSync("git", ["ls-files", "-z", "--cached", "--others", "--exclude-standard"], { cwd: REPO, encoding: "utf8" }).split("\0").filter(f => f && fs.existsSync(path.join(REPO, f)));
+        for (const f of [".git", ...files]) fs.cpSync(path.join(REPO, f), path.join(this.dir, f), { recursive: true, verbatimSymlinks: true });
+        fs.symlinkSync(path.join(REPO, "node_modules"), path.join(this.dir, "node_modules"));
+        fs.mkdirSync(path.join(this.root, "docker-config"));
+    }
+
+    /** The environment of the user's shell: the tests' PULUMI_HOME and cache, no backend or passphrase of anyone else's. */
+    env(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+        const env: NodeJS.ProcessEnv = { ...process.env, DSENV_HOME: this.dsenvHome, DOCKER_CONFIG: path.join(this.root, "docker-config"), PULUMI_NODEJS_TRANSPILE_ONLY: "true", ...extra };
+        for (const v of ["PULUMI_BACKEND_URL", "PULUMI_CONFIG_PASSPHRASE", "PULUMI_CONFIG_PASSPHRASE_FILE", "DSENV_STACK"]) delete env[v];
+        return env;
+    }
+
+    /** Runs a command in the checkout; returns its exit status, output (stdout and stderr together) and duration. */
+    run(cmd: string, args: string[], extra: Record<string, string> = {}, env = this.env(extra)): { status: number; out: string; seconds: number } {
+        const t0 = Date.now();
+        const r = spawnSync(cmd, args, { cwd: this.dir, env, encoding: "utf8", timeout: 600_000, maxBuffer: 64 << 20 });
+        const out = `${r.stdout}${r.stderr}`;
+        if (process.env.DSENV_E2E_VERBOSE) process.stderr.write(out);
+        return { status: r.status ?? -1, out, seconds: (Date.now() - t0) / 1000 };
+    }
+
+    gitStatus(): string {
+        return execFileSync("git", ["status", "--porcelain", "--untracked-files=all"], { cwd: this.dir, encoding: "utf8" });
+    }
+
+    dispose(): void {
+        const env = this.env();
+        if (fs.existsSync(path.join(this.dsenvHome, "state"))) {
+            spawnSync("bash", ["-c", "source scripts/env.sh && pulumi destroy --yes --stack local && pulumi stack rm --yes --stack local"], { cwd: this.dir, env, encoding: "utf8" });
+        }
+        for (const v of docker("volume", "ls", "-q", "--filter", `name=${this.prefix}`).split("\n").filter(Boolean)) docker("volume", "rm", "-f", v);
+        fs.rmSync(this.root, { recursive: true, force: true });
+    }
+}
+
+describe("the main job, as a user runs it", () => {
+    const co = new Checkout();
+    let port: number;
+    let cleanBefore: string;
+
+    beforeAll(async () => {
+        port = await freePort();
+        // What `pulumi config set` would write into the user's own stack file.
+        fs.writeFileSync(
+            path.join(co.dir, "stacks", "Pulumi.local.yaml"),
+            ["config:", `  dsenv:namePrefix: ${co.prefix}`, `  dsenv:jupyterHostPort: ${port}`, ...Object.entries(STANDINS).map(([k, v]) => `  dsenv:${k}: ${v}`), ""].join("\n"),
+        );
+        cleanBefore = co.gitStatus();
+    });
+    afterAll(() => co.dispose());
+
+    test("scripts/up.sh brings the workspace up, prints its status, and leaves the checkout as it was", () => {
+        const up = co.run("scripts/up.sh", []);
+        expect(up.status).toBe(0);
+        expect(up.out).toContain(`ok ${co.prefix}-mysql: running, healthy`);
+        expect(up.out).toContain(`ok ${co.prefix}-jupyter: running, healthy`);
+        expect(up.out).toContain(`jupyterUrl: http://127.0.0.1:${port}/`);
+        expect(inspect(`${co.prefix}-jupyter`, "{{.State.Health.Status}}")).toBe("healthy");
+        // Nothing tracked changed, nothing untracked appeared (the stack file with the salt is ignored).
+        expect(co.gitStatus()).toBe(cleanBefore);
+        expect(fs.readFileSync(path.join(co.dir, "stacks", "Pulumi.local.yaml"), "utf8")).toContain("encryptionsalt");
+    });
+
+    test("the README's commands work in a new shell after `source scripts/env.sh`", async () => {
+        const newShell = { ...co.env(), PATH: NEW_SHELL_PATH };
+        const r = co.run("bash", ["-c", "source scripts/env.sh && node --version && pulumi stack output jupyterUrl && pulumi stack output jupyterLoginUrl --show-secrets"], {}, newShell);
+        expect(r.status).toBe(0);
+        const [nodeVersion, url, loginUrl] = r.out.trim().split("\n");
+        expect(Number(nodeVersion.replace(/^v(\d+).*/, "$1"))).toBeGreaterThanOrEqual(22);
+        expect(url).toBe(`http://127.0.0.1:${port}/`);
+        expect(loginUrl).toMatch(new RegExp(`^http://127\\.0\\.0\\.1:${port}/\\?token=[A-Za-z0-9]{32,}$`));
+        const login = await httpRequest(loginUrl);
+        expect([200, 302]).toContain(login.status);
+    });
+
+    test("scripts/up.sh --preview after an up changes nothing", () => {
+        const preview = co.run("scripts/up.sh", ["--preview", "--expect-no-changes"]);
+        expect(preview.status).toBe(0);
+        expect(preview.out).toMatch(/\d+ unchanged/);
+    });
+
+    test("scripts/status.sh tells a stopped container from a healthy one, and where the data lives", () => {
+        const healthy = co.run("scripts/status.sh", []);
+        expect(healthy.status).toBe(0);
+        expect(healthy.out).toMatch(new RegExp(`data: volume ${co.prefix}-mysql-data at /var/lib/mysql \\(on the engine's host: /.+\\)`));
+        docker("stop", `${co.prefix}-jupyter`);
+        try {
+            const stopped = co.run("scripts/status.sh", []);
+            expect(stopped.status).toBe(3);
+            expect(stopped.out).toContain(`!! ${co.prefix}-jupyter: exited`);
+            expect(stopped.out).toContain(`ok ${co.prefix}-mysql: running, healthy`);
+        } finally {
+            docker("start", `${co.prefix}-jupyter`);
+        }
+    });
+
+    test("scripts/down.sh destroys, says what it kept, and the kept data is there", () => {
+        const down = co.run("scripts/down.sh", []);
+        expect(down.status).toBe(0);
+        expect(down.out).toContain("Kept: data volumes");
+        expect(down.out).toContain(`docker volume rm ${co.prefix}-jupyter-work ${co.prefix}-mysql-data`);
+        expect(inspect(`${co.prefix}-mysql`, "{{.Id}}")).toBeUndefined();
+        expect(inspect(`${co.prefix}-mysql-data`, "{{.Name}}", "volume")).toBe(`${co.prefix}-mysql-data`);
+        expect(co.run("scripts/status.sh", []).out).toContain("Containers: none");
+        expect(co.gitStatus()).toBe(cleanBefore);
+    });
+});
+
+describe("the main job's preflight: stops within a minute, before any change, with the way out", () => {
+    const co = new Checkout();
+    afterAll(() => co.dispose());
+
+    /** Runs up.sh; it must fail fast and change nothing. */
+    function upFails(extra: Record<string, string>): string {
+        const up = co.run("scripts/up.sh", [], extra);
+        expect(up.status).toBe(1);
+        expect(up.seconds).toBeLessThan(60);
+        expect(up.out).toContain("preflight: stack local cannot come up; nothing was changed.");
+        expect(fs.existsSync(path.join(co.dsenvHome, "state"))).toBe(false);
+        expect(fs.existsSync(path.join(co.dir, "stacks", "Pulumi.local.yaml"))).toBe(false);
+        return up.out;
+    }
+
+    /** A PULUMI_HOME and HOME of their own, where a plugin download cannot work and there is no Go to build one. */
+    function noWayToPlugins(): Record<string, string> {
+        const home = fs.mkdtempSync(path.join(co.root, "home-"));
+        return {
+            HOME: home,
+            PULUMI_HOME: path.join(home, ".pulumi"),
+            // Where this machine has a network the download would work: point it nowhere.
+            PULUMI_PLUGIN_DOWNLOAD_URL_OVERRIDES: ".*=http://127.0.0.1:9/",
+            DSENV_GO: "/nonexistent/go",
+            DSENV_CACHE: path.join(home, "cache"),
+        };
+    }
+
+    test("no engine at DOCKER_HOST: says which address and what to do", () => {
+        const out = upFails({ DOCKER_HOST: `unix://${co.root}/no-docker.sock` });
+        expect(out).toContain(`the Docker engine at DOCKER_HOST=unix://${co.root}/no-docker.sock does not answer`);
+        expect(out).toContain("unset DOCKER_HOST");
+    });
+
+    test("a missing plugin that cannot be downloaded or built: names it and how to install it from a file", () => {
+        const out = upFails(noWayToPlugins());
+        for (const [pkg, version] of [["docker", "5.2.0"], ["random", "4.21.2"]]) {
+            expect(out).toMatch(new RegExp(`the ${pkg} plugin v${version.replace(/\./g, "\\.")} is not installed in .*, cannot be downloaded from here and cannot be built here \\(no Go toolchain`));
+            expect(out).toContain(`pulumi plugin install resource ${pkg} ${version} --file PATH/pulumi-resource-${pkg}`);
+        }
+    });
+
+    test("a test-build plugin is refused, never run", () => {
+        const env = noWayToPlugins();
+        const plugin = path.join(env.PULUMI_HOME, "plugins", "resource-docker-v5.2.0");
+        fs.mkdirSync(plugin, { recursive: true });
+        const ran = path.join(co.root, "test-build-ran");
+        fs.writeFileSync(path.join(plugin, "pulumi-resource-docker"), `#!/bin/sh\ntouch ${ran}\n`, { mode: 0o755 });
+        fs.writeFileSync(path.join(plugin, ".dsenv-standin"), "");
+        const out = upFails(env);
+        expect(out).toContain(`the docker plugin v5.2.0 in ${plugin} is a test build`);
+        expect(out).toContain("pulumi plugin rm resource docker 5.2.0 --yes");
+        expect(fs.existsSync(ran)).toBe(false);
+    });
+});
