@@ -135,7 +135,7 @@ if checks images && [ "$target" = local ] && [ -n "$engine_ok" ]; then
     case "$verdict" in
       present) ok "image $image (dsenv:$key) is on the engine" ;;
       pullable) will pull-images "pull $image (dsenv:$key)" ;;
-      *) problem "image $image (dsenv:$key) is not on the engine and cannot be pulled: $reason. Pull or load it there (\`docker pull $image\`, or \`docker load -i image.tar\` from a machine that has it: \`docker save $image -o image.tar\`), or set dsenv:$key to an image the engine has (\`pulumi config set dsenv:$key IMAGE\`), and run again." ;;
+      *) problem "image $image (dsenv:$key) is not on the engine and cannot be pulled: $reason. Pull or load it there (\`docker pull $image\`, or \`docker load -i image.tar\` from a machine that has it: \`docker save $image -o image.tar\`), or set dsenv:$key to an image the engine has (\`dsenv:$key: IMAGE\` under \`config:\` in stacks/Pulumi.$stack.yaml, or \`pulumi config set dsenv:$key IMAGE\`), and run again." ;;
     esac
   done <<<"$(field images)"
   rm -rf "$probes"
