@@ -1,10 +1,9 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import { RestartPolicy } from "../config/settings";
 import { DockerEngine } from "./engine";
 import { ContainerImage } from "./image";
 import { BridgeNetwork } from "./network";
-import { Service } from "./service";
+import { RestartPolicy, Service } from "./service";
 import { DataVolume, volumeMount } from "./volume";
 
 /**

@@ -1,10 +1,12 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
-import { RestartPolicy } from "../config/settings";
 import { DockerEngine } from "./engine";
 import { toLabelList } from "./labels";
 import { BridgeNetwork } from "./network";
 import { Mount, toContainerMount } from "./volume";
+
+/** Docker's restart policies (docker run --restart). */
+export type RestartPolicy = "no" | "on-failure" | "always" | "unless-stopped";
 
 export interface PortMapping {
     containerPort: number;

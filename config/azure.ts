@@ -1,6 +1,6 @@
-import { expandHome } from "../components/volume";
 import { AzureKey } from "./azure-defaults";
 import * as rules from "./azure-rules";
+import { expandHome } from "./host-paths";
 import { ConfigReader } from "./reader";
 import { oneOf } from "./rules";
 
@@ -17,6 +17,8 @@ export interface AzureRegistrySettings {
 
 export interface AzureVmSettings {
     size: string;
+    /** The size has NVIDIA GPUs (the driver extension and the GPU workloads need them). */
+    nvidiaGpu: boolean;
     adminUser: string;
     sshPublicKey: string;
     /** Absolute path of the private key Pulumi's ssh client uses (readiness check, Docker over ssh). */
@@ -83,6 +85,7 @@ export function readAzure(read: ConfigReader, gpuWorkloads: string[] = []): Azur
         useExistingResourceGroup,
         vm: {
             size,
+            nvidiaGpu: rules.isGpuSize(size),
             adminUser: read.string("azureAdminUser", rules.adminUser),
             sshPublicKey: read.string("azureSshPublicKey", rules.sshPublicKey).trim(),
             sshPrivateKeyPath: expandHome(read.string("azureSshPrivateKeyPath", v => (v.startsWith("/") || v.startsWith("~/") ? undefined : "an absolute path (/...) or one under your home (~/...) of the private key that goes with dsenv:azureSshPublicKey"))),

@@ -20,7 +20,7 @@ const AZURE_VM: { engine: EngineSettings; facts: HostFacts } = {
  * Reads and validates the whole stack config. Throws one ConfigError listing
  * every problem; returns settings that components can trust.
  */
-export function loadSettings(config = new pulumi.Config(), env: NodeJS.ProcessEnv = process.env): Settings {
+export function loadSettings(config = new pulumi.Config(), env: NodeJS.ProcessEnv = process.env, host: HostFacts = THIS_HOST): Settings {
     const read = new ConfigReader(config);
     const stack = pulumi.getStack();
 
@@ -28,7 +28,7 @@ export function loadSettings(config = new pulumi.Config(), env: NodeJS.ProcessEn
     const registry = readRegistry(read);
     const { engine, buildEngine } = readEngines(read, env, kind === "local" && registry === undefined);
     // Where the containers run: the engine at dockerHost, or the Azure VM.
-    const runsOn = kind === "azure" ? AZURE_VM : { engine, facts: THIS_HOST };
+    const runsOn = kind === "azure" ? AZURE_VM : { engine, facts: host };
     const namePrefix = read.string("namePrefix", v => (v === "" ? undefined : rules.resourceName(v))) || `dsenv-${stack}`.toLowerCase();
     const restartPolicy = read.string("restartPolicy", rules.oneOf(RESTART_POLICIES)) as RestartPolicy;
     const mysql = readMySql(read);

@@ -3,12 +3,6 @@ import { Rule } from "./rules";
 // What the workload keys accept, in the style of rules.ts: nothing when the
 // value is fine, else the words "what would be accepted".
 
-/** "" (no GPUs), "all", or device indexes / GPU UUIDs separated by commas. */
-export const gpus: Rule<string> = v =>
-    v === "" || v === "all" || /^[A-Za-z0-9-]+(,[A-Za-z0-9-]+)*$/.test(v)
-        ? undefined
-        : '"" (no GPUs), "all", or device indexes or GPU UUIDs separated by commas, e.g. "0,2"';
-
 /** Docker's --shm-size in MiB: more than Docker's 64 is the point, a machine's RAM the limit. */
 export const shmSizeMb: Rule<number> = v =>
     Number.isInteger(v) && v >= 64 && v <= 1048576 ? undefined : "an integer size in MiB from 64 to 1048576";

@@ -69,7 +69,7 @@ function settings(change: (s: AzureSettings) => void = () => {}): AzureSettings 
         location: "eastus",
         resourceGroup: "",
         useExistingResourceGroup: false,
-        vm: { size: "Standard_NC4as_T4_v3", adminUser: "dsenv", sshPublicKey: KEY, sshPrivateKeyPath: "/home/me/.ssh/id_ed25519", osDiskGb: 128, dataDiskGb: 256, keepDataDisk: true },
+        vm: { size: "Standard_NC4as_T4_v3", nvidiaGpu: true, adminUser: "dsenv", sshPublicKey: KEY, sshPrivateKeyPath: "/home/me/.ssh/id_ed25519", osDiskGb: 128, dataDiskGb: 256, keepDataDisk: true },
         network: { allowedCidrs: ["203.0.113.7/32", "198.51.100.0/24"], openToInternet: false, appPorts: [] },
         shutdown: { time: "1900", timeZone: "W. Europe Standard Time" },
         registry: { name: "dsenvunit01", sku: "Basic", adminEnabled: false },
@@ -308,6 +308,7 @@ describe("Azure options", () => {
         const r = await deploy(
             settings(s => {
                 s.vm.size = "Standard_D4s_v5";
+                s.vm.nvidiaGpu = false;
                 s.shutdown = undefined;
                 s.useExistingResourceGroup = true;
                 s.resourceGroup = "team-rg";

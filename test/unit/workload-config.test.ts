@@ -1,3 +1,4 @@
+import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -44,13 +45,14 @@ async function read(config: Record<string, string>, facts: HostFacts = host(), e
     return r.result;
 }
 
+const GPUS = '"" (no GPUs), "all", a number of GPUs such as "2", or "device=" with GPU indexes or UUIDs separated by commas, e.g. "device=0,2" (the forms of docker run --gpus)';
 const RSTUDIO = { rstudioEnabled: "true", rstudioDownloadUrl: "https://downloads.example.com/rstudio-server-2024.12.1-563-amd64.deb", rstudioGpus: "" };
 const GPU_OFF = { rstudioGpus: "", pytorchGpus: "", labGpus: "" };
 
 describe("workload config is rejected naming key, value and what is accepted", () => {
     const siteDir = dir("site");
     test.each<[string, Record<string, string>, string]>([
-        ["GPU list with a semicolon", { pytorchEnabled: "true", pytorchGpus: "0;2" }, 'dsenv:pytorchGpus: got "0;2", expected "" (no GPUs), "all", or device indexes or GPU UUIDs separated by commas, e.g. "0,2"'],
+        ["GPU list with a semicolon", { pytorchEnabled: "true", pytorchGpus: "device=0;2" }, `dsenv:pytorchGpus: got "device=0;2", expected ${GPUS}`],
         ["shm below Docker's default", { pytorchEnabled: "true", ...GPU_OFF, pytorchShmSizeMb: "32" }, "dsenv:pytorchShmSizeMb: got 32, expected an integer size in MiB from 64 to 1048576"],
         ["shm written like compose", { pytorchEnabled: "true", ...GPU_OFF, pytorchShmSizeMb: "2gb" }, 'dsenv:pytorchShmSizeMb: got "2gb", expected an integer size in MiB from 64 to 1048576'],
         ["an empty command", { pytorchEnabled: "true", ...GPU_OFF, pytorchCommand: "[]" }, 'dsenv:pytorchCommand: got [], expected a non-empty command, e.g. ["sleep", "infinity"]'],
@@ -118,16 +120,21 @@ describe("workload config is rejected naming key, value and what is accepted", (
         ]);
     });
 
-    test("a missing or malformed .env file, and a secret key it does not define; no value is echoed", async () => {
-        const missing = path.join(tmp, "no.env");
-        expect((await read({ appEnabled: "true", appEnvFile: missing })).problems).toEqual([`dsenv:appEnvFile: got ${JSON.stringify(missing)}, expected an existing file of KEY=VALUE lines (${missing} does not exist)`]);
-        const bad = file("bad.env", "GOOD=1\nPASSWORD=\"hunter2\nnonsense\n");
+    test("a malformed .env file, and a secret key it does not define; no value is echoed", async () => {
+        const bad = file("bad.env", "GOOD=1\nPASSWORD\nexport TOKEN=hunter2\n");
         const problems = (await read({ appEnabled: "true", appEnvFile: bad, appSecretEnvKeys: '["API_KEY"]' })).problems;
         expect(problems).toEqual([
-            `dsenv:appEnvFile: got ${JSON.stringify(bad)}, expected a file of KEY=VALUE lines (line 2: the value of PASSWORD has an unclosed quote or text after its closing quote; line 3: not KEY=VALUE)`,
+            `dsenv:appEnvFile: got ${JSON.stringify(bad)}, expected a file in Docker's --env-file format (line 2: PASSWORD has no "=" (Docker would copy it from the environment of the machine reading the file; give its value); line 3: "export" is not part of Docker's env-file format (write TOKEN=...))`,
             `dsenv:appSecretEnvKeys: got "API_KEY", expected a key that dsenv:appEnvFile (${bad}) defines`,
         ]);
         expect(problems.join()).not.toContain("hunter2");
+    });
+
+    test("a binary file lists its first problems only", async () => {
+        const binary = file("binary.env", Array.from({ length: 8 }, (_, i) => `K${i}=\u0001`).join("\n"));
+        expect((await read({ appEnabled: "true", appEnvFile: binary })).problems).toEqual([
+            `dsenv:appEnvFile: got ${JSON.stringify(binary)}, expected a file in Docker's --env-file format (line 1: the control character U+0001; line 2: the control character U+0001; line 3: the control character U+0001; line 4: the control character U+0001; line 5: the control character U+0001; and 3 more)`,
+        ]);
     });
 
     test("disabled workloads are not read: their keys cannot fail", async () => {
@@ -135,16 +142,52 @@ describe("workload config is rejected naming key, value and what is accepted", (
     });
 });
 
+describe("files and directories: a key says which it wants, and nothing is written while checking", () => {
+    const aFile = file("plain.txt", "A=1\n");
+    const aDir = dir("a-dir");
+    test.each<[string, Record<string, string>, string]>([
+        ["a file as the project directory", { ...RSTUDIO, rstudioProjectDir: aFile }, `dsenv:rstudioProjectDir: got ${JSON.stringify(aFile)}, expected a directory (${aFile} is a file)`],
+        ["a file as the site directory", { siteEnabled: "true", siteDir: aFile }, `dsenv:siteDir: got ${JSON.stringify(aFile)}, expected a directory (${aFile} is a file)`],
+        ["a device as the lab workspace", { labEnabled: "true", ...GPU_OFF, labWorkspaceDir: "/dev/null" }, 'dsenv:labWorkspaceDir: got "/dev/null", expected a directory (/dev/null is a device)'],
+        ["a directory as the env file", { appEnabled: "true", appEnvFile: aDir }, `dsenv:appEnvFile: got ${JSON.stringify(aDir)}, expected a file of KEY=VALUE lines (${aDir} is a directory)`],
+        ["a device as the env file", { appEnabled: "true", appEnvFile: "/dev/zero" }, 'dsenv:appEnvFile: got "/dev/zero", expected a regular file of KEY=VALUE lines (/dev/zero is a device)'],
+        ["a path through a file", { appEnabled: "true", appEnvFile: `${aFile}/x.env` }, `dsenv:appEnvFile: got ${JSON.stringify(`${aFile}/x.env`)}, expected a regular file of KEY=VALUE lines (${aFile}/x.env cannot be looked at: a part of the path is a file, not a directory)`],
+        ["a missing env file", { appEnabled: "true", appEnvFile: path.join(tmp, "no.env") }, `dsenv:appEnvFile: got ${JSON.stringify(path.join(tmp, "no.env"))}, expected an existing file of KEY=VALUE lines (${path.join(tmp, "no.env")} does not exist)`],
+    ])("%s", async (_, config, message) => {
+        expect((await read(config)).problems).toEqual([message]);
+    });
+
+    test("a named pipe as the env file is refused without waiting for a writer", async () => {
+        const fifo = path.join(tmp, "pipe.env");
+        execFileSync("mkfifo", [fifo]);
+        expect((await read({ appEnabled: "true", appEnvFile: fifo })).problems).toEqual([`dsenv:appEnvFile: got ${JSON.stringify(fifo)}, expected a regular file of KEY=VALUE lines (${fifo} is a named pipe)`]);
+    });
+
+    test("an env file that is not UTF-8, or too big to be one", async () => {
+        const latin1 = path.join(tmp, "latin1.env");
+        fs.writeFileSync(latin1, Buffer.from("A=1\nNAME=Jos\xe9\n", "latin1"));
+        const big = file("big.env", `A=${"x".repeat(1024 * 1024)}\n`);
+        expect((await read({ appEnabled: "true", appEnvFile: latin1 })).problems).toEqual([`dsenv:appEnvFile: got ${JSON.stringify(latin1)}, expected a file of KEY=VALUE lines in UTF-8 (${latin1} has bytes that are not UTF-8 on line 2)`]);
+        expect((await read({ appEnabled: "true", appEnvFile: big })).problems).toEqual([`dsenv:appEnvFile: got ${JSON.stringify(big)}, expected a file of KEY=VALUE lines of at most 1048576 bytes (${big} is bigger)`]);
+    });
+
+    test("an app source without mount points is refused and left as it was", async () => {
+        const src = dir("untouched-src");
+        expect((await read({ appEnabled: "true", appSourceDir: src })).problems).toHaveLength(1);
+        expect(fs.readdirSync(src)).toEqual([]);
+    });
+});
+
 describe("GPUs are checked against the engine before any resource", () => {
     test("an engine without the NVIDIA runtime: every GPU key fails, saying why and how to fix it", async () => {
         const facts = host({ ok: true, stdout: RUNC });
-        const { problems } = await read({ pytorchEnabled: "true", labEnabled: "true", labGpus: "0,1" }, facts);
+        const { problems } = await read({ pytorchEnabled: "true", labEnabled: "true", labGpus: "device=0,1" }, facts);
         const fix = (key: string) =>
             `the Docker engine at the local socket has no NVIDIA runtime (its runtimes: io.containerd.runc.v2, runc). ` +
             `To use GPUs, install the NVIDIA driver and the NVIDIA container toolkit on that host, run "sudo nvidia-ctk runtime configure --runtime=docker" and restart Docker; or turn GPUs off with ${key}=""`;
         expect(problems).toEqual([
             `dsenv:pytorchGpus: got "all", expected "" (no GPUs): ${fix("dsenv:pytorchGpus")}`,
-            `dsenv:labGpus: got "0,1", expected "" (no GPUs): ${fix("dsenv:labGpus")}`,
+            `dsenv:labGpus: got "device=0,1", expected "" (no GPUs): ${fix("dsenv:labGpus")}`,
         ]);
         expect(facts.calls).toEqual([["info", "--format", "{{json .Runtimes}}"]]);
     });
@@ -159,7 +202,7 @@ describe("GPUs are checked against the engine before any resource", () => {
 
     test("an engine that cannot be reached at preview leaves the check to deploy time, and says so", async () => {
         const facts = host({ ok: false, error: "ssh: connect to host 20.1.2.3 port 22: Connection timed out" });
-        const { settings, problems } = await read({ pytorchEnabled: "true", pytorchGpus: "0" }, facts, REMOTE);
+        const { settings, problems } = await read({ pytorchEnabled: "true", pytorchGpus: "1" }, facts, REMOTE);
         expect(problems).toEqual([]);
         expect(settings.notices).toEqual([
             "GPUs (dsenv:pytorchGpus) not checked at preview: the Docker engine at ssh://azureuser@20.1.2.3 did not answer (ssh: connect to host 20.1.2.3 port 22: Connection timed out). " +
@@ -248,12 +291,12 @@ describe("valid workload config", () => {
         ]);
     });
 
-    test("the site as a built image needs no directory; the shipped app source gets its mount points", async () => {
+    test("the site as a built image needs no directory; the shipped app source has its mount points in git", async () => {
         const { settings, problems } = await read({ siteEnabled: "true", siteSource: "image", siteMaintainer: "me@example.com", appEnabled: "true" });
         expect(problems).toEqual([]);
         expect(settings.site?.content).toEqual({ kind: "image", maintainer: "me@example.com", version: "1.0.0", description: "A static site served by Apache httpd" });
         expect(settings.app?.sourceDir).toBe(SHIPPED_APP_SOURCE);
-        expect(fs.existsSync(path.join(SHIPPED_APP_SOURCE, "node_modules"))).toBe(true);
-        expect(fs.existsSync(path.join(SHIPPED_APP_SOURCE, "feedback"))).toBe(true);
+        const tracked = execFileSync("git", ["ls-files", "--", "feedback", "node_modules"], { cwd: SHIPPED_APP_SOURCE, encoding: "utf8" });
+        expect(tracked.split("\n").filter(Boolean).sort()).toEqual(["feedback/.gitkeep", "node_modules/.gitkeep"]);
     });
 });
