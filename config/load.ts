@@ -1,4 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
+import { MYSQL_ALIAS } from "../components/mysql";
+import { canonicalIp, isAllInterfaces, isHostIp } from "./addresses";
 import { readAzure, readCiPush } from "./azure";
 import { readWorkDir } from "./host-paths";
 import { ConfigError, ConfigReader } from "./reader";
@@ -29,7 +31,7 @@ export function loadSettings(config = new pulumi.Config(), env: NodeJS.ProcessEn
     const { engine, buildEngine } = readEngines(read, env, kind === "local" && registry === undefined);
     // Where the containers run: the engine at dockerHost, or the Azure VM.
     const runsOn = kind === "azure" ? AZURE_VM : { engine, facts: host };
-    const namePrefix = read.string("namePrefix", v => (v === "" ? undefined : rules.resourceName(v))) || `dsenv-${stack}`.toLowerCase();
+    const namePrefix = read.string("namePrefix", v => (v === "" ? undefined : rules.resourceName(v))) || prefixFromStack(read, stack);
     const restartPolicy = read.string("restartPolicy", rules.oneOf(RESTART_POLICIES)) as RestartPolicy;
     const mysql = readMySql(read);
     const jupyter = readJupyter(read, runsOn.engine);
@@ -40,6 +42,14 @@ export function loadSettings(config = new pulumi.Config(), env: NodeJS.ProcessEn
 
     if (read.problems.length > 0) throw new ConfigError(read.problems);
     return { stack, namePrefix, target, engine, buildEngine, restartPolicy, registry, mysql, jupyter, workloads };
+}
+
+/** The default prefix comes from the stack name, which Pulumi allows to be what a Docker name cannot. */
+function prefixFromStack(read: ConfigReader, stack: string): string {
+    const prefix = `dsenv-${stack}`.toLowerCase();
+    const problem = rules.resourceName(prefix);
+    if (problem) read.reject("namePrefix", "", `${problem}; the default made from the stack name, ${JSON.stringify(prefix)}, is not: set one`);
+    return prefix;
 }
 
 function readTarget(read: ConfigReader, kind: Target["kind"], gpuWorkloadKeys: string[]): Target {
@@ -90,12 +100,18 @@ function readMySql(read: ConfigReader): MySqlSettings {
     const hostIp = read.string("mysqlHostIp", rules.hostIp);
     return {
         image: read.string("mysqlImage", rules.imageRef),
-        database: read.string("mysqlDatabase", rules.sqlIdentifier),
+        database: read.string("mysqlDatabase", rules.mysqlDatabase),
         user: read.string("mysqlUser", rules.mysqlUser),
-        extraAliases: read.strings("mysqlAliases", rules.dnsName),
+        extraAliases: distinctAliases(read.strings("mysqlAliases", rules.dnsLabel)),
         publish: hostPort > 0 ? { hostPort, hostIp } : undefined,
         keepDataOnDestroy: read.boolean("mysqlKeepData"),
     };
+}
+
+/** DNS is case-blind: each name once, and never "mysql", which the database always has. */
+function distinctAliases(aliases: string[]): string[] {
+    const seen = new Set([MYSQL_ALIAS]);
+    return aliases.filter(a => !seen.has(a.toLowerCase()) && seen.add(a.toLowerCase()));
 }
 
 function readJupyter(read: ConfigReader, engine: EngineSettings): JupyterSettings {
@@ -107,17 +123,18 @@ function readJupyter(read: ConfigReader, engine: EngineSettings): JupyterSetting
     };
 }
 
-/** Two containers cannot publish the same host port on overlapping addresses. */
+/**
+ * Two containers cannot publish the same host port on overlapping addresses:
+ * the same address however it is spelt, or every interface (0.0.0.0, ::, ...)
+ * and anything. Invalid addresses are reported by their own rule.
+ */
 export function checkHostPortsDistinct(read: ConfigReader, published: [string, Published | undefined][]): void {
     const seen: [string, Published][] = [];
+    const overlap = (a: string, b: string) => isAllInterfaces(a) || isAllInterfaces(b) || canonicalIp(a) === canonicalIp(b);
     for (const [name, p] of published) {
-        if (!p) continue;
-        const clash = seen.find(([, q]) => q.hostPort === p.hostPort && (q.hostIp === p.hostIp || isAnyAddress(q.hostIp) || isAnyAddress(p.hostIp)));
+        if (!p || !isHostIp(p.hostIp)) continue;
+        const clash = seen.find(([, q]) => q.hostPort === p.hostPort && overlap(q.hostIp, p.hostIp));
         if (clash) read.reject(name, p.hostPort, `a host port not already published by ${read.key(clash[0])}`);
         else seen.push([name, p]);
     }
-}
-
-function isAnyAddress(ip: string): boolean {
-    return ip === "0.0.0.0" || ip === "::";
 }

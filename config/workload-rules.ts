@@ -13,9 +13,22 @@ export const labId: Rule<number> = v =>
         ? undefined
         : "-1 (the id of the user running pulumi) or an integer from 1 to 2147483647 (not 0: the lab runs as a non-root user)";
 
-/** An http(s) URL, for proxies and downloads; empty is checked by the caller. */
-export const httpUrl: Rule<string> = v =>
-    /^https?:\/\/[^\s/]+(\/\S*)?$/.test(v) ? undefined : "an http:// or https:// URL without spaces";
+/**
+ * An http(s) URL, for proxies and downloads; empty is checked by the caller.
+ * Without a user or password: these land in the stack's state and, for
+ * proxies, in the image's history.
+ */
+export const httpUrl: Rule<string> = v => {
+    let url: URL | undefined;
+    try {
+        url = /^https?:\/\/[^\s\u0000-\u001f\u007f]+$/i.test(v) ? new URL(v) : undefined;
+    } catch {
+        url = undefined;
+    }
+    if (!url || url.hostname === "") return "an http:// or https:// URL without spaces (port 1 to 65535, an IPv6 address in brackets)";
+    if (url.username !== "" || url.password !== "") return "an http:// or https:// URL without a user or password (they would be kept in the stack's state and the image's history)";
+    return url.port === "0" ? "an http:// or https:// URL with a port from 1 to 65535" : undefined;
+};
 
 /** An RStudio Server release as its .deb file names it, e.g. 2024.12.1-563. */
 export const rstudioVersion: Rule<string> = v =>

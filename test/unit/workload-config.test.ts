@@ -9,6 +9,10 @@ import { EngineSettings } from "../../config/settings";
 import { HostFacts, readWorkloads, SHIPPED_APP_SOURCE, WorkloadSettings, workloadHostPorts } from "../../config/workloads";
 import { isSecret, runWithMocks } from "./harness";
 
+const IMAGE = "an image reference like name:tag, repo/name:tag or host:port/repo/name@sha256:<64 hex> (lower-case repository, tag up to 128 characters, name up to 255)";
+const DOCKER_HOST = "unix:///path/to/docker.sock, tcp://host:port or ssh://user@host[:port] (port 1 to 65535, an IPv6 address in brackets)";
+const REGISTRY = "a registry host name with an optional port (1 to 65535), without path: HTTPS as is (e.g. myregistry.example.com, 127.0.0.1:5000, [2001:db8::5]:5000), plain HTTP after http:// (e.g. http://127.0.0.1:5000)";
+const HTTP_URL = "an http:// or https:// URL without spaces (port 1 to 65535, an IPv6 address in brackets)";
 // Until config/defaults.ts spreads WORKLOAD_DEFAULTS, the reader learns the workload defaults here; afterwards this is a no-op.
 const LOCAL: EngineSettings = { host: undefined, isLocal: true };
 const REMOTE: EngineSettings = { host: "ssh://azureuser@20.1.2.3", isLocal: false };
@@ -58,15 +62,15 @@ describe("workload config is rejected naming key, value and what is accepted", (
         ["an empty command", { pytorchEnabled: "true", ...GPU_OFF, pytorchCommand: "[]" }, 'dsenv:pytorchCommand: got [], expected a non-empty command, e.g. ["sleep", "infinity"]'],
         ["a command that is not a list", { pytorchEnabled: "true", ...GPU_OFF, pytorchCommand: "sleep infinity" }, 'dsenv:pytorchCommand: got "sleep infinity", expected a list of strings (pulumi config set --path \'key[0]\' value)'],
         ["a relative home directory", { pytorchEnabled: "true", ...GPU_OFF, pytorchHomeDir: "patrick" }, 'dsenv:pytorchHomeDir: got "patrick", expected an absolute host path (/...) or one under your home (~/...)'],
-        ["an image with upper case", { pytorchEnabled: "true", ...GPU_OFF, pytorchImage: "PyTorch/pytorch:latest" }, 'dsenv:pytorchImage: got "PyTorch/pytorch:latest", expected an image reference like name:tag, repo/name:tag or host:port/repo/name@sha256:<64 hex> (lower-case repository)'],
+        ["an image with upper case", { pytorchEnabled: "true", ...GPU_OFF, pytorchImage: "PyTorch/pytorch:latest" }, `dsenv:pytorchImage: got "PyTorch/pytorch:latest", expected ${IMAGE}`],
         ["RStudio without its download", { rstudioEnabled: "true", rstudioGpus: "" }, 'dsenv:rstudioDownloadUrl: got "", expected the http(s) URL of the rstudio-server .deb for dsenv:rstudioVersion and the base image\'s Ubuntu release (see docs/workloads.md)'],
-        ["RStudio download over ftp", { ...RSTUDIO, rstudioDownloadUrl: "ftp://mirror/rstudio.deb" }, 'dsenv:rstudioDownloadUrl: got "ftp://mirror/rstudio.deb", expected an http:// or https:// URL without spaces'],
+        ["RStudio download over ftp", { ...RSTUDIO, rstudioDownloadUrl: "ftp://mirror/rstudio.deb" }, `dsenv:rstudioDownloadUrl: got "ftp://mirror/rstudio.deb", expected ${HTTP_URL}`],
         ["RStudio version 'latest'", { ...RSTUDIO, rstudioVersion: "latest" }, 'dsenv:rstudioVersion: got "latest", expected an RStudio Server release like 2024.12.1-563'],
         ["RStudio port above range", { ...RSTUDIO, rstudioHostPort: "87870" }, "dsenv:rstudioHostPort: got 87870, expected an integer port from 1 to 65535"],
         ["RStudio host IP that is a name", { ...RSTUDIO, rstudioHostIp: "localhost" }, 'dsenv:rstudioHostIp: got "localhost", expected an IPv4 or IPv6 address of this host, e.g. 127.0.0.1 (loopback only) or 0.0.0.0 (every interface)'],
         ["lab as root", { labEnabled: "true", ...GPU_OFF, labUid: "0" }, "dsenv:labUid: got 0, expected -1 (the id of the user running pulumi) or an integer from 1 to 2147483647 (not 0: the lab runs as a non-root user)"],
         ["lab gid not a number", { labEnabled: "true", ...GPU_OFF, labGid: "users" }, 'dsenv:labGid: got "users", expected -1 (the id of the user running pulumi) or an integer from 1 to 2147483647 (not 0: the lab runs as a non-root user)'],
-        ["a proxy without scheme", { labEnabled: "true", ...GPU_OFF, labHttpProxy: "192.168.0.10:3128" }, 'dsenv:labHttpProxy: got "192.168.0.10:3128", expected an http:// or https:// URL without spaces'],
+        ["a proxy without scheme", { labEnabled: "true", ...GPU_OFF, labHttpProxy: "192.168.0.10:3128" }, `dsenv:labHttpProxy: got "192.168.0.10:3128", expected ${HTTP_URL}`],
         ["an apt package with a shell command", { labEnabled: "true", ...GPU_OFF, labAptPackages: '["vim; rm -rf /"]' }, 'dsenv:labAptPackages: got "vim; rm -rf /", expected a Debian package name, optionally with =version (e.g. vim or git=1:2.39.5-0+deb12u1)'],
         ["a pip option smuggled in", { labEnabled: "true", ...GPU_OFF, labPipPackages: '["--index-url=http://x"]' }, 'dsenv:labPipPackages: got "--index-url=http://x", expected a pip requirement like pandas==2.2.3 or scikit-learn>=1.5 (no spaces, no URLs)'],
         ["lab port used by the site", { labEnabled: "true", ...GPU_OFF, siteEnabled: "true", siteDir, siteHostPort: "8080" }, "dsenv:siteHostPort: got 8080, expected a host port not already published by dsenv:labHostPort"],

@@ -129,7 +129,7 @@ describe("RStudioServer (W1)", () => {
         const c = one(v, CONTAINER, "rstudio");
         expect(c.props.gpus).toBeUndefined();
         expect(await mountsOf(c)).toEqual([{ type: "volume", source: "p-rstudio-project", target: "/home/rstudio/rproject", readOnly: false }]);
-        expect(await valueOf(v.result.url)).toBe("http://localhost:8788/");
+        expect(await valueOf(v.result.url)).toBe("http://127.0.0.1:8788/");
     });
 });
 
