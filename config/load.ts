@@ -6,6 +6,7 @@ import { readWorkDir } from "./host-paths";
 import { ConfigError, ConfigReader } from "./reader";
 import * as rules from "./rules";
 import { EngineSettings, JupyterSettings, MySqlSettings, Published, RegistrySettings, RESTART_POLICIES, RestartPolicy, Settings, Target, TARGETS } from "./settings";
+import { WORKLOAD_DEFAULTS } from "./workload-defaults";
 import { gpuRequests, HostFacts, readWorkloads, THIS_HOST, workloadHostPorts } from "./workloads";
 
 /**
@@ -25,9 +26,11 @@ const AZURE_VM: { engine: EngineSettings; facts: HostFacts } = {
 export function loadSettings(config = new pulumi.Config(), env: NodeJS.ProcessEnv = process.env, host: HostFacts = THIS_HOST): Settings {
     const read = new ConfigReader(config);
     const stack = pulumi.getStack();
+    read.rejectUnknownKeys();
 
     const kind = read.string("target", rules.oneOf(TARGETS)) as Target["kind"];
-    const registry = readRegistry(read);
+    // Only the local target pushes to registryServer: the others have their Azure registry.
+    const registry = kind === "local" ? readRegistry(read) : undefined;
     const { engine, buildEngine } = readEngines(read, env, kind === "local" && registry === undefined);
     // Where the containers run: the engine at dockerHost, or the Azure VM.
     const runsOn = kind === "azure" ? AZURE_VM : { engine, facts: host };
@@ -39,6 +42,8 @@ export function loadSettings(config = new pulumi.Config(), env: NodeJS.ProcessEn
     const target = readTarget(read, kind, gpuRequests(workloads).map(([key]) => key));
 
     checkHostPortsDistinct(read, [["mysqlHostPort", mysql.publish], ["jupyterHostPort", jupyter.publish], ...workloadHostPorts(workloads)]);
+    // What this target never reads has no effect; a disabled workload's keys may stay (docs/workloads.md).
+    for (const key of read.unaskedChanges(k => k in WORKLOAD_DEFAULTS)) read.rejectOrphan(key, `the ${kind} target does not use it`);
 
     if (read.problems.length > 0) throw new ConfigError(read.problems);
     return { stack, namePrefix, target, engine, buildEngine, restartPolicy, registry, mysql, jupyter, workloads };
@@ -78,6 +83,7 @@ function readEngines(read: ConfigReader, env: NodeJS.ProcessEnv, needsRegistry: 
     if (buildHost !== runHost && needsRegistry) {
         read.reject("buildDockerHost", buildConfigured, "the same engine as dsenv:dockerHost, or a registry in dsenv:registryServer to carry the images from one to the other");
     }
+    if (![runHost, buildHost].some(h => h?.startsWith("ssh://"))) read.rejectOrphan("dockerSshOpts", "no engine is reached over ssh:// (dsenv:dockerHost, dsenv:buildDockerHost or DOCKER_HOST)");
     const engineAt = (host?: string): EngineSettings => ({ host, sshOpts, isLocal: host === undefined || host.startsWith("unix://") });
     return { engine: engineAt(runHost), buildEngine: engineAt(buildHost) };
 }
@@ -88,6 +94,7 @@ function readRegistry(read: ConfigReader): RegistrySettings | undefined {
     const password = read.secret("registryPassword");
     if (!server) {
         if (username) read.reject("registryUsername", username, "no user name while dsenv:registryServer is empty");
+        if (password) read.rejectOrphan("registryPassword", "dsenv:registryServer is empty");
         return undefined;
     }
     if (password && !username) read.reject("registryUsername", username, "the user name that goes with dsenv:registryPassword");
@@ -98,6 +105,7 @@ function readRegistry(read: ConfigReader): RegistrySettings | undefined {
 function readMySql(read: ConfigReader): MySqlSettings {
     const hostPort = read.integer("mysqlHostPort", rules.portOrOff);
     const hostIp = read.string("mysqlHostIp", rules.hostIp);
+    if (hostPort === 0) read.rejectOrphan("mysqlHostIp", "dsenv:mysqlHostPort is 0 (MySQL is not published)");
     return {
         image: read.string("mysqlImage", rules.imageRef),
         database: read.string("mysqlDatabase", rules.mysqlDatabase),
@@ -116,10 +124,12 @@ function distinctAliases(aliases: string[]): string[] {
 
 function readJupyter(read: ConfigReader, engine: EngineSettings): JupyterSettings {
     const workDir = read.string("jupyterWorkDir", v => (v === "" ? undefined : rules.hostPath(v)));
+    const keepWork = read.boolean("jupyterKeepWork");
+    if (workDir !== "") read.rejectOrphan("jupyterKeepWork", "dsenv:jupyterWorkDir is a host directory, which destroy never removes");
     return {
         baseImage: read.string("jupyterBaseImage", rules.imageRef),
         publish: { hostPort: read.integer("jupyterHostPort", rules.port), hostIp: read.string("jupyterHostIp", rules.hostIp) },
-        workDir: readWorkDir(read, "jupyterWorkDir", workDir, read.boolean("jupyterKeepWork"), engine),
+        workDir: readWorkDir(read, "jupyterWorkDir", workDir, keepWork, engine),
     };
 }
 

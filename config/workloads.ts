@@ -164,6 +164,8 @@ function readPyTorch(read: ConfigReader, engine: EngineSettings): PyTorchSetting
 
 function readLab(read: ConfigReader, engine: EngineSettings, host: HostFacts): LabSettings {
     const proxy = (key: WorkloadConfigKey) => read.string(key, v => (v === "" ? undefined : workloadRules.httpUrl(v))) || undefined;
+    const proxies = { httpProxy: proxy("labHttpProxy"), httpsProxy: proxy("labHttpsProxy"), pipProxy: proxy("labPipProxy") };
+    if (Object.values(proxies).every(p => p === undefined)) read.rejectOrphan("labProxyAtRuntime", "no proxy is set (dsenv:labHttpProxy, dsenv:labHttpsProxy, dsenv:labPipProxy)");
     return {
         baseImage: read.string("labBaseImage", rules.imageRef),
         uid: readLabId(read, "labUid", engine, host.user?.uid),
@@ -171,7 +173,7 @@ function readLab(read: ConfigReader, engine: EngineSettings, host: HostFacts): L
         workspaceDir: readDirOrVolume(read, "labWorkspaceDir", engine),
         publish: readPublish(read, "labHostPort", "labHostIp"),
         gpus: readGpus(read, "labGpus"),
-        proxy: { httpProxy: proxy("labHttpProxy"), httpsProxy: proxy("labHttpsProxy"), pipProxy: proxy("labPipProxy") },
+        proxy: proxies,
         proxyAtRuntime: read.boolean("labProxyAtRuntime"),
         aptPackages: read.strings("labAptPackages", workloadRules.aptPackage),
         pipPackages: read.strings("labPipPackages", workloadRules.pipRequirement),
@@ -202,6 +204,8 @@ function readSite(read: ConfigReader, engine: EngineSettings): SiteSettings {
     const source = read.string("siteSource", rules.oneOf(["bind", "image"]));
     const dir = read.string("siteDir", v => (source !== "bind" && v === "" ? undefined : rules.hostPath(v)));
     const label = (key: WorkloadConfigKey) => read.string(key, workloadRules.labelText);
+    if (source === "image") read.rejectOrphan("siteDir", 'dsenv:siteSource is "image" (the site is built from images/site)');
+    if (source === "bind") for (const key of ["siteMaintainer", "siteVersion", "siteDescription"] as const) read.rejectOrphan(key, 'dsenv:siteSource is "bind" (labels belong to a built image)');
     const content: SiteContent =
         source === "image"
             ? { kind: "image", maintainer: label("siteMaintainer"), version: label("siteVersion"), description: label("siteDescription") }

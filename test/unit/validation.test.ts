@@ -1,6 +1,7 @@
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import * as pulumi from "@pulumi/pulumi";
 import { loadSettings } from "../../config/load";
 import { deploy } from "../../targets";
 import { configProblem, runWithMocks, valueOf } from "./harness";
@@ -170,6 +171,57 @@ describe("names and references", () => {
         expect(await rejected({}, [], "Team_Stack.With-A-Name-Far-Too-Long-For-Docker")).toBe(
             configProblem('dsenv:namePrefix: got "", expected 1 to 40 lower-case letters, digits, \'_\', \'.\' or \'-\', starting with a letter or digit; the default made from the stack name, "dsenv-team_stack.with-a-name-far-too-long-for-docker", is not: set one'),
         );
+    });
+});
+
+describe("unknown keys name the nearest declared key", () => {
+    test.each<[string, Record<string, string>, string]>([
+        ["a wrong capital letter", { mysqlHostport: "3306" }, 'dsenv:mysqlHostport: got 3306, expected a key that Pulumi.yaml declares; the nearest is dsenv:mysqlHostPort'],
+        ["all lower case", { jupyterhostip: "0.0.0.0" }, 'dsenv:jupyterhostip: got "0.0.0.0", expected a key that Pulumi.yaml declares; the nearest is dsenv:jupyterHostIp'],
+        ["two letters swapped", { restartPolciy: "always" }, 'dsenv:restartPolciy: got "always", expected a key that Pulumi.yaml declares; the nearest is dsenv:restartPolicy'],
+        ["a list under a misspelt key", { mysqlAlias: '["db"]' }, 'dsenv:mysqlAlias: got ["db"], expected a key that Pulumi.yaml declares; the nearest is dsenv:mysqlAliases'],
+    ])("%s", async (_, config, message) => {
+        expect(await rejected(config)).toBe(configProblem(message));
+    });
+
+    test("a secret under an unknown key is not shown", async () => {
+        expect(await rejected({ registryPasword: "hunter2hunter2" }, ["registryPasword"])).toBe(
+            configProblem("dsenv:registryPasword: got [secret], expected a key that Pulumi.yaml declares; the nearest is dsenv:registryPassword"),
+        );
+    });
+
+    test("other namespaces are not this program's to judge", async () => {
+        const run = await runWithMocks({}, () => {
+            pulumi.runtime.setConfig("docker:host", "unix:///var/run/docker.sock");
+            return loadSettings(undefined, {});
+        });
+        expect(run.error).toBeUndefined();
+    });
+});
+
+describe("orphans: a value with no effect without another is reported", () => {
+    test.each<[string, Record<string, string>, string]>([
+        ["a published address without a published port", { mysqlHostIp: "0.0.0.0" }, 'dsenv:mysqlHostIp: got "0.0.0.0", expected it unset, since dsenv:mysqlHostPort is 0 (MySQL is not published) (it has no effect)'],
+        ["keeping a work volume that a host directory replaces", { jupyterWorkDir: "/", jupyterKeepWork: "false" }, "dsenv:jupyterKeepWork: got false, expected it unset, since dsenv:jupyterWorkDir is a host directory, which destroy never removes (it has no effect)"],
+        ["ssh options without an ssh engine", { dockerSshOpts: '["-i", "/k"]' }, 'dsenv:dockerSshOpts: got ["-i","/k"], expected it unset, since no engine is reached over ssh:// (dsenv:dockerHost, dsenv:buildDockerHost or DOCKER_HOST) (it has no effect)'],
+        ["an Azure key on the local target", { azureVmSize: "Standard_NC24ads_A100_v4" }, 'dsenv:azureVmSize: got "Standard_NC24ads_A100_v4", expected it unset, since the local target does not use it (it has no effect)'],
+    ])("%s", async (_, config, message) => {
+        expect(await rejected(config)).toBe(configProblem(message));
+    });
+
+    test("a registry password without a registry, shown as [secret]", async () => {
+        const message = await rejected({ registryPassword: "hunter2hunter2" }, ["registryPassword"]);
+        expect(message).toBe(configProblem("dsenv:registryPassword: got [secret], expected it unset, since dsenv:registryServer is empty (it has no effect)"));
+    });
+
+    test("a registry password stored in plain text is refused without being shown", async () => {
+        const message = await rejected({ registryServer: "127.0.0.1:5000", registryUsername: "ci", registryPassword: "hunter2hunter2" });
+        expect(message).toBe(configProblem("dsenv:registryPassword: got [secret] in plain text, expected a secret: pulumi config set --secret dsenv:registryPassword <value>"));
+    });
+
+    test("a value equal to its default is no orphan (the CLI sets every default)", async () => {
+        const run = await runWithMocks({ mysqlHostIp: "127.0.0.1", azureVmSize: "Standard_NC4as_T4_v3", registryPassword: "" }, () => loadSettings(undefined, {}));
+        expect(run.error).toBeUndefined();
     });
 });
 

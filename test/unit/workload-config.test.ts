@@ -141,6 +141,38 @@ describe("workload config is rejected naming key, value and what is accepted", (
         ]);
     });
 
+    test.each<[string, Record<string, string>, string]>([
+        ["proxies at run time without a proxy", { labEnabled: "true", ...GPU_OFF, labProxyAtRuntime: "true" }, "dsenv:labProxyAtRuntime: got true, expected it unset, since no proxy is set (dsenv:labHttpProxy, dsenv:labHttpsProxy, dsenv:labPipProxy) (it has no effect)"],
+        ["a site directory for a built site", { siteEnabled: "true", siteSource: "image", siteDir: "/srv/site" }, 'dsenv:siteDir: got "/srv/site", expected it unset, since dsenv:siteSource is "image" (the site is built from images/site) (it has no effect)'],
+        ["an image label for a served directory", { siteEnabled: "true", siteDir: dir("site-labels"), siteVersion: "2.0" }, 'dsenv:siteVersion: got "2.0", expected it unset, since dsenv:siteSource is "bind" (labels belong to a built image) (it has no effect)'],
+    ])("orphan: %s", async (_, config, message) => {
+        expect((await read(config)).problems).toEqual([message]);
+    });
+
+    test("a proxy URL with a password is refused, and the password is not shown", async () => {
+        const problems = (await read({ labEnabled: "true", ...GPU_OFF, labHttpProxy: "http://me:hunter2@proxy:3128" })).problems;
+        expect(problems).toEqual(['dsenv:labHttpProxy: got "http://me:[secret]@proxy:3128", expected an http:// or https:// URL without a user or password (they would be kept in the stack\'s state and the image\'s history)']);
+    });
+
+    test("GPU requests as docker run --gpus takes them", async () => {
+        const gpus = async (value: string) => (await read({ pytorchEnabled: "true", pytorchGpus: value }, host({ ok: true, stdout: NVIDIA }))).settings.pytorch?.gpus;
+        expect(await gpus("all")).toBe("all");
+        expect(await gpus("2")).toEqual({ count: 2 });
+        expect(await gpus("device=1")).toEqual({ devices: ["1"] });
+        expect(await gpus("device=0,2")).toEqual({ devices: ["0", "2"] });
+        expect(await gpus('"device=0,GPU-3a2b1c0d-1111-2222-3333-444455556666"')).toEqual({ devices: ["0", "GPU-3a2b1c0d-1111-2222-3333-444455556666"] });
+        expect(await gpus("device=0:1")).toEqual({ devices: ["0:1"] });
+        expect(await gpus("")).toBeUndefined();
+    });
+
+    test.each(["0", "0,2", "gpu0", "count=2", "all,0", "device=", "device=0,,1", "-1", "2.5", "99999999999", "device=GPU-xyz", "'device=0'"])("GPU request %j is refused", async value => {
+        expect((await read({ pytorchEnabled: "true", pytorchGpus: value })).problems).toEqual([`dsenv:pytorchGpus: got ${JSON.stringify(value)}, expected ${GPUS}`]);
+    });
+
+    test("a device twice is refused", async () => {
+        expect((await read({ pytorchEnabled: "true", pytorchGpus: "device=1,1" })).problems).toEqual([`dsenv:pytorchGpus: got "device=1,1", expected ${GPUS}, each device once`]);
+    });
+
     test("disabled workloads are not read: their keys cannot fail", async () => {
         expect((await read({ pytorchGpus: "0;2", siteHostPort: "0", labUid: "0" })).problems).toEqual([]);
     });

@@ -1,6 +1,7 @@
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { DockerEngine } from "../../components/engine";
+import { gpusFlag, nvidiaEnv } from "../../components/gpu";
 import { BridgeNetwork } from "../../components/network";
 import { SharedLab, SharedLabArgs } from "../../components/workloads/lab";
 import { PyTorchWorkspace } from "../../components/workloads/pytorch";
@@ -323,6 +324,14 @@ describe("deployWorkloads", () => {
         const r = await withEngine((engine, network) => deployWorkloads({ engine, network, namePrefix: "p", restart: "no", settings: { notices: [] } }));
         expect(byType(r, CONTAINER)).toEqual([]);
         expect(r.result.outputs).toEqual({});
+    });
+});
+
+describe("GPU requests reach Docker and the NVIDIA runtime in their forms", () => {
+    test("--gpus is a CSV field list, so a list of devices is quoted; a count is the first N devices", () => {
+        expect([gpusFlag("all"), gpusFlag({ count: 2 }), gpusFlag({ devices: ["1"] }), gpusFlag({ devices: ["0", "2"] }), gpusFlag(undefined)]).toEqual(["all", "2", "device=1", '"device=0,2"', undefined]);
+        expect(nvidiaEnv({ count: 3 })).toEqual({ NVIDIA_VISIBLE_DEVICES: "0,1,2", NVIDIA_DRIVER_CAPABILITIES: "compute,utility" });
+        expect(nvidiaEnv(undefined)).toEqual({ NVIDIA_VISIBLE_DEVICES: "void" });
     });
 });
 
