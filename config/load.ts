@@ -39,7 +39,7 @@ export function loadSettings(config = new pulumi.Config(), env: NodeJS.ProcessEn
     const mysql = readMySql(read);
     const jupyter = readJupyter(read, runsOn.engine);
     const workloads = kind === "ci-push" ? { notices: [] } : readWorkloads(read, runsOn.engine, runsOn.facts);
-    const target = readTarget(read, kind, gpuRequests(workloads).map(([key]) => key));
+    const target = readTarget(read, kind, gpuRequests(workloads).map(([key]) => key), namePrefix);
 
     checkHostPortsDistinct(read, [["mysqlHostPort", mysql.publish], ["jupyterHostPort", jupyter.publish], ...workloadHostPorts(workloads)]);
     // What this target never reads has no effect; a disabled workload's keys may stay (docs/workloads.md).
@@ -57,10 +57,10 @@ function prefixFromStack(read: ConfigReader, stack: string): string {
     return prefix;
 }
 
-function readTarget(read: ConfigReader, kind: Target["kind"], gpuWorkloadKeys: string[]): Target {
+function readTarget(read: ConfigReader, kind: Target["kind"], gpuWorkloadKeys: string[], namePrefix: string): Target {
     switch (kind) {
         case "azure":
-            return { kind, azure: readAzure(read, gpuWorkloadKeys) };
+            return { kind, azure: readAzure(read, gpuWorkloadKeys, namePrefix) };
         case "ci-push":
             return { kind, ciPush: readCiPush(read) };
         default:

@@ -6,6 +6,7 @@ import { AzureSettings } from "../../config/azure";
 import { loadSettings } from "../../config/load";
 import { deploy as deployStack } from "../../targets";
 import { byType, Declared, isSecret, nameOf, one, Run, runWithMocks, valueOf } from "./harness";
+import { privateKeyFile, sshPublicKeyLine } from "./ssh-keys";
 
 // The harness answers a resource with its inputs. Azure computes a few outputs
 // the graph depends on (the login server, the public IP, the VM's identity), and
@@ -62,7 +63,8 @@ jest.spyOn(globalThis, "fetch").mockImplementation(async (url, init) => {
     return new Response(JSON.stringify({ refresh_token: "acr-token-of-the-deployer" }), { status: 200 });
 });
 
-const KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBxJ4Vq0Zg0m7nU2s9l6vQ0e0A1b2c3d4e5f6g7h8i9j me@laptop";
+const KEY = sshPublicKeyLine();
+const PRIVATE_KEY = privateKeyFile();
 
 function settings(change: (s: AzureSettings) => void = () => {}): AzureSettings {
     const s: AzureSettings = {
@@ -86,9 +88,9 @@ const WORKSPACE: WorkspaceSettings = {
     buildEngine: { isLocal: true },
 };
 
-function deploy(s = settings()): Promise<Run<AzureDeployment>> {
+function deploy(s = settings(), workspace = WORKSPACE): Promise<Run<AzureDeployment>> {
     exchanges.length = 0;
-    return runWithMocks<AzureDeployment>({}, () => deployAzure(s, WORKSPACE));
+    return runWithMocks<AzureDeployment>({}, () => deployAzure(s, workspace));
 }
 const T = {
     nsg: "azure-native:network:NetworkSecurityGroup",
@@ -280,6 +282,16 @@ describe("the Azure graph", () => {
         }
     });
 
+    test("the tunnel goes to Jupyter's address on the VM: loopback for every interface, IPv6 in brackets", async () => {
+        const on = async (hostIp: string) => {
+            const run = await deploy(settings(), { ...WORKSPACE, jupyter: { ...WORKSPACE.jupyter, publish: { hostPort: 8888, hostIp } } });
+            return valueOf(run.result.outputs.jupyterTunnelCommand);
+        };
+        expect(await on("::1")).toBe("ssh -N -L 8888:[::1]:8888 -i /home/me/.ssh/id_ed25519 dsenv@20.61.7.9");
+        expect(await on("::")).toBe("ssh -N -L 8888:[::1]:8888 -i /home/me/.ssh/id_ed25519 dsenv@20.61.7.9");
+        expect(await on("0.0.0.0")).toBe("ssh -N -L 8888:127.0.0.1:8888 -i /home/me/.ssh/id_ed25519 dsenv@20.61.7.9");
+    });
+
     test("outputs: the tunnel command and the way in", async () => {
         expect(await valueOf(r.result.outputs.jupyterTunnelCommand)).toBe("ssh -N -L 8888:127.0.0.1:8888 -i /home/me/.ssh/id_ed25519 dsenv@20.61.7.9");
         expect(await valueOf(r.result.outputs.dockerHost)).toBe("ssh://dsenv@20.61.7.9");
@@ -349,7 +361,7 @@ describe("ci-push", () => {
 });
 
 describe("the target from stack config (index.ts's path)", () => {
-    const AZURE = { target: "azure", azureSshPublicKey: KEY, azureAllowedCidrs: '["203.0.113.7/32"]', azureRegistryName: "dsenvunit01" };
+    const AZURE = { target: "azure", azureSshPublicKey: KEY, azureSshPrivateKeyPath: PRIVATE_KEY, azureAllowedCidrs: '["203.0.113.7/32"]', azureRegistryName: "dsenvunit01" };
 
     test("azure: the workspace and a GPU workload run on the VM's engine, built locally and pulled by digest", async () => {
         const r = await runWithMocks({ ...AZURE, pytorchEnabled: "true" }, () => deployStack(loadSettings(undefined, {})));
@@ -367,7 +379,7 @@ describe("the target from stack config (index.ts's path)", () => {
     test("azure: a GPU workload on a CPU size is refused before anything is declared", async () => {
         const r = await runWithMocks({ ...AZURE, azureVmSize: "Standard_D4s_v5", pytorchEnabled: "true" }, () => deployStack(loadSettings(undefined, {})));
         expect(r.declared).toEqual([]);
-        expect(r.error?.message).toContain("dsenv:azureVmSize: got \"Standard_D4s_v5\", expected an N-series GPU size");
+        expect(r.error?.message).toContain("dsenv:azureVmSize: got \"Standard_D4s_v5\", expected an N-series size with NVIDIA GPUs");
     });
 
     test("ci-push: only images, pushed and tagged, no VM and no container", async () => {
