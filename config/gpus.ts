@@ -5,7 +5,8 @@ import type { GpuRequest } from "../components/gpu";
 
 const INDEX = /^(0|[1-9][0-9]{0,2})(:(0|[1-9][0-9]{0,2}))?$/; // 0, 3, or a MIG device 0:1
 const UUID = /^(GPU|MIG)-[0-9a-fA-F]{8}(-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12}$/;
-const MAX_COUNT = 2147483647;
+/** More GPUs than any host has (a DGX has 8, an HGX 16): a bigger count is a typo. */
+const MAX_COUNT = 128;
 
 export const GPUS_ACCEPTED = '"" (no GPUs), "all", a number of GPUs such as "2", or "device=" with GPU indexes or UUIDs separated by commas, e.g. "device=0,2" (the forms of docker run --gpus)';
 

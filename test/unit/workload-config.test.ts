@@ -165,7 +165,7 @@ describe("workload config is rejected naming key, value and what is accepted", (
         expect(await gpus("")).toBeUndefined();
     });
 
-    test.each(["0", "0,2", "gpu0", "count=2", "all,0", "device=", "device=0,,1", "-1", "2.5", "99999999999", "device=GPU-xyz", "'device=0'"])("GPU request %j is refused", async value => {
+    test.each(["0", "129", "0,2", "gpu0", "count=2", "all,0", "device=", "device=0,,1", "-1", "2.5", "99999999999", "device=GPU-xyz", "'device=0'"])("GPU request %j is refused", async value => {
         expect((await read({ pytorchEnabled: "true", pytorchGpus: value })).problems).toEqual([`dsenv:pytorchGpus: got ${JSON.stringify(value)}, expected ${GPUS}`]);
     });
 
