@@ -1,27 +1,30 @@
 // Which GPUs a container gets, in the two forms Docker and the NVIDIA runtime
 // read: `docker run --gpus` and NVIDIA_VISIBLE_DEVICES.
 
-/** Every GPU, or some by index or UUID; undefined means none. */
-export type GpuSelection = "all" | string[];
+/** What `docker run --gpus` asks for: every GPU, a number of them, or some by index or UUID. */
+export type GpuRequest = "all" | { count: number } | { devices: string[] };
 
-/** The config form ("", "all", "0,2") as a selection. */
-export function parseGpus(value: string): GpuSelection | undefined {
-    if (value === "") return undefined;
-    return value === "all" ? "all" : value.split(",");
-}
-
-/** Service's `gpus`: "all" or "device=0,2" (docker run --gpus). */
-export function gpusFlag(gpus: GpuSelection | undefined): string | undefined {
+/**
+ * Service's `gpus`, as `docker run --gpus` reads it: a CSV field list, so a
+ * device list with commas is one quoted field ("device=0,2"); unquoted, Docker
+ * would read `device=0` and a count of 2.
+ */
+export function gpusFlag(gpus: GpuRequest | undefined): string | undefined {
     if (gpus === undefined) return undefined;
-    return gpus === "all" ? "all" : `device=${gpus.join(",")}`;
+    if (gpus === "all") return "all";
+    if ("count" in gpus) return String(gpus.count);
+    const field = `device=${gpus.devices.join(",")}`;
+    return gpus.devices.length > 1 ? `"${field}"` : field;
 }
 
 /**
- * The NVIDIA runtime's variables. Without GPUs, "void" keeps an engine whose
+ * The NVIDIA runtime's variables, the same devices Docker hands it for --gpus
+ * (a count is the first N indexes). Without GPUs, "void" keeps an engine whose
  * default runtime is nvidia from handing the container every GPU anyway.
  * `utility` is what makes nvidia-smi work inside the container.
  */
-export function nvidiaEnv(gpus: GpuSelection | undefined): Record<string, string> {
+export function nvidiaEnv(gpus: GpuRequest | undefined): Record<string, string> {
     if (gpus === undefined) return { NVIDIA_VISIBLE_DEVICES: "void" };
-    return { NVIDIA_VISIBLE_DEVICES: gpus === "all" ? "all" : gpus.join(","), NVIDIA_DRIVER_CAPABILITIES: "compute,utility" };
+    const devices = gpus === "all" ? "all" : "count" in gpus ? Array.from({ length: gpus.count }, (_, i) => i).join(",") : gpus.devices.join(",");
+    return { NVIDIA_VISIBLE_DEVICES: devices, NVIDIA_DRIVER_CAPABILITIES: "compute,utility" };
 }

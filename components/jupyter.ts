@@ -1,13 +1,12 @@
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import { RestartPolicy, WorkDir } from "../config/settings";
 import { DockerEngine } from "./engine";
 import { ContainerImage, ImageSource, PushTarget } from "./image";
 import { MySql } from "./mysql";
 import { BridgeNetwork } from "./network";
-import { browsableUrl, Service } from "./service";
-import { workDirMount } from "./volume";
+import { browsableUrl, RestartPolicy, Service } from "./service";
+import { WorkDir, workDirMount } from "./volume";
 
 export const JUPYTER_PORT = 8888;
 /** The build context of the notebook image the project ships. */

@@ -1,10 +1,10 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import { RestartPolicy } from "../config/settings";
 import { DockerEngine } from "./engine";
+import { urlHost } from "./host-address";
 import { ContainerImage } from "./image";
 import { BridgeNetwork } from "./network";
-import { Service } from "./service";
+import { RestartPolicy, Service } from "./service";
 import { DataVolume, volumeMount } from "./volume";
 
 /**
@@ -131,6 +131,6 @@ export class MySql extends pulumi.ComponentResource {
      * (by default from the workspace network).
      */
     url(scheme = "mysql", host: string = this.host, port: number = this.port): pulumi.Output<string> {
-        return pulumi.secret(pulumi.interpolate`${scheme}://${encodeURIComponent(this.user)}:${this.password.apply(encodeURIComponent)}@${host}:${port}/${this.database}`);
+        return pulumi.secret(pulumi.interpolate`${scheme}://${encodeURIComponent(this.user)}:${this.password.apply(encodeURIComponent)}@${urlHost(host)}:${port}/${this.database}`);
     }
 }

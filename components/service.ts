@@ -1,10 +1,13 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
-import { RestartPolicy } from "../config/settings";
 import { DockerEngine } from "./engine";
+import { clientAddress, urlHost } from "./host-address";
 import { toLabelList } from "./labels";
 import { BridgeNetwork } from "./network";
 import { Mount, toContainerMount } from "./volume";
+
+/** Docker's restart policies (docker run --restart). */
+export type RestartPolicy = "no" | "on-failure" | "always" | "unless-stopped";
 
 export interface PortMapping {
     containerPort: number;
@@ -16,8 +19,7 @@ export interface PortMapping {
 
 /** An address a browser on the engine's host can open for a port published on `hostIp`. */
 export function browsableUrl(hostIp: string, hostPort: number): string {
-    const host = hostIp === "0.0.0.0" ? "localhost" : hostIp === "::" ? "[::1]" : hostIp.includes(":") ? `[${hostIp}]` : hostIp;
-    return `http://${host}:${hostPort}/`;
+    return `http://${urlHost(clientAddress(hostIp))}:${hostPort}/`;
 }
 
 export interface NetworkAttachment {

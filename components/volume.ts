@@ -1,8 +1,6 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
-import * as os from "os";
 import * as path from "path";
-import { WorkDir } from "../config/settings";
 import { DockerEngine } from "./engine";
 import { toLabelList } from "./labels";
 
@@ -38,6 +36,9 @@ export class DataVolume extends pulumi.ComponentResource {
     }
 }
 
+/** Where a container keeps a directory: a host directory, or a named volume. */
+export type WorkDir = { kind: "bind"; hostPath: string } | { kind: "volume"; keepOnDestroy: boolean };
+
 /** A directory a container sees: a named volume, a host directory, or an anonymous volume. */
 export type Mount =
     | { kind: "volume"; volume: DataVolume | pulumi.Input<string>; target: string; readOnly?: boolean }
@@ -50,16 +51,10 @@ export function volumeMount(volume: DataVolume | pulumi.Input<string>, target: s
     return { kind: "volume", volume, target, readOnly };
 }
 
-/** `~` and `~/...` under the home of the user running Pulumi. */
-export function expandHome(p: string, home = os.homedir()): string {
-    return p === "~" ? home : p.startsWith("~/") ? path.join(home, p.slice(2)) : p;
-}
-
-/** Mounts a host directory at `target`; `~` is the home of the user running Pulumi. */
+/** Mounts a host directory at `target`: an absolute path where the engine runs. */
 export function bindMount(hostPath: string, target: string, readOnly = false): Mount {
-    const expanded = expandHome(hostPath);
-    if (!path.isAbsolute(expanded)) throw new Error(`bind mount ${JSON.stringify(hostPath)} -> ${target}: the host path must be absolute or start with ~/`);
-    return { kind: "bind", hostPath: expanded, target, readOnly };
+    if (!path.isAbsolute(hostPath)) throw new Error(`bind mount ${JSON.stringify(hostPath)} -> ${target}: the host path must be absolute`);
+    return { kind: "bind", hostPath, target, readOnly };
 }
 
 /** An anonymous volume at `target`. */

@@ -1,17 +1,18 @@
 import * as pulumi from "@pulumi/pulumi";
-import { JupyterSettings, MySqlSettings, RestartPolicy } from "../config/settings";
 import { DockerEngine } from "./engine";
 import { PushTarget } from "./image";
-import { JupyterNotebook } from "./jupyter";
-import { MySql } from "./mysql";
+import { JupyterNotebook, JupyterNotebookArgs } from "./jupyter";
+import { MySql, MySqlArgs } from "./mysql";
 import { BridgeNetwork } from "./network";
+import { RestartPolicy } from "./service";
 
 export interface WorkspaceArgs {
     engine: DockerEngine;
     namePrefix: string;
     restart: RestartPolicy;
-    mysql: MySqlSettings;
-    jupyter: JupyterSettings;
+    /** The database; engine, network, names and restart policy come from the workspace. */
+    mysql: Pick<MySqlArgs, "image" | "database" | "user" | "extraAliases" | "publish" | "keepDataOnDestroy">;
+    jupyter: Pick<JupyterNotebookArgs, "baseImage" | "publish" | "workDir">;
     /** Build images on this engine and push them here; default: build where they run. */
     buildEngine?: DockerEngine;
     push?: PushTarget;

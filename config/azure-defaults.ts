@@ -23,6 +23,7 @@ export const AZURE_DEFAULTS = {
     azureRegistrySku: "Basic",
     azureRegistryAdmin: false,
     azureImageTag: "",
+    azureAllowUnlisted: [] as string[],
 };
 
 export type AzureKey = keyof typeof AZURE_DEFAULTS;

@@ -1,21 +1,38 @@
+import * as ipaddr from "ipaddr.js";
+import * as sshpk from "sshpk";
+import { AZURE_LOCATIONS, AZURE_VM_SIZES, NVIDIA_GPU_SIZES, OTHER_GPU_SIZES, WINDOWS_TIME_ZONES } from "./azure-known";
+import { nearest } from "./nearest";
 import { Rule } from "./rules";
 
 // What each Azure config value accepts, in the style of rules.ts: a rule returns
 // nothing when the value is fine, or the words "what would be accepted".
+// Regions, sizes and time zones are checked against azure-known.ts; `allowed`
+// are the names the stack lists in dsenv:azureAllowUnlisted.
 
-/** GPU sizes are Azure's N-series (NC, ND, NV, NG...): the only sizes with NVIDIA GPUs attached. */
-export function isGpuSize(size: string): boolean {
-    return /^Standard_N[A-Z]/i.test(size);
+/** A name from `known`, or one the stack allows; else the nearest known one as a hint. */
+function knownOrAllowed(v: string, known: readonly string[], allowed: readonly string[], what: string): string | undefined {
+    if (known.includes(v) || allowed.includes(v)) return undefined;
+    return `${what} that Azure has; the nearest dsenv knows is ${nearest(v, known)} (one newer than this release: list it in dsenv:azureAllowUnlisted)`;
 }
 
-export const region: Rule<string> = v =>
-    /^[a-z][a-z0-9]{2,29}$/.test(v) ? undefined : "an Azure region name: lower case, no spaces, e.g. eastus, westeurope, swedencentral (az account list-locations -o table)";
+/** Sizes with NVIDIA GPUs; an unlisted N-series size the stack allows is taken to have them unless it is a known AMD family. */
+export function isNvidiaGpuSize(size: string): boolean {
+    if (NVIDIA_GPU_SIZES.includes(size)) return true;
+    return /^Standard_N[A-Z]/i.test(size) && !OTHER_GPU_SIZES.includes(size) && !/(_v4|V620|V710|MI300X)/.test(size) && !AZURE_VM_SIZES.includes(size);
+}
+
+export const region = (allowed: readonly string[]): Rule<string> => v =>
+    /^[a-z][a-z0-9]{2,29}$/.test(v)
+        ? knownOrAllowed(v, AZURE_LOCATIONS, allowed, "a region")
+        : "an Azure region name: lower case, no spaces, e.g. eastus, westeurope, swedencentral (az account list-locations -o table)";
 
 export const resourceGroup: Rule<string> = v =>
     /^[-\w.()]{1,90}$/.test(v) && !v.endsWith(".") ? undefined : "1 to 90 letters, digits, '-', '_', '.', '(' or ')', not ending with '.'";
 
-export const vmSize: Rule<string> = v =>
-    /^Standard_[A-Za-z0-9_]+$/.test(v) ? undefined : "an Azure VM size like Standard_NC4as_T4_v3 (T4), Standard_NC24ads_A100_v4 (A100) or Standard_NC40ads_H100_v5 (H100)";
+export const vmSize = (allowed: readonly string[]): Rule<string> => v =>
+    /^Standard_[A-Za-z0-9_]+$/.test(v)
+        ? knownOrAllowed(v, AZURE_VM_SIZES, allowed, "a VM size")
+        : "an Azure VM size like Standard_NC4as_T4_v3 (T4), Standard_NC24ads_A100_v4 (A100) or Standard_NC40ads_H100_v5 (H100)";
 
 // Names Azure refuses as the admin of a Linux VM, plus root.
 const RESERVED_USERS = ["administrator", "admin", "user", "user1", "test", "user2", "test1", "user3", "admin1", "1", "123", "a", "actuser", "adm", "admin2", "aspnet", "backup", "console", "david", "guest", "john", "owner", "root", "server", "sql", "support", "support_388945a0", "sys", "test2", "test3", "user4", "user5"];
@@ -25,19 +42,61 @@ export const adminUser: Rule<string> = v =>
         ? undefined
         : "a Linux user name (lower case, up to 32 characters) that Azure does not reserve (not root, admin, user, test, ...)";
 
-export const sshPublicKey: Rule<string> = v =>
-    /^(ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp(256|384|521)) [A-Za-z0-9+/]+={0,3}( [^\n]*)?$/.test(v.trim())
-        ? undefined
-        : "an SSH public key, the one line of e.g. ~/.ssh/id_ed25519.pub (the VM accepts keys only, no passwords)";
+const SSH_KEY = "an SSH public key, the one line of e.g. ~/.ssh/id_ed25519.pub (the VM accepts keys only, no passwords)";
+/** What Azure takes for a Linux VM's admin: RSA of 2048 bits or more, and Ed25519. */
+const MIN_RSA_BITS = 2048;
 
-/** An IPv4 network in CIDR form; the whole internet is not one (azureOpenToInternet says that explicitly). */
-export const cidr: Rule<string> = v => {
-    const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/.exec(v);
-    const valid = m !== null && m.slice(1, 5).every(o => Number(o) <= 255) && Number(m[5]) <= 32;
-    if (!valid) return "an IPv4 network in CIDR form, e.g. 203.0.113.7/32 for one address (curl -s https://ifconfig.me)";
-    if (Number(m![5]) === 0) return "a network narrower than /0 (to open to the whole internet set dsenv:azureOpenToInternet to true)";
+/** Parsed by sshpk: the type word must match the key inside, and Azure must take the type and size. */
+export const sshPublicKey: Rule<string> = v => {
+    const line = v.trim();
+    if (line.includes("\n")) return `${SSH_KEY}: one key on one line`;
+    let key: sshpk.Key;
+    try {
+        key = sshpk.parseKey(line, "ssh");
+    } catch {
+        return SSH_KEY;
+    }
+    const typeWord = key.toString("ssh").split(" ")[0];
+    if (line.split(/\s+/)[0] !== typeWord) return SSH_KEY;
+    if (key.type !== "rsa" && key.type !== "ed25519") return `an ssh-ed25519 or ssh-rsa key: Azure takes no other type for a Linux VM (this is ${typeWord})`;
+    if (key.type === "rsa" && key.size < MIN_RSA_BITS) return `an RSA key of at least ${MIN_RSA_BITS} bits (this one has ${key.size}; ssh-keygen -t ed25519 makes a shorter, stronger one)`;
     return undefined;
 };
+
+/** A pasted private key is a secret: it must not reach an error message. */
+export function looksPrivate(v: string): boolean {
+    return /PRIVATE KEY/.test(v);
+}
+
+/** An IPv4 network in CIDR form, written as its network address; the whole internet is not one (azureOpenToInternet says that explicitly). */
+export const cidr: Rule<string> = v => {
+    const m = /^([0-9.]+)\/([0-9]{1,2})$/.exec(v);
+    const valid = m !== null && ipaddr.IPv4.isValidFourPartDecimal(m[1]) && !/(^|\.)0[0-9]/.test(m[1]) && Number(m[2]) <= 32;
+    if (!valid) return "an IPv4 network in CIDR form, e.g. 203.0.113.7/32 for one address (curl -s https://ifconfig.me)";
+    if (Number(m![2]) === 0) return "a network narrower than /0 (to open to the whole internet set dsenv:azureOpenToInternet to true)";
+    const network = ipaddr.IPv4.networkAddressFromCIDR(v).toString();
+    return network === m![1] ? undefined : `a network written as its own address, ${network}/${m![2]} (the bits after the first ${m![2]} must be 0)`;
+};
+
+/** Addresses no internet host has (RFC 6890): a list that leaves out only these lets in the whole internet. */
+const NOT_INTERNET = ["0.0.0.0/8", "10.0.0.0/8", "100.64.0.0/10", "127.0.0.0/8", "169.254.0.0/16", "172.16.0.0/12", "192.0.0.0/24", "192.0.2.0/24", "192.88.99.0/24", "192.168.0.0/16", "198.18.0.0/15", "198.51.100.0/24", "203.0.113.0/24", "224.0.0.0/3"];
+
+/** Whether valid CIDRs together let in every internet address, however they are split up. */
+export function coversInternet(cidrs: string[]): boolean {
+    const ranges = [...cidrs, ...NOT_INTERNET]
+        .map(c => ipaddr.IPv4.parseCIDR(c))
+        .map(([ip, bits]) => {
+            const start = ip.toByteArray().reduce((n, b) => n * 256 + b, 0);
+            return [start, start + 2 ** (32 - bits) - 1] as const;
+        })
+        .sort((a, b) => a[0] - b[0]);
+    let next = 0;
+    for (const [start, end] of ranges) {
+        if (start > next) return false;
+        next = Math.max(next, end + 1);
+    }
+    return next > 0xffffffff;
+}
 
 export const appPort: Rule<string> = v => {
     const n = /^[0-9]{1,5}$/.test(v) ? Number(v) : NaN;
@@ -54,8 +113,16 @@ export const dataDiskGb: Rule<number> = v =>
 export const shutdownTime: Rule<string> = v =>
     v === "" || /^([01][0-9]|2[0-3]):[0-5][0-9]$/.test(v) ? undefined : 'a time of day as HH:MM (24 h, e.g. 19:00), or "" for no automatic shutdown';
 
-export const timeZone: Rule<string> = v =>
-    /^[A-Za-z][A-Za-z0-9 .+()-]{1,63}$/.test(v) ? undefined : 'a Windows time zone id, e.g. UTC, "W. Europe Standard Time", "Pacific Standard Time" (tzutil /l)';
+export const timeZone = (allowed: readonly string[]): Rule<string> => v =>
+    /^[A-Za-z][A-Za-z0-9 .+()-]{1,63}$/.test(v)
+        ? knownOrAllowed(v, WINDOWS_TIME_ZONES, allowed, "a Windows time zone id")
+        : 'a Windows time zone id, e.g. UTC, "W. Europe Standard Time", "Pacific Standard Time" (tzutil /l)';
+
+/** Azure's names made from the prefix: the VM's host name allows letters, digits and '-' only. */
+export const azureNamePrefix: Rule<string> = v =>
+    /^[a-z0-9][a-z0-9-]*$/.test(v) && `${v}-vm`.length <= 64
+        ? undefined
+        : `a prefix of Azure names: lower-case letters, digits and '-' (the VM's host name ${v}-vm allows nothing else)`;
 
 export const spotMaxPrice: Rule<string> = v =>
     v === "-1" || (/^[0-9]+(\.[0-9]+)?$/.test(v) && Number(v) > 0)

@@ -1,6 +1,6 @@
-import { expandHome } from "../components/volume";
 import { AzureKey } from "./azure-defaults";
 import * as rules from "./azure-rules";
+import { expandHome, notAFile } from "./host-paths";
 import { ConfigReader } from "./reader";
 import { oneOf } from "./rules";
 
@@ -17,6 +17,8 @@ export interface AzureRegistrySettings {
 
 export interface AzureVmSettings {
     size: string;
+    /** The size has NVIDIA GPUs (the driver extension and the GPU workloads need them). */
+    nvidiaGpu: boolean;
     adminUser: string;
     sshPublicKey: string;
     /** Absolute path of the private key Pulumi's ssh client uses (readiness check, Docker over ssh). */
@@ -64,28 +66,37 @@ export interface CiPushSettings {
  * caller throws them all at once); `gpuWorkloads` are the config keys of GPU
  * workloads the stack enables, which need an N-series size.
  */
-export function readAzure(read: ConfigReader, gpuWorkloads: string[] = []): AzureSettings {
+export function readAzure(read: ConfigReader, gpuWorkloads: string[] = [], namePrefix?: string): AzureSettings {
+    if (namePrefix !== undefined && rules.azureNamePrefix(namePrefix) !== undefined) read.reject("namePrefix", namePrefix, rules.azureNamePrefix(namePrefix)!);
+    const allowed = read.strings("azureAllowUnlisted", v => (/^[A-Za-z0-9][A-Za-z0-9 _.+()-]{0,63}$/.test(v) ? undefined : "a region, VM size or time zone id"));
     const resourceGroup = read.string("azureResourceGroup", v => (v === "" ? undefined : rules.resourceGroup(v)));
     const useExistingResourceGroup = read.boolean("azureUseExistingResourceGroup");
     if (useExistingResourceGroup && resourceGroup === "") read.reject("azureResourceGroup", resourceGroup, `the name of the existing resource group, since ${read.key("azureUseExistingResourceGroup")} is true`);
 
-    const size = read.string("azureVmSize", rules.vmSize);
-    rejectGpuWorkloadsOnCpuSize(read, size, gpuWorkloads);
+    const size = read.string("azureVmSize", rules.vmSize(allowed));
+    rejectGpuWorkloadsOnCpuSize(read, size, gpuWorkloads, allowed);
 
     const spot = read.boolean("azureSpot");
     const maxPrice = read.string("azureSpotMaxPrice", rules.spotMaxPrice);
+    if (!spot) read.rejectOrphan("azureSpotMaxPrice", "dsenv:azureSpot is false");
     const shutdownTime = read.string("azureShutdownTime", rules.shutdownTime);
-    const shutdownTimeZone = read.string("azureShutdownTimeZone", rules.timeZone);
+    const shutdownTimeZone = read.string("azureShutdownTimeZone", rules.timeZone(allowed));
+    if (shutdownTime === "") read.rejectOrphan("azureShutdownTimeZone", 'dsenv:azureShutdownTime is "" (no automatic shutdown)');
+    const location = read.string("azureLocation", rules.region(allowed));
+    for (const name of allowed.filter(a => ![location, size, shutdownTimeZone].includes(a))) {
+        read.reject("azureAllowUnlisted", name, "a name that dsenv:azureLocation, dsenv:azureVmSize or dsenv:azureShutdownTimeZone uses (it has no effect otherwise)");
+    }
 
     return {
-        location: read.string("azureLocation", rules.region),
+        location,
         resourceGroup,
         useExistingResourceGroup,
         vm: {
             size,
+            nvidiaGpu: rules.isNvidiaGpuSize(size),
             adminUser: read.string("azureAdminUser", rules.adminUser),
-            sshPublicKey: read.string("azureSshPublicKey", rules.sshPublicKey).trim(),
-            sshPrivateKeyPath: expandHome(read.string("azureSshPrivateKeyPath", v => (v.startsWith("/") || v.startsWith("~/") ? undefined : "an absolute path (/...) or one under your home (~/...) of the private key that goes with dsenv:azureSshPublicKey"))),
+            sshPublicKey: readSshPublicKey(read),
+            sshPrivateKeyPath: readPrivateKeyPath(read),
             osDiskGb: read.integer("azureOsDiskGb", rules.osDiskGb),
             dataDiskGb: read.integer("azureDataDiskGb", rules.dataDiskGb),
             keepDataDisk: read.boolean("azureKeepDataDisk"),
@@ -105,15 +116,36 @@ export function readCiPush(read: ConfigReader): CiPushSettings {
     return { registry, resourceGroup, imageTag: read.string("azureImageTag", rules.imageTag) };
 }
 
-/** A GPU workload on a size without a GPU would only fail at `docker run --gpus`: say so up front. */
-export function rejectGpuWorkloadsOnCpuSize(read: ConfigReader, size: string, gpuWorkloads: string[]): void {
-    if (gpuWorkloads.length === 0 || rules.isGpuSize(size) || rules.vmSize(size) !== undefined) return;
-    read.reject("azureVmSize", size, `an N-series GPU size (e.g. Standard_NC4as_T4_v3), because GPU workloads are enabled: ${gpuWorkloads.map(k => read.key(k)).join(", ")}`);
+/** A GPU workload on a size without an NVIDIA GPU would only fail at `docker run --gpus`: say so up front. */
+export function rejectGpuWorkloadsOnCpuSize(read: ConfigReader, size: string, gpuWorkloads: string[], allowed: string[] = []): void {
+    if (gpuWorkloads.length === 0 || rules.isNvidiaGpuSize(size) || rules.vmSize(allowed)(size) !== undefined) return;
+    read.reject("azureVmSize", size, `an N-series size with NVIDIA GPUs (e.g. Standard_NC4as_T4_v3), because GPU workloads are enabled: ${gpuWorkloads.map(k => read.key(k)).join(", ")}`);
+}
+
+/** The key itself is public; a private key pasted by mistake is not, and is not shown. */
+function readSshPublicKey(read: ConfigReader): string {
+    const value = read.string("azureSshPublicKey");
+    const problem = rules.sshPublicKey(value);
+    if (problem) read.reject("azureSshPublicKey", rules.looksPrivate(value) ? "[secret]" : value, rules.looksPrivate(value) ? `${problem} (this is a private key: keep it to yourself and paste the .pub file)` : problem);
+    return value.trim();
+}
+
+/** Pulumi's ssh client reads this file: it must be one, here. */
+function readPrivateKeyPath(read: ConfigReader): string {
+    const value = read.string("azureSshPrivateKeyPath", v => (v.startsWith("/") || v.startsWith("~/") ? undefined : "an absolute path (/...) or one under your home (~/...) of the private key that goes with dsenv:azureSshPublicKey"));
+    const full = expandHome(value);
+    const problem = value.startsWith("/") || value.startsWith("~/") ? notAFile(full, "private key file") : undefined;
+    if (problem) read.reject("azureSshPrivateKeyPath", value, `${problem}, the one that goes with dsenv:azureSshPublicKey`);
+    return full;
 }
 
 function readNetwork(read: ConfigReader): AzureNetworkSettings {
     const allowedCidrs = read.strings("azureAllowedCidrs", rules.cidr);
     const openToInternet = read.boolean("azureOpenToInternet");
+    if (openToInternet) read.rejectOrphan("azureAllowedCidrs", "dsenv:azureOpenToInternet is true (every address is let in)");
+    else if (allowedCidrs.length > 1 && allowedCidrs.every(c => rules.cidr(c) === undefined) && rules.coversInternet(allowedCidrs)) {
+        read.reject("azureAllowedCidrs", allowedCidrs, "networks that leave out most of the internet (together these let in every internet address; to do that say so: dsenv:azureOpenToInternet set to true)");
+    }
     if (allowedCidrs.length === 0 && !openToInternet) {
         read.reject("azureAllowedCidrs", allowedCidrs, `at least one IPv4 network in CIDR form allowed to reach SSH, e.g. your address as 203.0.113.7/32 (or ${read.key("azureOpenToInternet")} set to true)`);
     }

@@ -15,6 +15,8 @@ export const DEFAULTS = {
     restartPolicy: "unless-stopped",
     registryServer: "",
     registryUsername: "",
+    /** Read only as a secret (ConfigReader.secret): "" is none. */
+    registryPassword: "",
     mysqlImage: "mysql:8.4.3",
     mysqlDatabase: "analytics",
     mysqlUser: "analyst",

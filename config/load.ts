@@ -1,9 +1,12 @@
 import * as pulumi from "@pulumi/pulumi";
+import { MYSQL_ALIAS } from "../components/mysql";
+import { canonicalIp, isAllInterfaces, isHostIp } from "./addresses";
 import { readAzure, readCiPush } from "./azure";
 import { readWorkDir } from "./host-paths";
 import { ConfigError, ConfigReader } from "./reader";
 import * as rules from "./rules";
 import { EngineSettings, JupyterSettings, MySqlSettings, Published, RegistrySettings, RESTART_POLICIES, RestartPolicy, Settings, Target, TARGETS } from "./settings";
+import { WORKLOAD_DEFAULTS } from "./workload-defaults";
 import { gpuRequests, HostFacts, readWorkloads, THIS_HOST, workloadHostPorts } from "./workloads";
 
 /**
@@ -20,32 +23,44 @@ const AZURE_VM: { engine: EngineSettings; facts: HostFacts } = {
  * Reads and validates the whole stack config. Throws one ConfigError listing
  * every problem; returns settings that components can trust.
  */
-export function loadSettings(config = new pulumi.Config(), env: NodeJS.ProcessEnv = process.env): Settings {
+export function loadSettings(config = new pulumi.Config(), env: NodeJS.ProcessEnv = process.env, host: HostFacts = THIS_HOST): Settings {
     const read = new ConfigReader(config);
     const stack = pulumi.getStack();
+    read.rejectUnknownKeys();
 
     const kind = read.string("target", rules.oneOf(TARGETS)) as Target["kind"];
-    const registry = readRegistry(read);
+    // Only the local target pushes to registryServer: the others have their Azure registry.
+    const registry = kind === "local" ? readRegistry(read) : undefined;
     const { engine, buildEngine } = readEngines(read, env, kind === "local" && registry === undefined);
     // Where the containers run: the engine at dockerHost, or the Azure VM.
-    const runsOn = kind === "azure" ? AZURE_VM : { engine, facts: THIS_HOST };
-    const namePrefix = read.string("namePrefix", v => (v === "" ? undefined : rules.resourceName(v))) || `dsenv-${stack}`.toLowerCase();
+    const runsOn = kind === "azure" ? AZURE_VM : { engine, facts: host };
+    const namePrefix = read.string("namePrefix", v => (v === "" ? undefined : rules.resourceName(v))) || prefixFromStack(read, stack);
     const restartPolicy = read.string("restartPolicy", rules.oneOf(RESTART_POLICIES)) as RestartPolicy;
     const mysql = readMySql(read);
     const jupyter = readJupyter(read, runsOn.engine);
     const workloads = kind === "ci-push" ? { notices: [] } : readWorkloads(read, runsOn.engine, runsOn.facts);
-    const target = readTarget(read, kind, gpuRequests(workloads).map(([key]) => key));
+    const target = readTarget(read, kind, gpuRequests(workloads).map(([key]) => key), namePrefix);
 
     checkHostPortsDistinct(read, [["mysqlHostPort", mysql.publish], ["jupyterHostPort", jupyter.publish], ...workloadHostPorts(workloads)]);
+    // What this target never reads has no effect; a disabled workload's keys may stay (docs/workloads.md).
+    for (const key of read.unaskedChanges(k => k in WORKLOAD_DEFAULTS)) read.rejectOrphan(key, `the ${kind} target does not use it`);
 
     if (read.problems.length > 0) throw new ConfigError(read.problems);
     return { stack, namePrefix, target, engine, buildEngine, restartPolicy, registry, mysql, jupyter, workloads };
 }
 
-function readTarget(read: ConfigReader, kind: Target["kind"], gpuWorkloadKeys: string[]): Target {
+/** The default prefix comes from the stack name, which Pulumi allows to be what a Docker name cannot. */
+function prefixFromStack(read: ConfigReader, stack: string): string {
+    const prefix = `dsenv-${stack}`.toLowerCase();
+    const problem = rules.resourceName(prefix);
+    if (problem) read.reject("namePrefix", "", `${problem}; the default made from the stack name, ${JSON.stringify(prefix)}, is not: set one`);
+    return prefix;
+}
+
+function readTarget(read: ConfigReader, kind: Target["kind"], gpuWorkloadKeys: string[], namePrefix: string): Target {
     switch (kind) {
         case "azure":
-            return { kind, azure: readAzure(read, gpuWorkloadKeys) };
+            return { kind, azure: readAzure(read, gpuWorkloadKeys, namePrefix) };
         case "ci-push":
             return { kind, ciPush: readCiPush(read) };
         default:
@@ -68,6 +83,7 @@ function readEngines(read: ConfigReader, env: NodeJS.ProcessEnv, needsRegistry: 
     if (buildHost !== runHost && needsRegistry) {
         read.reject("buildDockerHost", buildConfigured, "the same engine as dsenv:dockerHost, or a registry in dsenv:registryServer to carry the images from one to the other");
     }
+    if (![runHost, buildHost].some(h => h?.startsWith("ssh://"))) read.rejectOrphan("dockerSshOpts", "no engine is reached over ssh:// (dsenv:dockerHost, dsenv:buildDockerHost or DOCKER_HOST)");
     const engineAt = (host?: string): EngineSettings => ({ host, sshOpts, isLocal: host === undefined || host.startsWith("unix://") });
     return { engine: engineAt(runHost), buildEngine: engineAt(buildHost) };
 }
@@ -78,6 +94,7 @@ function readRegistry(read: ConfigReader): RegistrySettings | undefined {
     const password = read.secret("registryPassword");
     if (!server) {
         if (username) read.reject("registryUsername", username, "no user name while dsenv:registryServer is empty");
+        if (password) read.rejectOrphan("registryPassword", "dsenv:registryServer is empty");
         return undefined;
     }
     if (password && !username) read.reject("registryUsername", username, "the user name that goes with dsenv:registryPassword");
@@ -88,36 +105,46 @@ function readRegistry(read: ConfigReader): RegistrySettings | undefined {
 function readMySql(read: ConfigReader): MySqlSettings {
     const hostPort = read.integer("mysqlHostPort", rules.portOrOff);
     const hostIp = read.string("mysqlHostIp", rules.hostIp);
+    if (hostPort === 0) read.rejectOrphan("mysqlHostIp", "dsenv:mysqlHostPort is 0 (MySQL is not published)");
     return {
         image: read.string("mysqlImage", rules.imageRef),
-        database: read.string("mysqlDatabase", rules.sqlIdentifier),
+        database: read.string("mysqlDatabase", rules.mysqlDatabase),
         user: read.string("mysqlUser", rules.mysqlUser),
-        extraAliases: read.strings("mysqlAliases", rules.dnsName),
+        extraAliases: distinctAliases(read.strings("mysqlAliases", rules.dnsLabel)),
         publish: hostPort > 0 ? { hostPort, hostIp } : undefined,
         keepDataOnDestroy: read.boolean("mysqlKeepData"),
     };
 }
 
+/** DNS is case-blind: each name once, and never "mysql", which the database always has. */
+function distinctAliases(aliases: string[]): string[] {
+    const seen = new Set([MYSQL_ALIAS]);
+    return aliases.filter(a => !seen.has(a.toLowerCase()) && seen.add(a.toLowerCase()));
+}
+
 function readJupyter(read: ConfigReader, engine: EngineSettings): JupyterSettings {
     const workDir = read.string("jupyterWorkDir", v => (v === "" ? undefined : rules.hostPath(v)));
+    const keepWork = read.boolean("jupyterKeepWork");
+    if (workDir !== "") read.rejectOrphan("jupyterKeepWork", "dsenv:jupyterWorkDir is a host directory, which destroy never removes");
     return {
         baseImage: read.string("jupyterBaseImage", rules.imageRef),
         publish: { hostPort: read.integer("jupyterHostPort", rules.port), hostIp: read.string("jupyterHostIp", rules.hostIp) },
-        workDir: readWorkDir(read, "jupyterWorkDir", workDir, read.boolean("jupyterKeepWork"), engine),
+        workDir: readWorkDir(read, "jupyterWorkDir", workDir, keepWork, engine),
     };
 }
 
-/** Two containers cannot publish the same host port on overlapping addresses. */
+/**
+ * Two containers cannot publish the same host port on overlapping addresses:
+ * the same address however it is spelt, or every interface (0.0.0.0, ::, ...)
+ * and anything. Invalid addresses are reported by their own rule.
+ */
 export function checkHostPortsDistinct(read: ConfigReader, published: [string, Published | undefined][]): void {
     const seen: [string, Published][] = [];
+    const overlap = (a: string, b: string) => isAllInterfaces(a) || isAllInterfaces(b) || canonicalIp(a) === canonicalIp(b);
     for (const [name, p] of published) {
-        if (!p) continue;
-        const clash = seen.find(([, q]) => q.hostPort === p.hostPort && (q.hostIp === p.hostIp || isAnyAddress(q.hostIp) || isAnyAddress(p.hostIp)));
+        if (!p || !isHostIp(p.hostIp)) continue;
+        const clash = seen.find(([, q]) => q.hostPort === p.hostPort && overlap(q.hostIp, p.hostIp));
         if (clash) read.reject(name, p.hostPort, `a host port not already published by ${read.key(clash[0])}`);
         else seen.push([name, p]);
     }
-}
-
-function isAnyAddress(ip: string): boolean {
-    return ip === "0.0.0.0" || ip === "::";
 }

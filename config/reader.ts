@@ -1,6 +1,22 @@
 import * as pulumi from "@pulumi/pulumi";
+import { allConfig } from "@pulumi/pulumi/runtime/config";
 import { ConfigKey, DEFAULTS } from "./defaults";
+import { nearest } from "./nearest";
 import { Rule } from "./rules";
+
+// Whether the stack stores a key encrypted. The SDK marks this @internal (no
+// typing), yet it is what Config.getSecret's own warning uses: the language
+// host hands the secret keys over with the config.
+const { isConfigSecret } = require("@pulumi/pulumi/runtime/config") as { isConfigSecret(key: string): boolean };
+
+/** How a secret value appears in a message: never itself. */
+export const SECRET_SHOWN = "[secret]";
+
+/** A value as a message shows it: JSON, with the password of a URL (scheme://user:password@) hidden. */
+function shown(value: unknown): string {
+    const text = JSON.stringify(value) ?? String(value);
+    return text.replace(/([a-z][a-z0-9+.-]*:\/\/[^/@\s"]*?:)[^/@\s"]*@/gi, `$1${SECRET_SHOWN}@`);
+}
 
 /** Every problem of a stack's config at once, raised before any resource is declared. */
 export class ConfigError extends Error {
@@ -17,6 +33,8 @@ export class ConfigError extends Error {
  */
 export class ConfigReader {
     readonly problems: string[] = [];
+    /** Keys some reader asked for: a key set but never asked for has no effect. */
+    private readonly asked = new Set<string>();
 
     constructor(private readonly config: pulumi.Config) {}
 
@@ -25,17 +43,52 @@ export class ConfigReader {
         return `${this.config.name}:${name}`;
     }
 
-    /** Records a problem; `value` is shown as the user wrote it. */
+    /** Records a problem; `value` is shown as the user wrote it, unless the key holds a secret. */
     reject(name: string, value: unknown, accepted: string): void {
-        this.problems.push(`${this.key(name)}: got ${JSON.stringify(value)}, expected ${accepted}`);
+        const secret = isConfigSecret(this.key(name));
+        this.problems.push(`${this.key(name)}: got ${secret ? SECRET_SHOWN : shown(value)}, expected ${accepted}`);
+    }
+
+    /** The raw value when the stack sets the key to something other than its default. */
+    changed(name: ConfigKey): string | undefined {
+        const raw = this.config.get(name);
+        const fallback = DEFAULTS[name];
+        return raw === undefined || raw === (typeof fallback === "string" ? fallback : JSON.stringify(fallback)) ? undefined : raw;
+    }
+
+    /**
+     * A value with no effect because of another (a password without a registry):
+     * reported, so that a user does not believe it applies.
+     */
+    rejectOrphan(name: ConfigKey, because: string): void {
+        const raw = this.changed(name);
+        if (raw !== undefined) this.reject(name, parsedForMessage(raw), `it unset, since ${because} (it has no effect)`);
+    }
+
+    /** Keys of this project the stack sets that Pulumi.yaml does not declare, each with the nearest declared key. */
+    rejectUnknownKeys(): void {
+        const declared = Object.keys(DEFAULTS);
+        const prefix = `${this.config.name}:`;
+        for (const [full, raw] of Object.entries(allConfig())) {
+            const name = full.slice(prefix.length);
+            if (!full.startsWith(prefix) || declared.includes(name)) continue;
+            this.reject(name, parsedForMessage(raw), `a key that Pulumi.yaml declares; the nearest is ${this.key(nearest(name, declared))}`);
+        }
+    }
+
+    /** Keys set to something other than their default that no reader asked for, except those `exempt`. */
+    unaskedChanges(exempt: (name: ConfigKey) => boolean): ConfigKey[] {
+        return (Object.keys(DEFAULTS) as ConfigKey[]).filter(k => !this.asked.has(k) && !exempt(k) && this.changed(k) !== undefined);
     }
 
     string(name: ConfigKey, rule?: Rule<string>): string {
+        this.asked.add(name);
         const value = this.config.get(name) ?? (DEFAULTS[name] as string);
         return this.check(name, value, rule);
     }
 
     integer(name: ConfigKey, rule: Rule<number>): number {
+        this.asked.add(name);
         const raw = this.config.get(name);
         if (raw === undefined) return DEFAULTS[name] as number;
         if (!/^-?[0-9]+$/.test(raw.trim())) {
@@ -46,6 +99,7 @@ export class ConfigReader {
     }
 
     boolean(name: ConfigKey): boolean {
+        this.asked.add(name);
         const raw = this.config.get(name);
         if (raw === undefined) return DEFAULTS[name] as boolean;
         if (raw !== "true" && raw !== "false") {
@@ -56,6 +110,7 @@ export class ConfigReader {
     }
 
     strings(name: ConfigKey, rule: Rule<string>): string[] {
+        this.asked.add(name);
         const raw = this.config.get(name);
         if (raw === undefined) return [...(DEFAULTS[name] as string[])];
         let parsed: unknown;
@@ -71,7 +126,18 @@ export class ConfigReader {
         return parsed.map(v => this.check(name, v as string, rule));
     }
 
-    secret(name: string): pulumi.Output<string> | undefined {
+    /**
+     * A secret value, or undefined when unset or "" (Pulumi.yaml's default: it
+     * cannot declare the key `secret: true`, or the CLI would demand a value on
+     * every stack). A value stored in plain text is refused, not echoed.
+     */
+    secret(name: ConfigKey): pulumi.Output<string> | undefined {
+        this.asked.add(name);
+        const raw = this.config.get(name);
+        if (raw === undefined || raw === "") return undefined;
+        if (!isConfigSecret(this.key(name))) {
+            this.problems.push(`${this.key(name)}: got ${SECRET_SHOWN} in plain text, expected a secret: pulumi config set --secret ${this.key(name)} <value>`);
+        }
         return this.config.getSecret(name);
     }
 
@@ -79,5 +145,16 @@ export class ConfigReader {
         const accepted = rule?.(value);
         if (accepted !== undefined) this.reject(name, value, accepted);
         return value;
+    }
+}
+
+/** Lists, integers and booleans as values, anything else as the string the user wrote. */
+function parsedForMessage(raw: string): unknown {
+    if (/^-?[0-9]+$|^(true|false)$/.test(raw)) return JSON.parse(raw);
+    try {
+        const parsed: unknown = JSON.parse(raw);
+        return typeof parsed === "object" && parsed !== null ? parsed : raw;
+    } catch {
+        return raw;
     }
 }

@@ -1,11 +1,14 @@
 import * as pulumi from "@pulumi/pulumi";
+import type { RestartPolicy } from "../components/service";
+import type { WorkDir } from "../components/volume";
 import type { AzureSettings, CiPushSettings } from "./azure";
 import type { WorkloadSettings } from "./workloads";
 
 // The validated shape every component is built from. Nothing here is raw
-// config: paths are absolute, ports are numbers, names are checked.
+// config: paths are absolute, ports are numbers, names are checked. Where a
+// setting is a component's argument as it is, it has the component's type.
 
-export type RestartPolicy = "no" | "on-failure" | "always" | "unless-stopped";
+export type { RestartPolicy, WorkDir };
 export const RESTART_POLICIES: readonly RestartPolicy[] = ["no", "on-failure", "always", "unless-stopped"];
 
 /** A port published on the host: `hostIp:hostPort -> container port`. */
@@ -31,9 +34,6 @@ export interface RegistrySettings {
     username?: string;
     password?: pulumi.Output<string>;
 }
-
-/** Where a container keeps a directory: a host directory, or a named volume. */
-export type WorkDir = { kind: "bind"; hostPath: string } | { kind: "volume"; keepOnDestroy: boolean };
 
 export interface MySqlSettings {
     image: string;

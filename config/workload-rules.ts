@@ -3,12 +3,6 @@ import { Rule } from "./rules";
 // What the workload keys accept, in the style of rules.ts: nothing when the
 // value is fine, else the words "what would be accepted".
 
-/** "" (no GPUs), "all", or device indexes / GPU UUIDs separated by commas. */
-export const gpus: Rule<string> = v =>
-    v === "" || v === "all" || /^[A-Za-z0-9-]+(,[A-Za-z0-9-]+)*$/.test(v)
-        ? undefined
-        : '"" (no GPUs), "all", or device indexes or GPU UUIDs separated by commas, e.g. "0,2"';
-
 /** Docker's --shm-size in MiB: more than Docker's 64 is the point, a machine's RAM the limit. */
 export const shmSizeMb: Rule<number> = v =>
     Number.isInteger(v) && v >= 64 && v <= 1048576 ? undefined : "an integer size in MiB from 64 to 1048576";
@@ -19,9 +13,22 @@ export const labId: Rule<number> = v =>
         ? undefined
         : "-1 (the id of the user running pulumi) or an integer from 1 to 2147483647 (not 0: the lab runs as a non-root user)";
 
-/** An http(s) URL, for proxies and downloads; empty is checked by the caller. */
-export const httpUrl: Rule<string> = v =>
-    /^https?:\/\/[^\s/]+(\/\S*)?$/.test(v) ? undefined : "an http:// or https:// URL without spaces";
+/**
+ * An http(s) URL, for proxies and downloads; empty is checked by the caller.
+ * Without a user or password: these land in the stack's state and, for
+ * proxies, in the image's history.
+ */
+export const httpUrl: Rule<string> = v => {
+    let url: URL | undefined;
+    try {
+        url = /^https?:\/\/[^\s\u0000-\u001f\u007f]+$/i.test(v) ? new URL(v) : undefined;
+    } catch {
+        url = undefined;
+    }
+    if (!url || url.hostname === "") return "an http:// or https:// URL without spaces (port 1 to 65535, an IPv6 address in brackets)";
+    if (url.username !== "" || url.password !== "") return "an http:// or https:// URL without a user or password (they would be kept in the stack's state and the image's history)";
+    return url.port === "0" ? "an http:// or https:// URL with a port from 1 to 65535" : undefined;
+};
 
 /** An RStudio Server release as its .deb file names it, e.g. 2024.12.1-563. */
 export const rstudioVersion: Rule<string> = v =>

@@ -1,11 +1,10 @@
-import * as fs from "fs";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
-import { splitSecretEnv, parseEnvFile } from "../components/env-file";
-import { GpuSelection, parseGpus } from "../components/gpu";
-import { expandHome } from "../components/volume";
+import type { GpuRequest } from "../components/gpu";
+import { parseEnvFile, splitSecretEnv } from "./env-file";
 import { checkNvidiaRuntime, DockerRunner, gpuDeferredNotice, gpuMissingExpectation, runDockerCli } from "./gpu-check";
-import { hostDir, readWorkDir } from "./host-paths";
+import { parseGpus } from "./gpus";
+import { expandHome, hostDir, notADirectory, readTextFile, readWorkDir } from "./host-paths";
 import { ConfigReader } from "./reader";
 import * as rules from "./rules";
 import { EngineSettings, Published, WorkDir } from "./settings";
@@ -22,12 +21,12 @@ export interface RStudioSettings {
     downloadUrl: string;
     projectDir: WorkDir;
     publish: Published;
-    gpus?: GpuSelection;
+    gpus?: GpuRequest;
 }
 
 export interface PyTorchSettings {
     image: string;
-    gpus?: GpuSelection;
+    gpus?: GpuRequest;
     shmSizeMb: number;
     homeDir: WorkDir;
     command: string[];
@@ -39,7 +38,7 @@ export interface LabSettings {
     gid: number;
     workspaceDir: WorkDir;
     publish: Published;
-    gpus?: GpuSelection;
+    gpus?: GpuRequest;
     proxy: { httpProxy?: string; httpsProxy?: string; pipProxy?: string };
     proxyAtRuntime: boolean;
     aptPackages: string[];
@@ -126,9 +125,8 @@ function readPublish(read: ConfigReader, portKey: WorkloadConfigKey, ipKey: Work
 }
 
 /** An invalid value counts as no GPUs, so the engine is not asked about it too. */
-function readGpus(read: ConfigReader, key: WorkloadConfigKey): GpuSelection | undefined {
-    const value = read.string(key, workloadRules.gpus);
-    return workloadRules.gpus(value) === undefined ? parseGpus(value) : undefined;
+function readGpus(read: ConfigReader, key: WorkloadConfigKey): GpuRequest | undefined {
+    return parseGpus(read.string(key, v => parseGpus(v).problem)).request;
 }
 
 /** "" is a named volume (kept on destroy); a path must be an existing directory where the engine runs. */
@@ -166,6 +164,8 @@ function readPyTorch(read: ConfigReader, engine: EngineSettings): PyTorchSetting
 
 function readLab(read: ConfigReader, engine: EngineSettings, host: HostFacts): LabSettings {
     const proxy = (key: WorkloadConfigKey) => read.string(key, v => (v === "" ? undefined : workloadRules.httpUrl(v))) || undefined;
+    const proxies = { httpProxy: proxy("labHttpProxy"), httpsProxy: proxy("labHttpsProxy"), pipProxy: proxy("labPipProxy") };
+    if (Object.values(proxies).every(p => p === undefined)) read.rejectOrphan("labProxyAtRuntime", "no proxy is set (dsenv:labHttpProxy, dsenv:labHttpsProxy, dsenv:labPipProxy)");
     return {
         baseImage: read.string("labBaseImage", rules.imageRef),
         uid: readLabId(read, "labUid", engine, host.user?.uid),
@@ -173,7 +173,7 @@ function readLab(read: ConfigReader, engine: EngineSettings, host: HostFacts): L
         workspaceDir: readDirOrVolume(read, "labWorkspaceDir", engine),
         publish: readPublish(read, "labHostPort", "labHostIp"),
         gpus: readGpus(read, "labGpus"),
-        proxy: { httpProxy: proxy("labHttpProxy"), httpsProxy: proxy("labHttpsProxy"), pipProxy: proxy("labPipProxy") },
+        proxy: proxies,
         proxyAtRuntime: read.boolean("labProxyAtRuntime"),
         aptPackages: read.strings("labAptPackages", workloadRules.aptPackage),
         pipPackages: read.strings("labPipPackages", workloadRules.pipRequirement),
@@ -204,6 +204,8 @@ function readSite(read: ConfigReader, engine: EngineSettings): SiteSettings {
     const source = read.string("siteSource", rules.oneOf(["bind", "image"]));
     const dir = read.string("siteDir", v => (source !== "bind" && v === "" ? undefined : rules.hostPath(v)));
     const label = (key: WorkloadConfigKey) => read.string(key, workloadRules.labelText);
+    if (source === "image") read.rejectOrphan("siteDir", 'dsenv:siteSource is "image" (the site is built from images/site)');
+    if (source === "bind") for (const key of ["siteMaintainer", "siteVersion", "siteDescription"] as const) read.rejectOrphan(key, 'dsenv:siteSource is "bind" (labels belong to a built image)');
     const content: SiteContent =
         source === "image"
             ? { kind: "image", maintainer: label("siteMaintainer"), version: label("siteVersion"), description: label("siteDescription") }
@@ -216,18 +218,15 @@ function readApp(read: ConfigReader, engine: EngineSettings): AppSettings {
     let sourceDir = SHIPPED_APP_SOURCE;
     if (configured !== "") {
         sourceDir = hostDir(read, "appSourceDir", configured, engine);
-        if (engine.isLocal && fs.existsSync(sourceDir)) {
-            const missing = APP_MOUNT_POINTS.filter(d => !fs.existsSync(path.join(sourceDir, d)));
-            if (missing.length > 0) {
-                read.reject("appSourceDir", configured, `a directory that has ${APP_MOUNT_POINTS.map(d => `${d}/`).join(" and ")} in it (Docker cannot create mount points inside a read-only bind mount; mkdir ${missing.map(d => path.join(sourceDir, d)).join(" ")})`);
-            }
-        }
     } else if (!engine.isLocal) {
         read.reject("appSourceDir", configured, "the app's source directory on the engine's host (the shipped images/feedback-app is only on this machine)");
-    } else {
-        // The shipped source is this project's own folder: its mount points are made
-        // here, as `npm install` would make node_modules/ (both are git-ignored or empty).
-        for (const d of APP_MOUNT_POINTS) fs.mkdirSync(path.join(sourceDir, d), { recursive: true });
+    }
+    // Only looked at: the shipped source has both in git, a user's source gets the command to make them.
+    if (engine.isLocal && notADirectory(sourceDir) === undefined) {
+        const missing = APP_MOUNT_POINTS.filter(d => notADirectory(path.join(sourceDir, d)) !== undefined);
+        if (missing.length > 0) {
+            read.reject("appSourceDir", configured, `a directory that has ${APP_MOUNT_POINTS.map(d => `${d}/`).join(" and ")} in it (Docker cannot create mount points inside a read-only bind mount; mkdir ${missing.map(d => path.join(sourceDir, d)).join(" ")})`);
+        }
     }
     const { env, secretEnv } = readEnvFile(read);
     return {
@@ -249,21 +248,27 @@ function readEnvFile(read: ConfigReader): Pick<AppSettings, "env" | "secretEnv">
         return { env: {}, secretEnv: {} };
     }
     const full = path.resolve(expandHome(file));
-    if (!fs.existsSync(full) || !fs.statSync(full).isFile()) {
-        read.reject("appEnvFile", file, `an existing file of KEY=VALUE lines (${full} does not exist)`);
+    const contents = readTextFile(full, "file of KEY=VALUE lines");
+    if ("problem" in contents) {
+        read.reject("appEnvFile", file, contents.problem);
         return { env: {}, secretEnv: {} };
     }
-    const parsed = parseEnvFile(fs.readFileSync(full, "utf8"));
-    if (parsed.errors.length > 0) read.reject("appEnvFile", file, `a file of KEY=VALUE lines (${parsed.errors.join("; ")})`);
+    const parsed = parseEnvFile(contents.text);
+    if (parsed.errors.length > 0) read.reject("appEnvFile", file, `a file in Docker's --env-file format (${shortList(parsed.errors)})`);
     for (const key of secretKeys.filter(name => workloadRules.envName(name) === undefined)) {
         if (!(key in parsed.entries)) read.reject("appSecretEnvKeys", key, `a key that dsenv:appEnvFile (${full}) defines`);
     }
     return splitSecretEnv(parsed.entries, secretKeys);
 }
 
+/** The first few problems of a long list: a binary file would otherwise fill the screen. */
+function shortList(items: string[], max = 5): string {
+    return items.length <= max ? items.join("; ") : `${items.slice(0, max).join("; ")}; and ${items.length - max} more`;
+}
+
 /** The GPU keys of the enabled workloads that ask for GPUs, with what they ask for. */
-export function gpuRequests(w: WorkloadSettings): [WorkloadConfigKey, GpuSelection][] {
-    const wanting: [WorkloadConfigKey, GpuSelection][] = [];
+export function gpuRequests(w: WorkloadSettings): [WorkloadConfigKey, GpuRequest][] {
+    const wanting: [WorkloadConfigKey, GpuRequest][] = [];
     if (w.rstudio?.gpus) wanting.push(["rstudioGpus", w.rstudio.gpus]);
     if (w.pytorch?.gpus) wanting.push(["pytorchGpus", w.pytorch.gpus]);
     if (w.lab?.gpus) wanting.push(["labGpus", w.lab.gpus]);
@@ -276,7 +281,7 @@ function checkGpus(read: ConfigReader, engine: EngineSettings, host: HostFacts, 
     if (wanting.length === 0) return;
     const check = checkNvidiaRuntime(engine, host.runDocker);
     if (check.kind === "missing") {
-        for (const [key, gpus] of wanting) read.reject(key, gpus === "all" ? "all" : gpus.join(","), gpuMissingExpectation(engine, check.runtimes, read.key(key)));
+        for (const [key] of wanting) read.reject(key, read.string(key), gpuMissingExpectation(engine, check.runtimes, read.key(key)));
     } else if (check.kind === "deferred") {
         w.notices.push(gpuDeferredNotice(engine, check.reason, wanting.map(([key]) => read.key(key))));
     }

@@ -6,6 +6,7 @@ import { GpuVm } from "../components/azure/gpu-vm";
 import { ContainerRegistry } from "../components/azure/registry";
 import { RemoteEngine } from "../components/azure/remote-engine";
 import { DockerEngine } from "../components/engine";
+import { clientAddress, urlHost } from "../components/host-address";
 import { PushTarget } from "../components/image";
 import { BridgeNetwork } from "../components/network";
 import { Workspace } from "../components/workspace";
@@ -88,6 +89,8 @@ export function deployAzure(settings: AzureSettings, workspace: WorkspaceSetting
     });
 
     const jupyterPort = workspace.jupyter.publish.hostPort;
+    // Jupyter's address on the VM, as ssh -L wants it (IPv6 in brackets).
+    const jupyterOnVm = urlHost(clientAddress(workspace.jupyter.publish.hostIp));
     const ssh = pulumi.interpolate`ssh -i ${settings.vm.sshPrivateKeyPath} ${settings.vm.adminUser}@${vm.publicIp}`;
     return {
         targets: { engine: remote.engine, buildEngine, push: registry.pushTarget, network: ws.network, hasGpu: vm.hasGpu },
@@ -97,7 +100,7 @@ export function deployAzure(settings: AzureSettings, workspace: WorkspaceSetting
             vmPublicIp: vm.publicIp,
             dockerHost: remote.host,
             sshCommand: ssh,
-            jupyterTunnelCommand: pulumi.interpolate`ssh -N -L ${jupyterPort}:127.0.0.1:${jupyterPort} -i ${settings.vm.sshPrivateKeyPath} ${settings.vm.adminUser}@${vm.publicIp}`,
+            jupyterTunnelCommand: pulumi.interpolate`ssh -N -L ${jupyterPort}:${jupyterOnVm}:${jupyterPort} -i ${settings.vm.sshPrivateKeyPath} ${settings.vm.adminUser}@${vm.publicIp}`,
             registryLoginServer: registry.loginServer,
             // Through the tunnel, Jupyter answers here as it would on the local target.
             ...workspaceOutputs(ws, workspace.mysql.image, workspace.mysql.publish),

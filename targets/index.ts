@@ -1,4 +1,4 @@
-import { deployWorkloads } from "../components/workloads";
+import { deployWorkloads } from "./workloads";
 import { Settings } from "../config/settings";
 import { deployAzure } from "./azure";
 import { ciPush } from "./ci-push";

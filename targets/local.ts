@@ -1,6 +1,6 @@
 import { DockerEngine } from "../components/engine";
 import { PushTarget } from "../components/image";
-import { deployWorkloads } from "../components/workloads";
+import { deployWorkloads } from "./workloads";
 import { Workspace } from "../components/workspace";
 import { Settings } from "../config/settings";
 import { workspaceOutputs, WorkspaceOutputs } from "./workspace-outputs";

@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import { clientAddress } from "../components/host-address";
 import { Workspace } from "../components/workspace";
 import { Published } from "../config/settings";
 
@@ -34,7 +35,7 @@ export function workspaceOutputs(ws: Workspace, mysqlImage: string, published?: 
         network: ws.network.name,
         // Only when MySQL is published: an undefined output is a warning on every run.
         ...(published && {
-            mysqlHostConnectionString: ws.mysql.url("mysql", published.hostIp === "0.0.0.0" ? "127.0.0.1" : published.hostIp, published.hostPort),
+            mysqlHostConnectionString: ws.mysql.url("mysql", clientAddress(published.hostIp), published.hostPort),
             mysqlHostPort: published.hostPort,
         }),
     };

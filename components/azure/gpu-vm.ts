@@ -3,21 +3,44 @@ import * as devtestlab from "@pulumi/azure-native/devtestlab";
 import * as network from "@pulumi/azure-native/network";
 import type * as azureInputs from "@pulumi/azure-native/types/input";
 import * as pulumi from "@pulumi/pulumi";
-import { AzureNetworkSettings, AzureVmSettings } from "../../config/azure";
-import { isGpuSize } from "../../config/azure-rules";
 import { cloudInit } from "./cloud-init";
 
 /** Ubuntu 22.04 LTS, Gen2: an OS the NVIDIA driver extension and the container toolkit both support. */
 export const UBUNTU_IMAGE = { publisher: "Canonical", offer: "0001-com-ubuntu-server-jammy", sku: "22_04-lts-gen2", version: "latest" };
 export const DATA_DISK_LUN = 0;
 
+export interface VmSpec {
+    /** An Azure VM size, e.g. Standard_NC4as_T4_v3. */
+    size: string;
+    /** The size has NVIDIA GPUs: install Azure's NVIDIA driver extension. */
+    nvidiaGpu: boolean;
+    adminUser: string;
+    /** The one line of an OpenSSH public key: the only way in (no passwords). */
+    sshPublicKey: string;
+    osDiskGb: number;
+    dataDiskGb: number;
+    /** Keep the data disk (databases, notebooks, Docker's volumes) on `pulumi destroy`. */
+    keepDataDisk: boolean;
+    /** Run as a Spot VM: cheaper, evicted (deallocated) when Azure needs the capacity. */
+    spot?: { maxPrice: number };
+}
+
+/** Who may reach the VM: SSH and the app ports, from these sources only. */
+export interface InboundAccess {
+    allowedCidrs: string[];
+    /** Allow every internet address instead. */
+    openToInternet: boolean;
+    /** Ports besides SSH. */
+    appPorts: number[];
+}
+
 export interface GpuVmArgs {
     resourceGroupName: pulumi.Input<string>;
     location: string;
     /** Azure names: <namePrefix>-vm, -vnet, -nsg, -ip, -nic, -data. */
     namePrefix: string;
-    vm: AzureVmSettings;
-    network: AzureNetworkSettings;
+    vm: VmSpec;
+    network: InboundAccess;
     /** Daily deallocation at "HHMM" in a Windows time zone; none when undefined. */
     shutdown?: { time: string; timeZone: string };
 }
@@ -50,7 +73,7 @@ export class GpuVm extends pulumi.ComponentResource {
         const p = args.namePrefix;
         this.vmName = `${p}-vm`;
         this.adminUser = args.vm.adminUser;
-        this.hasGpu = isGpuSize(args.vm.size);
+        this.hasGpu = args.vm.nvidiaGpu;
 
         const vnet = new network.VirtualNetwork(`${name}-vnet`, { ...common, virtualNetworkName: `${p}-vnet`, addressSpace: { addressPrefixes: ["10.42.0.0/16"] } }, child);
         const subnet = new network.Subnet(
@@ -159,7 +182,7 @@ export class GpuVm extends pulumi.ComponentResource {
  * only. The internet is a source only when the stack says so explicitly;
  * everything else falls to Azure's default deny.
  */
-export function inboundRules(settings: AzureNetworkSettings): azureInputs.network.SecurityRuleArgs[] {
+export function inboundRules(settings: InboundAccess): azureInputs.network.SecurityRuleArgs[] {
     const source = settings.openToInternet ? { sourceAddressPrefix: "Internet" } : { sourceAddressPrefixes: settings.allowedCidrs };
     const allow = (name: string, priority: number, ports: string[]): azureInputs.network.SecurityRuleArgs => ({
         name,

@@ -1,13 +1,12 @@
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import { RestartPolicy, WorkDir } from "../../config/settings";
 import { DockerEngine } from "../engine";
-import { GpuSelection, gpusFlag, nvidiaEnv } from "../gpu";
+import { GpuRequest, gpusFlag, nvidiaEnv } from "../gpu";
 import { ContainerImage, PushTarget } from "../image";
 import { BridgeNetwork } from "../network";
-import { browsableUrl, Service } from "../service";
-import { workDirMount } from "../volume";
+import { browsableUrl, RestartPolicy, Service } from "../service";
+import { WorkDir, workDirMount } from "../volume";
 
 export const LAB_PORT = 8080;
 export const LAB_WORKSPACE = "/workspace";
@@ -32,7 +31,7 @@ export interface SharedLabArgs {
     /** The seed's NAS directory, at /workspace. */
     workspaceDir: WorkDir;
     publish: { hostPort: number; hostIp?: string };
-    gpus?: GpuSelection;
+    gpus?: GpuRequest;
     /** Used while building; in the container only with proxyAtRuntime. */
     proxy?: LabProxy;
     proxyAtRuntime?: boolean;

@@ -1,11 +1,10 @@
 import * as pulumi from "@pulumi/pulumi";
-import { RestartPolicy, WorkDir } from "../../config/settings";
 import { DockerEngine } from "../engine";
-import { GpuSelection, gpusFlag, nvidiaEnv } from "../gpu";
+import { GpuRequest, gpusFlag, nvidiaEnv } from "../gpu";
 import { ContainerImage } from "../image";
 import { BridgeNetwork } from "../network";
-import { Service } from "../service";
-import { workDirMount } from "../volume";
+import { RestartPolicy, Service } from "../service";
+import { WorkDir, workDirMount } from "../volume";
 
 export const PYTORCH_DEFAULT_IMAGE = "pytorch/pytorch:2.5.1-cuda12.4-cudnn9-devel";
 /** Idle but alive: work happens through `docker exec`, and the container never exits on its own. */
@@ -17,7 +16,7 @@ export interface PyTorchWorkspaceArgs {
     namePrefix: string;
     /** Default: a pinned pytorch/pytorch CUDA devel image. */
     image?: string;
-    gpus?: GpuSelection;
+    gpus?: GpuRequest;
     /** /dev/shm in MiB (default 2048): DataLoader workers share batches through it, Docker's 64 is too small. */
     shmSizeMb?: number;
     /** The seed's `/home/patrick:/home`. */

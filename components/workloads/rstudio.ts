@@ -1,13 +1,12 @@
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import { RestartPolicy, WorkDir } from "../../config/settings";
 import { DockerEngine } from "../engine";
-import { GpuSelection, gpusFlag } from "../gpu";
+import { GpuRequest, gpusFlag } from "../gpu";
 import { ContainerImage, PushTarget } from "../image";
 import { BridgeNetwork } from "../network";
-import { browsableUrl, Service } from "../service";
-import { workDirMount } from "../volume";
+import { browsableUrl, RestartPolicy, Service } from "../service";
+import { WorkDir, workDirMount } from "../volume";
 
 export const RSTUDIO_PORT = 8787;
 /** The seed's project directory inside the container. */
@@ -28,7 +27,7 @@ export interface RStudioServerArgs {
     /** The project directory, mounted at /home/rstudio/rproject. */
     projectDir: WorkDir;
     publish: { hostPort: number; hostIp?: string };
-    gpus?: GpuSelection;
+    gpus?: GpuRequest;
     restart?: RestartPolicy;
     buildEngine?: DockerEngine;
     push?: PushTarget;

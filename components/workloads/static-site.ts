@@ -1,10 +1,9 @@
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
-import { RestartPolicy } from "../../config/settings";
 import { DockerEngine } from "../engine";
 import { ContainerImage, PushTarget } from "../image";
 import { BridgeNetwork } from "../network";
-import { browsableUrl, Service } from "../service";
+import { browsableUrl, RestartPolicy, Service } from "../service";
 import { bindMount } from "../volume";
 
 export const HTTPD_PORT = 80;

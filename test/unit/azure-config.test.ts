@@ -1,12 +1,14 @@
 import * as pulumi from "@pulumi/pulumi";
 import { AzureSettings, CiPushSettings, readAzure, readCiPush } from "../../config/azure";
-import { isGpuSize } from "../../config/azure-rules";
+import { isNvidiaGpuSize } from "../../config/azure-rules";
 import { ConfigError, ConfigReader } from "../../config/reader";
 import { configProblem, runWithMocks } from "./harness";
+import { privateKeyFile, sshPublicKeyLine } from "./ssh-keys";
 
 // Until config/defaults.ts spreads AZURE_DEFAULTS into DEFAULTS (then this is a no-op).
-const KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBxJ4Vq0Zg0m7nU2s9l6vQ0e0A1b2c3d4e5f6g7h8i9j me@laptop";
-const VALID = { azureSshPublicKey: KEY, azureAllowedCidrs: '["203.0.113.7/32"]', azureRegistryName: "dsenvunit01" };
+const KEY = sshPublicKeyLine();
+const PRIVATE_KEY = privateKeyFile();
+const VALID = { azureSshPublicKey: KEY, azureSshPrivateKeyPath: PRIVATE_KEY, azureAllowedCidrs: '["203.0.113.7/32"]', azureRegistryName: "dsenvunit01" };
 
 function readWith<T>(reader: (read: ConfigReader) => T) {
     return () => {
@@ -32,7 +34,7 @@ async function rejected(config: Record<string, string>, gpuWorkloads: string[] =
 describe("Azure config is rejected with key, value and what is accepted", () => {
     test.each<[string, Record<string, string>, string]>([
         ["missing SSH key", { azureSshPublicKey: "" }, 'dsenv:azureSshPublicKey: got "", expected an SSH public key, the one line of e.g. ~/.ssh/id_ed25519.pub (the VM accepts keys only, no passwords)'],
-        ["a private key pasted as the public key", { azureSshPublicKey: "-----BEGIN OPENSSH PRIVATE KEY-----" }, 'dsenv:azureSshPublicKey: got "-----BEGIN OPENSSH PRIVATE KEY-----", expected an SSH public key, the one line of e.g. ~/.ssh/id_ed25519.pub (the VM accepts keys only, no passwords)'],
+        ["a private key pasted as the public key, not shown", { azureSshPublicKey: "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAA\n-----END OPENSSH PRIVATE KEY-----" }, 'dsenv:azureSshPublicKey: got "[secret]", expected an SSH public key, the one line of e.g. ~/.ssh/id_ed25519.pub (the VM accepts keys only, no passwords): one key on one line (this is a private key: keep it to yourself and paste the .pub file)'],
         ["no allowed CIDR", { azureAllowedCidrs: "[]" }, "dsenv:azureAllowedCidrs: got [], expected at least one IPv4 network in CIDR form allowed to reach SSH, e.g. your address as 203.0.113.7/32 (or dsenv:azureOpenToInternet set to true)"],
         ["malformed CIDR", { azureAllowedCidrs: '["203.0.113.300/32"]' }, 'dsenv:azureAllowedCidrs: got "203.0.113.300/32", expected an IPv4 network in CIDR form, e.g. 203.0.113.7/32 for one address (curl -s https://ifconfig.me)'],
         ["an address without a prefix length", { azureAllowedCidrs: '["203.0.113.7"]' }, 'dsenv:azureAllowedCidrs: got "203.0.113.7", expected an IPv4 network in CIDR form, e.g. 203.0.113.7/32 for one address (curl -s https://ifconfig.me)'],
@@ -41,7 +43,7 @@ describe("Azure config is rejected with key, value and what is accepted", () => 
         ["shutdown time without a colon", { azureShutdownTime: "1900" }, 'dsenv:azureShutdownTime: got "1900", expected a time of day as HH:MM (24 h, e.g. 19:00), or "" for no automatic shutdown'],
         ["shutdown time past midnight", { azureShutdownTime: "24:00" }, 'dsenv:azureShutdownTime: got "24:00", expected a time of day as HH:MM (24 h, e.g. 19:00), or "" for no automatic shutdown'],
         ["negative spot price other than -1", { azureSpot: "true", azureSpotMaxPrice: "-0.5" }, 'dsenv:azureSpotMaxPrice: got "-0.5", expected -1 (pay up to the on-demand price, never evicted for price) or a price above 0 in US dollars per hour, e.g. "0.25"'],
-        ["zero spot price", { azureSpotMaxPrice: "0" }, 'dsenv:azureSpotMaxPrice: got "0", expected -1 (pay up to the on-demand price, never evicted for price) or a price above 0 in US dollars per hour, e.g. "0.25"'],
+        ["zero spot price", { azureSpot: "true", azureSpotMaxPrice: "0" }, 'dsenv:azureSpotMaxPrice: got "0", expected -1 (pay up to the on-demand price, never evicted for price) or a price above 0 in US dollars per hour, e.g. "0.25"'],
         ["registry name too short", { azureRegistryName: "acr1" }, 'dsenv:azureRegistryName: got "acr1", expected 5 to 50 lower-case letters and digits, unique across Azure (it becomes <name>.azurecr.io)'],
         ["registry name with a dash", { azureRegistryName: "dsenv-acr" }, 'dsenv:azureRegistryName: got "dsenv-acr", expected 5 to 50 lower-case letters and digits, unique across Azure (it becomes <name>.azurecr.io)'],
         ["registry name missing", { azureRegistryName: "" }, 'dsenv:azureRegistryName: got "", expected 5 to 50 lower-case letters and digits, unique across Azure (it becomes <name>.azurecr.io)'],
@@ -57,7 +59,7 @@ describe("Azure config is rejected with key, value and what is accepted", () => 
 
     test("a GPU workload on a size without a GPU", async () => {
         expect(await rejected({ ...VALID, azureVmSize: "Standard_D4s_v5" }, ["pytorchEnabled"])).toBe(
-            configProblem('dsenv:azureVmSize: got "Standard_D4s_v5", expected an N-series GPU size (e.g. Standard_NC4as_T4_v3), because GPU workloads are enabled: dsenv:pytorchEnabled'),
+            configProblem('dsenv:azureVmSize: got "Standard_D4s_v5", expected an N-series size with NVIDIA GPUs (e.g. Standard_NC4as_T4_v3), because GPU workloads are enabled: dsenv:pytorchEnabled'),
         );
     });
 
@@ -71,9 +73,58 @@ describe("Azure config is rejected with key, value and what is accepted", () => 
         expect(message.split("\n").slice(1).map(l => l.slice(4, l.indexOf(":", 10)))).toEqual([
             "dsenv:azureShutdownTime",
             "dsenv:azureSshPublicKey",
+            "dsenv:azureSshPrivateKeyPath",
             "dsenv:azureAllowedCidrs",
             "dsenv:azureRegistryName",
         ]);
+    });
+});
+
+describe("Azure: known lists, SSH keys, networks and names", () => {
+    const rsa1024 = sshPublicKeyLine("rsa", 1024);
+    const ecdsa = sshPublicKeyLine("ecdsa");
+    const ed25519Body = KEY.split(" ")[1];
+    test.each<[string, Record<string, string>, string]>([
+        ["a region Azure does not have", { azureLocation: "westeurop" }, 'dsenv:azureLocation: got "westeurop", expected a region that Azure has; the nearest dsenv knows is westeurope (one newer than this release: list it in dsenv:azureAllowUnlisted)'],
+        ["a VM size with a wrong capital", { azureVmSize: "Standard_NC4AS_T4_v3" }, 'dsenv:azureVmSize: got "Standard_NC4AS_T4_v3", expected a VM size that Azure has; the nearest dsenv knows is Standard_NC4as_T4_v3 (one newer than this release: list it in dsenv:azureAllowUnlisted)'],
+        ["a time zone that is an IANA name", { azureShutdownTimeZone: "Europe/Berlin" }, 'dsenv:azureShutdownTimeZone: got "Europe/Berlin", expected a Windows time zone id, e.g. UTC, "W. Europe Standard Time", "Pacific Standard Time" (tzutil /l)'],
+        ["a time zone Windows does not have", { azureShutdownTimeZone: "W Europe Standard Time" }, 'dsenv:azureShutdownTimeZone: got "W Europe Standard Time", expected a Windows time zone id that Azure has; the nearest dsenv knows is W. Europe Standard Time (one newer than this release: list it in dsenv:azureAllowUnlisted)'],
+        ["an RSA key under 2048 bits", { azureSshPublicKey: rsa1024 }, `dsenv:azureSshPublicKey: got ${JSON.stringify(rsa1024)}, expected an RSA key of at least 2048 bits (this one has 1024; ssh-keygen -t ed25519 makes a shorter, stronger one)`],
+        ["an ECDSA key, which Azure does not take", { azureSshPublicKey: ecdsa }, `dsenv:azureSshPublicKey: got ${JSON.stringify(ecdsa)}, expected an ssh-ed25519 or ssh-rsa key: Azure takes no other type for a Linux VM (this is ecdsa-sha2-nistp256)`],
+        ["a type word that does not match the key", { azureSshPublicKey: `ssh-rsa ${ed25519Body} me` }, `dsenv:azureSshPublicKey: got "ssh-rsa ${ed25519Body} me", expected an SSH public key, the one line of e.g. ~/.ssh/id_ed25519.pub (the VM accepts keys only, no passwords)`],
+        ["a truncated key", { azureSshPublicKey: `ssh-ed25519 ${ed25519Body.slice(0, 40)}` }, `dsenv:azureSshPublicKey: got "ssh-ed25519 ${ed25519Body.slice(0, 40)}", expected an SSH public key, the one line of e.g. ~/.ssh/id_ed25519.pub (the VM accepts keys only, no passwords)`],
+        ["two halves of the internet", { azureAllowedCidrs: '["0.0.0.0/1", "128.0.0.0/1"]' }, 'dsenv:azureAllowedCidrs: got ["0.0.0.0/1","128.0.0.0/1"], expected networks that leave out most of the internet (together these let in every internet address; to do that say so: dsenv:azureOpenToInternet set to true)'],
+        ["every public range, private ones left out", { azureAllowedCidrs: JSON.stringify(["1.0.0.0/8", "2.0.0.0/7", "4.0.0.0/6", "8.0.0.0/7", "11.0.0.0/8", "12.0.0.0/6", "16.0.0.0/4", "32.0.0.0/3", "64.0.0.0/2", "128.0.0.0/3", "160.0.0.0/5", "168.0.0.0/6", "172.0.0.0/12", "172.32.0.0/11", "172.64.0.0/10", "172.128.0.0/9", "173.0.0.0/8", "174.0.0.0/7", "176.0.0.0/4", "192.0.0.0/9", "192.128.0.0/11", "192.160.0.0/13", "192.169.0.0/16", "192.170.0.0/15", "192.172.0.0/14", "192.176.0.0/12", "192.192.0.0/10", "193.0.0.0/8", "194.0.0.0/7", "196.0.0.0/6", "200.0.0.0/5", "208.0.0.0/4"]) }, ""],
+        ["a network written with host bits", { azureAllowedCidrs: '["203.0.113.7/24"]' }, 'dsenv:azureAllowedCidrs: got "203.0.113.7/24", expected a network written as its own address, 203.0.113.0/24 (the bits after the first 24 must be 0)'],
+        ["an address with leading zeros", { azureAllowedCidrs: '["203.0.113.07/32"]' }, 'dsenv:azureAllowedCidrs: got "203.0.113.07/32", expected an IPv4 network in CIDR form, e.g. 203.0.113.7/32 for one address (curl -s https://ifconfig.me)'],
+        ["CIDRs that the open internet overrides", { azureOpenToInternet: "true" }, 'dsenv:azureAllowedCidrs: got ["203.0.113.7/32"], expected it unset, since dsenv:azureOpenToInternet is true (every address is let in) (it has no effect)'],
+        ["a private key that is not there", { azureSshPrivateKeyPath: "/nonexistent/id_ed25519" }, 'dsenv:azureSshPrivateKeyPath: got "/nonexistent/id_ed25519", expected an existing private key file (/nonexistent/id_ed25519 does not exist), the one that goes with dsenv:azureSshPublicKey'],
+        ["a directory as the private key", { azureSshPrivateKeyPath: "/tmp" }, 'dsenv:azureSshPrivateKeyPath: got "/tmp", expected a private key file (/tmp is a directory), the one that goes with dsenv:azureSshPublicKey'],
+        ["a spot price without spot", { azureSpotMaxPrice: "0.5" }, 'dsenv:azureSpotMaxPrice: got "0.5", expected it unset, since dsenv:azureSpot is false (it has no effect)'],
+        ["a time zone without a shutdown", { azureShutdownTime: "", azureShutdownTimeZone: "UTC+12" }, 'dsenv:azureShutdownTimeZone: got "UTC+12", expected it unset, since dsenv:azureShutdownTime is "" (no automatic shutdown) (it has no effect)'],
+        ["an allowed name nothing uses", { azureAllowUnlisted: '["mars-north"]' }, 'dsenv:azureAllowUnlisted: got "mars-north", expected a name that dsenv:azureLocation, dsenv:azureVmSize or dsenv:azureShutdownTimeZone uses (it has no effect otherwise)'],
+    ])("%s", async (_, config, message) => {
+        if (message === "") {
+            expect(await rejected({ ...VALID, ...config })).toMatch(/dsenv:azureAllowedCidrs: got \[.*\], expected networks that leave out most of the internet/);
+        } else {
+            expect(await rejected({ ...VALID, ...config })).toBe(configProblem(message));
+        }
+    });
+
+    test("a region, size and time zone newer than this release are allowed when listed", async () => {
+        const run = await azure({ ...VALID, azureLocation: "marsnorth", azureVmSize: "Standard_NC8ads_B300_v7", azureShutdownTimeZone: "Mars Standard Time", azureAllowUnlisted: '["marsnorth", "Standard_NC8ads_B300_v7", "Mars Standard Time"]' }, ["pytorchGpus"]);
+        expect(run.error).toBeUndefined();
+        expect(run.result.vm.nvidiaGpu).toBe(true);
+        expect(await rejected({ ...VALID, azureLocation: "marsnorth" })).toContain("dsenv:azureLocation: got \"marsnorth\", expected a region that Azure has");
+    });
+
+    test("RSA of 2048 bits and more is taken", async () => {
+        expect((await azure({ ...VALID, azureSshPublicKey: sshPublicKeyLine("rsa", 2048) })).error).toBeUndefined();
+    });
+
+    test("names Azure makes from the stack's prefix are checked like given ones", async () => {
+        const run = await runWithMocks<AzureSettings>(VALID, readWith(read => readAzure(read, [], "dsenv-team_a.b")));
+        expect(run.error?.message).toBe(configProblem("dsenv:namePrefix: got \"dsenv-team_a.b\", expected a prefix of Azure names: lower-case letters, digits and '-' (the VM's host name dsenv-team_a.b-vm allows nothing else)"));
     });
 });
 
@@ -87,7 +138,7 @@ describe("valid Azure config", () => {
         expect(s.shutdown).toEqual({ time: "1900", timeZone: "UTC" });
         expect(s.registry).toEqual({ name: "dsenvunit01", sku: "Basic", adminEnabled: false });
         expect(s.network).toEqual({ allowedCidrs: ["203.0.113.7/32"], openToInternet: false, appPorts: [] });
-        expect(s.vm.sshPrivateKeyPath).toMatch(/^\/.*\/\.ssh\/id_ed25519$/);
+        expect(s.vm.sshPrivateKeyPath).toBe(PRIVATE_KEY);
     });
 
     test("open to the internet without CIDRs only when said explicitly", async () => {
@@ -108,8 +159,8 @@ describe("valid Azure config", () => {
         expect(run.result).toEqual({ registry: { name: "dsenvunit01", sku: "Basic", adminEnabled: false }, resourceGroup: "", imageTag: "v1.2" });
     });
 
-    test("GPU sizes are the N-series", () => {
-        expect(["Standard_NC4as_T4_v3", "Standard_NC24ads_A100_v4", "Standard_NC40ads_H100_v5", "Standard_ND96isr_H100_v5", "Standard_NV36ads_A10_v5"].filter(isGpuSize)).toHaveLength(5);
-        expect(["Standard_D4s_v5", "Standard_B2s", "Standard_E8as_v5", "NC4as_T4_v3"].filter(isGpuSize)).toEqual([]);
+    test("GPU sizes are the N-series with NVIDIA GPUs, not AMD ones", () => {
+        expect(["Standard_NC4as_T4_v3", "Standard_NC24ads_A100_v4", "Standard_NC40ads_H100_v5", "Standard_ND96isr_H100_v5", "Standard_NV36ads_A10_v5"].filter(isNvidiaGpuSize)).toHaveLength(5);
+        expect(["Standard_D4s_v5", "Standard_B2s", "Standard_E8as_v5", "NC4as_T4_v3", "Standard_NV32as_v4", "Standard_ND96isr_MI300X_v5"].filter(isNvidiaGpuSize)).toEqual([]);
     });
 });

@@ -6,70 +6,18 @@ import { AzureSettings } from "../../config/azure";
 import { loadSettings } from "../../config/load";
 import { deploy as deployStack } from "../../targets";
 import { byType, Declared, isSecret, nameOf, one, Run, runWithMocks, valueOf } from "./harness";
+import { exchanges } from "./azure-mocks";
+import { privateKeyFile, sshPublicKeyLine } from "./ssh-keys";
 
-// The harness answers a resource with its inputs. Azure computes a few outputs
-// the graph depends on (the login server, the public IP, the VM's identity), and
-// the program calls three provider functions: both are answered here, every
-// other call still fails.
-const realSetMocks = pulumi.runtime.setMocks;
-jest.spyOn(pulumi.runtime, "setMocks").mockImplementation((mocks, ...rest) =>
-    realSetMocks(
-        {
-            newResource: args => {
-                const answer = mocks.newResource(args) as { id: string; state: any };
-                return { id: args.type.startsWith("azure-native:") ? `/subscriptions/sub-1/resourceGroups/rg/providers/${args.name}` : answer.id, state: { ...answer.state, ...azureOutputs(args.type, args.inputs) } };
-            },
-            call: args => {
-                switch (args.token) {
-                    case "azure-native:authorization:getClientToken":
-                        return { token: "aad-token-of-the-deployer" };
-                    case "azure-native:authorization:getClientConfig":
-                        return { subscriptionId: "sub-1", tenantId: "tenant-1", objectId: "deployer-object", clientId: "deployer-client" };
-                    case "azure-native:containerregistry:listRegistryCredentials":
-                        return { username: "dsenvunit01", passwords: [{ name: "password", value: "admin-password-1" }] };
-                    default:
-                        return mocks.call(args);
-                }
-            },
-        },
-        ...rest,
-    ),
-);
-
-function azureOutputs(type: string, inputs: any): Record<string, unknown> {
-    switch (type) {
-        case "azure-native:containerregistry:Registry":
-            return { loginServer: `${inputs.registryName}.azurecr.io`, name: inputs.registryName };
-        case "azure-native:network:PublicIPAddress":
-            return { ipAddress: "20.61.7.9" };
-        case "azure-native:compute:VirtualMachine":
-            return { name: inputs.vmName, vmId: "0f6e-vm-guid", identity: { type: "SystemAssigned", principalId: "vm-principal-1" } };
-        case "azure-native:network:VirtualNetwork":
-            return { name: inputs.virtualNetworkName };
-        case "azure-native:resources:ResourceGroup":
-            return { name: inputs.resourceGroupName };
-        case "pulumi-nodejs:dynamic/dsenv:ManagedIdentityPullToken":
-            return { refreshToken: "acr-token-of-the-vm" };
-        default:
-            return {};
-    }
-}
-
-// The registry's token exchange, as the program sees it; nothing leaves this machine.
-const exchanges: { url: string; body: string }[] = [];
-jest.spyOn(globalThis, "fetch").mockImplementation(async (url, init) => {
-    exchanges.push({ url: String(url), body: String(init?.body) });
-    return new Response(JSON.stringify({ refresh_token: "acr-token-of-the-deployer" }), { status: 200 });
-});
-
-const KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBxJ4Vq0Zg0m7nU2s9l6vQ0e0A1b2c3d4e5f6g7h8i9j me@laptop";
+const KEY = sshPublicKeyLine();
+const PRIVATE_KEY = privateKeyFile();
 
 function settings(change: (s: AzureSettings) => void = () => {}): AzureSettings {
     const s: AzureSettings = {
         location: "eastus",
         resourceGroup: "",
         useExistingResourceGroup: false,
-        vm: { size: "Standard_NC4as_T4_v3", adminUser: "dsenv", sshPublicKey: KEY, sshPrivateKeyPath: "/home/me/.ssh/id_ed25519", osDiskGb: 128, dataDiskGb: 256, keepDataDisk: true },
+        vm: { size: "Standard_NC4as_T4_v3", nvidiaGpu: true, adminUser: "dsenv", sshPublicKey: KEY, sshPrivateKeyPath: "/home/me/.ssh/id_ed25519", osDiskGb: 128, dataDiskGb: 256, keepDataDisk: true },
         network: { allowedCidrs: ["203.0.113.7/32", "198.51.100.0/24"], openToInternet: false, appPorts: [] },
         shutdown: { time: "1900", timeZone: "W. Europe Standard Time" },
         registry: { name: "dsenvunit01", sku: "Basic", adminEnabled: false },
@@ -86,9 +34,9 @@ const WORKSPACE: WorkspaceSettings = {
     buildEngine: { isLocal: true },
 };
 
-function deploy(s = settings()): Promise<Run<AzureDeployment>> {
+function deploy(s = settings(), workspace = WORKSPACE): Promise<Run<AzureDeployment>> {
     exchanges.length = 0;
-    return runWithMocks<AzureDeployment>({}, () => deployAzure(s, WORKSPACE));
+    return runWithMocks<AzureDeployment>({}, () => deployAzure(s, workspace));
 }
 const T = {
     nsg: "azure-native:network:NetworkSecurityGroup",
@@ -280,6 +228,16 @@ describe("the Azure graph", () => {
         }
     });
 
+    test("the tunnel goes to Jupyter's address on the VM: loopback for every interface, IPv6 in brackets", async () => {
+        const on = async (hostIp: string) => {
+            const run = await deploy(settings(), { ...WORKSPACE, jupyter: { ...WORKSPACE.jupyter, publish: { hostPort: 8888, hostIp } } });
+            return valueOf(run.result.outputs.jupyterTunnelCommand);
+        };
+        expect(await on("::1")).toBe("ssh -N -L 8888:[::1]:8888 -i /home/me/.ssh/id_ed25519 dsenv@20.61.7.9");
+        expect(await on("::")).toBe("ssh -N -L 8888:[::1]:8888 -i /home/me/.ssh/id_ed25519 dsenv@20.61.7.9");
+        expect(await on("0.0.0.0")).toBe("ssh -N -L 8888:127.0.0.1:8888 -i /home/me/.ssh/id_ed25519 dsenv@20.61.7.9");
+    });
+
     test("outputs: the tunnel command and the way in", async () => {
         expect(await valueOf(r.result.outputs.jupyterTunnelCommand)).toBe("ssh -N -L 8888:127.0.0.1:8888 -i /home/me/.ssh/id_ed25519 dsenv@20.61.7.9");
         expect(await valueOf(r.result.outputs.dockerHost)).toBe("ssh://dsenv@20.61.7.9");
@@ -308,6 +266,7 @@ describe("Azure options", () => {
         const r = await deploy(
             settings(s => {
                 s.vm.size = "Standard_D4s_v5";
+                s.vm.nvidiaGpu = false;
                 s.shutdown = undefined;
                 s.useExistingResourceGroup = true;
                 s.resourceGroup = "team-rg";
@@ -348,7 +307,7 @@ describe("ci-push", () => {
 });
 
 describe("the target from stack config (index.ts's path)", () => {
-    const AZURE = { target: "azure", azureSshPublicKey: KEY, azureAllowedCidrs: '["203.0.113.7/32"]', azureRegistryName: "dsenvunit01" };
+    const AZURE = { target: "azure", azureSshPublicKey: KEY, azureSshPrivateKeyPath: PRIVATE_KEY, azureAllowedCidrs: '["203.0.113.7/32"]', azureRegistryName: "dsenvunit01" };
 
     test("azure: the workspace and a GPU workload run on the VM's engine, built locally and pulled by digest", async () => {
         const r = await runWithMocks({ ...AZURE, pytorchEnabled: "true" }, () => deployStack(loadSettings(undefined, {})));
@@ -366,7 +325,7 @@ describe("the target from stack config (index.ts's path)", () => {
     test("azure: a GPU workload on a CPU size is refused before anything is declared", async () => {
         const r = await runWithMocks({ ...AZURE, azureVmSize: "Standard_D4s_v5", pytorchEnabled: "true" }, () => deployStack(loadSettings(undefined, {})));
         expect(r.declared).toEqual([]);
-        expect(r.error?.message).toContain("dsenv:azureVmSize: got \"Standard_D4s_v5\", expected an N-series GPU size");
+        expect(r.error?.message).toContain("dsenv:azureVmSize: got \"Standard_D4s_v5\", expected an N-series size with NVIDIA GPUs");
     });
 
     test("ci-push: only images, pushed and tagged, no VM and no container", async () => {

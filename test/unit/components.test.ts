@@ -70,10 +70,11 @@ describe("volumes and mounts", () => {
         expect(one(r, "docker:index/volume:Volume", "keep").props.labels).toEqual([{ label: "dsenv.keep-on-destroy", value: "true" }]);
     });
 
-    test("bind mounts expand ~ and refuse relative paths", () => {
-        expect(bindMount("~/rproject", "/home/rstudio/rproject")).toEqual({ kind: "bind", hostPath: path.join(os.homedir(), "rproject"), target: "/home/rstudio/rproject", readOnly: false });
+    test("bind mounts take absolute paths only (config expands ~)", () => {
+        expect(bindMount("/home/me/rproject", "/home/rstudio/rproject")).toEqual({ kind: "bind", hostPath: "/home/me/rproject", target: "/home/rstudio/rproject", readOnly: false });
         expect(bindMount("/srv/site", "/usr/local/apache2/htdocs", true)).toMatchObject({ readOnly: true });
-        expect(() => bindMount("site", "/usr/local/apache2/htdocs")).toThrow('bind mount "site" -> /usr/local/apache2/htdocs: the host path must be absolute or start with ~/');
+        expect(() => bindMount("site", "/usr/local/apache2/htdocs")).toThrow('bind mount "site" -> /usr/local/apache2/htdocs: the host path must be absolute');
+        expect(() => bindMount("~/rproject", "/home/rstudio/rproject")).toThrow("the host path must be absolute");
     });
 });
 

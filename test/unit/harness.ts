@@ -43,7 +43,7 @@ function mockState(type: string, name: string, inputs: any): any {
  * the project prefix) and records every resource with its raw inputs and options.
  * Any provider function call fails the run: nothing unmocked passes silently.
  */
-export async function runWithMocks<T>(config: Record<string, string>, program: () => T, secretKeys: string[] = []): Promise<Run<T>> {
+export async function runWithMocks<T>(config: Record<string, string>, program: () => T, secretKeys: string[] = [], stack = STACK): Promise<Run<T>> {
     const inputs = new Map<string, any>();
     await pulumi.runtime.setMocks(
         {
@@ -56,7 +56,7 @@ export async function runWithMocks<T>(config: Record<string, string>, program: (
             },
         },
         PROJECT,
-        STACK,
+        stack,
         false,
     );
     pulumi.runtime.setAllConfig(

@@ -1,9 +1,8 @@
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { DockerEngine } from "../../components/engine";
-import { parseEnvFile, splitSecretEnv } from "../../components/env-file";
+import { gpusFlag, nvidiaEnv } from "../../components/gpu";
 import { BridgeNetwork } from "../../components/network";
-import { deployWorkloads } from "../../components/workloads";
 import { SharedLab, SharedLabArgs } from "../../components/workloads/lab";
 import { PyTorchWorkspace } from "../../components/workloads/pytorch";
 import { RStudioServer } from "../../components/workloads/rstudio";
@@ -11,6 +10,7 @@ import { StatefulApp } from "../../components/workloads/stateful-app";
 import { StaticSite } from "../../components/workloads/static-site";
 import { checkNvidiaRuntime, DockerRunner } from "../../config/gpu-check";
 import { WorkloadSettings } from "../../config/workloads";
+import { deployWorkloads } from "../../targets/workloads";
 import { byType, Declared, isSecret, leaves, nameOf, one, Run, runWithMocks, valueOf } from "./harness";
 
 const CONTAINER = "docker:index/container:Container";
@@ -130,19 +130,19 @@ describe("RStudioServer (W1)", () => {
         const c = one(v, CONTAINER, "rstudio");
         expect(c.props.gpus).toBeUndefined();
         expect(await mountsOf(c)).toEqual([{ type: "volume", source: "p-rstudio-project", target: "/home/rstudio/rproject", readOnly: false }]);
-        expect(await valueOf(v.result.url)).toBe("http://localhost:8788/");
+        expect(await valueOf(v.result.url)).toBe("http://127.0.0.1:8788/");
     });
 });
 
 describe("PyTorchWorkspace (W3)", () => {
     test("the seed's compose service: pinned CUDA image, 2 GB shm, GPUs by device, home at /home, idle command", async () => {
         const r = await withEngine((engine, network) =>
-            new PyTorchWorkspace("pytorch", { engine, network, namePrefix: "p", gpus: ["0", "2"], homeDir: { kind: "bind", hostPath: "/home/patrick" } }),
+            new PyTorchWorkspace("pytorch", { engine, network, namePrefix: "p", gpus: { devices: ["0", "2"] }, homeDir: { kind: "bind", hostPath: "/home/patrick" } }),
         );
         expect(r.error).toBeUndefined();
         expect(await valueOf(one(r, IMAGE, "pytorch-image").props.name)).toMatch(/^pytorch\/pytorch:[0-9.]+-cuda[0-9.]+-cudnn[0-9]+-devel$/);
         const c = one(r, CONTAINER, "pytorch");
-        expect(c.props).toMatchObject({ name: "p-pytorch", gpus: "device=0,2", shmSize: 2048, command: ["sleep", "infinity"], destroyGraceSeconds: 5 });
+        expect(c.props).toMatchObject({ name: "p-pytorch", gpus: '"device=0,2"', shmSize: 2048, command: ["sleep", "infinity"], destroyGraceSeconds: 5 });
         expect(c.props.ports).toEqual([]);
         expect(await envOf(c)).toEqual({ NVIDIA_VISIBLE_DEVICES: "0,2", NVIDIA_DRIVER_CAPABILITIES: "compute,utility" });
         expect(await mountsOf(c)).toEqual([{ type: "bind", source: "/home/patrick", target: "/home", readOnly: false }]);
@@ -327,49 +327,11 @@ describe("deployWorkloads", () => {
     });
 });
 
-describe(".env files", () => {
-    test("KEY=VALUE lines, comments, export, quotes and escapes", () => {
-        const text = [
-            "# a comment",
-            "",
-            "PORT=8000",
-            "export GREETING=hello world  # trailing comment",
-            "SINGLE='literal \\n # not a comment'",
-            'DOUBLE="line1\\nline2 \\"quoted\\" # kept"',
-            "EMPTY=",
-            "URL=http://example.com/#anchor",
-            "PORT=8001",
-        ].join("\n");
-        expect(parseEnvFile(text)).toEqual({
-            entries: {
-                PORT: "8001",
-                GREETING: "hello world",
-                SINGLE: "literal \\n # not a comment",
-                DOUBLE: 'line1\nline2 "quoted" # kept',
-                EMPTY: "",
-                URL: "http://example.com/#anchor",
-            },
-            errors: [],
-        });
-    });
-
-    test("bad lines are reported by number, never with their value", () => {
-        const parsed = parseEnvFile("GOOD=1\nno equals sign here\n1BAD=x\nQUOTE=\"s3cr3t\nSPACED KEY=v\r\nOK='a b'");
-        expect(parsed.entries).toEqual({ GOOD: "1", OK: "a b" });
-        expect(parsed.errors).toEqual([
-            "line 2: not KEY=VALUE",
-            'line 3: "1BAD" is not a variable name',
-            "line 4: the value of QUOTE has an unclosed quote or text after its closing quote",
-            'line 5: "SPACED KEY" is not a variable name',
-        ]);
-        expect(parsed.errors.join()).not.toContain("s3cr3t");
-    });
-
-    test("listed keys, and keys named like secrets, become secret env", async () => {
-        const { env, secretEnv } = splitSecretEnv({ PORT: "8000", DB_PASS: "p", ADMIN_TOKEN: "t", API_KEY: "k", GREETING: "hi" }, ["DB_PASS"]);
-        expect(env).toEqual({ PORT: "8000", GREETING: "hi" });
-        expect(Object.keys(secretEnv).sort()).toEqual(["ADMIN_TOKEN", "API_KEY", "DB_PASS"]);
-        for (const v of Object.values(secretEnv)) expect(await isSecret(v)).toBe(true);
+describe("GPU requests reach Docker and the NVIDIA runtime in their forms", () => {
+    test("--gpus is a CSV field list, so a list of devices is quoted; a count is the first N devices", () => {
+        expect([gpusFlag("all"), gpusFlag({ count: 2 }), gpusFlag({ devices: ["1"] }), gpusFlag({ devices: ["0", "2"] }), gpusFlag(undefined)]).toEqual(["all", "2", "device=1", '"device=0,2"', undefined]);
+        expect(nvidiaEnv({ count: 3 })).toEqual({ NVIDIA_VISIBLE_DEVICES: "0,1,2", NVIDIA_DRIVER_CAPABILITIES: "compute,utility" });
+        expect(nvidiaEnv(undefined)).toEqual({ NVIDIA_VISIBLE_DEVICES: "void" });
     });
 });
 
