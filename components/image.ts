@@ -28,8 +28,12 @@ export interface PushTarget {
 export type ImageSource = { pull: string } | { build: BuildSpec; repository: string; tag?: string };
 
 export interface ContainerImageArgs {
-    /** The engine whose containers run the image: it holds the image, pulled or built there. */
-    engine: DockerEngine;
+    /**
+     * The engine whose containers run the image: it holds the image, pulled or
+     * built there. None: whatever runs it pulls it itself (a swarm's nodes), by
+     * the pushed digest for a built image.
+     */
+    engine?: DockerEngine;
     source: ImageSource;
     /** Where a built image is built and pushed from; defaults to `engine`. */
     buildEngine?: DockerEngine;
@@ -59,11 +63,12 @@ export class ContainerImage extends pulumi.ComponentResource {
         const source = args.source;
 
         if ("pull" in source) {
-            const pulled = this.pull(name, args.engine, source.pull);
-            this.imageName = pulled.name;
-            this.ref = pulled.name;
+            const pulled = args.engine ? this.pull(name, args.engine, source.pull).name : pulumi.output(source.pull);
+            this.imageName = pulled;
+            this.ref = pulled;
         } else {
             const buildEngine = args.buildEngine ?? args.engine;
+            if (!buildEngine) throw new Error(`${name}: a built image needs an engine to build on`);
             const built = this.build(name, buildEngine, source, args.push?.server);
             this.imageName = built.name;
             if (args.push) {
@@ -77,7 +82,7 @@ export class ContainerImage extends pulumi.ComponentResource {
                     buildEngine.on(this),
                 );
                 this.pushedDigestRef = pulumi.interpolate`${args.push.server}/${source.repository}@${pushed.sha256Digest}`;
-                this.ref = this.pull(`${name}-pull`, args.engine, this.pushedDigestRef).name;
+                this.ref = args.engine ? this.pull(`${name}-pull`, args.engine, this.pushedDigestRef).name : this.pushedDigestRef;
             } else {
                 if (buildEngine !== args.engine) throw new Error(`${name}: an image built on another engine needs a push target to reach the engine that runs it`);
                 this.ref = built.name;

@@ -1,11 +1,9 @@
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import { DockerEngine } from "./engine";
-import { ContainerImage, ImageSource, PushTarget } from "./image";
+import { ContainerImage, ImageSource } from "./image";
 import { MySql } from "./mysql";
-import { BridgeNetwork } from "./network";
-import { browsableUrl, RestartPolicy, Service } from "./service";
+import { Placement, Runtime, RunningWorkload } from "./runtime";
 import { WorkDir, workDirMount } from "./volume";
 
 export const JUPYTER_PORT = 8888;
@@ -18,20 +16,27 @@ export function jupyterImageSource(baseImage: string, tag?: string): ImageSource
     return { repository: "dsenv/jupyter", tag, build: { context: JUPYTER_IMAGE_CONTEXT, args: { BASE_IMAGE: baseImage } } };
 }
 
+/** One person's notebook: the server runs as their uid/gid, so files in the work directory are theirs. */
+export interface NotebookUser {
+    /** Names the notebook's container or service, volume and outputs. */
+    name: string;
+    uid: number;
+    gid: number;
+}
+
 export interface JupyterNotebookArgs {
-    engine: DockerEngine;
-    network: BridgeNetwork;
+    runtime: Runtime;
     namePrefix: string;
-    /** The image images/jupyter is built on (the official jupyter/datascience-notebook contract). */
-    baseImage: string;
-    /** Build on this engine and push here, then run by digest; default: build where it runs. */
-    buildEngine?: DockerEngine;
-    push?: PushTarget;
+    /** The notebook image, built once and shared by every notebook (`jupyterImageSource`). */
+    image: ContainerImage;
     /** The database handed to notebooks as environment variables. */
     database?: MySql;
     publish: { hostPort: number; hostIp?: string };
     workDir: WorkDir;
-    restart?: RestartPolicy;
+    /** Whose notebook this is; none: the workspace's one notebook, as the official image runs it (jovyan, 1000:100). */
+    user?: NotebookUser;
+    /** Where it runs with its work volume on a runtime of several machines. */
+    placement: Placement;
 }
 
 /**
@@ -49,7 +54,7 @@ export class JupyterNotebook extends pulumi.ComponentResource {
     readonly containerName: pulumi.Output<string>;
     readonly hostPort: number;
     readonly image: ContainerImage;
-    readonly service: Service;
+    readonly service: RunningWorkload;
 
     constructor(name: string, args: JupyterNotebookArgs, opts?: pulumi.ComponentResourceOptions) {
         super("dsenv:workloads:JupyterNotebook", name, {}, opts);
@@ -58,38 +63,34 @@ export class JupyterNotebook extends pulumi.ComponentResource {
         const token = new random.RandomPassword(`${name}-token`, { length: 48, special: false }, child);
         this.token = pulumi.secret(token.result);
 
-        this.image = new ContainerImage(
-            `${name}-image`,
-            {
-                engine: args.engine,
-                buildEngine: args.buildEngine,
-                push: args.push,
-                source: jupyterImageSource(args.baseImage),
-            },
-            child,
-        );
+        this.image = args.image;
+        const suffix = args.user ? `jupyter-${args.user.name}` : "jupyter";
 
         const db = args.database;
         const dbEnv: Record<string, pulumi.Input<string>> = db ? { MYSQL_HOST: db.host, MYSQL_PORT: String(db.port), MYSQL_DATABASE: db.database, MYSQL_USER: db.user } : {};
-        const dbSecretEnv: Record<string, pulumi.Input<string>> = db
-            ? {
-                  MYSQL_PASSWORD: db.password,
-                  DATABASE_URL: db.url("mysql+pymysql"),
-              }
-            : {};
+        // The image reads each from VAR or VAR_FILE (images/jupyter/dsenv-file-env.sh), so a swarm hands them over as secret files.
+        const secrets: Record<string, pulumi.Input<string>> = {
+            // jupyter_server reads the token from JUPYTER_TOKEN, so it never shows in a command line.
+            JUPYTER_TOKEN: this.token,
+            ...(db ? { MYSQL_PASSWORD: db.password, DATABASE_URL: db.url("mysql+pymysql") } : {}),
+        };
+        // The official image's way to run as someone else: start as root with NB_UID/NB_GID,
+        // it renumbers jovyan, hands over the home (CHOWN_HOME) and drops to that user.
+        const asUser: { user?: string; env: Record<string, string> } = args.user
+            ? { user: "root", env: { NB_UID: String(args.user.uid), NB_GID: String(args.user.gid), CHOWN_HOME: "yes", CHOWN_HOME_OPTS: "-R" } }
+            : { env: {} };
 
-        this.service = new Service(
+        this.service = args.runtime.run(
+            this,
             name,
             {
-                engine: args.engine,
-                containerName: `${args.namePrefix}-jupyter`,
+                name: `${args.namePrefix}-${suffix}`,
                 image: this.image.ref,
                 ports: [{ containerPort: JUPYTER_PORT, hostPort: args.publish.hostPort, hostIp: args.publish.hostIp }],
-                env: dbEnv,
-                // jupyter_server and the notebook server read the token from JUPYTER_TOKEN, so it never shows in a command line.
-                secretEnv: { JUPYTER_TOKEN: this.token, ...dbSecretEnv },
-                mounts: [workDirMount(this, `${name}-work`, args.engine, `${args.namePrefix}-jupyter-work`, args.workDir, WORK_DIR)],
-                networks: [{ network: args.network }],
+                env: { ...dbEnv, ...asUser.env },
+                fileSecrets: secrets,
+                user: asUser.user,
+                mounts: [workDirMount(this, `${name}-work`, args.runtime, `${args.namePrefix}-${suffix}-work`, args.workDir, WORK_DIR, args.placement)],
                 // /api answers without a token once the server is up.
                 healthcheck: {
                     test: ["CMD", "python", "-c", `import urllib.request; urllib.request.urlopen("http://127.0.0.1:${JUPYTER_PORT}/api", timeout=4)`],
@@ -97,16 +98,15 @@ export class JupyterNotebook extends pulumi.ComponentResource {
                     retries: 30,
                     startPeriod: "10s",
                 },
-                restart: args.restart,
             },
             // Not after the database: a notebook connects when a cell asks, so both start at once.
-            child,
+            args.placement,
         );
 
         this.hostPort = args.publish.hostPort;
-        this.url = pulumi.output(browsableUrl(args.publish.hostIp ?? "127.0.0.1", args.publish.hostPort));
+        this.url = pulumi.output(args.runtime.url(args.publish, args.placement));
         this.loginUrl = pulumi.secret(pulumi.interpolate`${this.url}?token=${this.token}`);
-        this.containerName = this.service.containerName;
+        this.containerName = this.service.name;
         this.registerOutputs({ url: this.url, loginUrl: this.loginUrl, containerName: this.containerName });
     }
 }

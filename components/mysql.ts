@@ -1,22 +1,22 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import { DockerEngine } from "./engine";
 import { urlHost } from "./host-address";
-import { ContainerImage } from "./image";
-import { BridgeNetwork } from "./network";
-import { RestartPolicy, Service } from "./service";
-import { DataVolume, volumeMount } from "./volume";
+import { Placement, Runtime, RunningWorkload } from "./runtime";
+import { volumeMount } from "./volume";
 
 /**
  * Wraps the image's entrypoint. The official image applies MYSQL_* only when it
  * initialises an empty data dir; on a kept volume (after `pulumi destroy` and a
  * new `up`, which generates new passwords) the old credentials would stay. So on
  * an initialised data dir the server starts with an --init-file that sets the
- * passwords, database and grants from the environment it was given now.
+ * passwords, database and grants from the environment it was given now (each
+ * password from VAR, or from the file VAR_FILE names, as the official image reads them).
  * Names are validated to [A-Za-z0-9_] and passwords are alphanumeric: nothing to escape.
  */
 const CREDENTIALS_ENTRYPOINT = `set -eu
 if [ -d /var/lib/mysql/mysql ]; then
+  [ -z "\${MYSQL_ROOT_PASSWORD_FILE:-}" ] || MYSQL_ROOT_PASSWORD=$(cat "$MYSQL_ROOT_PASSWORD_FILE")
+  [ -z "\${MYSQL_PASSWORD_FILE:-}" ] || MYSQL_PASSWORD=$(cat "$MYSQL_PASSWORD_FILE")
   f=/tmp/dsenv-credentials.sql
   umask 077
   cat >"$f" <<SQL
@@ -36,9 +36,11 @@ exec docker-entrypoint.sh "$@"`;
 export const MYSQL_ALIAS = "mysql";
 export const MYSQL_PORT = 3306;
 
+/** Where the database and its data live on a runtime of several machines. */
+export const MYSQL_PLACEMENT: Placement = { pinned: "data" };
+
 export interface MySqlArgs {
-    engine: DockerEngine;
-    network: BridgeNetwork;
+    runtime: Runtime;
     /** Container, volume and image names start with this. */
     namePrefix: string;
     /** An image with the official mysql image's environment contract. */
@@ -51,7 +53,6 @@ export interface MySqlArgs {
     publish?: { hostPort: number; hostIp?: string };
     /** Keep the data volume on `pulumi destroy` (default true). */
     keepDataOnDestroy?: boolean;
-    restart?: RestartPolicy;
 }
 
 /**
@@ -72,7 +73,7 @@ export class MySql extends pulumi.ComponentResource {
     readonly containerName: pulumi.Output<string>;
     readonly dataVolumeName: pulumi.Output<string>;
     readonly hostPort?: number;
-    readonly service: Service;
+    readonly service: RunningWorkload;
 
     constructor(name: string, args: MySqlArgs, opts?: pulumi.ComponentResourceOptions) {
         super("dsenv:workloads:MySql", name, {}, opts);
@@ -86,35 +87,31 @@ export class MySql extends pulumi.ComponentResource {
         this.database = args.database;
         this.user = args.user;
 
-        const data = new DataVolume(
-            `${name}-data`,
-            { engine: args.engine, volumeName: `${args.namePrefix}-mysql-data`, keepOnDestroy: args.keepDataOnDestroy ?? true },
-            child,
-        );
-        const image = new ContainerImage(`${name}-image`, { engine: args.engine, source: { pull: args.image } }, child);
+        const data = args.runtime.volume(this, `${name}-data`, { volumeName: `${args.namePrefix}-mysql-data`, keepOnDestroy: args.keepDataOnDestroy ?? true }, MYSQL_PLACEMENT);
+        const image = args.runtime.image(this, `${name}-image`, { pull: args.image });
 
-        this.service = new Service(
+        this.service = args.runtime.run(
+            this,
             name,
             {
-                engine: args.engine,
-                containerName: `${args.namePrefix}-mysql`,
+                name: `${args.namePrefix}-mysql`,
                 image: image.ref,
                 env: { MYSQL_DATABASE: args.database, MYSQL_USER: args.user },
-                secretEnv: { MYSQL_ROOT_PASSWORD: this.rootPassword, MYSQL_PASSWORD: this.password },
+                // The official image reads each from VAR or VAR_FILE (a swarm's secret files).
+                fileSecrets: { MYSQL_ROOT_PASSWORD: this.rootPassword, MYSQL_PASSWORD: this.password },
                 mounts: [volumeMount(data, "/var/lib/mysql")],
                 entrypoint: ["/bin/sh", "-c", CREDENTIALS_ENTRYPOINT, "dsenv-mysql"],
                 command: ["mysqld"],
                 ports: args.publish ? [{ containerPort: MYSQL_PORT, hostPort: args.publish.hostPort, hostIp: args.publish.hostIp }] : [],
-                networks: [{ network: args.network, aliases: [MYSQL_ALIAS, ...(args.extraAliases ?? [])] }],
+                aliases: [MYSQL_ALIAS, ...(args.extraAliases ?? [])],
                 // Answers only once the real server listens on TCP: the image's first-start
                 // initialisation runs a server without networking, which this does not count.
                 healthcheck: { test: ["CMD-SHELL", "mysqladmin ping -h 127.0.0.1 --silent"], interval: "5s", timeout: "5s", retries: 30, startPeriod: "30s" },
-                restart: args.restart,
             },
-            child,
+            MYSQL_PLACEMENT,
         );
 
-        this.containerName = this.service.containerName;
+        this.containerName = this.service.name;
         this.dataVolumeName = data.name;
         this.hostPort = args.publish?.hostPort;
         this.connectionUrl = this.url();

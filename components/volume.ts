@@ -3,6 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as path from "path";
 import { DockerEngine } from "./engine";
 import { toLabelList } from "./labels";
+import type { Placement, Runtime } from "./runtime";
 
 export interface DataVolumeArgs {
     engine: DockerEngine;
@@ -76,10 +77,20 @@ export function toContainerMount(m: Mount): docker.types.input.ContainerMount {
 
 /**
  * Where a workload keeps the directory a user works in: the host directory when
- * one is given, else a named volume `volumeName` created under `parent`.
+ * one is given, else a named volume `volumeName` made by the runtime where the
+ * workload runs.
  */
-export function workDirMount(parent: pulumi.Resource, name: string, engine: DockerEngine, volumeName: string, workDir: WorkDir, target: string): Mount {
+/**
+ * Where a workload with this work directory runs on a runtime of several
+ * machines: with its named volume (pinned under `key`), or anywhere when the
+ * directory is a host directory (which every machine must then have, e.g. an
+ * NFS home).
+ */
+export function workDirPlacement(workDir: WorkDir, key: string): Placement {
+    return workDir.kind === "volume" ? { pinned: key } : "anywhere";
+}
+
+export function workDirMount(parent: pulumi.Resource, name: string, runtime: Runtime, volumeName: string, workDir: WorkDir, target: string, placement: Placement): Mount {
     if (workDir.kind === "bind") return bindMount(workDir.hostPath, target);
-    const volume = new DataVolume(name, { engine, volumeName, keepOnDestroy: workDir.keepOnDestroy }, { parent });
-    return volumeMount(volume, target);
+    return volumeMount(runtime.volume(parent, name, { volumeName, keepOnDestroy: workDir.keepOnDestroy }, placement), target);
 }

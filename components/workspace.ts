@@ -1,43 +1,46 @@
 import * as pulumi from "@pulumi/pulumi";
-import { DockerEngine } from "./engine";
-import { PushTarget } from "./image";
-import { JupyterNotebook, JupyterNotebookArgs } from "./jupyter";
-import { MySql, MySqlArgs } from "./mysql";
-import { BridgeNetwork } from "./network";
-import { RestartPolicy } from "./service";
+import { jupyterImageSource, JupyterNotebook, JupyterNotebookArgs, NotebookUser } from "./jupyter";
+import { MySql, MYSQL_PLACEMENT, MySqlArgs } from "./mysql";
+import { Placement, Runtime } from "./runtime";
+
+/** A person with a notebook of their own: their uid/gid, port, and where the notebook and its work volume live. */
+export interface WorkspaceUser extends NotebookUser {
+    hostPort: number;
+    placement: Placement;
+}
 
 export interface WorkspaceArgs {
-    engine: DockerEngine;
+    runtime: Runtime;
     namePrefix: string;
-    restart: RestartPolicy;
-    /** The database; engine, network, names and restart policy come from the workspace. */
+    /** The database; runtime and names come from the workspace. */
     mysql: Pick<MySqlArgs, "image" | "database" | "user" | "extraAliases" | "publish" | "keepDataOnDestroy">;
-    jupyter: Pick<JupyterNotebookArgs, "baseImage" | "publish" | "workDir">;
-    /** Build images on this engine and push them here; default: build where they run. */
-    buildEngine?: DockerEngine;
-    push?: PushTarget;
+    jupyter: Pick<JupyterNotebookArgs, "publish" | "workDir"> & {
+        /** The image images/jupyter is built on (the official jupyter/datascience-notebook contract). */
+        baseImage: string;
+    };
+    /** One notebook each, sharing the database; none: one notebook for the workspace. */
+    users?: WorkspaceUser[];
 }
 
 /**
- * The seed's "Jupyter linked to MySQL", done the modern way: one user-defined
- * network, the database on it under "mysql" and the legacy link name, and a
- * notebook that is handed the credentials.
+ * The seed's "Jupyter linked to MySQL", done the modern way: the database on
+ * the runtime's network under "mysql" and the legacy link name, and a notebook
+ * (or one per user) that is handed the credentials.
  */
 export class Workspace extends pulumi.ComponentResource {
-    readonly network: BridgeNetwork;
     readonly mysql: MySql;
-    readonly jupyter: JupyterNotebook;
+    /** The workspace's notebook, when it has no users. */
+    readonly jupyter?: JupyterNotebook;
+    /** Each user's notebook, by user name. */
+    readonly notebooks: Record<string, JupyterNotebook>;
 
     constructor(name: string, args: WorkspaceArgs, opts?: pulumi.ComponentResourceOptions) {
         super("dsenv:workloads:Workspace", name, {}, opts);
-        const child = { parent: this };
 
-        this.network = new BridgeNetwork(`${name}-net`, { engine: args.engine, networkName: `${args.namePrefix}-net` }, child);
         this.mysql = new MySql(
             `${name}-mysql`,
             {
-                engine: args.engine,
-                network: this.network,
+                runtime: args.runtime,
                 namePrefix: args.namePrefix,
                 image: args.mysql.image,
                 database: args.mysql.database,
@@ -45,26 +48,24 @@ export class Workspace extends pulumi.ComponentResource {
                 extraAliases: args.mysql.extraAliases,
                 publish: args.mysql.publish,
                 keepDataOnDestroy: args.mysql.keepDataOnDestroy,
-                restart: args.restart,
             },
-            child,
+            { parent: this },
         );
-        this.jupyter = new JupyterNotebook(
-            `${name}-jupyter`,
-            {
-                engine: args.engine,
-                network: this.network,
-                namePrefix: args.namePrefix,
-                baseImage: args.jupyter.baseImage,
-                buildEngine: args.buildEngine,
-                push: args.push,
-                database: this.mysql,
-                publish: args.jupyter.publish,
-                workDir: args.jupyter.workDir,
-                restart: args.restart,
-            },
-            child,
+        // One build for every notebook.
+        const image = args.runtime.image(this, `${name}-jupyter-image`, jupyterImageSource(args.jupyter.baseImage));
+        const notebook = (suffix: string, extra: Pick<JupyterNotebookArgs, "user" | "publish" | "placement">) =>
+            new JupyterNotebook(
+                `${name}-${suffix}`,
+                { runtime: args.runtime, namePrefix: args.namePrefix, image, database: this.mysql, workDir: args.jupyter.workDir, ...extra },
+                { parent: this },
+            );
+
+        const users = args.users ?? [];
+        this.notebooks = Object.fromEntries(
+            users.map(u => [u.name, notebook(`jupyter-${u.name}`, { user: u, publish: { ...args.jupyter.publish, hostPort: u.hostPort }, placement: u.placement })]),
         );
-        this.registerOutputs({ network: this.network.name });
+        // Without users, the notebook lives with the database's data.
+        this.jupyter = users.length === 0 ? notebook("jupyter", { publish: args.jupyter.publish, placement: MYSQL_PLACEMENT }) : undefined;
+        this.registerOutputs({});
     }
 }

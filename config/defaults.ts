@@ -29,6 +29,11 @@ export const DEFAULTS = {
     jupyterHostIp: "127.0.0.1",
     jupyterWorkDir: "",
     jupyterKeepWork: true,
+    jupyterUsers: [] as string[],
+    swarmNodes: [] as string[],
+    swarmManagers: 1,
+    swarmDataNode: 1,
+    swarmPublishMode: "host",
     ...WORKLOAD_DEFAULTS,
     ...AZURE_DEFAULTS,
 };

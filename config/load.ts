@@ -7,6 +7,8 @@ import { ConfigError, ConfigReader } from "./reader";
 import * as rules from "./rules";
 import { EngineSettings, JupyterSettings, MySqlSettings, Published, RegistrySettings, RESTART_POLICIES, RestartPolicy, Settings, Target, TARGETS } from "./settings";
 import { WORKLOAD_DEFAULTS } from "./workload-defaults";
+import { readNotebookUsers } from "./notebook-users";
+import { checkSwarmGpus, readSwarm, SwarmSettings } from "./swarm";
 import { gpuRequests, HostFacts, readWorkloads, THIS_HOST, workloadHostPorts } from "./workloads";
 
 /**
@@ -20,6 +22,16 @@ const AZURE_VM: { engine: EngineSettings; facts: HostFacts } = {
 };
 
 /**
+ * On the swarm target the containers run on the swarm's nodes: their paths are
+ * checked there, and GPUs by the nodes' advertised capacity (checkSwarmGpus)
+ * instead of one engine's runtimes.
+ */
+const SWARM_NODES: { engine: EngineSettings; facts: HostFacts } = {
+    engine: { isLocal: false },
+    facts: { runDocker: () => ({ ok: false, error: "a swarm's GPUs are checked against what its nodes advertise" }) },
+};
+
+/**
  * Reads and validates the whole stack config. Throws one ConfigError listing
  * every problem; returns settings that components can trust.
  */
@@ -29,19 +41,27 @@ export function loadSettings(config = new pulumi.Config(), env: NodeJS.ProcessEn
     read.rejectUnknownKeys();
 
     const kind = read.string("target", rules.oneOf(TARGETS)) as Target["kind"];
-    // Only the local target pushes to registryServer: the others have their Azure registry.
-    const registry = kind === "local" ? readRegistry(read) : undefined;
-    const { engine, buildEngine } = readEngines(read, env, kind === "local" && registry === undefined);
-    // Where the containers run: the engine at dockerHost, or the Azure VM.
-    const runsOn = kind === "azure" ? AZURE_VM : { engine, facts: host };
+    const sshOpts = read.strings("dockerSshOpts", v => (v === "" ? "non-empty ssh options, e.g. [\"-i\", \"~/.ssh/gpu_box\"]" : undefined));
+    const swarm = kind === "swarm" ? readSwarm(read, sshOpts) : undefined;
+    // The local and swarm targets push to registryServer; the others have their Azure registry.
+    const registry = kind === "local" || kind === "swarm" ? readRegistry(read, kind === "swarm") : undefined;
+    const { engine, buildEngine } = readEngines(read, env, sshOpts, kind === "local" && registry === undefined, swarm);
+    // Where the containers run: the engine at dockerHost, the Azure VM, or the swarm's nodes.
+    const runsOn = kind === "azure" ? AZURE_VM : kind === "swarm" ? SWARM_NODES : { engine, facts: host };
     const namePrefix = read.string("namePrefix", v => (v === "" ? undefined : rules.resourceName(v))) || prefixFromStack(read, stack);
     const restartPolicy = read.string("restartPolicy", rules.oneOf(RESTART_POLICIES)) as RestartPolicy;
     const mysql = readMySql(read);
-    const jupyter = readJupyter(read, runsOn.engine);
+    const jupyter = readJupyter(read, runsOn.engine, swarm);
     const workloads = kind === "ci-push" ? { notices: [] } : readWorkloads(read, runsOn.engine, runsOn.facts);
-    const target = readTarget(read, kind, gpuRequests(workloads).map(([key]) => key), namePrefix);
+    const target = readTarget(read, kind, gpuRequests(workloads).map(([key]) => key), namePrefix, swarm);
+    if (swarm) checkSwarmGpus(read, swarm, gpuRequests(workloads), host.runDocker, workloads.notices);
 
-    checkHostPortsDistinct(read, [["mysqlHostPort", mysql.publish], ["jupyterHostPort", jupyter.publish], ...workloadHostPorts(workloads)]);
+    checkHostPortsDistinct(read, [
+        ["mysqlHostPort", mysql.publish],
+        ["jupyterHostPort", jupyter.users.length ? undefined : jupyter.publish],
+        ...jupyter.users.map((u): [string, Published] => ["jupyterUsers", { hostPort: u.hostPort, hostIp: jupyter.publish.hostIp }]),
+        ...workloadHostPorts(workloads),
+    ]);
     // What this target never reads has no effect; a disabled workload's keys may stay (docs/workloads.md).
     for (const key of read.unaskedChanges(k => k in WORKLOAD_DEFAULTS)) read.rejectOrphan(key, `the ${kind} target does not use it`);
 
@@ -57,8 +77,10 @@ function prefixFromStack(read: ConfigReader, stack: string): string {
     return prefix;
 }
 
-function readTarget(read: ConfigReader, kind: Target["kind"], gpuWorkloadKeys: string[], namePrefix: string): Target {
+function readTarget(read: ConfigReader, kind: Target["kind"], gpuWorkloadKeys: string[], namePrefix: string, swarm?: SwarmSettings): Target {
     switch (kind) {
+        case "swarm":
+            return { kind, swarm: swarm! };
         case "azure":
             return { kind, azure: readAzure(read, gpuWorkloadKeys, namePrefix) };
         case "ci-push":
@@ -73,23 +95,31 @@ function readTarget(read: ConfigReader, kind: Target["kind"], gpuWorkloadKeys: s
  * (buildDockerHost, e.g. a laptop building for a GPU box over ssh://). Two
  * engines need a registry between them, unless the target brings its own.
  */
-function readEngines(read: ConfigReader, env: NodeJS.ProcessEnv, needsRegistry: boolean): { engine: EngineSettings; buildEngine: EngineSettings } {
+/**
+ * The engine containers run on (dockerHost; on a swarm, its first manager) and
+ * the one images are built on (buildDockerHost, e.g. a laptop building for a GPU
+ * box over ssh://). Two engines need a registry between them, unless the
+ * target brings its own.
+ */
+function readEngines(read: ConfigReader, env: NodeJS.ProcessEnv, sshOpts: string[], needsRegistry: boolean, swarm?: SwarmSettings): { engine: EngineSettings; buildEngine: EngineSettings } {
     const hostRule = (v: string) => (v === "" ? undefined : rules.dockerHost(v));
-    const sshOpts = read.strings("dockerSshOpts", v => (v === "" ? "non-empty ssh options, e.g. [\"-i\", \"~/.ssh/gpu_box\"]" : undefined));
     // The Docker provider ignores DOCKER_HOST (pulumi-docker #619), so it is read here.
-    const runHost = read.string("dockerHost", hostRule) || env.DOCKER_HOST || undefined;
+    const runHost = swarm ? swarm.nodes[0]?.engine.host : read.string("dockerHost", hostRule) || env.DOCKER_HOST || undefined;
     const buildConfigured = read.string("buildDockerHost", hostRule);
     const buildHost = buildConfigured || runHost;
     if (buildHost !== runHost && needsRegistry) {
         read.reject("buildDockerHost", buildConfigured, "the same engine as dsenv:dockerHost, or a registry in dsenv:registryServer to carry the images from one to the other");
     }
-    if (![runHost, buildHost].some(h => h?.startsWith("ssh://"))) read.rejectOrphan("dockerSshOpts", "no engine is reached over ssh:// (dsenv:dockerHost, dsenv:buildDockerHost or DOCKER_HOST)");
+    const hosts = [runHost, buildHost, ...(swarm?.nodes.map(n => n.engine.host) ?? [])];
+    if (!hosts.some(h => h?.startsWith("ssh://"))) read.rejectOrphan("dockerSshOpts", "no engine is reached over ssh:// (dsenv:dockerHost, dsenv:buildDockerHost, dsenv:swarmNodes or DOCKER_HOST)");
     const engineAt = (host?: string): EngineSettings => ({ host, sshOpts, isLocal: host === undefined || host.startsWith("unix://") });
     return { engine: engineAt(runHost), buildEngine: engineAt(buildHost) };
 }
 
-function readRegistry(read: ConfigReader): RegistrySettings | undefined {
-    const server = read.string("registryServer", v => (v === "" ? undefined : rules.registryServer(v)));
+function readRegistry(read: ConfigReader, required: boolean): RegistrySettings | undefined {
+    const server = read.string("registryServer", v =>
+        v === "" ? (required ? "a registry every swarm node can pull from (host:port, or http://host:port for a plain-HTTP lab registry): the nodes pull the images built here from it" : undefined) : rules.registryServer(v),
+    );
     const username = read.string("registryUsername");
     const password = read.secret("registryPassword");
     if (!server) {
@@ -122,14 +152,16 @@ function distinctAliases(aliases: string[]): string[] {
     return aliases.filter(a => !seen.has(a.toLowerCase()) && seen.add(a.toLowerCase()));
 }
 
-function readJupyter(read: ConfigReader, engine: EngineSettings): JupyterSettings {
+function readJupyter(read: ConfigReader, engine: EngineSettings, swarm?: SwarmSettings): JupyterSettings {
     const workDir = read.string("jupyterWorkDir", v => (v === "" ? undefined : rules.hostPath(v)));
     const keepWork = read.boolean("jupyterKeepWork");
     if (workDir !== "") read.rejectOrphan("jupyterKeepWork", "dsenv:jupyterWorkDir is a host directory, which destroy never removes");
+    const publish = { hostPort: read.integer("jupyterHostPort", rules.port), hostIp: read.string("jupyterHostIp", rules.hostIp) };
     return {
         baseImage: read.string("jupyterBaseImage", rules.imageRef),
-        publish: { hostPort: read.integer("jupyterHostPort", rules.port), hostIp: read.string("jupyterHostIp", rules.hostIp) },
+        publish,
         workDir: readWorkDir(read, "jupyterWorkDir", workDir, keepWork, engine),
+        users: readNotebookUsers(read, publish.hostPort, swarm),
     };
 }
 

@@ -2,7 +2,8 @@ import * as pulumi from "@pulumi/pulumi";
 import type { RestartPolicy } from "../components/service";
 import type { WorkDir } from "../components/volume";
 import type { AzureSettings, CiPushSettings } from "./azure";
-import type { WorkloadSettings } from "./workloads";
+import type { SwarmSettings } from "./swarm";
+import type { WorkloadSettings } from "../workloads";
 
 // The validated shape every component is built from. Nothing here is raw
 // config: paths are absolute, ports are numbers, names are checked. Where a
@@ -44,16 +45,28 @@ export interface MySqlSettings {
     keepDataOnDestroy: boolean;
 }
 
+/** A person with a notebook of their own (dsenv:jupyterUsers). */
+export interface NotebookUserSettings {
+    name: string;
+    uid: number;
+    gid: number;
+    /** Index into the swarm's nodes of the machine that keeps their notebook and work volume. */
+    node?: number;
+    hostPort: number;
+}
+
 export interface JupyterSettings {
     baseImage: string;
     publish: Published;
     workDir: WorkDir;
+    /** One notebook each instead of the workspace's one; empty: the one. */
+    users: NotebookUserSettings[];
 }
 
-export const TARGETS = ["local", "azure", "ci-push"] as const;
+export const TARGETS = ["local", "swarm", "azure", "ci-push"] as const;
 
-/** Where the stack puts things: the engine at dockerHost, an Azure GPU VM, or only the registry. */
-export type Target = { kind: "local" } | { kind: "azure"; azure: AzureSettings } | { kind: "ci-push"; ciPush: CiPushSettings };
+/** Where the stack puts things: the engine at dockerHost, a swarm of engines, an Azure GPU VM, or only the registry. */
+export type Target = { kind: "local" } | { kind: "swarm"; swarm: SwarmSettings } | { kind: "azure"; azure: AzureSettings } | { kind: "ci-push"; ciPush: CiPushSettings };
 
 export interface Settings {
     stack: string;

@@ -7,11 +7,11 @@ import { ContainerRegistry } from "../components/azure/registry";
 import { RemoteEngine } from "../components/azure/remote-engine";
 import { DockerEngine } from "../components/engine";
 import { clientAddress, urlHost } from "../components/host-address";
-import { PushTarget } from "../components/image";
-import { BridgeNetwork } from "../components/network";
+import { EngineRuntime } from "../components/engine-runtime";
 import { Workspace } from "../components/workspace";
 import { AzureSettings } from "../config/azure";
 import { EngineSettings, JupyterSettings, MySqlSettings, RestartPolicy } from "../config/settings";
+import { oneEngineRuntime } from "./engine-runtime";
 import { workspaceOutputs, WorkspaceOutputs } from "./workspace-outputs";
 
 /** The workspace part of the validated settings (config/load.ts). */
@@ -26,13 +26,8 @@ export interface WorkspaceSettings {
 
 /** Where more workloads go (the GPU workloads): same engines, same registry. */
 export interface AzureTargets {
-    /** Docker on the VM; containers that need the GPU take `gpus: "all"` there. */
-    engine: DockerEngine;
-    /** Builds and pushes. */
-    buildEngine: DockerEngine;
-    push: PushTarget;
-    /** The workspace network on the VM. */
-    network: BridgeNetwork;
+    /** Docker on the VM, images built here and pushed to the registry; containers that need the GPU take `gpus: "all"` there. */
+    runtime: EngineRuntime;
     /** False on a non-GPU size (readAzure rejects GPU workloads there). */
     hasGpu: boolean;
 }
@@ -78,22 +73,15 @@ export function deployAzure(settings: AzureSettings, workspace: WorkspaceSetting
     const remote = new RemoteEngine("gpu-engine", { vm, privateKeyPath: settings.vm.sshPrivateKeyPath, registry, pullAccess });
 
     const buildEngine = new DockerEngine("build-engine", { ...workspace.buildEngine, registryLogins: [registry.pushLogin] });
-    const ws = new Workspace("workspace", {
-        engine: remote.engine,
-        buildEngine,
-        push: registry.pushTarget,
-        namePrefix: prefix,
-        restart: workspace.restart,
-        mysql: workspace.mysql,
-        jupyter: workspace.jupyter,
-    });
+    const { runtime, network } = oneEngineRuntime({ engine: remote.engine, buildEngine, push: registry.pushTarget, namePrefix: prefix, restart: workspace.restart });
+    const ws = new Workspace("workspace", { runtime, namePrefix: prefix, mysql: workspace.mysql, jupyter: workspace.jupyter });
 
     const jupyterPort = workspace.jupyter.publish.hostPort;
     // Jupyter's address on the VM, as ssh -L wants it (IPv6 in brackets).
     const jupyterOnVm = urlHost(clientAddress(workspace.jupyter.publish.hostIp));
     const ssh = pulumi.interpolate`ssh -i ${settings.vm.sshPrivateKeyPath} ${settings.vm.adminUser}@${vm.publicIp}`;
     return {
-        targets: { engine: remote.engine, buildEngine, push: registry.pushTarget, network: ws.network, hasGpu: vm.hasGpu },
+        targets: { runtime, hasGpu: vm.hasGpu },
         outputs: {
             resourceGroup: resourceGroupName,
             vmName: vm.vmName,
@@ -103,7 +91,7 @@ export function deployAzure(settings: AzureSettings, workspace: WorkspaceSetting
             jupyterTunnelCommand: pulumi.interpolate`ssh -N -L ${jupyterPort}:${jupyterOnVm}:${jupyterPort} -i ${settings.vm.sshPrivateKeyPath} ${settings.vm.adminUser}@${vm.publicIp}`,
             registryLoginServer: registry.loginServer,
             // Through the tunnel, Jupyter answers here as it would on the local target.
-            ...workspaceOutputs(ws, workspace.mysql.image, workspace.mysql.publish),
+            ...workspaceOutputs(ws, network.name, workspace.mysql.image, workspace.mysql.publish),
         },
     };
 }

@@ -3,6 +3,7 @@ import { Settings } from "../config/settings";
 import { deployAzure } from "./azure";
 import { ciPush } from "./ci-push";
 import { deployLocal } from "./local";
+import { deploySwarm } from "./swarm";
 
 /** Stack outputs: names to plain values and Outputs (secrets are secret Outputs). */
 export type StackOutputs = Record<string, unknown>;
@@ -13,6 +14,8 @@ export function deploy(settings: Settings): StackOutputs {
     switch (target.kind) {
         case "local":
             return deployLocal(settings);
+        case "swarm":
+            return deploySwarm(settings, target.swarm);
         case "azure": {
             const { outputs, targets } = deployAzure(target.azure, {
                 namePrefix: settings.namePrefix,
@@ -22,7 +25,7 @@ export function deploy(settings: Settings): StackOutputs {
                 buildEngine: settings.buildEngine,
             });
             // The same workloads as on the local target, on the VM's engine, built here and pulled by digest.
-            const workloads = deployWorkloads({ ...targets, namePrefix: settings.namePrefix, restart: settings.restartPolicy, settings: settings.workloads });
+            const workloads = deployWorkloads({ runtime: targets.runtime, namePrefix: settings.namePrefix, settings: settings.workloads });
             return { ...outputs, ...workloads.outputs };
         }
         case "ci-push":

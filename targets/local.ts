@@ -1,6 +1,8 @@
 import { DockerEngine } from "../components/engine";
 import { PushTarget } from "../components/image";
+import { oneEngineRuntime } from "./engine-runtime";
 import { deployWorkloads } from "./workloads";
+import { workspaceUsers } from "./workspace-users";
 import { Workspace } from "../components/workspace";
 import { Settings } from "../config/settings";
 import { workspaceOutputs, WorkspaceOutputs } from "./workspace-outputs";
@@ -18,15 +20,9 @@ export function deployLocal(settings: Settings): LocalOutputs {
     const buildEngine = settings.buildEngine.host === settings.engine.host ? undefined : new DockerEngine("build-engine", { ...settings.buildEngine, registryLogins });
     const push: PushTarget | undefined = settings.registry && { server: settings.registry.server };
 
-    const ws = new Workspace("workspace", {
-        engine,
-        namePrefix: settings.namePrefix,
-        restart: settings.restartPolicy,
-        mysql: settings.mysql,
-        jupyter: settings.jupyter,
-        buildEngine,
-        push,
-    });
-    const workloads = deployWorkloads({ engine, buildEngine, network: ws.network, namePrefix: settings.namePrefix, restart: settings.restartPolicy, settings: settings.workloads, push });
-    return { ...workspaceOutputs(ws, settings.mysql.image, settings.mysql.publish), ...workloads.outputs };
+    const { runtime, network } = oneEngineRuntime({ engine, namePrefix: settings.namePrefix, restart: settings.restartPolicy, buildEngine, push });
+
+    const ws = new Workspace("workspace", { runtime, namePrefix: settings.namePrefix, mysql: settings.mysql, jupyter: settings.jupyter, users: workspaceUsers(settings.jupyter.users) });
+    const workloads = deployWorkloads({ runtime, namePrefix: settings.namePrefix, settings: settings.workloads });
+    return { ...workspaceOutputs(ws, network.name, settings.mysql.image, settings.mysql.publish), ...workloads.outputs };
 }

@@ -1,15 +1,24 @@
 import * as pulumi from "@pulumi/pulumi";
 import { clientAddress } from "../components/host-address";
+import { JupyterNotebook } from "../components/jupyter";
 import { Workspace } from "../components/workspace";
 import { Published } from "../config/settings";
 
-/** What `pulumi stack output` answers about the workspace, on any target. */
-export interface WorkspaceOutputs {
+/** The workspace's one notebook, when it has no users. */
+interface NotebookOutputs {
     jupyterUrl: pulumi.Output<string>;
     jupyterLoginUrl: pulumi.Output<string>;
     jupyterToken: pulumi.Output<string>;
     jupyterContainer: pulumi.Output<string>;
     jupyterHostPort: number;
+}
+
+/** What `pulumi stack output` answers about the workspace, on any target. */
+export interface WorkspaceOutputs extends Partial<NotebookOutputs> {
+    /** Each user's notebook (url, container or service, host port), by user name. */
+    notebooks?: Record<string, { url: pulumi.Output<string>; container: pulumi.Output<string>; hostPort: number }>;
+    /** Each user's login URL with their token, secret, by user name. */
+    notebookLoginUrls?: pulumi.Output<Record<string, string>>;
     jupyterImage: pulumi.Output<string>;
     mysqlConnectionString: pulumi.Output<string>;
     mysqlHostConnectionString?: pulumi.Output<string>;
@@ -20,19 +29,27 @@ export interface WorkspaceOutputs {
     network: pulumi.Output<string>;
 }
 
-export function workspaceOutputs(ws: Workspace, mysqlImage: string, published?: Published): WorkspaceOutputs {
+export function workspaceOutputs(ws: Workspace, network: pulumi.Output<string>, mysqlImage: string, published?: Published): WorkspaceOutputs {
+    const users = Object.entries(ws.notebooks);
+    const any: JupyterNotebook = ws.jupyter ?? users[0][1];
     return {
-        jupyterUrl: ws.jupyter.url,
-        jupyterLoginUrl: ws.jupyter.loginUrl,
-        jupyterToken: ws.jupyter.token,
-        jupyterContainer: ws.jupyter.containerName,
-        jupyterHostPort: ws.jupyter.hostPort,
-        jupyterImage: ws.jupyter.image.ref,
+        ...(ws.jupyter && {
+            jupyterUrl: ws.jupyter.url,
+            jupyterLoginUrl: ws.jupyter.loginUrl,
+            jupyterToken: ws.jupyter.token,
+            jupyterContainer: ws.jupyter.containerName,
+            jupyterHostPort: ws.jupyter.hostPort,
+        }),
+        ...(users.length > 0 && {
+            notebooks: Object.fromEntries(users.map(([user, nb]) => [user, { url: nb.url, container: nb.containerName, hostPort: nb.hostPort }])),
+            notebookLoginUrls: pulumi.secret(pulumi.all(Object.fromEntries(users.map(([user, nb]) => [user, nb.loginUrl])))),
+        }),
+        jupyterImage: any.image.ref,
         mysqlConnectionString: ws.mysql.connectionUrl,
         mysqlContainer: ws.mysql.containerName,
         mysqlImage,
         mysqlDataVolume: ws.mysql.dataVolumeName,
-        network: ws.network.name,
+        network,
         // Only when MySQL is published: an undefined output is a warning on every run.
         ...(published && {
             mysqlHostConnectionString: ws.mysql.url("mysql", clientAddress(published.hostIp), published.hostPort),

@@ -1,5 +1,5 @@
-// The seeds' other workloads, each a component of its own; targets/workloads.ts
-// declares the ones a stack enables.
+// The seeds' other workloads, each a component of its own (for another program);
+// workloads/ says how this program reads and declares each.
 export { SharedLab } from "./lab";
 export { PyTorchWorkspace } from "./pytorch";
 export { RStudioServer } from "./rstudio";

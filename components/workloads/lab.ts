@@ -1,12 +1,10 @@
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import { DockerEngine } from "../engine";
-import { GpuRequest, gpusFlag, nvidiaEnv } from "../gpu";
-import { ContainerImage, PushTarget } from "../image";
-import { BridgeNetwork } from "../network";
-import { browsableUrl, RestartPolicy, Service } from "../service";
-import { WorkDir, workDirMount } from "../volume";
+import { GpuRequest } from "../gpu";
+import { ContainerImage } from "../image";
+import { Runtime, RunningWorkload } from "../runtime";
+import { WorkDir, workDirMount, workDirPlacement } from "../volume";
 
 export const LAB_PORT = 8080;
 export const LAB_WORKSPACE = "/workspace";
@@ -20,8 +18,7 @@ export interface LabProxy {
 }
 
 export interface SharedLabArgs {
-    engine: DockerEngine;
-    network?: BridgeNetwork;
+    runtime: Runtime;
     namePrefix: string;
     /** Default in images/lab: a pinned tensorflow/tensorflow GPU image. */
     baseImage: string;
@@ -38,9 +35,6 @@ export interface SharedLabArgs {
     /** The seed's `apt install my_preferred_util` and `pip install my_favo_py_lib`. */
     aptPackages?: string[];
     pipPackages?: string[];
-    restart?: RestartPolicy;
-    buildEngine?: DockerEngine;
-    push?: PushTarget;
 }
 
 /**
@@ -57,7 +51,7 @@ export class SharedLab extends pulumi.ComponentResource {
     readonly containerName: pulumi.Output<string>;
     readonly hostPort: number;
     readonly image: ContainerImage;
-    readonly service: Service;
+    readonly service: RunningWorkload;
 
     constructor(name: string, args: SharedLabArgs, opts?: pulumi.ComponentResourceOptions) {
         super("dsenv:workloads:SharedLab", name, {}, opts);
@@ -66,27 +60,24 @@ export class SharedLab extends pulumi.ComponentResource {
         const token = new random.RandomPassword(`${name}-token`, { length: 48, special: false }, child);
         this.token = pulumi.secret(token.result);
 
-        this.image = new ContainerImage(
-            `${name}-image`,
-            { engine: args.engine, buildEngine: args.buildEngine, push: args.push, source: { repository: "dsenv/lab", build: { context: LAB_IMAGE_CONTEXT, args: buildArgs(args) } } },
-            child,
-        );
+        this.image = args.runtime.image(this, `${name}-image`, { repository: "dsenv/lab", build: { context: LAB_IMAGE_CONTEXT, args: buildArgs(args) } });
+        const placement = workDirPlacement(args.workspaceDir, "lab");
 
-        this.service = new Service(
+        this.service = args.runtime.run(
+            this,
             name,
             {
-                engine: args.engine,
-                containerName: `${args.namePrefix}-lab`,
+                name: `${args.namePrefix}-lab`,
                 image: this.image.ref,
                 // Also set here: the image's USER is only right for the ids it was built with.
                 user: `${args.uid}:${args.gid}`,
                 ports: [{ containerPort: LAB_PORT, hostPort: args.publish.hostPort, hostIp: args.publish.hostIp }],
-                env: { ...nvidiaEnv(args.gpus), ...(args.proxyAtRuntime ? runtimeProxyEnv(args.proxy ?? {}) : {}) },
+                env: args.proxyAtRuntime ? runtimeProxyEnv(args.proxy ?? {}) : {},
                 // Jupyter reads its token from JUPYTER_TOKEN, so it never shows in a command line.
                 secretEnv: { JUPYTER_TOKEN: this.token },
-                mounts: [workDirMount(this, `${name}-workspace`, args.engine, `${args.namePrefix}-lab-workspace`, args.workspaceDir, LAB_WORKSPACE)],
-                gpus: gpusFlag(args.gpus),
-                networks: args.network ? [{ network: args.network }] : [],
+                mounts: [workDirMount(this, `${name}-workspace`, args.runtime, `${args.namePrefix}-lab-workspace`, args.workspaceDir, LAB_WORKSPACE, placement)],
+                gpus: args.gpus,
+                gpuCapable: true,
                 // /api answers without a token once the server is up.
                 healthcheck: {
                     test: ["CMD", "python3", "-c", `import urllib.request; urllib.request.urlopen("http://127.0.0.1:${LAB_PORT}/api", timeout=4)`],
@@ -94,15 +85,14 @@ export class SharedLab extends pulumi.ComponentResource {
                     retries: 30,
                     startPeriod: "10s",
                 },
-                restart: args.restart,
             },
-            child,
+            placement,
         );
 
         this.hostPort = args.publish.hostPort;
-        this.url = pulumi.output(browsableUrl(args.publish.hostIp ?? "127.0.0.1", args.publish.hostPort));
+        this.url = pulumi.output(args.runtime.url(args.publish, placement));
         this.loginUrl = pulumi.secret(pulumi.interpolate`${this.url}lab?token=${this.token}`);
-        this.containerName = this.service.containerName;
+        this.containerName = this.service.name;
         this.registerOutputs({ url: this.url, loginUrl: this.loginUrl, containerName: this.containerName });
     }
 }

@@ -1,18 +1,15 @@
 import * as pulumi from "@pulumi/pulumi";
-import { DockerEngine } from "../engine";
-import { GpuRequest, gpusFlag, nvidiaEnv } from "../gpu";
+import { GpuRequest } from "../gpu";
 import { ContainerImage } from "../image";
-import { BridgeNetwork } from "../network";
-import { RestartPolicy, Service } from "../service";
-import { WorkDir, workDirMount } from "../volume";
+import { Runtime, RunningWorkload } from "../runtime";
+import { WorkDir, workDirMount, workDirPlacement } from "../volume";
 
 export const PYTORCH_DEFAULT_IMAGE = "pytorch/pytorch:2.5.1-cuda12.4-cudnn9-devel";
 /** Idle but alive: work happens through `docker exec`, and the container never exits on its own. */
 export const PYTORCH_IDLE_COMMAND = ["sleep", "infinity"];
 
 export interface PyTorchWorkspaceArgs {
-    engine: DockerEngine;
-    network?: BridgeNetwork;
+    runtime: Runtime;
     namePrefix: string;
     /** Default: a pinned pytorch/pytorch CUDA devel image. */
     image?: string;
@@ -24,7 +21,6 @@ export interface PyTorchWorkspaceArgs {
     /** Where homeDir appears in the container (default /home, as in the seed). */
     homeTarget?: string;
     command?: string[];
-    restart?: RestartPolicy;
 }
 
 /**
@@ -35,32 +31,29 @@ export interface PyTorchWorkspaceArgs {
 export class PyTorchWorkspace extends pulumi.ComponentResource {
     readonly containerName: pulumi.Output<string>;
     readonly image: ContainerImage;
-    readonly service: Service;
+    readonly service: RunningWorkload;
 
     constructor(name: string, args: PyTorchWorkspaceArgs, opts?: pulumi.ComponentResourceOptions) {
         super("dsenv:workloads:PyTorchWorkspace", name, {}, opts);
-        const child = { parent: this };
-
-        this.image = new ContainerImage(`${name}-image`, { engine: args.engine, source: { pull: args.image ?? PYTORCH_DEFAULT_IMAGE } }, child);
-        this.service = new Service(
+        this.image = args.runtime.image(this, `${name}-image`, { pull: args.image ?? PYTORCH_DEFAULT_IMAGE });
+        const placement = workDirPlacement(args.homeDir, "pytorch");
+        this.service = args.runtime.run(
+            this,
             name,
             {
-                engine: args.engine,
-                containerName: `${args.namePrefix}-pytorch`,
+                name: `${args.namePrefix}-pytorch`,
                 image: this.image.ref,
-                gpus: gpusFlag(args.gpus),
-                env: nvidiaEnv(args.gpus),
+                gpus: args.gpus,
+                gpuCapable: true,
                 shmSizeMb: args.shmSizeMb ?? 2048,
-                mounts: [workDirMount(this, `${name}-home`, args.engine, `${args.namePrefix}-pytorch-home`, args.homeDir, args.homeTarget ?? "/home")],
+                mounts: [workDirMount(this, `${name}-home`, args.runtime, `${args.namePrefix}-pytorch-home`, args.homeDir, args.homeTarget ?? "/home", placement)],
                 command: args.command ?? PYTORCH_IDLE_COMMAND,
-                networks: args.network ? [{ network: args.network }] : [],
                 // sleep as PID 1 ignores SIGTERM and has nothing to save: no need to wait the full 30 s.
                 stopGraceSeconds: args.command ? undefined : 5,
-                restart: args.restart,
             },
-            child,
+            placement,
         );
-        this.containerName = this.service.containerName;
+        this.containerName = this.service.name;
         this.registerOutputs({ containerName: this.containerName });
     }
 }

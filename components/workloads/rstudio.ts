@@ -1,12 +1,10 @@
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import { DockerEngine } from "../engine";
-import { GpuRequest, gpusFlag } from "../gpu";
-import { ContainerImage, PushTarget } from "../image";
-import { BridgeNetwork } from "../network";
-import { browsableUrl, RestartPolicy, Service } from "../service";
-import { WorkDir, workDirMount } from "../volume";
+import { GpuRequest } from "../gpu";
+import { ContainerImage } from "../image";
+import { Runtime, RunningWorkload } from "../runtime";
+import { WorkDir, workDirMount, workDirPlacement } from "../volume";
 
 export const RSTUDIO_PORT = 8787;
 /** The seed's project directory inside the container. */
@@ -14,9 +12,7 @@ export const RSTUDIO_PROJECT_DIR = "/home/rstudio/rproject";
 export const RSTUDIO_IMAGE_CONTEXT = path.join(__dirname, "..", "..", "images", "rstudio");
 
 export interface RStudioServerArgs {
-    engine: DockerEngine;
-    /** Containers on this network reach each other by name (e.g. the workspace's MySQL). */
-    network?: BridgeNetwork;
+    runtime: Runtime;
     namePrefix: string;
     /** The R image RStudio Server is installed on (the Kaggle GPU R image by default). */
     baseImage: string;
@@ -28,9 +24,6 @@ export interface RStudioServerArgs {
     projectDir: WorkDir;
     publish: { hostPort: number; hostIp?: string };
     gpus?: GpuRequest;
-    restart?: RestartPolicy;
-    buildEngine?: DockerEngine;
-    push?: PushTarget;
 }
 
 /**
@@ -46,7 +39,7 @@ export class RStudioServer extends pulumi.ComponentResource {
     readonly containerName: pulumi.Output<string>;
     readonly hostPort: number;
     readonly image: ContainerImage;
-    readonly service: Service;
+    readonly service: RunningWorkload;
 
     constructor(name: string, args: RStudioServerArgs, opts?: pulumi.ComponentResourceOptions) {
         super("dsenv:workloads:RStudioServer", name, {}, opts);
@@ -55,42 +48,32 @@ export class RStudioServer extends pulumi.ComponentResource {
         const password = new random.RandomPassword(`${name}-password`, { length: 24, special: false }, child);
         this.password = pulumi.secret(password.result);
 
-        this.image = new ContainerImage(
-            `${name}-image`,
-            {
-                engine: args.engine,
-                buildEngine: args.buildEngine,
-                push: args.push,
-                source: {
-                    repository: "dsenv/rstudio",
-                    build: { context: RSTUDIO_IMAGE_CONTEXT, args: { BASE_IMAGE: args.baseImage, RSTUDIO_VERSION: args.rstudioVersion, RSTUDIO_DEB_URL: args.downloadUrl } },
-                },
-            },
-            child,
-        );
+        this.image = args.runtime.image(this, `${name}-image`, {
+            repository: "dsenv/rstudio",
+            build: { context: RSTUDIO_IMAGE_CONTEXT, args: { BASE_IMAGE: args.baseImage, RSTUDIO_VERSION: args.rstudioVersion, RSTUDIO_DEB_URL: args.downloadUrl } },
+        });
+        const placement = workDirPlacement(args.projectDir, "rstudio");
 
-        this.service = new Service(
+        this.service = args.runtime.run(
+            this,
             name,
             {
-                engine: args.engine,
-                containerName: `${args.namePrefix}-rstudio`,
+                name: `${args.namePrefix}-rstudio`,
                 image: this.image.ref,
                 ports: [{ containerPort: RSTUDIO_PORT, hostPort: args.publish.hostPort, hostIp: args.publish.hostIp }],
                 // The entrypoint sets it for user rstudio and drops it from rserver's environment.
                 secretEnv: { PASSWORD: this.password },
-                mounts: [workDirMount(this, `${name}-project`, args.engine, `${args.namePrefix}-rstudio-project`, args.projectDir, RSTUDIO_PROJECT_DIR)],
-                gpus: gpusFlag(args.gpus),
-                networks: args.network ? [{ network: args.network }] : [],
+                mounts: [workDirMount(this, `${name}-project`, args.runtime, `${args.namePrefix}-rstudio-project`, args.projectDir, RSTUDIO_PROJECT_DIR, placement)],
+                gpus: args.gpus,
                 // bash's /dev/tcp: the R images carry bash, not necessarily curl.
                 healthcheck: { test: ["CMD", "bash", "-c", `exec 3<>/dev/tcp/127.0.0.1/${RSTUDIO_PORT}`], interval: "5s", retries: 30, startPeriod: "10s" },
-                restart: args.restart,
             },
-            child,
+            placement,
         );
 
         this.hostPort = args.publish.hostPort;
-        this.url = pulumi.output(browsableUrl(args.publish.hostIp ?? "127.0.0.1", args.publish.hostPort));
-        this.containerName = this.service.containerName;
+        this.url = pulumi.output(args.runtime.url(args.publish, placement));
+        this.containerName = this.service.name;
         this.registerOutputs({ url: this.url, password: this.password, containerName: this.containerName });
     }
 }

@@ -1,9 +1,7 @@
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
-import { DockerEngine } from "../engine";
-import { ContainerImage, PushTarget } from "../image";
-import { BridgeNetwork } from "../network";
-import { browsableUrl, RestartPolicy, Service } from "../service";
+import { ContainerImage } from "../image";
+import { Runtime, RunningWorkload } from "../runtime";
 import { bindMount } from "../volume";
 
 export const HTTPD_PORT = 80;
@@ -18,17 +16,13 @@ export type StaticSiteContent =
     | { kind: "image"; maintainer: string; version: string; description: string };
 
 export interface StaticSiteArgs {
-    engine: DockerEngine;
-    network?: BridgeNetwork;
+    runtime: Runtime;
     namePrefix: string;
     /** httpd:2.4 or httpd:2.4-alpine (or an image with the same contract): served from, or built on. */
     image: string;
     content: StaticSiteContent;
     /** The seed's -p 9999:80. */
     publish: { hostPort: number; hostIp?: string };
-    restart?: RestartPolicy;
-    buildEngine?: DockerEngine;
-    push?: PushTarget;
 }
 
 /**
@@ -40,49 +34,42 @@ export class StaticSite extends pulumi.ComponentResource {
     readonly containerName: pulumi.Output<string>;
     readonly hostPort: number;
     readonly image: ContainerImage;
-    readonly service: Service;
+    readonly service: RunningWorkload;
 
     constructor(name: string, args: StaticSiteArgs, opts?: pulumi.ComponentResourceOptions) {
         super("dsenv:workloads:StaticSite", name, {}, opts);
-        const child = { parent: this };
         const content = args.content;
 
-        this.image = new ContainerImage(
+        this.image = args.runtime.image(
+            this,
             `${name}-image`,
             content.kind === "bind"
-                ? { engine: args.engine, source: { pull: args.image } }
+                ? { pull: args.image }
                 : {
-                      engine: args.engine,
-                      buildEngine: args.buildEngine,
-                      push: args.push,
-                      source: {
-                          repository: "dsenv/site",
-                          build: {
-                              context: SITE_IMAGE_CONTEXT,
-                              args: { BASE_IMAGE: args.image, SITE_MAINTAINER: content.maintainer, SITE_VERSION: content.version, SITE_DESCRIPTION: content.description },
-                          },
+                      repository: "dsenv/site",
+                      build: {
+                          context: SITE_IMAGE_CONTEXT,
+                          args: { BASE_IMAGE: args.image, SITE_MAINTAINER: content.maintainer, SITE_VERSION: content.version, SITE_DESCRIPTION: content.description },
                       },
                   },
-            child,
         );
 
-        this.service = new Service(
+        // No data of its own: it runs anywhere (a host directory must then be on every machine).
+        this.service = args.runtime.run(
+            this,
             name,
             {
-                engine: args.engine,
-                containerName: `${args.namePrefix}-site`,
+                name: `${args.namePrefix}-site`,
                 image: this.image.ref,
                 ports: [{ containerPort: HTTPD_PORT, hostPort: args.publish.hostPort, hostIp: args.publish.hostIp }],
                 mounts: content.kind === "bind" ? [bindMount(content.hostPath, HTDOCS, true)] : [],
-                networks: args.network ? [{ network: args.network }] : [],
-                restart: args.restart,
             },
-            child,
+            "anywhere",
         );
 
         this.hostPort = args.publish.hostPort;
-        this.url = pulumi.output(browsableUrl(args.publish.hostIp ?? "127.0.0.1", args.publish.hostPort));
-        this.containerName = this.service.containerName;
+        this.url = pulumi.output(args.runtime.url(args.publish, "anywhere"));
+        this.containerName = this.service.name;
         this.registerOutputs({ url: this.url, containerName: this.containerName });
     }
 }

@@ -203,7 +203,7 @@ describe("orphans: a value with no effect without another is reported", () => {
     test.each<[string, Record<string, string>, string]>([
         ["a published address without a published port", { mysqlHostIp: "0.0.0.0" }, 'dsenv:mysqlHostIp: got "0.0.0.0", expected it unset, since dsenv:mysqlHostPort is 0 (MySQL is not published) (it has no effect)'],
         ["keeping a work volume that a host directory replaces", { jupyterWorkDir: "/", jupyterKeepWork: "false" }, "dsenv:jupyterKeepWork: got false, expected it unset, since dsenv:jupyterWorkDir is a host directory, which destroy never removes (it has no effect)"],
-        ["ssh options without an ssh engine", { dockerSshOpts: '["-i", "/k"]' }, 'dsenv:dockerSshOpts: got ["-i","/k"], expected it unset, since no engine is reached over ssh:// (dsenv:dockerHost, dsenv:buildDockerHost or DOCKER_HOST) (it has no effect)'],
+        ["ssh options without an ssh engine", { dockerSshOpts: '["-i", "/k"]' }, 'dsenv:dockerSshOpts: got ["-i","/k"], expected it unset, since no engine is reached over ssh:// (dsenv:dockerHost, dsenv:buildDockerHost, dsenv:swarmNodes or DOCKER_HOST) (it has no effect)'],
         ["an Azure key on the local target", { azureVmSize: "Standard_NC24ads_A100_v4" }, 'dsenv:azureVmSize: got "Standard_NC24ads_A100_v4", expected it unset, since the local target does not use it (it has no effect)'],
     ])("%s", async (_, config, message) => {
         expect(await rejected(config)).toBe(configProblem(message));

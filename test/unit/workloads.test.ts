@@ -2,7 +2,9 @@ import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { DockerEngine } from "../../components/engine";
 import { gpusFlag, nvidiaEnv } from "../../components/gpu";
+import { EngineRuntime } from "../../components/engine-runtime";
 import { BridgeNetwork } from "../../components/network";
+import { RestartPolicy } from "../../components/service";
 import { SharedLab, SharedLabArgs } from "../../components/workloads/lab";
 import { PyTorchWorkspace } from "../../components/workloads/pytorch";
 import { RStudioServer } from "../../components/workloads/rstudio";
@@ -42,12 +44,12 @@ async function expectOnlySecretly(r: Run<unknown>, secret: string): Promise<numb
     return seen;
 }
 
-/** Runs `make` with a local engine and a network, as deployWorkloads' callers do. */
-function withEngine<T>(make: (engine: DockerEngine, network: BridgeNetwork) => T): Promise<Run<T>> {
+/** Runs `make` with one engine's runtime (a local engine and a network), as the local target makes it. */
+function withRuntime<T>(make: (runtime: EngineRuntime) => T, restart: RestartPolicy = "unless-stopped"): Promise<Run<T>> {
     return runWithMocks({}, () => {
         const engine = new DockerEngine("engine");
         const network = new BridgeNetwork("net", { engine, networkName: "p-net" });
-        return make(engine, network);
+        return make(new EngineRuntime({ engine, network, restart }));
     });
 }
 
@@ -63,10 +65,9 @@ function expectUnderComponent(r: Run<unknown>, component: string, type: string):
 describe("RStudioServer (W1)", () => {
     let r: Run<RStudioServer>;
     beforeAll(async () => {
-        r = await withEngine((engine, network) =>
+        r = await withRuntime(runtime =>
             new RStudioServer("rstudio", {
-                engine,
-                network,
+                runtime,
                 namePrefix: "p",
                 baseImage: "gcr.io/kaggle-gpu-images/rstats:v59",
                 rstudioVersion: "2024.12.1-563",
@@ -114,9 +115,9 @@ describe("RStudioServer (W1)", () => {
     });
 
     test("without a project directory the project lives on a kept named volume", async () => {
-        const v = await withEngine(engine =>
+        const v = await withRuntime(runtime =>
             new RStudioServer("rstudio", {
-                engine,
+                runtime,
                 namePrefix: "p",
                 baseImage: "r-base:4.4.2",
                 rstudioVersion: "2024.12.1-563",
@@ -136,8 +137,8 @@ describe("RStudioServer (W1)", () => {
 
 describe("PyTorchWorkspace (W3)", () => {
     test("the seed's compose service: pinned CUDA image, 2 GB shm, GPUs by device, home at /home, idle command", async () => {
-        const r = await withEngine((engine, network) =>
-            new PyTorchWorkspace("pytorch", { engine, network, namePrefix: "p", gpus: { devices: ["0", "2"] }, homeDir: { kind: "bind", hostPath: "/home/patrick" } }),
+        const r = await withRuntime(runtime =>
+            new PyTorchWorkspace("pytorch", { runtime, namePrefix: "p", gpus: { devices: ["0", "2"] }, homeDir: { kind: "bind", hostPath: "/home/patrick" } }),
         );
         expect(r.error).toBeUndefined();
         expect(await valueOf(one(r, IMAGE, "pytorch-image").props.name)).toMatch(/^pytorch\/pytorch:[0-9.]+-cuda[0-9.]+-cudnn[0-9]+-devel$/);
@@ -150,9 +151,9 @@ describe("PyTorchWorkspace (W3)", () => {
     });
 
     test("all GPUs, a chosen image, shm and command; GPUs off hides them even from an nvidia default runtime", async () => {
-        const r = await withEngine(engine => {
-            new PyTorchWorkspace("gpu", { engine, namePrefix: "a", image: "pytorch/pytorch:2.4.1-cuda12.1-cudnn9-devel", gpus: "all", shmSizeMb: 8192, homeDir: { kind: "volume", keepOnDestroy: true }, command: ["python", "train.py"] });
-            new PyTorchWorkspace("cpu", { engine, namePrefix: "b", homeDir: { kind: "volume", keepOnDestroy: false } });
+        const r = await withRuntime(runtime => {
+            new PyTorchWorkspace("gpu", { runtime, namePrefix: "a", image: "pytorch/pytorch:2.4.1-cuda12.1-cudnn9-devel", gpus: "all", shmSizeMb: 8192, homeDir: { kind: "volume", keepOnDestroy: true }, command: ["python", "train.py"] });
+            new PyTorchWorkspace("cpu", { runtime, namePrefix: "b", homeDir: { kind: "volume", keepOnDestroy: false } });
         });
         const gpu = one(r, CONTAINER, "gpu");
         expect(gpu.props).toMatchObject({ gpus: "all", shmSize: 8192, command: ["python", "train.py"], destroyGraceSeconds: 30 });
@@ -167,7 +168,7 @@ describe("PyTorchWorkspace (W3)", () => {
 });
 
 describe("SharedLab (W6)", () => {
-    const base: Omit<SharedLabArgs, "engine"> = {
+    const base: Omit<SharedLabArgs, "runtime"> = {
         namePrefix: "p",
         baseImage: "tensorflow/tensorflow:2.18.0-gpu",
         uid: 1234,
@@ -181,7 +182,7 @@ describe("SharedLab (W6)", () => {
     };
 
     test("builds with the host user's ids and the proxies as build args; runs as that user on 8080 with /workspace and GPUs", async () => {
-        const r = await withEngine(engine => new SharedLab("lab", { engine, ...base }));
+        const r = await withRuntime(runtime => new SharedLab("lab", { runtime, ...base }));
         expect(r.error).toBeUndefined();
         const build = (await valueOf(one(r, IMAGE, "lab-image").props.build)) as any;
         expect(build.context).toBe(path.join(IMAGES, "lab"));
@@ -209,9 +210,9 @@ describe("SharedLab (W6)", () => {
     });
 
     test("proxies reach the container only when asked; unset ones are not build args", async () => {
-        const r = await withEngine(engine => {
-            new SharedLab("asked", { engine, ...base, proxyAtRuntime: true });
-            new SharedLab("plain", { engine, ...base, namePrefix: "q", proxy: {}, aptPackages: [], pipPackages: [], gpus: undefined });
+        const r = await withRuntime(runtime => {
+            new SharedLab("asked", { runtime, ...base, proxyAtRuntime: true });
+            new SharedLab("plain", { runtime, ...base, namePrefix: "q", proxy: {}, aptPackages: [], pipPackages: [], gpus: undefined });
         });
         const env = await envOf(one(r, CONTAINER, "asked"));
         expect(env).toMatchObject({ HTTP_PROXY: "http://192.168.0.10:3128", http_proxy: "http://192.168.0.10:3128", HTTPS_PROXY: "http://192.168.0.10:3128", PIP_PROXY: "http://192.168.0.11:3128" });
@@ -223,7 +224,7 @@ describe("SharedLab (W6)", () => {
 
 describe("StaticSite (W7)", () => {
     test("serves a host directory read-only from the pulled httpd image on the seed's 9999", async () => {
-        const r = await withEngine(engine => new StaticSite("site", { engine, namePrefix: "p", image: "httpd:2.4-alpine", content: { kind: "bind", hostPath: "/home/ubuntu/site" }, publish: { hostPort: 9999 } }));
+        const r = await withRuntime(runtime => new StaticSite("site", { runtime, namePrefix: "p", image: "httpd:2.4-alpine", content: { kind: "bind", hostPath: "/home/ubuntu/site" }, publish: { hostPort: 9999 } }));
         expect(r.error).toBeUndefined();
         expect(await valueOf(one(r, IMAGE, "site-image").props.name)).toBe("httpd:2.4-alpine");
         const c = one(r, CONTAINER, "site");
@@ -234,8 +235,8 @@ describe("StaticSite (W7)", () => {
     });
 
     test("or builds images/site with the seed's labels and mounts nothing", async () => {
-        const r = await withEngine(engine =>
-            new StaticSite("site", { engine, namePrefix: "p", image: "httpd:2.4", content: { kind: "image", maintainer: "me@example.com", version: "1.0.0", description: "A test image" }, publish: { hostPort: 9999, hostIp: "0.0.0.0" } }),
+        const r = await withRuntime(runtime =>
+            new StaticSite("site", { runtime, namePrefix: "p", image: "httpd:2.4", content: { kind: "image", maintainer: "me@example.com", version: "1.0.0", description: "A test image" }, publish: { hostPort: 9999, hostIp: "0.0.0.0" } }),
         );
         const build = (await valueOf(one(r, IMAGE, "site-image").props.build)) as any;
         expect(build.context).toBe(path.join(IMAGES, "site"));
@@ -248,9 +249,9 @@ describe("StaticSite (W7)", () => {
 describe("StatefulApp (W5)", () => {
     let r: Run<StatefulApp>;
     beforeAll(async () => {
-        r = await withEngine(engine =>
+        r = await withRuntime(runtime =>
             new StatefulApp("app", {
-                engine,
+                runtime,
                 namePrefix: "p",
                 baseImage: "node:22.12.0-bookworm-slim",
                 sourceDir: "/home/me/feedback-app",
@@ -304,7 +305,7 @@ describe("deployWorkloads", () => {
     };
 
     test("declares only the enabled workloads, on the shared network, with their outputs", async () => {
-        const r = await withEngine((engine, network) => deployWorkloads({ engine, network, namePrefix: "dsenv-unit", restart: "always", settings }));
+        const r = await withRuntime(runtime => deployWorkloads({ runtime, namePrefix: "dsenv-unit", settings }), "always");
         expect(r.error).toBeUndefined();
         expect(byType(r, CONTAINER).map(d => d.props.name).sort()).toEqual(["dsenv-unit-lab", "dsenv-unit-pytorch", "dsenv-unit-site"]);
         for (const c of byType(r, CONTAINER)) {
@@ -321,7 +322,7 @@ describe("deployWorkloads", () => {
     });
 
     test("nothing enabled, nothing declared", async () => {
-        const r = await withEngine((engine, network) => deployWorkloads({ engine, network, namePrefix: "p", restart: "no", settings: { notices: [] } }));
+        const r = await withRuntime(runtime => deployWorkloads({ runtime, namePrefix: "p", settings: { notices: [] } }), "no");
         expect(byType(r, CONTAINER)).toEqual([]);
         expect(r.result.outputs).toEqual({});
     });

@@ -1,0 +1,35 @@
+import * as pulumi from "@pulumi/pulumi";
+import { ContainerImage, ImageSource } from "./image";
+import { DataVolume } from "./volume";
+import { WorkloadSpec } from "./workload-spec";
+
+/**
+ * Where a workload runs, on a runtime of several machines: `pinned` to the
+ * machine that holds its data (named by a placement key the runtime maps to a
+ * machine, e.g. "data" or "user-alice"), or `anywhere` it fits. One engine has
+ * one machine, where both are the same.
+ */
+export type Placement = { pinned: string } | "anywhere";
+
+/** A workload as it runs: its name on the engine or swarm, and the resource to depend on. */
+export interface RunningWorkload {
+    name: pulumi.Output<string>;
+    resource: pulumi.Resource;
+}
+
+/**
+ * Where workloads run and how a spec becomes something running: one engine
+ * (EngineRuntime: a container per spec) or a swarm (SwarmRuntime: a service per
+ * spec). A workload component builds its specs and hands them to the runtime
+ * it is given, so it runs unchanged on either.
+ */
+export interface Runtime {
+    /** The image ready for the runtime's engines; its `ref` is what a spec names. */
+    image(parent: pulumi.Resource, name: string, source: ImageSource): ContainerImage;
+    /** A named volume for the data of a workload placed at `placement`, on that workload's machine. */
+    volume(parent: pulumi.Resource, name: string, args: { volumeName: string; keepOnDestroy: boolean }, placement: Placement): DataVolume;
+    /** Runs the spec (as a child of `parent`, under `name`). */
+    run(parent: pulumi.Resource, name: string, spec: WorkloadSpec, placement: Placement): RunningWorkload;
+    /** The address a browser opens for a port published by a workload placed at `placement`. */
+    url(published: { hostPort: number; hostIp?: string }, placement: Placement): string;
+}

@@ -1,0 +1,87 @@
+import * as pulumi from "@pulumi/pulumi";
+import { ContainerImage, ImageSource, PushTarget } from "../image";
+import { DockerEngine } from "../engine";
+import { Placement, Runtime, RunningWorkload } from "../runtime";
+import { browsableUrl } from "../service";
+import { DataVolume } from "../volume";
+import { WorkloadSpec } from "../workload-spec";
+import { OverlayNetwork } from "./overlay-network";
+import { Swarm } from "./swarm";
+import { PublishMode, SwarmService } from "./swarm-service";
+
+/** The node label that marks where the workloads pinned under `key` live. */
+export function placementLabel(key: string): string {
+    return `dsenv.place.${key}`;
+}
+
+export interface SwarmRuntimeArgs {
+    swarm: Swarm;
+    network: OverlayNetwork;
+    /** Where images are built; they reach the nodes through `push`. */
+    buildEngine: DockerEngine;
+    /** The registry every node pulls built images from. */
+    push?: PushTarget;
+    /**
+     * Index into swarm.nodes of the machine each placement key is pinned to,
+     * labelled `dsenv.place.<key>=true` there; keys not listed go to
+     * `defaultNode`, labelled `dsenv.place.default=true`.
+     */
+    placements: Record<string, number>;
+    defaultNode: number;
+    publishMode: PublishMode;
+}
+
+/**
+ * A swarm: each spec becomes a service with one task on the overlay network.
+ * A pinned workload runs on the node labelled for its placement key, where its
+ * volumes are made; one that runs anywhere goes where it fits (its GPUs, if
+ * it reserves some). Published ports are on the node that runs the task
+ * (host mode), or on every node (ingress).
+ */
+export class SwarmRuntime implements Runtime {
+    constructor(readonly args: SwarmRuntimeArgs) {}
+
+    /** The node index a placement is pinned to (a host-mode port without data still needs a known node: the default one). */
+    nodeOf(placement: Placement, publishes = false): number | undefined {
+        if (placement !== "anywhere") return this.args.placements[placement.pinned] ?? this.args.defaultNode;
+        return publishes && this.args.publishMode === "host" ? this.args.defaultNode : undefined;
+    }
+
+    image(parent: pulumi.Resource, name: string, source: ImageSource): ContainerImage {
+        // No engine: every node pulls for itself when a task starts there.
+        const built = "build" in source ? { buildEngine: this.args.buildEngine, push: this.args.push } : {};
+        if ("build" in source && !this.args.push) throw new Error(`${name}: a swarm's nodes pull built images from a registry; none is given`);
+        return new ContainerImage(name, { source, ...built }, { parent });
+    }
+
+    volume(parent: pulumi.Resource, name: string, args: { volumeName: string; keepOnDestroy: boolean }, placement: Placement): DataVolume {
+        const node = this.nodeOf(placement);
+        if (node === undefined) throw new Error(`${name}: a volume belongs to one node, and its workload runs anywhere`);
+        return new DataVolume(name, { engine: this.args.swarm.nodes[node].engine, ...args }, { parent });
+    }
+
+    run(parent: pulumi.Resource, name: string, spec: WorkloadSpec, placement: Placement): RunningWorkload {
+        const node = this.nodeOf(placement, (spec.ports ?? []).length > 0);
+        // Keys without a node of their own live on the default node, labelled "default".
+        const key = placement !== "anywhere" && placement.pinned in this.args.placements ? placement.pinned : "default";
+        const label = node !== undefined ? key : undefined;
+        const service = new SwarmService(
+            name,
+            {
+                manager: this.args.swarm.manager,
+                spec,
+                network: this.args.network,
+                constraints: label ? [`node.labels.${placementLabel(label)}==true`] : [],
+                publishMode: this.args.publishMode,
+                dependsOn: this.args.swarm.ready,
+            },
+            { parent },
+        );
+        return { name: service.serviceName, resource: service };
+    }
+
+    url(published: { hostPort: number; hostIp?: string }, placement: Placement): string {
+        const node = this.nodeOf(placement, true) ?? this.args.defaultNode;
+        return browsableUrl(this.args.swarm.nodes[node].advertiseAddr, published.hostPort);
+    }
+}

@@ -1,0 +1,128 @@
+import * as docker from "@pulumi/docker";
+import * as pulumi from "@pulumi/pulumi";
+import { DockerEngine } from "../engine";
+import { toLabelList } from "../labels";
+import { DataVolume, Mount } from "../volume";
+import { WorkloadSpec } from "../workload-spec";
+import { OverlayNetwork } from "./overlay-network";
+
+/** The swarm's name of the generic resource NVIDIA GPUs are advertised as (dockerd `node-generic-resources`). */
+export const GPU_RESOURCE = "NVIDIA-GPU";
+
+/**
+ * How a published port reaches the service. `host`: on the node that runs the
+ * task, at that node's address (the default: stateful services are pinned, so
+ * the address is known, and it needs no IPVS). `ingress`: on every node through
+ * the routing mesh (needs IPVS in the nodes' kernels, and a VIP).
+ */
+export type PublishMode = "host" | "ingress";
+
+export interface SwarmServiceArgs {
+    /** The swarm's manager, where services and secrets are declared. */
+    manager: DockerEngine;
+    spec: WorkloadSpec;
+    network: OverlayNetwork;
+    /** Placement constraints, e.g. `node.labels.dsenv.data==true` to stay with a volume. */
+    constraints?: string[];
+    publishMode?: PublishMode;
+    /** Resources the service waits for (the swarm's membership). */
+    dependsOn?: pulumi.Input<pulumi.Resource>[];
+}
+
+/**
+ * A workload as a swarm service with one task: the same spec a container is
+ * rendered from, placed by constraints and GPU reservations, its file secrets
+ * handed over as Docker secrets, and the deployment waiting until the task runs
+ * (and is healthy, where there is a healthcheck).
+ */
+export class SwarmService extends pulumi.ComponentResource {
+    readonly service: docker.Service;
+    readonly serviceName: pulumi.Output<string>;
+
+    constructor(name: string, args: SwarmServiceArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("dsenv:swarm:Service", name, {}, opts);
+        const { spec } = args;
+        const on = (extra: pulumi.CustomResourceOptions = {}) => args.manager.on(this, { dependsOn: args.dependsOn, ...extra });
+
+        // Docker secrets cannot change: a new value is a new secret (a name of its own), and the service moves to it.
+        const secrets = Object.entries(spec.fileSecrets ?? {}).map(([variable, value]) => {
+            const secretName = pulumi.secret(pulumi.output(value)).apply(v => `${spec.name}-${variable.toLowerCase()}-${shortHash(v)}`);
+            const secret = new docker.Secret(
+                `${name}-${variable.toLowerCase()}`,
+                { name: secretName, data: pulumi.secret(pulumi.output(value).apply(v => Buffer.from(v).toString("base64"))) },
+                on({ deleteBeforeReplace: false }),
+            );
+            return { variable, secret, fileName: `/run/secrets/${variable.toLowerCase()}` };
+        });
+
+        const gpuCount = spec.gpus === undefined ? 0 : spec.gpus === "all" || !("count" in spec.gpus) ? NaN : spec.gpus.count;
+        if (Number.isNaN(gpuCount)) throw new Error(`${spec.name}: a swarm reserves a number of GPUs ("${JSON.stringify(spec.gpus)}" is not one)`);
+        const publishMode = args.publishMode ?? "host";
+
+        this.service = new docker.Service(
+            name,
+            {
+                name: spec.name,
+                labels: toLabelList({ ...spec.labels, "dsenv.service": name }),
+                taskSpec: {
+                    containerSpec: {
+                        image: spec.image,
+                        env: pulumi.all([spec.env ?? {}, spec.secretEnv ?? {}]).apply(([env, secretEnv]) => ({
+                            ...env,
+                            ...secretEnv,
+                            ...Object.fromEntries(secrets.map(s => [`${s.variable}_FILE`, s.fileName])),
+                        })),
+                        secrets: secrets.map(s => ({ secretId: s.secret.id, secretName: s.secret.name, fileName: s.fileName, fileMode: 0o444 })),
+                        mounts: (spec.mounts ?? []).map(toServiceMount),
+                        user: spec.user,
+                        commands: spec.entrypoint,
+                        args: spec.command,
+                        dir: spec.workingDir,
+                        stopGracePeriod: `${spec.stopGraceSeconds ?? 30}s`,
+                        healthcheck: spec.healthcheck && {
+                            tests: spec.healthcheck.test,
+                            interval: spec.healthcheck.interval ?? "10s",
+                            timeout: spec.healthcheck.timeout ?? "5s",
+                            retries: spec.healthcheck.retries ?? 5,
+                            startPeriod: spec.healthcheck.startPeriod ?? "0s",
+                        },
+                    },
+                    networksAdvanceds: [{ name: args.network.id, aliases: spec.aliases }],
+                    placement: { constraints: args.constraints ?? [] },
+                    resources: gpuCount > 0 ? { reservation: { genericResources: { discreteResourcesSpecs: [`${GPU_RESOURCE}=${gpuCount}`] } } } : undefined,
+                    restartPolicy: { condition: "any", delay: "5s" },
+                },
+                mode: { replicated: { replicas: 1 } },
+                // One task that owns its ports and data: the old one stops before the new one starts.
+                updateConfig: { order: "stop-first", failureAction: "pause" },
+                endpointSpec: {
+                    // dnsrr: names resolve to the task itself; a VIP needs IPVS, and host-mode ports need no VIP.
+                    mode: publishMode === "host" ? "dnsrr" : "vip",
+                    ports: (spec.ports ?? []).map(p => ({ targetPort: p.containerPort, publishedPort: p.hostPort, protocol: p.protocol ?? "tcp", publishMode })),
+                },
+                // The deployment waits until the task runs (healthy where it has a check).
+                convergeConfig: { delay: "1s", timeout: `${spec.healthyTimeoutSeconds ?? 300}s` },
+            },
+            on({ additionalSecretOutputs: ["taskSpec"], deleteBeforeReplace: true }),
+        );
+        this.serviceName = this.service.name;
+        this.registerOutputs({ serviceName: this.serviceName });
+    }
+}
+
+/** The provider's form of a mount on a service. */
+function toServiceMount(m: Mount): docker.types.input.ServiceTaskSpecContainerSpecMount {
+    switch (m.kind) {
+        case "volume":
+            return { type: "volume", target: m.target, readOnly: m.readOnly ?? false, source: m.volume instanceof DataVolume ? m.volume.name : m.volume };
+        case "bind":
+            return { type: "bind", target: m.target, readOnly: m.readOnly ?? false, source: m.hostPath };
+        case "anonymous":
+            return { type: "volume", target: m.target };
+    }
+}
+
+/** 12 hex digits of a value's SHA-256: names a secret's version without showing it. */
+function shortHash(value: string): string {
+    return require("crypto").createHash("sha256").update(value).digest("hex").slice(0, 12);
+}

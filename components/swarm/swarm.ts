@@ -1,0 +1,76 @@
+import * as pulumi from "@pulumi/pulumi";
+import { DockerEngine } from "../engine";
+import { NodeEngine } from "./engine-cli";
+import { NodeLabels, SwarmInit, SwarmJoin } from "./membership";
+
+/** One machine of the swarm. */
+export interface SwarmNodeArgs {
+    /** How this machine's engine is reached from the machine running Pulumi. */
+    engine: NodeEngine;
+    /** The address the other nodes reach this one at (an IP: swarm wants one). */
+    advertiseAddr: string;
+    /** Labels that placement constraints match (`node.labels.<key>==<value>`). */
+    labels: Record<string, string>;
+}
+
+export interface SwarmArgs {
+    /** The first node makes the swarm and is its manager; the others join as workers, or as managers up to `managers`. */
+    nodes: SwarmNodeArgs[];
+    /** How many of the first nodes are managers (1, or 3 to survive the loss of one). */
+    managers?: number;
+}
+
+/** What the rest of a program knows of one node once it is in the swarm. */
+export interface SwarmNode {
+    /** The node's engine, for what lives on one machine (a volume). */
+    engine: DockerEngine;
+    advertiseAddr: string;
+    /** The swarm's id of the node (`node.id==...`). */
+    nodeId: pulumi.Output<string>;
+}
+
+/**
+ * Several Docker engines as one swarm, owned by the stack: made on the first
+ * node, joined by the others (join tokens stay secrets), nodes labelled, and
+ * left again on destroy. Services are declared on `manager`.
+ */
+export class Swarm extends pulumi.ComponentResource {
+    /** The first manager's engine: services, secrets and overlay networks are declared there. */
+    readonly manager: DockerEngine;
+    readonly nodes: SwarmNode[];
+    readonly clusterId: pulumi.Output<string>;
+    /** Done when every node is in the swarm and labelled: what services wait for. */
+    readonly ready: pulumi.Resource[];
+
+    constructor(name: string, args: SwarmArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("dsenv:swarm:Swarm", name, {}, opts);
+        if (args.nodes.length === 0) throw new Error("a swarm needs at least one node");
+        const managers = args.managers ?? 1;
+        const [first] = args.nodes;
+
+        const init = new SwarmInit(`${name}-init`, { engine: first.engine, advertiseAddr: first.advertiseAddr }, { parent: this });
+        const joins = args.nodes.slice(1).map(
+            (node, i) =>
+                new SwarmJoin(
+                    `${name}-node${i + 2}`,
+                    { engine: node.engine, advertiseAddr: node.advertiseAddr, role: i + 1 < managers ? "manager" : "worker", swarm: init, managerEngine: first.engine },
+                    { parent: this },
+                ),
+        );
+        const nodeIds = [init.nodeId, ...joins.map(j => j.nodeId)];
+        const labels = args.nodes.map(
+            (node, i) => new NodeLabels(`${name}-node${i + 1}-labels`, { managerEngine: first.engine, nodeId: nodeIds[i], labels: node.labels }, { parent: this }),
+        );
+
+        this.nodes = args.nodes.map((node, i) => ({
+            // Each node's engine waits for its membership: a volume on it belongs to the swarm's node.
+            engine: new DockerEngine(`${name}-node${i + 1}`, { host: node.engine.host, sshOpts: node.engine.sshOpts, isLocal: false, readyAfter: [i === 0 ? init : joins[i - 1]] }, { parent: this }),
+            advertiseAddr: node.advertiseAddr,
+            nodeId: nodeIds[i],
+        }));
+        this.manager = this.nodes[0].engine;
+        this.clusterId = init.clusterId;
+        this.ready = [init, ...joins, ...labels];
+        this.registerOutputs({ clusterId: this.clusterId });
+    }
+}

@@ -1,0 +1,44 @@
+import { ConfigReader } from "./reader";
+import { NotebookUserSettings } from "./settings";
+import { SwarmSettings } from "./swarm";
+
+/** `<name>[:<uid>[:<gid>]][@<node>]`: a DNS-label name (it names a container or service), ids, a swarm node's number. */
+const USER = /^([a-z][a-z0-9-]{0,30}[a-z0-9]|[a-z])(?::([0-9]+)(?::([0-9]+))?)?(?:@([0-9]+))?$/;
+const GRAMMAR = '"<name>[:<uid>[:<gid>]][@<node>]" with a lowercase name (letters, digits, dashes), e.g. "alice:1001:1001@2"';
+/** The official image's user and group when none are given. */
+const DEFAULT_UID = 1000;
+const DEFAULT_GID = 100;
+
+/**
+ * dsenv:jupyterUsers: one notebook each, on ports after jupyterHostPort; on a
+ * swarm each lives on the node given (else round-robin over the nodes, in
+ * swarmNodes' order).
+ */
+export function readNotebookUsers(read: ConfigReader, basePort: number, swarm?: SwarmSettings): NotebookUserSettings[] {
+    const nodeCount = swarm?.nodes.length ?? 0;
+    const entries = read.strings("jupyterUsers", v => {
+        const m = USER.exec(v);
+        if (!m) return GRAMMAR;
+        const [uid, gid] = [m[2], m[3]].map(Number);
+        if ((m[2] && !(uid >= 1 && uid <= 2147483647)) || (m[3] && !(gid >= 1 && gid <= 2147483647))) return `${GRAMMAR}, with ids from 1 to 2147483647 (0 is root)`;
+        if (m[4] !== undefined && !swarm) return `${GRAMMAR} without @<node>: only a swarm stack has nodes to place notebooks on`;
+        if (m[4] !== undefined && !(Number(m[4]) >= 1 && Number(m[4]) <= nodeCount)) return `${GRAMMAR}, with a node from 1 to ${nodeCount} (dsenv:swarmNodes' order)`;
+        return undefined;
+    });
+    const users = entries.flatMap((entry, i) => {
+        const m = USER.exec(entry);
+        if (!m) return [];
+        return [{
+            name: m[1],
+            uid: m[2] ? Number(m[2]) : DEFAULT_UID,
+            gid: m[3] ? Number(m[3]) : DEFAULT_GID,
+            node: swarm ? (m[4] ? Number(m[4]) - 1 : i % Math.max(nodeCount, 1)) : undefined,
+            hostPort: basePort + 1 + i,
+        }];
+    });
+    const names = users.map(u => u.name);
+    const twice = names.find((n, i) => names.indexOf(n) !== i);
+    if (twice) read.reject("jupyterUsers", entries, `each name once (${JSON.stringify(twice)} is listed twice)`);
+    if (users.length && basePort + users.length > 65535) read.reject("jupyterUsers", entries, `at most ${65535 - basePort} users: their ports follow dsenv:jupyterHostPort (${basePort})`);
+    return users;
+}

@@ -1,0 +1,107 @@
+import { isAllInterfaces, isHostIp, isNeverLocal } from "./addresses";
+import { DockerRunner } from "./gpu-check";
+import { ConfigReader } from "./reader";
+import * as rules from "./rules";
+import { EngineSettings } from "./settings";
+
+// The swarm target's settings: the machines (their engines and addresses), who
+// manages, where data lives, how ports are published.
+
+export const PUBLISH_MODES = ["host", "ingress"] as const;
+
+/** One machine, from one `dsenv:swarmNodes` entry: `<engine> <advertise-ip> [<label>=<value> ...]`. */
+export interface SwarmNodeSettings {
+    engine: Required<Pick<EngineSettings, "host" | "sshOpts">>;
+    advertiseAddr: string;
+    /** The node labels the entry lists (placement constraints match them). */
+    labels: Record<string, string>;
+}
+
+export interface SwarmSettings {
+    nodes: SwarmNodeSettings[];
+    /** How many of the first nodes are managers. */
+    managers: number;
+    /** Index into nodes of the machine that keeps the data (MySQL, the notebook, work volumes). */
+    dataNode: number;
+    publishMode: (typeof PUBLISH_MODES)[number];
+}
+
+/** Node labels as Docker allows them: a lowercase dotted key, a value without spaces or `=`. */
+const LABEL = /^([a-z0-9][a-z0-9.-]*[a-z0-9]|[a-z0-9])=([^\s=]*)$/;
+
+/** One `dsenv:swarmNodes` entry, or what is wrong with it. */
+export function parseSwarmNode(entry: string, sshOpts: string[]): { node?: SwarmNodeSettings; problem?: string } {
+    const [host, address, ...labels] = entry.trim().split(/\s+/);
+    const grammar = '"<engine> <advertise-ip> [<label>=<value> ...]", e.g. "ssh://lab@gpu1 192.168.10.11 gpu=a100"';
+    if (!host || !address) return { problem: grammar };
+    const hostProblem = rules.dockerHost(host);
+    if (hostProblem) return { problem: `${grammar}, with an engine that is ${hostProblem}` };
+    if (!isHostIp(address) || isAllInterfaces(address) || isNeverLocal(address)) {
+        return { problem: `${grammar}, with the IP address the other nodes reach this one at (swarm wants an address, not a name or 0.0.0.0; got ${JSON.stringify(address)})` };
+    }
+    const parsed: Record<string, string> = {};
+    for (const label of labels) {
+        const m = LABEL.exec(label);
+        if (!m) return { problem: `${grammar}, with labels as key=value, a lowercase key of letters, digits, dots and dashes (got ${JSON.stringify(label)})` };
+        if (m[1].startsWith("dsenv.")) return { problem: `${grammar}, without labels under "dsenv." (the stack sets those; got ${JSON.stringify(label)})` };
+        parsed[m[1]] = m[2];
+    }
+    return { node: { engine: { host, sshOpts }, advertiseAddr: address, labels: parsed } };
+}
+
+export function readSwarm(read: ConfigReader, sshOpts: string[]): SwarmSettings {
+    const entries = read.strings("swarmNodes", v => parseSwarmNode(v, sshOpts).problem);
+    const nodes = entries.map(e => parseSwarmNode(e, sshOpts).node).filter((n): n is SwarmNodeSettings => n !== undefined);
+    if (entries.length === 0) read.reject("swarmNodes", entries, 'one entry per machine, the first the swarm\'s manager: ["<engine> <advertise-ip> [<label>=<value> ...]", ...]');
+    for (const [what, values] of [["engine", nodes.map(n => n.engine.host)], ["advertise address", nodes.map(n => n.advertiseAddr)]] as const) {
+        const twice = values.filter((v, i) => values.indexOf(v) !== i);
+        if (twice.length) read.reject("swarmNodes", entries, `each machine once (the ${what} ${JSON.stringify(twice[0])} is listed twice)`);
+    }
+    const count = Math.max(entries.length, 1);
+    const managers = read.integer("swarmManagers", v => (Number.isInteger(v) && v >= 1 && v <= count && v !== 2 && v !== 4 ? undefined : `an odd number of managers from 1 to the number of nodes (${count}): a swarm keeps working while a majority of its managers does`));
+    const dataNode = read.integer("swarmDataNode", v => (Number.isInteger(v) && v >= 1 && v <= count ? undefined : `the number of the node (1 to ${count}, in dsenv:swarmNodes' order) that keeps the data`));
+    const publishMode = read.string("swarmPublishMode", rules.oneOf(PUBLISH_MODES)) as SwarmSettings["publishMode"];
+    return { nodes, managers, dataNode: dataNode - 1, publishMode };
+}
+
+/** The GPUs each node advertises (`NVIDIA-GPU` generic resources), as its engine says; undefined where it did not answer. */
+export function gpuCapacity(nodes: SwarmNodeSettings[], run: DockerRunner): (number | undefined)[] {
+    return nodes.map(node => {
+        const r = run(["-H", node.engine.host, "info", "--format", "{{json .GenericResources}}"]);
+        if (!r.ok) return undefined;
+        const resources: unknown = JSON.parse(r.stdout || "null") ?? [];
+        if (!Array.isArray(resources)) return undefined;
+        let gpus = 0;
+        for (const res of resources) {
+            if (res?.NamedResourceSpec?.Kind === "NVIDIA-GPU") gpus += 1;
+            if (res?.DiscreteResourceSpec?.Kind === "NVIDIA-GPU") gpus += Number(res.DiscreteResourceSpec.Value) || 0;
+        }
+        return gpus;
+    });
+}
+
+/**
+ * GPU requests on a swarm are reservations of the nodes' `NVIDIA-GPU`
+ * resources: a count, from one node. A request that no node can satisfy is
+ * refused with every node's capacity; a node that does not answer leaves the
+ * check to the swarm (a notice).
+ */
+export function checkSwarmGpus(read: ConfigReader, swarm: SwarmSettings, requests: [string, unknown][], run: DockerRunner, notices: string[]): void {
+    if (requests.length === 0) return;
+    const capacity = gpuCapacity(swarm.nodes, run);
+    const listing = swarm.nodes.map((n, i) => `node ${i + 1} (${n.engine.host}): ${capacity[i] ?? "did not answer"}`).join(", ");
+    const most = Math.max(0, ...capacity.filter((c): c is number => c !== undefined));
+    for (const [key, request] of requests) {
+        const value = read.string(key as never);
+        if (request === "all" || (typeof request === "object" && request !== null && "devices" in request)) {
+            read.reject(key, value, `a number of GPUs: a swarm reserves GPUs by count from what its nodes advertise (${listing})`);
+        } else if (typeof request === "object" && request !== null && "count" in request) {
+            const count = (request as { count: number }).count;
+            if (count > most && capacity.every(c => c !== undefined)) {
+                read.reject(key, value, `at most ${most} GPUs, what the best-equipped node advertises (NVIDIA-GPU generic resources; ${listing}): a task's GPUs come from one node`);
+            } else if (count > most) {
+                notices.push(`${read.key(key)}: ${count} GPUs; not every swarm node answered (${listing}), so the swarm decides at deploy time`);
+            }
+        }
+    }
+}
