@@ -28,7 +28,7 @@ const AZURE_VM: { engine: EngineSettings; facts: HostFacts } = {
  */
 const SWARM_NODES: { engine: EngineSettings; facts: HostFacts } = {
     engine: { isLocal: false },
-    facts: { runDocker: () => ({ ok: false, error: "a swarm's GPUs are checked against what its nodes advertise" }) },
+    facts: { runDocker: () => ({ ok: false, error: "a swarm's nodes are asked by checkSwarmGpus" }) },
 };
 
 /**
@@ -52,7 +52,7 @@ export function loadSettings(config = new pulumi.Config(), env: NodeJS.ProcessEn
     const restartPolicy = read.string("restartPolicy", rules.oneOf(RESTART_POLICIES)) as RestartPolicy;
     const mysql = readMySql(read);
     const jupyter = readJupyter(read, runsOn.engine, swarm);
-    const workloads = kind === "ci-push" ? { notices: [] } : readWorkloads(read, runsOn.engine, runsOn.facts);
+    const workloads = kind === "ci-push" ? { notices: [] } : readWorkloads(read, runsOn.engine, runsOn.facts, kind !== "swarm");
     const target = readTarget(read, kind, gpuRequests(workloads).map(([key]) => key), namePrefix, swarm);
     if (swarm) checkSwarmGpus(read, swarm, gpuRequests(workloads), host.runDocker, workloads.notices);
 

@@ -12,13 +12,17 @@ export type { HostFacts, WorkloadSettings };
 export { THIS_HOST };
 export { SHIPPED_APP_SOURCE, APP_MOUNT_POINTS } from "../workloads/app";
 
-/** Reads and checks every enabled workload's keys, recording problems on `read`. */
-export function readWorkloads(read: ConfigReader, engine: EngineSettings, host: HostFacts = THIS_HOST): WorkloadSettings {
+/**
+ * Reads and checks every enabled workload's keys, recording problems on `read`.
+ * GPU requests are checked against the engine's runtimes, unless the target
+ * checks them otherwise (`checkEngineGpus` false: a swarm, by its nodes' capacity).
+ */
+export function readWorkloads(read: ConfigReader, engine: EngineSettings, host: HostFacts = THIS_HOST, checkEngineGpus = true): WorkloadSettings {
     const settings: WorkloadSettings = { notices: [] };
     for (const key of Object.keys(WORKLOADS) as WorkloadKey[]) {
         if (read.boolean(`${key}Enabled` as WorkloadConfigKey)) (settings as Record<string, unknown>)[key] = WORKLOADS[key].read(read, { engine, host } as never);
     }
-    checkGpus(read, engine, host, settings);
+    if (checkEngineGpus) checkGpus(read, engine, host, settings);
     return settings;
 }
 

@@ -40,9 +40,10 @@ target=$(field target)
 
 # ------------------------------------------------------------ Docker engine
 # The local and ci-push targets use an engine from here (dsenv:dockerHost, else
-# DOCKER_HOST, else the local socket); the azure target makes its own.
+# DOCKER_HOST, else the local socket); the azure target makes its own, and a
+# swarm's nodes are asked by the program at preview.
 engine_ok=""
-if [ "$target" != azure ] && { checks engine || checks images; }; then
+if [ "$target" != azure ] && [ "$target" != swarm ] && { checks engine || checks images; }; then
   host=$(field dockerHost)
   where=${host:+"dsenv:dockerHost=$host"}
   where=${where:-${DOCKER_HOST:+"DOCKER_HOST=$DOCKER_HOST"}}

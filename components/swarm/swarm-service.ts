@@ -52,7 +52,7 @@ export class SwarmService extends pulumi.ComponentResource {
                 { name: secretName, data: pulumi.secret(pulumi.output(value).apply(v => Buffer.from(v).toString("base64"))) },
                 on({ deleteBeforeReplace: false }),
             );
-            return { variable, secret, fileName: `/run/secrets/${variable.toLowerCase()}` };
+            return { variable, secret, fileName: variable.toLowerCase() };
         });
 
         const gpuCount = spec.gpus === undefined ? 0 : spec.gpus === "all" || !("count" in spec.gpus) ? NaN : spec.gpus.count;
@@ -68,9 +68,10 @@ export class SwarmService extends pulumi.ComponentResource {
                     containerSpec: {
                         image: spec.image,
                         env: pulumi.all([spec.env ?? {}, spec.secretEnv ?? {}]).apply(([env, secretEnv]) => ({
+                            ...gpuEnv(gpuCount, spec.gpuCapable),
                             ...env,
                             ...secretEnv,
-                            ...Object.fromEntries(secrets.map(s => [`${s.variable}_FILE`, s.fileName])),
+                            ...Object.fromEntries(secrets.map(s => [`${s.variable}_FILE`, `/run/secrets/${s.fileName}`])),
                         })),
                         secrets: secrets.map(s => ({ secretId: s.secret.id, secretName: s.secret.name, fileName: s.fileName, fileMode: 0o444 })),
                         mounts: (spec.mounts ?? []).map(toServiceMount),
@@ -108,6 +109,17 @@ export class SwarmService extends pulumi.ComponentResource {
         this.serviceName = this.service.name;
         this.registerOutputs({ serviceName: this.serviceName });
     }
+}
+
+/**
+ * The NVIDIA runtime's variables on a swarm: which GPUs comes from the swarm
+ * (the runtime reads DOCKER_RESOURCE_NVIDIA-GPU, with `swarm-resource` set in
+ * its config.toml, docs/swarm.md), so only the capabilities are said here; a
+ * GPU image without a reservation sees none.
+ */
+function gpuEnv(gpus: number, gpuCapable?: boolean): Record<string, string> {
+    if (gpus > 0) return { NVIDIA_DRIVER_CAPABILITIES: "compute,utility" };
+    return gpuCapable ? { NVIDIA_VISIBLE_DEVICES: "void" } : {};
 }
 
 /** The provider's form of a mount on a service. */

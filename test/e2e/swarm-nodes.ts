@@ -1,0 +1,187 @@
+import { ChildProcess, execFileSync, spawn } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { waitFor } from "./harness";
+
+/** One simulated machine of a lab: its own network namespace, hostname and dockerd. */
+export interface SwarmNode {
+    /** Its hostname, as swarm names the node. */
+    name: string;
+    /** Its address on the lab network, where the other nodes reach it. */
+    address: string;
+    /** What a stack's node list names it by: the engine's socket, seen from this machine. */
+    dockerHost: string;
+    /** `NVIDIA-GPU` generic resources its daemon advertises (fake ids: there are no GPUs here). */
+    gpus: string[];
+}
+
+/**
+ * Several machines of a lab, simulated on this one (recipe: shared/FACTS.md, "A
+ * multi-node Docker Swarm on one machine"): each node is a network namespace
+ * with its own hostname and dockerd; a bridge in a "hub" namespace of its own
+ * joins them on 10.241.0.0/24, and one more link joins this machine to the hub
+ * (as 10.241.0.1), so that it can reach the nodes' published ports. The nodes
+ * have no default route: nothing is pulled from outside (images are loaded).
+ * Their engines are reached from this machine through their unix sockets.
+ */
+export class SwarmNodes {
+    /** Short: unix socket paths are limited to 107 bytes. */
+    readonly dir = fs.mkdtempSync(path.join(os.tmpdir(), "dsw-"));
+    readonly nodes: SwarmNode[];
+    /** This machine's address on the lab network. */
+    readonly machineAddress = "10.241.0.1";
+    /** The lab's registry (plain HTTP, no login), on this machine, where every node can reach it. */
+    readonly registry = `${this.machineAddress}:5002`;
+    private readonly tag = `dsw${process.pid % 10000}`;
+    private readonly hub = `${this.tag}hub`;
+    private readonly daemons: ChildProcess[] = [];
+    private registryProcess?: ChildProcess;
+
+    /** gpusPerNode[i]: how many fake GPUs node i advertises. */
+    constructor(gpusPerNode: number[]) {
+        this.nodes = gpusPerNode.map((gpus, i) => ({
+            name: `lab-node${i + 1}`,
+            address: `10.241.0.${11 + i}`,
+            dockerHost: `unix://${path.join(this.dir, `n${i + 1}`, "docker.sock")}`,
+            gpus: Array.from({ length: gpus }, (_, g) => `GPU-fake-n${i + 1}-${g}`),
+        }));
+    }
+
+    async start(): Promise<this> {
+        try {
+            await this.startAll();
+        } catch (e) {
+            await this.stop();
+            throw e;
+        }
+        return this;
+    }
+
+    private async startAll(): Promise<void> {
+        ip("netns", "add", this.hub);
+        ip("-n", this.hub, "link", "add", "br0", "type", "bridge");
+        ip("-n", this.hub, "link", "set", "dev", "br0", "up");
+        ip("-n", this.hub, "link", "set", "dev", "lo", "up");
+        // This machine on the hub.
+        ip("link", "add", `${this.tag}m`, "type", "veth", "peer", "name", "machine", "netns", this.hub);
+        ip("-n", this.hub, "link", "set", "dev", "machine", "master", "br0", "up");
+        ip("addr", "add", `${this.machineAddress}/24`, "dev", `${this.tag}m`);
+        ip("link", "set", "dev", `${this.tag}m`, "up");
+
+        this.startRegistry();
+        this.nodes.forEach((node, i) => this.startNode(node, i));
+        for (const node of this.nodes) {
+            await waitFor(`dockerd of ${node.name}`, () => run("docker", ["-H", node.dockerHost, "info", "--format", "{{.Name}}"]) === node.name, 90_000);
+        }
+        await waitFor("the lab registry", () => run("curl", ["-sf", "--max-time", "2", `http://${this.registry}/v2/`]) !== undefined, 30_000);
+    }
+
+    private startNode(node: SwarmNode, i: number): void {
+        const ns = this.netns(i);
+        const dir = path.join(this.dir, `n${i + 1}`);
+        fs.mkdirSync(dir);
+        ip("netns", "add", ns);
+        ip("link", "add", `${this.tag}n${i + 1}`, "type", "veth", "peer", "name", "eth0", "netns", ns);
+        ip("link", "set", "dev", `${this.tag}n${i + 1}`, "netns", this.hub);
+        ip("-n", this.hub, "link", "set", "dev", `${this.tag}n${i + 1}`, "master", "br0", "up");
+        ip("-n", ns, "addr", "add", `${node.address}/24`, "dev", "eth0");
+        ip("-n", ns, "link", "set", "dev", "eth0", "up");
+        ip("-n", ns, "link", "set", "dev", "lo", "up");
+        // `ip netns exec` mounts a fresh /sys without the cgroup v1 hierarchies dockerd needs.
+        const cgroups = ["cpu", "cpuacct", "cpuset", "memory", "devices", "freezer", "blkio", "pids"]
+            .map(c => `mkdir -p /sys/fs/cgroup/${c} && mount -t cgroup -o ${c} cgroup /sys/fs/cgroup/${c}`)
+            .join(" && ");
+        const dockerd = [
+            "dockerd",
+            `--host=${node.dockerHost}`,
+            `--data-root=${dir}/data`,
+            `--exec-root=${dir}/exec`,
+            `--pidfile=${dir}/docker.pid`,
+            `--cgroup-parent=/${this.tag}-n${i + 1}`,
+            `--bip=172.${30 + i}.0.1/24`,
+            `--default-address-pool=base=10.${100 + i}.0.0/16,size=24`,
+            ...node.gpus.map(g => `--node-generic-resource=NVIDIA-GPU=${g}`),
+            // Plain HTTP is allowed for loopback only; the lab registry is on the lab network.
+            `--insecure-registry=${this.registry}`,
+        ].join(" ");
+        const script = [
+            "mount -t tmpfs cgroup_root /sys/fs/cgroup",
+            cgroups,
+            "mkdir -p /sys/fs/cgroup/systemd && mount -t cgroup -o none,name=systemd cgroup /sys/fs/cgroup/systemd",
+            `hostname ${node.name}`,
+            `exec ${dockerd}`,
+        ].join(" && ");
+        const log = fs.openSync(path.join(dir, "dockerd.log"), "w");
+        this.daemons.push(spawn("ip", ["netns", "exec", ns, "unshare", "--uts", "sh", "-c", script], { stdio: ["ignore", log, log] }));
+    }
+
+    /** Debian's docker-registry (scripts/toolchain/ensure-registry.sh installs it), storage in this lab's directory. */
+    private startRegistry(): void {
+        const config = path.join(this.dir, "registry.yml");
+        fs.writeFileSync(config, ["version: 0.1", "storage:", "  filesystem:", `    rootdirectory: ${path.join(this.dir, "registry")}`, "http:", `  addr: ${this.registry}`, ""].join("\n"));
+        const log = fs.openSync(path.join(this.dir, "registry.log"), "w");
+        this.registryProcess = spawn("/usr/bin/docker-registry", ["serve", config], { stdio: ["ignore", log, log] });
+    }
+
+    private netns(i: number): string {
+        return `${this.tag}n${i + 1}`;
+    }
+
+    /** The docker CLI against a node's engine. */
+    docker(node: SwarmNode, ...args: string[]): string {
+        return execFileSync("docker", ["-H", node.dockerHost, ...args], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] }).trim();
+    }
+
+    /** Copies images from this machine's engine into these nodes' (the nodes pull from nowhere). */
+    loadImages(nodes: SwarmNode[], ...images: string[]): void {
+        const tar = path.join(this.dir, "images.tar");
+        execFileSync("docker", ["save", "-o", tar, ...images]);
+        for (const node of nodes) execFileSync("docker", ["-H", node.dockerHost, "load", "-i", tar], { stdio: "pipe" });
+        fs.rmSync(tar);
+    }
+
+    /** A command in a node's network namespace (e.g. to reach a host-mode port from inside the lab). */
+    exec(node: SwarmNode, ...cmd: string[]): string {
+        return execFileSync("ip", ["netns", "exec", this.netns(this.nodes.indexOf(node)), ...cmd], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] }).trim();
+    }
+
+    async stop(): Promise<void> {
+        for (const node of this.nodes) {
+            // Out of the swarm and rid of its containers, so that no mount stays behind under the data root.
+            run("docker", ["-H", node.dockerHost, "swarm", "leave", "--force"]);
+            const ids = run("docker", ["-H", node.dockerHost, "ps", "-aq"])?.split("\n").filter(Boolean) ?? [];
+            if (ids.length) run("docker", ["-H", node.dockerHost, "rm", "-f", ...ids]);
+        }
+        await Promise.all(
+            this.daemons.map(d => {
+                if (d.exitCode !== null) return undefined;
+                const exited = new Promise(r => d.once("exit", r));
+                d.kill("SIGTERM");
+                return exited;
+            }),
+        );
+        if (this.registryProcess && this.registryProcess.exitCode === null) {
+            const exited = new Promise(r => this.registryProcess!.once("exit", r));
+            this.registryProcess.kill("SIGTERM");
+            await exited;
+        }
+        this.nodes.forEach((_, i) => run("ip", ["netns", "del", this.netns(i)]));
+        run("ip", ["link", "del", `${this.tag}m`]);
+        run("ip", ["netns", "del", this.hub]);
+        for (const node of this.nodes) run("umount", ["-R", path.join(this.dir, `n${this.nodes.indexOf(node) + 1}`, "exec")]);
+        fs.rmSync(this.dir, { recursive: true, force: true });
+    }
+}
+
+function ip(...args: string[]): void {
+    execFileSync("ip", args, { stdio: "pipe" });
+}
+
+function run(cmd: string, args: string[]): string | undefined {
+    try {
+        return execFileSync(cmd, args, { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], timeout: 30_000 }).trim();
+    } catch {
+        return undefined;
+    }
+}

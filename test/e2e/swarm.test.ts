@@ -1,0 +1,176 @@
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { httpRequest, TestStack, waitFor } from "./harness";
+import { SwarmNode, SwarmNodes } from "./swarm-nodes";
+
+// The swarm target on a real 3-node swarm: three dockerd, each in a network
+// namespace of its own, made one swarm by the program (no `docker swarm` by
+// hand), with the real provider. Node 1 keeps the data and has no GPU; nodes
+// 2 and 3 advertise one fake NVIDIA-GPU each. Images built by the stack are
+// pushed to a lab registry every node reaches; pulled ones are loaded into the
+// nodes that run them (the nodes have no route out). Each test builds on the
+// state the previous one left.
+jest.setTimeout(20 * 60_000);
+
+const BASE_PORT = 18888;
+let lab: SwarmNodes;
+let s: TestStack;
+let homeDir: string;
+let out: Record<string, any>;
+let n1: SwarmNode, n2: SwarmNode, n3: SwarmNode;
+
+/** The container of a service's running task on `node`, if there is one there. */
+function taskContainer(node: SwarmNode, service: string): string | undefined {
+    const ids = lab.docker(node, "ps", "-q", "--filter", `label=com.docker.swarm.service.name=${service}`).split("\n").filter(Boolean);
+    return ids[0];
+}
+
+/** The node where a service's one task runs now. */
+function nodeRunning(service: string): SwarmNode | undefined {
+    return lab.nodes.find(n => taskContainer(n, service) !== undefined);
+}
+
+/** Python in a notebook task, with the database password read from the secret file the stack handed over. */
+function sqlFrom(node: SwarmNode, container: string, host: string, sql: string): string {
+    const code = [
+        "import os, pymysql",
+        'password = open(os.environ["MYSQL_PASSWORD_FILE"]).read()',
+        `c = pymysql.connect(host=${JSON.stringify(host)}, port=int(os.environ["MYSQL_PORT"]), user=os.environ["MYSQL_USER"], password=password, database=os.environ["MYSQL_DATABASE"], autocommit=True)`,
+        "cur = c.cursor()",
+        `cur.execute(${JSON.stringify(sql)})`,
+        "print(cur.fetchall())",
+    ].join("\n");
+    return lab.docker(node, "exec", container, "python", "-c", code);
+}
+
+const service = (suffix: string) => `${s.prefix}-${suffix}`;
+
+beforeAll(async () => {
+    lab = await new SwarmNodes([0, 1, 1]).start();
+    [n1, n2, n3] = lab.nodes;
+    lab.loadImages([n1], "dsenv/mysql-standin:test", "dsenv/jupyter-standin:test");
+    lab.loadImages([n2, n3], "dsenv/debian:bookworm");
+    // The PyTorch workspace's home: a host directory every node has (they share this machine's files, as lab servers share an NFS home).
+    homeDir = fs.mkdtempSync(path.join(os.tmpdir(), "dsenv-swarm-home-"));
+    s = new TestStack();
+    await s.init({
+        target: "swarm",
+        swarmNodes: [`${n1.dockerHost} ${n1.address}`, `${n2.dockerHost} ${n2.address}`, `${n3.dockerHost} ${n3.address} rack=b`],
+        registryServer: `http://${lab.registry}`,
+        mysqlImage: "dsenv/mysql-standin:test",
+        jupyterBaseImage: "dsenv/jupyter-standin:test",
+        jupyterHostPort: String(BASE_PORT),
+        jupyterUsers: ["alice:1001:1001@2", "bob:1002:1002@3"],
+        pytorchEnabled: "true",
+        pytorchImage: "dsenv/debian:bookworm",
+        pytorchGpus: "1",
+        pytorchHomeDir: homeDir,
+    });
+});
+
+afterAll(async () => {
+    try {
+        await s?.dispose((...args: string[]) => lab.docker(n1, ...args));
+    } finally {
+        await lab?.stop();
+        if (homeDir) fs.rmSync(homeDir, { recursive: true, force: true });
+    }
+});
+
+test("1. up forms the swarm from the program: three nodes ready, labelled for their data", async () => {
+    await s.up();
+    out = await s.outputs();
+    const nodes = lab.docker(n1, "node", "ls", "--format", "{{.Hostname}} {{.Status}} {{.ManagerStatus}}").split("\n").sort();
+    expect(nodes).toEqual(["lab-node1 Ready Leader", "lab-node2 Ready ", "lab-node3 Ready "]);
+    const labels = (n: SwarmNode) => JSON.parse(lab.docker(n1, "node", "inspect", n.name, "--format", "{{json .Spec.Labels}}"));
+    expect(labels(n1)).toEqual({ "dsenv.place.data": "true", "dsenv.place.default": "true" });
+    expect(labels(n2)).toEqual({ "dsenv.place.user-alice": "true" });
+    expect(labels(n3)).toEqual({ "dsenv.place.user-bob": "true", rack: "b" });
+    expect(out.swarmClusterId).toMatch(/^[a-z0-9]{25}$/);
+});
+
+test("2. MySQL runs on its labelled node with its volume there; each user's notebook on theirs", () => {
+    expect(nodeRunning(service("mysql"))?.name).toBe("lab-node1");
+    expect(lab.docker(n1, "volume", "ls", "-q", "--filter", `name=${service("mysql-data")}`)).toBe(service("mysql-data"));
+    expect(nodeRunning(service("jupyter-alice"))?.name).toBe("lab-node2");
+    expect(nodeRunning(service("jupyter-bob"))?.name).toBe("lab-node3");
+    expect(lab.docker(n2, "volume", "ls", "-q", "--filter", `name=${service("jupyter-alice-work")}`)).toBe(service("jupyter-alice-work"));
+    // The passwords reach MySQL as Docker secrets (files), not as environment values.
+    const env = lab.docker(n1, "inspect", taskContainer(n1, service("mysql"))!, "--format", "{{json .Config.Env}}");
+    expect(env).toContain("MYSQL_PASSWORD_FILE=/run/secrets/mysql_password");
+    expect(env).not.toMatch(/"MYSQL_PASSWORD=/);
+});
+
+test("3. alice's notebook on node 2 reaches MySQL on node 1 by both names, and runs as her", async () => {
+    const alice = taskContainer(n2, service("jupyter-alice"))!;
+    sqlFrom(n2, alice, "mysql", "CREATE TABLE IF NOT EXISTS runs (id INT PRIMARY KEY, note VARCHAR(64))");
+    sqlFrom(n2, alice, "mysql", "INSERT INTO runs VALUES (1, 'from node 2')");
+    expect(sqlFrom(n2, alice, "myjupyterdb", "SELECT note FROM runs WHERE id = 1")).toBe("(('from node 2',),)");
+    // Her uid and gid own her work directory, and the server process is hers.
+    expect(lab.docker(n2, "exec", alice, "stat", "-c", "%u:%g", "/home/jovyan/work")).toBe("1001:1001");
+    const serverUids = lab.docker(n2, "exec", alice, "python", "-c", "import os; print(sorted({os.stat(f'/proc/{p}').st_uid for p in os.listdir('/proc') if p.isdigit() and b'jupyter' in open(f'/proc/{p}/cmdline', 'rb').read()}))");
+    expect(serverUids).toBe("[1001]");
+    // Her login URL (a host-mode port on her node) opens JupyterLab; bob's token is not hers.
+    expect(out.notebooks.alice.url).toBe(`http://${n2.address}:${BASE_PORT + 1}/`);
+    const logins = out.notebookLoginUrls as Record<string, string>;
+    expect(new URL(logins.alice).host).toBe(`${n2.address}:${BASE_PORT + 1}`);
+    const login = await httpRequest(logins.alice);
+    expect([login.status, login.location]).toEqual([302, "/lab"]);
+    const wrong = logins.alice.replace(/token=.*/, `token=${new URL(logins.bob).searchParams.get("token")}`);
+    expect((await httpRequest(wrong)).location).not.toBe("/lab");
+});
+
+test("4. the GPU workspace runs where a GPU is, with the GPU the swarm assigned", () => {
+    const node = nodeRunning(service("pytorch"));
+    expect([n2.name, n3.name]).toContain(node?.name);
+    const env = lab.docker(node!, "inspect", taskContainer(node!, service("pytorch"))!, "--format", "{{json .Config.Env}}");
+    expect(env).toMatch(new RegExp(`DOCKER_RESOURCE_NVIDIA-GPU=${node!.gpus[0]}`));
+});
+
+test("5. draining the GPU workspace's node moves it to the other GPU node; pinned services stay", async () => {
+    const from = nodeRunning(service("pytorch"))!;
+    const to = from === n2 ? n3 : n2;
+    lab.docker(n1, "node", "update", "--availability", "drain", from.name);
+    try {
+        await waitFor("the GPU workspace on the other GPU node", () => taskContainer(to, service("pytorch")) !== undefined, 120_000);
+        expect(nodeRunning(service("mysql"))?.name).toBe("lab-node1");
+    } finally {
+        lab.docker(n1, "node", "update", "--availability", "active", from.name);
+    }
+    // Pinned to the drained node, that user's notebook comes back there.
+    const user = from === n2 ? "alice" : "bob";
+    await waitFor(`${user}'s notebook back on ${from.name}`, () => taskContainer(from, service(`jupyter-${user}`)) !== undefined, 120_000);
+});
+
+test("6. a second preview after up changes nothing", async () => {
+    const preview = await s.stack.preview({ expectNoChanges: true });
+    expect(Object.keys(preview.changeSummary)).toEqual(["same"]);
+});
+
+test("7. a GPU request no node can satisfy is refused at preview, with the nodes' capacity", async () => {
+    await s.set({ pytorchGpus: "2" });
+    try {
+        await expect(s.stack.preview()).rejects.toThrow(
+            new RegExp(`pytorchGpus: got "2", expected at most 1 GPUs, what the best-equipped node advertises \\(NVIDIA-GPU generic resources; node 1 \\(${n1.dockerHost}\\): 0, node 2 \\(${n2.dockerHost}\\): 1, node 3 \\(${n3.dockerHost}\\): 1\\)`),
+        );
+    } finally {
+        await s.set({ pytorchGpus: "1" });
+    }
+});
+
+test("8. MySQL's data survives a service update, and it stays on its node", async () => {
+    await s.set({ mysqlAliases: ["myjupyterdb", "labdb"] });
+    await s.up();
+    expect(nodeRunning(service("mysql"))?.name).toBe("lab-node1");
+    const alice = taskContainer(n2, service("jupyter-alice"))!;
+    await waitFor("MySQL answering after its update", () => sqlFrom(n2, alice, "labdb", "SELECT note FROM runs WHERE id = 1") === "(('from node 2',),)", 120_000, 2000);
+});
+
+test("9. destroy leaves the swarm and the kept volumes", async () => {
+    await s.stack.destroy();
+    expect(lab.docker(n2, "info", "--format", "{{.Swarm.LocalNodeState}}")).toBe("inactive");
+    expect(lab.docker(n1, "info", "--format", "{{.Swarm.LocalNodeState}}")).toBe("inactive");
+    expect(lab.docker(n1, "volume", "ls", "-q", "--filter", `name=${service("mysql-data")}`)).toBe(service("mysql-data"));
+    expect(lab.docker(n2, "volume", "ls", "-q", "--filter", `name=${service("jupyter-alice-work")}`)).toBe(service("jupyter-alice-work"));
+});
