@@ -85,6 +85,9 @@ elif cli_ok; then ok "Pulumi CLI $(pulumi version) at $(command -v pulumi)"
 elif go_ok; then will build-cli "build the Pulumi CLI v$CLI_VERSION from Go modules (~12 min on 2 cores, progress every 15 s)"
 else problem "no Pulumi CLI on PATH, and it cannot be built here ($go_state). Install the Pulumi CLI >= $CLI_VERSION (Pulumi's install docs: an archive with pulumi and pulumi-language-nodejs to put on PATH), or Go >= 1.25 with access to a Go module proxy, and run again."; fi
 if ! checks cli; then :
+elif have pulumi-resource-pulumi-nodejs || go_ok; then :
+else problem "no pulumi-resource-pulumi-nodejs on PATH (the host of dynamic providers; it ships with the Pulumi CLI), and it cannot be had here ($go_state). Put the directory of a Pulumi CLI install that has it on PATH, and run again."; fi
+if ! checks cli; then :
 elif have pulumi-language-nodejs; then ok "Node.js language host at $(command -v pulumi-language-nodejs)"
 elif go_ok; then will build-langhost "build the Node.js language host from Go modules (sdk v$LANGHOST_SDK_VERSION, ~2 min)"
 else problem "no pulumi-language-nodejs on PATH (it ships with the Pulumi CLI), and it cannot be built here ($go_state). Put the directory of a Pulumi CLI install that has it on PATH, and run again."; fi

@@ -167,6 +167,16 @@ fi
 [ ${#JOBS[@]} -eq 0 ] || wait_builds
 cli_ok || die "pulumi: no working pulumi CLI after the build (see $CACHE/logs/build-pulumi-cli.log)"
 
+# The host of a Node.js program's dynamic providers (e.g. the swarm's membership
+# steps): a script the official CLI archive ships beside pulumi, and that the
+# SDK's Go module carries in nodejs/dist.
+if ! have pulumi-resource-pulumi-nodejs; then
+  dist="$( (cd "$BUILD" && go_env mod download -json "github.com/pulumi/pulumi/sdk/v3@v$LANGHOST_SDK_VERSION") | sed -n 's/^\s*"Dir": "\(.*\)",\?$/\1/p')/nodejs/dist"
+  [ -f "$dist/pulumi-resource-pulumi-nodejs" ] || die "pulumi: no pulumi-resource-pulumi-nodejs in $dist"
+  install -m 0755 "$dist/pulumi-resource-pulumi-nodejs" "$BIN/pulumi-resource-pulumi-nodejs"
+  log "pulumi: dynamic-provider host pulumi-resource-pulumi-nodejs installed from sdk v$LANGHOST_SDK_VERSION"
+fi
+
 for spec in "${TO_BRIDGE[@]}"; do
   pkg="${spec%%:*}"; ver="${spec#*:}"
   log "pulumi: installing provider $pkg v$ver (bridged here from upstream)"

@@ -31,7 +31,12 @@ export class SwarmNodes {
     readonly nodes: SwarmNode[];
     /** This machine's address on the lab network. */
     readonly machineAddress = "10.241.0.1";
-    /** The lab's registry (plain HTTP, no login), on this machine, where every node can reach it. */
+    /**
+     * The lab's registry, on this machine where every node and this machine's
+     * engine reach it: HTTPS with a certificate from the tests' CA
+     * (scripts/toolchain/ensure-registry.sh), which every engine here trusts
+     * through /etc/docker/certs.d, and no login.
+     */
     readonly registry = `${this.machineAddress}:5002`;
     private readonly tag = `dsw${process.pid % 10000}`;
     private readonly hub = `${this.tag}hub`;
@@ -74,7 +79,7 @@ export class SwarmNodes {
         for (const node of this.nodes) {
             await waitFor(`dockerd of ${node.name}`, () => run("docker", ["-H", node.dockerHost, "info", "--format", "{{.Name}}"]) === node.name, 90_000);
         }
-        await waitFor("the lab registry", () => run("curl", ["-sf", "--max-time", "2", `http://${this.registry}/v2/`]) !== undefined, 30_000);
+        await waitFor("the lab registry", () => run("curl", ["-sf", "--max-time", "2", "--cacert", path.join(this.certsDir, "ca.crt"), `https://${this.registry}/v2/`]) !== undefined, 30_000);
     }
 
     private startNode(node: SwarmNode, i: number): void {
@@ -102,8 +107,6 @@ export class SwarmNodes {
             `--bip=172.${30 + i}.0.1/24`,
             `--default-address-pool=base=10.${100 + i}.0.0/16,size=24`,
             ...node.gpus.map(g => `--node-generic-resource=NVIDIA-GPU=${g}`),
-            // Plain HTTP is allowed for loopback only; the lab registry is on the lab network.
-            `--insecure-registry=${this.registry}`,
         ].join(" ");
         const script = [
             "mount -t tmpfs cgroup_root /sys/fs/cgroup",
@@ -118,10 +121,24 @@ export class SwarmNodes {
 
     /** Debian's docker-registry (scripts/toolchain/ensure-registry.sh installs it), storage in this lab's directory. */
     private startRegistry(): void {
-        const config = path.join(this.dir, "registry.yml");
-        fs.writeFileSync(config, ["version: 0.1", "storage:", "  filesystem:", `    rootdirectory: ${path.join(this.dir, "registry")}`, "http:", `  addr: ${this.registry}`, ""].join("\n"));
-        const log = fs.openSync(path.join(this.dir, "registry.log"), "w");
-        this.registryProcess = spawn("/usr/bin/docker-registry", ["serve", config], { stdio: ["ignore", log, log] });
+        const ca = path.join(process.env.DSENV_CACHE ?? path.join(os.homedir(), ".cache", "ds-envs"), "registry");
+        const f = (name: string) => path.join(this.dir, name);
+        execFileSync("openssl", ["req", "-newkey", "rsa:2048", "-nodes", "-subj", `/CN=${this.machineAddress}`, "-keyout", f("registry.key"), "-out", f("registry.csr")], { stdio: "pipe" });
+        fs.writeFileSync(f("registry.ext"), `subjectAltName=IP:${this.machineAddress}\nextendedKeyUsage=serverAuth\n`);
+        execFileSync("openssl", ["x509", "-req", "-in", f("registry.csr"), "-CA", path.join(ca, "ca.crt"), "-CAkey", path.join(ca, "ca.key"), "-CAcreateserial", "-days", "2", "-extfile", f("registry.ext"), "-out", f("registry.crt")], { stdio: "pipe" });
+        fs.mkdirSync(this.certsDir, { recursive: true });
+        fs.copyFileSync(path.join(ca, "ca.crt"), path.join(this.certsDir, "ca.crt"));
+        fs.writeFileSync(
+            f("registry.yml"),
+            ["version: 0.1", "storage:", "  filesystem:", `    rootdirectory: ${f("registry")}`, "http:", `  addr: ${this.registry}`, "  tls:", `    certificate: ${f("registry.crt")}`, `    key: ${f("registry.key")}`, ""].join("\n"),
+        );
+        const log = fs.openSync(f("registry.log"), "w");
+        this.registryProcess = spawn("/usr/bin/docker-registry", ["serve", f("registry.yml")], { stdio: ["ignore", log, log] });
+    }
+
+    /** Where every Docker engine on this machine looks for the CA of a registry at this address. */
+    private get certsDir(): string {
+        return `/etc/docker/certs.d/${this.registry}`;
     }
 
     private netns(i: number): string {
@@ -166,6 +183,7 @@ export class SwarmNodes {
             this.registryProcess.kill("SIGTERM");
             await exited;
         }
+        fs.rmSync(this.certsDir, { recursive: true, force: true });
         this.nodes.forEach((_, i) => run("ip", ["netns", "del", this.netns(i)]));
         run("ip", ["link", "del", `${this.tag}m`]);
         run("ip", ["netns", "del", this.hub]);
