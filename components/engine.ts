@@ -28,6 +28,12 @@ export interface DockerEngineArgs {
      * VM, the step that waits until cloud-init finished and Docker answers.
      */
     readyAfter?: pulumi.Input<pulumi.Resource>[];
+    /**
+     * The machine the engine runs on, when this program manages it: everything
+     * declared on the engine is deleted with it, so destroy needs no
+     * connection to a machine that is stopped or gone.
+     */
+    deletedWith?: pulumi.Resource;
 }
 
 /**
@@ -40,10 +46,12 @@ export class DockerEngine extends pulumi.ComponentResource {
     /** The engine's address as the provider sees it ("" for the local default). */
     readonly host: pulumi.Output<string>;
     readonly isLocal: boolean;
+    private readonly deletedWith?: pulumi.Resource;
 
     constructor(name: string, args: DockerEngineArgs = {}, opts?: pulumi.ComponentResourceOptions) {
         super("dsenv:docker:Engine", name, {}, opts);
         this.isLocal = args.isLocal ?? args.host === undefined;
+        this.deletedWith = args.deletedWith;
         this.provider = new docker.Provider(
             name,
             {
@@ -59,7 +67,7 @@ export class DockerEngine extends pulumi.ComponentResource {
 
     /** Options for a resource declared on this engine, under the given parent. */
     on(parent: pulumi.Resource, extra: pulumi.CustomResourceOptions = {}): pulumi.CustomResourceOptions {
-        return { ...extra, parent, provider: this.provider };
+        return { ...(this.deletedWith ? { deletedWith: this.deletedWith } : {}), ...extra, parent, provider: this.provider };
     }
 }
 

@@ -13,7 +13,7 @@ export const AZURE_LOCATIONS = [
     "westus2", "westus3",
 ];
 
-/** N-series sizes with NVIDIA GPUs: they get the NVIDIA driver extension and may run GPU workloads. */
+/** N-series sizes with NVIDIA GPUs Azure has (for the nearest-name hint); the ones dsenv supports are GPU_SIZES (azure-gpu-sizes.ts). */
 export const NVIDIA_GPU_SIZES = [
     "Standard_NC4as_T4_v3", "Standard_NC8as_T4_v3", "Standard_NC16as_T4_v3", "Standard_NC64as_T4_v3",
     "Standard_NC6s_v3", "Standard_NC12s_v3", "Standard_NC24s_v3", "Standard_NC24rs_v3",
@@ -24,7 +24,7 @@ export const NVIDIA_GPU_SIZES = [
     "Standard_NV12s_v3", "Standard_NV24s_v3", "Standard_NV48s_v3",
 ];
 
-/** N-series sizes with AMD GPUs: no NVIDIA driver, no `--gpus` for them. */
+/** N-series sizes with AMD GPUs (for the nearest-name hint); refused as GPU sizes without a driver path. */
 export const OTHER_GPU_SIZES = [
     "Standard_NV4as_v4", "Standard_NV8as_v4", "Standard_NV16as_v4", "Standard_NV32as_v4",
     "Standard_NG8ads_V620_v1", "Standard_NG16ads_V620_v1", "Standard_NG32ads_V620_v1", "Standard_NG32adms_V620_v1",

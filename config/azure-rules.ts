@@ -1,6 +1,8 @@
 import * as ipaddr from "ipaddr.js";
 import * as sshpk from "sshpk";
-import { AZURE_LOCATIONS, AZURE_VM_SIZES, NVIDIA_GPU_SIZES, OTHER_GPU_SIZES, WINDOWS_TIME_ZONES } from "./azure-known";
+import { AzureNames, azureNames } from "../components/azure/names";
+import { AZURE_LOCATIONS, AZURE_VM_SIZES, WINDOWS_TIME_ZONES } from "./azure-known";
+import { gpuSize, gpuSizeList, isGpuFamily } from "./azure-gpu-sizes";
 import { nearest } from "./nearest";
 import { Rule } from "./rules";
 
@@ -15,10 +17,9 @@ function knownOrAllowed(v: string, known: readonly string[], allowed: readonly s
     return `${what} that Azure has; the nearest dsenv knows is ${nearest(v, known)} (one newer than this release: list it in dsenv:azureAllowUnlisted)`;
 }
 
-/** Sizes with NVIDIA GPUs; an unlisted N-series size the stack allows is taken to have them unless it is a known AMD family. */
+/** Sizes with NVIDIA GPUs that dsenv installs a driver on: the rows of GPU_SIZES (config/azure-gpu-sizes.ts). */
 export function isNvidiaGpuSize(size: string): boolean {
-    if (NVIDIA_GPU_SIZES.includes(size)) return true;
-    return /^Standard_N[A-Z]/i.test(size) && !OTHER_GPU_SIZES.includes(size) && !/(_v4|V620|V710|MI300X)/.test(size) && !AZURE_VM_SIZES.includes(size);
+    return gpuSize(size) !== undefined;
 }
 
 export const region = (allowed: readonly string[]): Rule<string> => v =>
@@ -29,10 +30,18 @@ export const region = (allowed: readonly string[]): Rule<string> => v =>
 export const resourceGroup: Rule<string> = v =>
     /^[-\w.()]{1,90}$/.test(v) && !v.endsWith(".") ? undefined : "1 to 90 letters, digits, '-', '_', '.', '(' or ')', not ending with '.'";
 
-export const vmSize = (allowed: readonly string[]): Rule<string> => v =>
-    /^Standard_[A-Za-z0-9_]+$/.test(v)
-        ? knownOrAllowed(v, AZURE_VM_SIZES, allowed, "a VM size")
-        : "an Azure VM size like Standard_NC4as_T4_v3 (T4), Standard_NC24ads_A100_v4 (A100) or Standard_NC40ads_H100_v5 (H100)";
+/**
+ * A size Azure has; a GPU (N-series) size only when GPU_SIZES has a driver path
+ * for it, listed or not: AMD, FPGA, vGPU (GRID) and NVSwitch sizes need drivers
+ * this release does not install.
+ */
+export const vmSize = (allowed: readonly string[]): Rule<string> => v => {
+    if (!/^Standard_[A-Za-z0-9_]+$/.test(v)) return "an Azure VM size like Standard_NC4as_T4_v3 (T4), Standard_NC24ads_A100_v4 (A100) or Standard_NC40ads_H100_v5 (H100)";
+    const unknown = knownOrAllowed(v, AZURE_VM_SIZES, allowed, "a VM size");
+    if (unknown) return unknown;
+    if (isGpuFamily(v) && !gpuSize(v)) return `a GPU size dsenv installs the NVIDIA driver on: ${gpuSizeList()} (or a size without GPUs)`;
+    return undefined;
+};
 
 // Names Azure refuses as the admin of a Linux VM, plus root.
 const RESERVED_USERS = ["administrator", "admin", "user", "user1", "test", "user2", "test1", "user3", "admin1", "1", "123", "a", "actuser", "adm", "admin2", "aspnet", "backup", "console", "david", "guest", "john", "owner", "root", "server", "sql", "support", "support_388945a0", "sys", "test2", "test3", "user4", "user5"];
@@ -118,11 +127,50 @@ export const timeZone = (allowed: readonly string[]): Rule<string> => v =>
         ? knownOrAllowed(v, WINDOWS_TIME_ZONES, allowed, "a Windows time zone id")
         : 'a Windows time zone id, e.g. UTC, "W. Europe Standard Time", "Pacific Standard Time" (tzutil /l)';
 
-/** Azure's names made from the prefix: the VM's host name allows letters, digits and '-' only. */
-export const azureNamePrefix: Rule<string> = v =>
-    /^[a-z0-9][a-z0-9-]*$/.test(v) && `${v}-vm`.length <= 64
-        ? undefined
-        : `a prefix of Azure names: lower-case letters, digits and '-' (the VM's host name ${v}-vm allows nothing else)`;
+/** Azure's naming rules (learn.microsoft.com, "Naming rules and restrictions for Azure resources"), for the names a prefix makes. */
+interface NameRule {
+    max: number;
+    min?: number;
+    pattern: RegExp;
+    accepts: string;
+}
+// Network resources and disks: start with a letter or digit, end with one or '_'.
+const NETWORK_NAME = { max: 80, pattern: /^[A-Za-z0-9]([A-Za-z0-9_.-]*[A-Za-z0-9_])?$/, accepts: "letters, digits, '_', '.' and '-', starting with a letter or digit and ending with one or '_'" };
+// The shutdown schedule's name is not ours to choose: Azure takes only shutdown-computevm-<vm>.
+const NAME_RULES: Record<Exclude<keyof AzureNames, "shutdownSchedule">, NameRule> = {
+    resourceGroup: { max: 90, pattern: /^[-\w.()]*[-\w()]$/, accepts: "letters, digits, '-', '_', '.', '(' and ')', not ending with '.'" },
+    vm: { max: 64, pattern: /^[A-Za-z0-9]([A-Za-z0-9_.-]*[A-Za-z0-9_])?$/, accepts: "letters, digits, '_', '.' and '-', not ending with '.' or '-'" },
+    // A Linux host name: no '_' nor '.', not only digits.
+    computerName: { max: 64, pattern: /^(?![0-9]+$)[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?$/, accepts: "letters, digits and '-' (no '_' or '.'), not ending with '-' and not only digits" },
+    vnet: { ...NETWORK_NAME, min: 2, max: 64 },
+    nsg: NETWORK_NAME,
+    publicIp: NETWORK_NAME,
+    nic: NETWORK_NAME,
+    dataDisk: NETWORK_NAME,
+};
+
+/** What is wrong with one Azure name, by the rule of its kind. */
+export function azureNameProblem(kind: keyof typeof NAME_RULES, name: string): string | undefined {
+    const rule = NAME_RULES[kind];
+    if (name.length < (rule.min ?? 1) || name.length > rule.max) return `${rule.min ?? 1} to ${rule.max} characters`;
+    return rule.pattern.test(name) ? undefined : rule.accepts;
+}
+
+/**
+ * The prefix (dsenv:namePrefix, or dsenv-<stack> when that is empty) is
+ * checked through every Azure name it makes, so a stack name Pulumi allows but
+ * Azure does not is refused at preview. Lower case: Azure compares names
+ * without case, and Docker's names made from the same prefix need it.
+ */
+export const azureNamePrefix: Rule<string> = v => {
+    if (!/^[a-z0-9][a-z0-9-]*$/.test(v)) return `a prefix of Azure names: lower-case letters, digits and '-' (the VM's host name ${v}-vm allows nothing else)`;
+    const names = azureNames(v);
+    for (const kind of Object.keys(NAME_RULES) as (keyof typeof NAME_RULES)[]) {
+        const problem = azureNameProblem(kind, names[kind]);
+        if (problem) return `a prefix whose Azure names are valid; ${kind} ${names[kind]} must have ${problem}`;
+    }
+    return undefined;
+};
 
 export const spotMaxPrice: Rule<string> = v =>
     v === "-1" || (/^[0-9]+(\.[0-9]+)?$/.test(v) && Number(v) > 0)

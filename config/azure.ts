@@ -1,4 +1,4 @@
-import { AzureKey } from "./azure-defaults";
+import { gpuSize, gpuSizeList } from "./azure-gpu-sizes";
 import * as rules from "./azure-rules";
 import { expandHome, notAFile } from "./host-paths";
 import { ConfigReader } from "./reader";
@@ -17,8 +17,10 @@ export interface AzureRegistrySettings {
 
 export interface AzureVmSettings {
     size: string;
-    /** The size has NVIDIA GPUs (the driver extension and the GPU workloads need them). */
-    nvidiaGpu: boolean;
+    /** On a size with NVIDIA GPUs (GPU_SIZES): the branch of Ubuntu's signed NVIDIA server driver the VM gets. */
+    nvidiaDriverBranch?: string;
+    /** Trusted Launch with Secure Boot: on unless the GPU size's row says Azure does not offer it. */
+    trustedLaunch: boolean;
     adminUser: string;
     sshPublicKey: string;
     /** Absolute path of the private key Pulumi's ssh client uses (readiness check, Docker over ssh). */
@@ -93,7 +95,8 @@ export function readAzure(read: ConfigReader, gpuWorkloads: string[] = [], nameP
         useExistingResourceGroup,
         vm: {
             size,
-            nvidiaGpu: rules.isNvidiaGpuSize(size),
+            nvidiaDriverBranch: gpuSize(size)?.driver.branch,
+            trustedLaunch: gpuSize(size)?.trustedLaunch ?? true,
             adminUser: read.string("azureAdminUser", rules.adminUser),
             sshPublicKey: readSshPublicKey(read),
             sshPrivateKeyPath: readPrivateKeyPath(read),
@@ -119,7 +122,7 @@ export function readCiPush(read: ConfigReader): CiPushSettings {
 /** A GPU workload on a size without an NVIDIA GPU would only fail at `docker run --gpus`: say so up front. */
 export function rejectGpuWorkloadsOnCpuSize(read: ConfigReader, size: string, gpuWorkloads: string[], allowed: string[] = []): void {
     if (gpuWorkloads.length === 0 || rules.isNvidiaGpuSize(size) || rules.vmSize(allowed)(size) !== undefined) return;
-    read.reject("azureVmSize", size, `an N-series size with NVIDIA GPUs (e.g. Standard_NC4as_T4_v3), because GPU workloads are enabled: ${gpuWorkloads.map(k => read.key(k)).join(", ")}`);
+    read.reject("azureVmSize", size, `a size with NVIDIA GPUs, one of ${gpuSizeList()}, because GPU workloads are enabled: ${gpuWorkloads.map(k => read.key(k)).join(", ")}`);
 }
 
 /** The key itself is public; a private key pasted by mistake is not, and is not shown. */

@@ -3,6 +3,7 @@
 import * as resources from "@pulumi/azure-native/resources";
 import * as pulumi from "@pulumi/pulumi";
 import { GpuVm } from "../components/azure/gpu-vm";
+import { azureNames } from "../components/azure/names";
 import { ContainerRegistry } from "../components/azure/registry";
 import { RemoteEngine } from "../components/azure/remote-engine";
 import { DockerEngine } from "../components/engine";
@@ -11,6 +12,7 @@ import { EngineRuntime } from "../components/engine-runtime";
 import { Workspace } from "../components/workspace";
 import { AzureSettings } from "../config/azure";
 import { EngineSettings, JupyterSettings, MySqlSettings, RestartPolicy } from "../config/settings";
+import { KeptResources, ownerTags } from "./azure-survey";
 import { oneEngineRuntime } from "./engine-runtime";
 import { workspaceOutputs, WorkspaceOutputs } from "./workspace-outputs";
 
@@ -48,16 +50,23 @@ export interface AzureDeployment {
     targets: AzureTargets;
 }
 
-/** Registry, GPU VM, the engine on it, and the workspace on that engine. */
-export function deployAzure(settings: AzureSettings, workspace: WorkspaceSettings): AzureDeployment {
+/** The repository the VM's pull token must be able to read before the engine uses it (AcrPull is registry-wide: any name proves it). */
+const PULL_CHECK_REPOSITORY = "dsenv/jupyter";
+
+/**
+ * Registry, GPU VM, the engine on it, and the workspace on that engine. `kept`
+ * are what an earlier destroy left (targets/azure-survey.ts): adopted, so that
+ * destroy -> up works with the defaults.
+ */
+export function deployAzure(settings: AzureSettings, workspace: WorkspaceSettings, kept: KeptResources = {}): AzureDeployment {
     const prefix = workspace.namePrefix;
     const resourceGroupName = settings.useExistingResourceGroup
         ? pulumi.output(settings.resourceGroup)
         : new resources.ResourceGroup(
               "resource-group",
-              { resourceGroupName: settings.resourceGroup || `${prefix}-rg`, location: settings.location },
+              { resourceGroupName: settings.resourceGroup || azureNames(prefix).resourceGroup, location: settings.location, tags: ownerTags() },
               // Deleting a group deletes everything in it: a kept data disk needs its group kept too.
-              { retainOnDelete: settings.vm.keepDataDisk },
+              { retainOnDelete: settings.vm.keepDataDisk, ...(kept.resourceGroupId ? { import: kept.resourceGroupId } : {}) },
           ).name;
 
     const registry = new ContainerRegistry("registry", {
@@ -68,9 +77,18 @@ export function deployAzure(settings: AzureSettings, workspace: WorkspaceSetting
         adminUserEnabled: settings.registry.adminEnabled,
     });
 
-    const vm = new GpuVm("gpu", { resourceGroupName, location: settings.location, namePrefix: prefix, vm: settings.vm, network: settings.network, shutdown: settings.shutdown });
+    const vm = new GpuVm("gpu", {
+        resourceGroupName,
+        location: settings.location,
+        namePrefix: prefix,
+        vm: settings.vm,
+        network: settings.network,
+        shutdown: settings.shutdown,
+        dataDiskTags: ownerTags(),
+        keptDataDiskId: kept.dataDiskId,
+    });
     const pullAccess = registry.allowPull("gpu-acr-pull", vm.principalId);
-    const remote = new RemoteEngine("gpu-engine", { vm, privateKeyPath: settings.vm.sshPrivateKeyPath, registry, pullAccess });
+    const remote = new RemoteEngine("gpu-engine", { vm, privateKeyPath: settings.vm.sshPrivateKeyPath, registry, pullAccess, pullCheckRepository: PULL_CHECK_REPOSITORY });
 
     const buildEngine = new DockerEngine("build-engine", { ...workspace.buildEngine, registryLogins: [registry.pushLogin] });
     const { runtime, network } = oneEngineRuntime({ engine: remote.engine, buildEngine, push: registry.pushTarget, namePrefix: prefix, restart: workspace.restart });

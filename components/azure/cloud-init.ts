@@ -1,23 +1,28 @@
 // The set-up of the GPU VM, as cloud-init user data. One script does the work
-// in a fixed order (data disk, Docker, NVIDIA runtime, marker) so that the
+// in a fixed order (data disk, where Docker and containerd keep their data,
+// the NVIDIA driver, Docker and the container toolkit, marker) so that the
 // readiness check has a single thing to wait for. It runs on every boot until
-// it has succeeded once: the NVIDIA driver extension may reboot the VM in the
-// middle of the first run, and installs packages at the same time (hence the
-// dpkg lock timeout).
+// it has succeeded once. It is the only thing that installs packages (no VM
+// extension runs beside it), so nothing races it for the dpkg lock but
+// Ubuntu's own apt timers, which DPkg::Lock::Timeout waits out.
 
 /** Written last: its presence means every step before it succeeded. */
 export const READY_MARKER = "/var/lib/dsenv/ready";
-/** Where the managed data disk is mounted; Docker's data root (images, volumes) lives under it. */
+/** Where the managed data disk is mounted; Docker's data root and containerd's root (images, volumes) live under it. */
 export const DATA_MOUNT = "/data";
 /** cloud-init runs the scripts in this directory on every boot, the first one included. */
 export const SETUP_SCRIPT = "/var/lib/cloud/scripts/per-boot/dsenv-setup";
-/** Prints an ACR refresh token for the VM's managed identity: `acr-refresh-token <registry>.azurecr.io`. */
+/** Prints an ACR refresh token for the VM's managed identity: `acr-refresh-token <registry>.azurecr.io <repository>`. */
 export const ACR_TOKEN_COMMAND = "/usr/local/bin/acr-refresh-token";
+/** The audience of Entra ID tokens for a registry (not ARM's): tenants may refuse ARM-audience tokens at the registry. */
+export const ACR_AUDIENCE = "https://containerregistry.azure.net";
 
 export interface CloudInitArgs {
     adminUser: string;
     /** LUN the data disk is attached at. */
     dataDiskLun: number;
+    /** Ubuntu's signed NVIDIA server driver of this branch (e.g. "580"); none on a size without NVIDIA GPUs. */
+    nvidiaDriverBranch?: string;
 }
 
 /** The cloud-config document (customData is its base64). */
@@ -36,12 +41,14 @@ function file(path: string, permissions: string, content: string): string {
     return `  - path: ${path}\n    permissions: "${permissions}"\n    owner: root:root\n    content: |\n${body}`;
 }
 
-function setupScript({ adminUser, dataDiskLun }: CloudInitArgs): string {
+/** The boot script by itself (what the unit tests lint with shellcheck). */
+export function setupScript({ adminUser, dataDiskLun, nvidiaDriverBranch }: CloudInitArgs): string {
     return `#!/bin/bash
 set -euxo pipefail
 [ -f ${READY_MARKER} ] && exit 0
 export DEBIAN_FRONTEND=noninteractive
-apt_get() { apt-get -o DPkg::Lock::Timeout=900 "$@"; }
+# Our own config files (containerd's) are kept when a package ships its own.
+apt_get() { apt-get -o DPkg::Lock::Timeout=900 -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold "$@"; }
 # A run cut short by a reboot may have left dpkg half-way.
 dpkg --configure -a || true
 
@@ -56,33 +63,44 @@ done
 blkid "$disk" >/dev/null || mkfs.ext4 -L dsenv-data "$disk"
 mkdir -p ${DATA_MOUNT}
 uuid="$(blkid -s UUID -o value "$disk")"
+# nofail: a missing disk must not stop the boot (ssh stays reachable); Docker waits for it instead (step 2).
 grep -q "$uuid" /etc/fstab || echo "UUID=$uuid ${DATA_MOUNT} ext4 defaults,nofail,discard 0 2" >> /etc/fstab
 mountpoint -q ${DATA_MOUNT} || mount ${DATA_MOUNT}
 
-# 2. Docker keeps images and volumes on the data disk, so they outlive the VM.
-mkdir -p /etc/docker ${DATA_MOUNT}/docker
+# 2. Images, containers and volumes on the data disk, so they outlive the VM: Docker's
+#    data root, and containerd's root, where Docker >= 29 keeps images (its containerd
+#    image store). Neither starts without the disk mounted: on the OS disk, MySQL would
+#    initialise an empty database.
+mkdir -p /etc/docker /etc/containerd ${DATA_MOUNT}/docker ${DATA_MOUNT}/containerd
 [ -f /etc/docker/daemon.json ] || echo '{"data-root": "${DATA_MOUNT}/docker"}' > /etc/docker/daemon.json
+printf '%s\\n' 'version = 2' 'root = "${DATA_MOUNT}/containerd"' 'disabled_plugins = ["cri"]' > /etc/containerd/config.toml
+for unit in containerd docker; do
+  mkdir -p "/etc/systemd/system/$unit.service.d"
+  printf '%s\\n' '[Unit]' 'RequiresMountsFor=${DATA_MOUNT}' > "/etc/systemd/system/$unit.service.d/dsenv-data-disk.conf"
+done
+systemctl daemon-reload
 
-# 3. Docker Engine from Docker's apt repository.
+# 3. Docker's and NVIDIA's apt repositories.
 apt_get update
 apt_get install -y ca-certificates curl gnupg
 install -m 0755 -d /etc/apt/keyrings
 curl -fsSL https://download.docker.com/linux/ubuntu/gpg -o /etc/apt/keyrings/docker.asc
 chmod a+r /etc/apt/keyrings/docker.asc
+# shellcheck source=/dev/null
 echo "deb [arch=$(dpkg --print-architecture) signed-by=/etc/apt/keyrings/docker.asc] https://download.docker.com/linux/ubuntu $(. /etc/os-release && echo "$VERSION_CODENAME") stable" > /etc/apt/sources.list.d/docker.list
-
-# 4. The NVIDIA container toolkit (the driver comes from the NvidiaGpuDriverLinux extension).
 curl -fsSL https://nvidia.github.io/libnvidia-container/gpgkey | gpg --batch --yes --dearmor -o /usr/share/keyrings/nvidia-container-toolkit-keyring.gpg
 curl -fsSL https://nvidia.github.io/libnvidia-container/stable/deb/nvidia-container-toolkit.list \\
   | sed 's#deb https://#deb [signed-by=/usr/share/keyrings/nvidia-container-toolkit-keyring.gpg] https://#g' \\
   > /etc/apt/sources.list.d/nvidia-container-toolkit.list
 apt_get update
-apt_get install -y docker-ce docker-ce-cli containerd.io docker-buildx-plugin nvidia-container-toolkit
+${nvidiaDriverBranch ? driverStep(nvidiaDriverBranch) : "# 4. No NVIDIA GPU on this size: no driver."}
 
-# 5. Register the nvidia runtime with Docker (merged into daemon.json), then restart it.
+# 5. Docker Engine and the NVIDIA container toolkit; the nvidia runtime registered
+#    with Docker (merged into daemon.json), then Docker restarted.
+apt_get install -y docker-ce docker-ce-cli containerd.io docker-buildx-plugin nvidia-container-toolkit
 nvidia-ctk runtime configure --runtime=docker
-systemctl enable docker
-systemctl restart docker
+systemctl enable containerd docker
+systemctl restart containerd docker
 
 # 6. The admin user runs docker without sudo (Pulumi's ssh:// engine logs in as this user).
 usermod -aG docker ${adminUser}
@@ -93,23 +111,75 @@ date -u +%Y-%m-%dT%H:%M:%SZ > ${READY_MARKER}
 `;
 }
 
-// The VM's identity -> an AAD token from the instance metadata service -> an ACR
-// refresh token (the registry's /oauth2/exchange). Python's standard library
-// only: it is on every Ubuntu image, nothing to install.
+/**
+ * Ubuntu's NVIDIA server driver from Ubuntu's archive: the kernel modules
+ * precompiled and signed by Canonical for the running kernel (they load with
+ * Secure Boot on; no DKMS build), the flavour's package for later kernels,
+ * and the headless user-space driver with nvidia-smi.
+ */
+function driverStep(branch: string): string {
+    return `# 4. The NVIDIA driver: Ubuntu's signed server driver, branch ${branch}.
+kernel="$(uname -r)"
+apt_get install -y "linux-modules-nvidia-${branch}-server-$kernel" "linux-modules-nvidia-${branch}-server-\${kernel##*-}" nvidia-headless-no-dkms-${branch}-server nvidia-utils-${branch}-server
+modprobe nvidia || true
+if ! nvidia-smi -L; then
+  # A module loaded at boot (nouveau) can hold the GPU until the next boot: one reboot, then fail.
+  if [ ! -f /var/lib/dsenv/driver-reboot ]; then
+    mkdir -p /var/lib/dsenv && touch /var/lib/dsenv/driver-reboot
+    systemctl reboot
+    exit 0
+  fi
+  echo "the NVIDIA driver ${branch} sees no GPU, even after a reboot" >&2
+  exit 1
+fi`;
+}
+
+// The VM's identity -> an Entra ID token for the registry's audience from the
+// instance metadata service -> an ACR refresh token (the registry's
+// /oauth2/exchange) -> proof that it can pull: an access token for
+// repository:<repo>:pull whose claims grant "pull". A new AcrPull assignment
+// takes minutes to apply, and until then the exchange already succeeds.
+// Python's standard library only: it is on every Ubuntu image.
 const ACR_TOKEN_SCRIPT = `#!/usr/bin/env python3
-"""Prints an ACR refresh token for this VM's managed identity.
+"""Prints an ACR refresh token for this VM's managed identity, once it can pull REPOSITORY.
 
-Log the docker CLI in:  acr-refresh-token REG.azurecr.io | docker login REG.azurecr.io -u 00000000-0000-0000-0000-000000000000 --password-stdin
+  acr-refresh-token REG.azurecr.io [REPOSITORY]
+  acr-refresh-token REG.azurecr.io | docker login REG.azurecr.io -u 00000000-0000-0000-0000-000000000000 --password-stdin
+
+Exit status 3: the identity may not pull REPOSITORY (yet).
 """
-import json, sys, urllib.parse, urllib.request
+import base64, json, sys, urllib.error, urllib.parse, urllib.request
 
+AUDIENCE = "${ACR_AUDIENCE}"
 server = sys.argv[1]
+repository = sys.argv[2] if len(sys.argv) > 2 else ""
+
+
+def post(path, fields):
+    request = urllib.request.Request(f"https://{server}{path}", data=urllib.parse.urlencode(fields).encode(),
+        headers={"Content-Type": "application/x-www-form-urlencoded"})
+    return json.load(urllib.request.urlopen(request, timeout=20))
+
+
+def may_pull(refresh):
+    try:
+        access = post("/oauth2/token", {"grant_type": "refresh_token", "service": server,
+            "scope": f"repository:{repository}:pull", "refresh_token": refresh})["access_token"]
+    except urllib.error.HTTPError:
+        return False
+    payload = access.split(".")[1]
+    claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+    return any(a.get("type") == "repository" and a.get("name") == repository and "pull" in a.get("actions", [])
+               for a in claims.get("access") or [])
+
+
 imds = urllib.request.Request(
-    "http://169.254.169.254/metadata/identity/oauth2/token?api-version=2018-02-01&resource=https%3A%2F%2Fmanagement.azure.com%2F",
+    "http://169.254.169.254/metadata/identity/oauth2/token?api-version=2018-02-01&resource=" + urllib.parse.quote(AUDIENCE, safe=""),
     headers={"Metadata": "true"})
 aad = json.load(urllib.request.urlopen(imds, timeout=10))["access_token"]
-form = urllib.parse.urlencode({"grant_type": "access_token", "service": server, "access_token": aad}).encode()
-exchange = urllib.request.Request(f"https://{server}/oauth2/exchange", data=form,
-    headers={"Content-Type": "application/x-www-form-urlencoded"})
-print(json.load(urllib.request.urlopen(exchange, timeout=20))["refresh_token"])
+refresh = post("/oauth2/exchange", {"grant_type": "access_token", "service": server, "access_token": aad})["refresh_token"]
+if repository and not may_pull(refresh):
+    print(f"this VM's identity may not pull {repository} from {server} yet (AcrPull takes minutes to apply)", file=sys.stderr)
+    sys.exit(3)
+print(refresh)
 `;

@@ -4,16 +4,19 @@ import * as network from "@pulumi/azure-native/network";
 import type * as azureInputs from "@pulumi/azure-native/types/input";
 import * as pulumi from "@pulumi/pulumi";
 import { cloudInit } from "./cloud-init";
+import { azureNames } from "./names";
 
-/** Ubuntu 22.04 LTS, Gen2: an OS the NVIDIA driver extension and the container toolkit both support. */
+/** Ubuntu 22.04 LTS, Gen2: Canonical publishes signed NVIDIA server drivers for its kernels, and the container toolkit supports it. */
 export const UBUNTU_IMAGE = { publisher: "Canonical", offer: "0001-com-ubuntu-server-jammy", sku: "22_04-lts-gen2", version: "latest" };
 export const DATA_DISK_LUN = 0;
 
 export interface VmSpec {
     /** An Azure VM size, e.g. Standard_NC4as_T4_v3. */
     size: string;
-    /** The size has NVIDIA GPUs: install Azure's NVIDIA driver extension. */
-    nvidiaGpu: boolean;
+    /** The size has NVIDIA GPUs: the boot script installs Ubuntu's signed NVIDIA server driver of this branch. */
+    nvidiaDriverBranch?: string;
+    /** Trusted Launch with Secure Boot and vTPM (the size offers it); otherwise a standard security type. */
+    trustedLaunch: boolean;
     adminUser: string;
     /** The one line of an OpenSSH public key: the only way in (no passwords). */
     sshPublicKey: string;
@@ -43,12 +46,16 @@ export interface GpuVmArgs {
     network: InboundAccess;
     /** Daily deallocation at "HHMM" in a Windows time zone; none when undefined. */
     shutdown?: { time: string; timeZone: string };
+    /** A data disk this stack kept on an earlier destroy: adopted (Pulumi's import) instead of created. */
+    keptDataDiskId?: string;
+    /** Tags of the data disk, which say which stack it belongs to when it is kept. */
+    dataDiskTags?: Record<string, string>;
 }
 
 /**
  * A Linux VM for GPU work, reachable only by SSH key from the configured
- * networks: Docker Engine and the NVIDIA container toolkit set up by cloud-init,
- * the NVIDIA driver by Azure's extension, a managed data disk that outlives the
+ * networks: the NVIDIA driver, Docker Engine and the NVIDIA container toolkit
+ * set up by one boot script (cloud-init), a managed data disk that outlives the
  * VM, a system-assigned identity (for pulls from the registry), and a daily
  * shutdown so an idle GPU does not bill all night.
  */
@@ -61,8 +68,6 @@ export class GpuVm extends pulumi.ComponentResource {
     readonly adminUser: string;
     readonly dataDisk: compute.Disk;
     readonly securityGroup: network.NetworkSecurityGroup;
-    /** Present on GPU sizes: readiness waits for it (it may reboot the VM). */
-    readonly driver?: compute.VirtualMachineExtension;
     readonly shutdown?: devtestlab.GlobalSchedule;
     readonly hasGpu: boolean;
 
@@ -70,40 +75,48 @@ export class GpuVm extends pulumi.ComponentResource {
         super("dsenv:azure:GpuVm", name, {}, opts);
         const child = { parent: this };
         const common = { resourceGroupName: args.resourceGroupName, location: args.location };
-        const p = args.namePrefix;
-        this.vmName = `${p}-vm`;
+        const names = azureNames(args.namePrefix);
+        this.vmName = names.vm;
         this.adminUser = args.vm.adminUser;
-        this.hasGpu = args.vm.nvidiaGpu;
+        this.hasGpu = args.vm.nvidiaDriverBranch !== undefined;
 
-        const vnet = new network.VirtualNetwork(`${name}-vnet`, { ...common, virtualNetworkName: `${p}-vnet`, addressSpace: { addressPrefixes: ["10.42.0.0/16"] } }, child);
+        const vnet = new network.VirtualNetwork(`${name}-vnet`, { ...common, virtualNetworkName: names.vnet, addressSpace: { addressPrefixes: ["10.42.0.0/16"] } }, child);
         const subnet = new network.Subnet(
             `${name}-subnet`,
             { resourceGroupName: args.resourceGroupName, virtualNetworkName: vnet.name, subnetName: "default", addressPrefix: "10.42.1.0/24" },
             child,
         );
-        this.securityGroup = new network.NetworkSecurityGroup(`${name}-nsg`, { ...common, networkSecurityGroupName: `${p}-nsg`, securityRules: inboundRules(args.network) }, child);
+        this.securityGroup = new network.NetworkSecurityGroup(`${name}-nsg`, { ...common, networkSecurityGroupName: names.nsg, securityRules: inboundRules(args.network) }, child);
         // Static: the ssh:// engine address stays the same when the VM is deallocated and started again.
         const ip = new network.PublicIPAddress(
             `${name}-ip`,
-            { ...common, publicIpAddressName: `${p}-ip`, sku: { name: "Standard" }, publicIPAllocationMethod: "Static" },
+            { ...common, publicIpAddressName: names.publicIp, sku: { name: "Standard" }, publicIPAllocationMethod: "Static" },
             child,
         );
         const nic = new network.NetworkInterface(
             `${name}-nic`,
             {
                 ...common,
-                networkInterfaceName: `${p}-nic`,
+                networkInterfaceName: names.nic,
                 networkSecurityGroup: { id: this.securityGroup.id },
                 ipConfigurations: [{ name: "primary", subnet: { id: subnet.id }, publicIPAddress: { id: ip.id }, privateIPAllocationMethod: "Dynamic" }],
             },
             child,
         );
 
-        // Its own resource, so it can outlive the VM (retainOnDelete) and be attached again to a new one.
+        // Its own resource, so it can outlive the VM (retainOnDelete) and be attached again to a new
+        // one: a kept disk is adopted by the next up, which would otherwise fail on a name that exists.
         this.dataDisk = new compute.Disk(
             `${name}-data`,
-            { ...common, diskName: `${p}-data`, sku: { name: "StandardSSD_LRS" }, diskSizeGB: args.vm.dataDiskGb, creationData: { createOption: "Empty" } },
-            { parent: this, retainOnDelete: args.vm.keepDataDisk, protect: false },
+            {
+                ...common,
+                diskName: names.dataDisk,
+                sku: { name: "StandardSSD_LRS" },
+                diskSizeGB: args.vm.dataDiskGb,
+                creationData: { createOption: "Empty" },
+                ...(args.dataDiskTags ? { tags: args.dataDiskTags } : {}),
+            },
+            { parent: this, retainOnDelete: args.vm.keepDataDisk, protect: false, ...(args.keptDataDiskId ? { import: args.keptDataDiskId } : {}) },
         );
 
         this.vm = new compute.VirtualMachine(
@@ -113,17 +126,18 @@ export class GpuVm extends pulumi.ComponentResource {
                 vmName: this.vmName,
                 hardwareProfile: { vmSize: args.vm.size },
                 identity: { type: compute.ResourceIdentityType.SystemAssigned },
-                // The NVIDIA driver extension does not support Secure Boot: Trusted Launch stays, Secure Boot is off.
-                securityProfile: { securityType: "TrustedLaunch", uefiSettings: { secureBootEnabled: false, vTpmEnabled: true } },
+                // Canonical's signed NVIDIA modules load with Secure Boot on.
+                ...(args.vm.trustedLaunch ? { securityProfile: { securityType: "TrustedLaunch", uefiSettings: { secureBootEnabled: true, vTpmEnabled: true } } } : {}),
                 storageProfile: {
                     imageReference: UBUNTU_IMAGE,
                     osDisk: { createOption: "FromImage", diskSizeGB: args.vm.osDiskGb, deleteOption: "Delete", managedDisk: { storageAccountType: "StandardSSD_LRS" } },
                     dataDisks: [{ lun: DATA_DISK_LUN, createOption: "Attach", managedDisk: { id: this.dataDisk.id }, deleteOption: "Detach" }],
                 },
                 osProfile: {
-                    computerName: this.vmName.slice(0, 64),
+                    // Checked against Azure's rules at preview (config/azure-rules.ts), never cut short.
+                    computerName: names.computerName,
                     adminUsername: args.vm.adminUser,
-                    customData: Buffer.from(cloudInit({ adminUser: args.vm.adminUser, dataDiskLun: DATA_DISK_LUN })).toString("base64"),
+                    customData: Buffer.from(cloudInit({ adminUser: args.vm.adminUser, dataDiskLun: DATA_DISK_LUN, nvidiaDriverBranch: args.vm.nvidiaDriverBranch })).toString("base64"),
                     linuxConfiguration: {
                         disablePasswordAuthentication: true,
                         ssh: { publicKeys: [{ path: `/home/${args.vm.adminUser}/.ssh/authorized_keys`, keyData: args.vm.sshPublicKey }] },
@@ -136,30 +150,12 @@ export class GpuVm extends pulumi.ComponentResource {
             child,
         );
 
-        if (this.hasGpu) {
-            this.driver = new compute.VirtualMachineExtension(
-                `${name}-nvidia-driver`,
-                {
-                    ...common,
-                    vmName: this.vm.name,
-                    vmExtensionName: "NvidiaGpuDriverLinux",
-                    publisher: "Microsoft.HpcCompute",
-                    type: "NvidiaGpuDriverLinux",
-                    typeHandlerVersion: "1.6",
-                    autoUpgradeMinorVersion: true,
-                    settings: {},
-                },
-                child,
-            );
-        }
-
         if (args.shutdown) {
             this.shutdown = new devtestlab.GlobalSchedule(
                 `${name}-shutdown`,
                 {
                     ...common,
-                    // Azure accepts no other name for a VM's auto-shutdown schedule.
-                    name: `shutdown-computevm-${this.vmName}`,
+                    name: names.shutdownSchedule,
                     status: "Enabled",
                     taskType: "ComputeVmShutdownTask",
                     dailyRecurrence: { time: args.shutdown.time },

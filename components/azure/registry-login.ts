@@ -2,6 +2,7 @@ import * as authorization from "@pulumi/azure-native/authorization";
 import * as containerregistry from "@pulumi/azure-native/containerregistry";
 import * as pulumi from "@pulumi/pulumi";
 import { RegistryLogin } from "../engine";
+import { ACR_AUDIENCE } from "./cloud-init";
 
 /** The user name Docker logs in with when the password is an ACR refresh token. */
 export const ACR_TOKEN_USER = "00000000-0000-0000-0000-000000000000";
@@ -32,9 +33,11 @@ export async function exchangeForAcrRefreshToken(loginServer: string, aadAccessT
 /**
  * A login to the registry as the identity Pulumi runs under (a developer after
  * `az login`, a pipeline after OIDC `azure/login`): no stored password at all.
+ * The Entra ID token is for the registry's audience, not ARM's, which
+ * registries with ARM-audience tokens disabled refuse.
  */
 export function deployerLogin(loginServer: pulumi.Input<string>, opts?: pulumi.InvokeOutputOptions): RegistryLogin {
-    const token = authorization.getClientTokenOutput({}, opts);
+    const token = authorization.getClientTokenOutput({ endpoint: ACR_AUDIENCE }, opts);
     const tenant = authorization.getClientConfigOutput(opts).tenantId;
     const password = pulumi.all([loginServer, token.token, tenant]).apply(([server, aad, t]) => exchangeForAcrRefreshToken(server, aad, t));
     return { server: loginServer, username: ACR_TOKEN_USER, password: pulumi.secret(password) };

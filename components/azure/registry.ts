@@ -52,6 +52,11 @@ export class ContainerRegistry extends pulumi.ComponentResource {
                 adminUserEnabled,
                 // Images are private: every pull is authenticated.
                 anonymousPullEnabled: false,
+                // Entra ID tokens only for the registry's own audience, as both of our logins use
+                // (the built-in policy "Container registries should have ARM audience token
+                // authentication disabled" asks for the same): an ARM token of the deployer or
+                // the VM cannot be replayed here.
+                policies: { azureADAuthenticationAsArmPolicy: { status: "disabled" } },
             },
             { parent: this },
         );

@@ -6,12 +6,17 @@ import { ACR_TOKEN_COMMAND, READY_MARKER } from "./cloud-init";
 import { GpuVm } from "./gpu-vm";
 import { ContainerRegistry } from "./registry";
 import { ACR_TOKEN_USER } from "./registry-login";
-import { HostReadiness, ManagedIdentityPullToken, SshTarget } from "./remote-host";
+import { fetchPullToken, HostReadiness, SshTarget } from "./remote-host";
+import { DEFAULT_CONTROL_DIR, ensureControlDir, multiplexedSshOptions } from "./ssh-multiplexing";
 
 /** Where the project keeps the VMs' host keys (apart from ~/.ssh/known_hosts, see SshTarget). */
 export const DEFAULT_KNOWN_HOSTS = path.join(os.homedir(), ".dsenv", "known_hosts");
+/** What the readiness step runs with --gpus all: NVIDIA's own sample workload (the toolkit mounts nvidia-smi into it). */
+export const GPU_CHECK_IMAGE = "ubuntu:22.04";
 
 // One token a line for each condition that holds; cloud-init's log tail when set-up failed.
+// The GPU is proved end to end: the driver on the host, and a container Docker
+// starts with --gpus all (runtime, toolkit, driver libraries) seeing it too.
 const PROBE = [
     `cloud-init status 2>/dev/null | grep -qE 'status: (done|error|degraded)' && echo cloud-init-finished`,
     `test -f ${READY_MARKER} && echo setup-done`,
@@ -19,6 +24,7 @@ const PROBE = [
     `runtimes="$(docker info --format '{{json .Runtimes}}' 2>/dev/null)" && echo docker-answers`,
     `echo "$runtimes" | grep -q '"nvidia"' && echo nvidia-runtime`,
     `nvidia-smi -L >/dev/null 2>&1 && echo gpu-visible`,
+    `test -f ${READY_MARKER} && docker run --rm --gpus all ${GPU_CHECK_IMAGE} nvidia-smi -L >/dev/null 2>&1 && echo gpu-in-container`,
     "true",
 ].join("; ");
 
@@ -27,10 +33,14 @@ export interface RemoteEngineArgs {
     /** The private key that goes with the VM's authorized public key. */
     privateKeyPath: string;
     knownHostsPath?: string;
+    /** Where ssh keeps the control sockets of its shared connections. */
+    sshControlDir?: string;
     /** Pull from this registry with the VM's managed identity. */
     registry?: ContainerRegistry;
     /** The VM's AcrPull role assignment: the token is fetched after it exists. */
     pullAccess?: pulumi.Resource;
+    /** The token must be able to pull this repository before the engine uses it (the assignment takes minutes to apply). */
+    pullCheckRepository?: string;
     /** How long the first boot may take (driver, packages): 30 minutes by default. */
     timeoutSeconds?: number;
 }
@@ -38,25 +48,34 @@ export interface RemoteEngineArgs {
 /**
  * The Docker engine on the GPU VM, over ssh://<admin>@<public ip>. The provider
  * is configured only after the readiness step saw cloud-init finished, Docker
- * answering, the nvidia runtime registered (and, on a GPU size, the GPU visible),
- * so the first `pulumi up` after creating the VM does not fail on a half-booted host.
+ * answering, the nvidia runtime registered (and, on a GPU size, the GPU visible
+ * on the host and in a container), so the first `pulumi up` after creating the
+ * VM does not fail on a half-booted host. What runs on it is deleted with the
+ * VM: destroy does not need to reach a VM that is deallocated or gone.
  */
 export class RemoteEngine extends pulumi.ComponentResource {
     readonly engine: DockerEngine;
     readonly readiness: HostReadiness;
-    readonly pullToken?: ManagedIdentityPullToken;
+    /** The VM identity's registry token, fetched anew on every run (secret). */
+    readonly pullToken?: pulumi.Output<string>;
     /** ssh://<admin>@<public ip> */
     readonly host: pulumi.Output<string>;
     readonly target: pulumi.Output<SshTarget>;
+    /** The ssh options of every connection to the engine. */
+    readonly sshOptions: string[];
 
     constructor(name: string, args: RemoteEngineArgs, opts?: pulumi.ComponentResourceOptions) {
         super("dsenv:azure:RemoteEngine", name, {}, opts);
         const vm = args.vm;
         const knownHostsPath = args.knownHostsPath ?? DEFAULT_KNOWN_HOSTS;
+        const controlDir = args.sshControlDir ?? DEFAULT_CONTROL_DIR;
+        ensureControlDir(controlDir);
+        const multiplexing = multiplexedSshOptions(controlDir);
+        this.sshOptions = ["-i", args.privateKeyPath, "-o", "StrictHostKeyChecking=accept-new", "-o", `UserKnownHostsFile=${knownHostsPath}`, "-o", "ServerAliveInterval=30", ...multiplexing];
         this.target = vm.publicIp.apply(host => ({ host, user: vm.adminUser, privateKeyPath: args.privateKeyPath, knownHostsPath }));
         this.host = pulumi.interpolate`ssh://${vm.adminUser}@${vm.publicIp}`;
 
-        const required = ["cloud-init-finished", "setup-done", "docker-answers", "nvidia-runtime", ...(vm.hasGpu ? ["gpu-visible"] : [])];
+        const required = ["cloud-init-finished", "setup-done", "docker-answers", "nvidia-runtime", ...(vm.hasGpu ? ["gpu-visible", "gpu-in-container"] : [])];
         this.readiness = new HostReadiness(
             `${name}-ready`,
             {
@@ -68,18 +87,24 @@ export class RemoteEngine extends pulumi.ComponentResource {
                 // A new VM (same address or not) is probed again.
                 trigger: vm.vm.vmId,
             },
-            // The driver extension may reboot the VM: probe once it is done.
-            { parent: this, dependsOn: [vm.vm, vm.dataDisk, ...(vm.driver ? [vm.driver] : [])] },
+            // The boot script may reboot the VM once for the driver: the probe waits through it.
+            { parent: this, dependsOn: [vm.vm, vm.dataDisk] },
         );
 
         const logins: RegistryLogin[] = [];
         if (args.registry) {
-            this.pullToken = new ManagedIdentityPullToken(
-                `${name}-pull-token`,
-                { target: this.target, tokenCommand: pulumi.interpolate`${ACR_TOKEN_COMMAND} ${args.registry.loginServer}` },
-                { parent: this, dependsOn: [this.readiness, ...(args.pullAccess ? [args.pullAccess] : [])] },
+            // Not a resource: a token in the state would change on every run, and so would the
+            // stack. It is fetched anew each run (registry tokens last ~3 hours) and handed to
+            // the provider, whose registry logins compare without their credentials. The same
+            // multiplexed ssh options: this connection becomes the master the engine reuses.
+            const repository = args.pullCheckRepository ?? "";
+            const after: pulumi.Output<string>[] = [this.readiness.id, ...(args.pullAccess instanceof pulumi.CustomResource ? [args.pullAccess.id] : [])];
+            this.pullToken = pulumi.secret(
+                pulumi.all([this.target, args.registry.loginServer, pulumi.all(after)]).apply(([target, server]) =>
+                    fetchPullToken(target, `${ACR_TOKEN_COMMAND} ${server} ${repository}`.trim(), { sshOptions: multiplexing }),
+                ),
             );
-            logins.push({ server: args.registry.loginServer, username: ACR_TOKEN_USER, password: this.pullToken.refreshToken });
+            logins.push({ server: args.registry.loginServer, username: ACR_TOKEN_USER, password: this.pullToken });
         }
 
         this.engine = new DockerEngine(
@@ -87,9 +112,10 @@ export class RemoteEngine extends pulumi.ComponentResource {
             {
                 host: this.host,
                 isLocal: false,
-                sshOpts: ["-i", args.privateKeyPath, "-o", "StrictHostKeyChecking=accept-new", "-o", `UserKnownHostsFile=${knownHostsPath}`, "-o", "ServerAliveInterval=30"],
+                sshOpts: this.sshOptions,
                 registryLogins: logins,
                 readyAfter: [this.readiness],
+                deletedWith: vm.vm,
             },
             { parent: this },
         );

@@ -21,6 +21,8 @@ export interface ProbeResult {
     lines: string[];
     /** ssh's stderr when it failed. */
     error: string;
+    /** The remote command's exit status, when it ran. */
+    status?: number;
 }
 
 export interface WaitOptions {
@@ -54,10 +56,11 @@ export async function waitUntilReady(probe: () => Promise<ProbeResult>, opts: Wa
     throw new Error(`the VM was not ready after ${Math.round(opts.timeoutMs / 1000)} s (${why})`);
 }
 
-/** Runs one command on the VM; never throws, the caller decides what a failure means. */
-export function runOverSsh(target: SshTarget, command: string, timeoutMs = 120_000): Promise<ProbeResult> {
+/** Runs one command on the VM; never throws, the caller decides what a failure means. `sshOptions` go before the rest. */
+export function runOverSsh(target: SshTarget, command: string, timeoutMs = 120_000, sshOptions: string[] = []): Promise<ProbeResult> {
     const { execFile } = require("child_process") as typeof import("child_process");
     const args = [
+        ...sshOptions,
         "-i", target.privateKeyPath,
         "-o", "BatchMode=yes",
         "-o", "ConnectTimeout=10",
@@ -71,7 +74,8 @@ export function runOverSsh(target: SshTarget, command: string, timeoutMs = 120_0
             // Exit 255 is ssh's own failure; any other status comes from the remote command.
             const code: unknown = (error as { code?: unknown } | null)?.code;
             const connected = !error || (typeof code === "number" && code !== 255);
-            resolve({ connected, lines: String(stdout).split("\n").map(l => l.trim()).filter(Boolean), error: String(stderr) });
+            const status = !error ? 0 : typeof code === "number" ? code : undefined;
+            resolve({ connected, status, lines: String(stdout).split("\n").map(l => l.trim()).filter(Boolean), error: String(stderr) });
         });
     });
 }
@@ -153,65 +157,42 @@ export class HostReadiness extends pulumi.dynamic.Resource {
     }
 }
 
-interface PullTokenInputs extends SshTarget {
-    /** Prints the token on stdout. */
-    tokenCommand: string;
-}
+/** Exit status of the token command when the identity may not pull yet (components/azure/cloud-init.ts). */
+export const NOT_ALLOWED_YET = 3;
 
-async function fetchPullToken(inputs: PullTokenInputs): Promise<{ refreshToken: string }> {
-    // A new role assignment takes minutes to reach the registry: retry until it does.
-    let last = "";
-    for (let attempt = 0; attempt < 30; attempt++) {
-        const result = await runOverSsh(inputs, inputs.tokenCommand);
-        const token = result.connected && result.lines.length === 1 ? result.lines[0] : "";
-        if (token) return { refreshToken: token };
-        last = result.error.trim().split("\n").slice(-3).join(" ");
-        await new Promise<void>(resolve => setTimeout(resolve, 10_000));
-    }
-    throw new Error(`the VM's managed identity got no registry token after 5 minutes: ${last}`);
-}
-
-const pullTokenProvider: pulumi.dynamic.ResourceProvider<PullTokenInputs> = {
-    // Registry tokens last about three hours: every deployment fetches a fresh one.
-    async diff() {
-        return { changes: true };
-    },
-    async create(inputs: PullTokenInputs) {
-        return { id: `${inputs.user}@${inputs.host}`, outs: { ...inputs, ...(await fetchPullToken(inputs)) } };
-    },
-    async update(_id, _olds, news: PullTokenInputs) {
-        return { outs: { ...news, ...(await fetchPullToken(news)) } };
-    },
-};
-
-export interface ManagedIdentityPullTokenArgs {
-    target: pulumi.Input<SshTarget>;
-    tokenCommand: pulumi.Input<string>;
+export interface PullTokenOptions {
+    /** ssh options of the engine (its connection multiplexing), so that the docker provider reuses this connection. */
+    sshOptions?: string[];
+    /** How long a new AcrPull assignment may take to apply: 15 minutes by default. */
+    timeoutMs?: number;
+    pollMs?: number;
+    run?: (target: SshTarget, command: string, timeoutMs: number, sshOptions: string[]) => Promise<ProbeResult>;
+    now?: () => number;
+    sleep?: (ms: number) => Promise<void>;
 }
 
 /**
- * A registry token fetched on the VM with the VM's own managed identity (AcrPull
- * only), for the remote engine's pulls: the VM never sees a credential that can
- * push. Refreshed on every deployment, so each `pulumi up` shows it as an update.
+ * Runs the token command on the VM until it prints a token: it exits
+ * NOT_ALLOWED_YET while the VM's AcrPull assignment has not reached the
+ * registry. A VM that does not answer at all (deallocated, gone) fails after
+ * three tries, with what to do.
  */
-export class ManagedIdentityPullToken extends pulumi.dynamic.Resource {
-    declare readonly refreshToken: pulumi.Output<string>;
-
-    constructor(name: string, args: ManagedIdentityPullTokenArgs, opts?: pulumi.CustomResourceOptions) {
-        const target = pulumi.output(args.target);
-        super(
-            pullTokenProvider,
-            name,
-            {
-                host: target.host,
-                user: target.user,
-                privateKeyPath: target.privateKeyPath,
-                knownHostsPath: target.knownHostsPath,
-                tokenCommand: args.tokenCommand,
-                refreshToken: undefined,
-            },
-            { ...opts, additionalSecretOutputs: ["refreshToken"] },
-            "dsenv", "ManagedIdentityPullToken",
-        );
+export async function fetchPullToken(target: SshTarget, tokenCommand: string, opts: PullTokenOptions = {}): Promise<string> {
+    const run = opts.run ?? runOverSsh;
+    const now = opts.now ?? Date.now;
+    const sleep = opts.sleep ?? ((ms: number) => new Promise<void>(resolve => setTimeout(resolve, ms)));
+    const deadline = now() + (opts.timeoutMs ?? 15 * 60_000);
+    let unreachable = 0;
+    let last = "";
+    for (;;) {
+        const result = await run(target, tokenCommand, 120_000, opts.sshOptions ?? []);
+        if (result.status === 0 && result.lines.length === 1) return result.lines[0];
+        last = result.error.trim().split("\n").slice(-3).join(" ") || `exit status ${result.status}`;
+        if (!result.connected && ++unreachable >= 3) {
+            throw new Error(`the VM ${target.host} does not answer over ssh (${last}): if it is deallocated, start it (az vm start -g <group> -n <vm>) and run again`);
+        }
+        if (now() >= deadline) break;
+        await sleep(opts.pollMs ?? 10_000);
     }
+    throw new Error(`the VM's managed identity could not pull from the registry after ${Math.round((opts.timeoutMs ?? 15 * 60_000) / 60_000)} minutes: ${last}`);
 }

@@ -1,3 +1,8 @@
+import { spawnSync } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { ensureControlDir, multiplexedSshOptions } from "../../components/azure/ssh-multiplexing";
 import { docker, freePort, httpRequest, pushToTlsRegistry, registries, TestStack } from "./harness";
 import { RemoteDockerHost } from "./remote-host";
 
@@ -12,17 +17,23 @@ const MYSQL_IN_REGISTRY = `${REGISTRY.server}/dsenv/mysql-standin:test`;
 let remote: RemoteDockerHost;
 let s: TestStack;
 let jupyterPort: number;
+/** The azure target's engine shares one ssh connection (components/azure/ssh-multiplexing.ts): so does this stack. */
+const controlDir = fs.mkdtempSync(path.join(os.tmpdir(), "dsc-"));
+const multiplexing = multiplexedSshOptions(controlDir);
+/** `ssh -O <command>` against the master of the remote host's connection. */
+const master = (command: string) => spawnSync("ssh", [...remote.sshOpts, ...multiplexing, "-p", remote.sshPort, "-O", command, "root@127.0.0.1"], { encoding: "utf8" });
 
 beforeAll(async () => {
     remote = new RemoteDockerHost();
     await remote.start();
+    ensureControlDir(controlDir);
     // The remote engine has no images: the MySQL stand-in reaches it through the registry too.
     pushToTlsRegistry("dsenv/mysql-standin:test", MYSQL_IN_REGISTRY);
     jupyterPort = await freePort();
     s = new TestStack();
     await s.init({
         dockerHost: remote.dockerHost,
-        dockerSshOpts: remote.sshOpts,
+        dockerSshOpts: [...remote.sshOpts, ...multiplexing],
         buildDockerHost: "unix:///var/run/docker.sock",
         registryServer: REGISTRY.server,
         registryUsername: REGISTRY.user,
@@ -35,7 +46,9 @@ beforeAll(async () => {
 
 afterAll(async () => {
     await s?.dispose(remote ? (...args: string[]) => remote.docker(...args) : undefined);
+    if (remote) master("exit");
     await remote?.stop();
+    fs.rmSync(controlDir, { recursive: true, force: true });
 });
 
 test("up builds here, pushes, and runs on the remote engine by digest; nothing runs here", async () => {
@@ -50,6 +63,16 @@ test("up builds here, pushes, and runs on the remote engine by digest; nothing r
     expect(docker("ps", "-aq", "--filter", `name=${s.prefix}`)).toBe("");
     // Built here: this engine has the image under its build tag.
     expect(docker("image", "ls", "-q", "--filter", `reference=${REGISTRY.server}/dsenv/jupyter`)).not.toBe("");
+});
+
+test("the provider's ssh connections share one master connection, which outlives the up", () => {
+    const check = master("check");
+    expect([check.status, check.stderr]).toEqual([0, expect.stringMatching(/^Master running \(pid=\d+\)/)]);
+    // Logins so far (the host's own start-up check, the up): one master, and the few that race it at
+    // the start, under the 10 unauthenticated connections at once that sshd's MaxStartups allows.
+    const logins = fs.readFileSync(remote.sshdLog, "utf8").split("\n").filter(l => l.includes("Accepted publickey"));
+    expect(logins.length).toBeGreaterThan(0);
+    expect(logins.length).toBeLessThan(10);
 });
 
 test("the workspace works on the remote engine: the notebook reaches MySQL by its aliases, the API wants the token", async () => {

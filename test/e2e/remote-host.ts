@@ -20,11 +20,21 @@ export class RemoteDockerHost {
     /** Its own default bridge: with --bridge=none, dockerd deletes this machine's docker0. */
     private readonly bridge = `dsr${process.pid % 100000}`;
     private dockerd?: ChildProcess;
-    private sshPort = 0;
+    private port = 0;
+
+    /** The port its sshd listens on (127.0.0.1). */
+    get sshPort(): string {
+        return String(this.port);
+    }
+
+    /** sshd's log (LogLevel VERBOSE: one "Accepted publickey" line per login). */
+    get sshdLog(): string {
+        return path.join(this.dir, "sshd.log");
+    }
 
     /** What a stack's dsenv:dockerHost is set to. */
     get dockerHost(): string {
-        return `ssh://root@127.0.0.1:${this.sshPort}`;
+        return `ssh://root@127.0.0.1:${this.port}`;
     }
 
     /** What a stack's dsenv:dockerSshOpts is set to: this host's key, no known-hosts bookkeeping. */
@@ -59,11 +69,12 @@ export class RemoteDockerHost {
         execFileSync("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-f", this.key]);
         execFileSync("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-f", d("host_key")]);
         fs.copyFileSync(`${this.key}.pub`, d("authorized_keys"));
-        this.sshPort = await freePort();
+        this.port = await freePort();
         fs.writeFileSync(
             d("sshd_config"),
             [
-                `Port ${this.sshPort}`,
+                `Port ${this.port}`,
+                "LogLevel VERBOSE",
                 "ListenAddress 127.0.0.1",
                 `HostKey ${d("host_key")}`,
                 `AuthorizedKeysFile ${d("authorized_keys")}`,
@@ -77,7 +88,7 @@ export class RemoteDockerHost {
         );
         fs.mkdirSync("/run/sshd", { recursive: true });
         execFileSync("/usr/sbin/sshd", ["-f", d("sshd_config"), "-E", d("sshd.log")]);
-        await waitFor("ssh to the second engine", () => run("ssh", [...this.sshOpts, "-p", String(this.sshPort), "root@127.0.0.1", "docker", "info", "--format", "{{.ID}}"]) !== undefined, 30_000);
+        await waitFor("ssh to the second engine", () => run("ssh", [...this.sshOpts, "-p", String(this.port), "root@127.0.0.1", "docker", "info", "--format", "{{.ID}}"]) !== undefined, 30_000);
         return this;
     }
 

@@ -1,6 +1,9 @@
 import * as pulumi from "@pulumi/pulumi";
 import { AzureSettings, CiPushSettings, readAzure, readCiPush } from "../../config/azure";
-import { isNvidiaGpuSize } from "../../config/azure-rules";
+import * as fs from "fs";
+import * as path from "path";
+import { GPU_SIZES } from "../../config/azure-gpu-sizes";
+import { azureNameProblem, azureNamePrefix, isNvidiaGpuSize } from "../../config/azure-rules";
 import { ConfigError, ConfigReader } from "../../config/reader";
 import { configProblem, runWithMocks } from "./harness";
 import { privateKeyFile, sshPublicKeyLine } from "./ssh-keys";
@@ -59,7 +62,7 @@ describe("Azure config is rejected with key, value and what is accepted", () => 
 
     test("a GPU workload on a size without a GPU", async () => {
         expect(await rejected({ ...VALID, azureVmSize: "Standard_D4s_v5" }, ["pytorchEnabled"])).toBe(
-            configProblem('dsenv:azureVmSize: got "Standard_D4s_v5", expected an N-series size with NVIDIA GPUs (e.g. Standard_NC4as_T4_v3), because GPU workloads are enabled: dsenv:pytorchEnabled'),
+            configProblem(`dsenv:azureVmSize: got "Standard_D4s_v5", expected a size with NVIDIA GPUs, one of ${GPU_SIZES.map(s => `${s.size} (${s.gpus}x ${s.gpu})`).join(", ")}, because GPU workloads are enabled: dsenv:pytorchEnabled`),
         );
     });
 
@@ -112,10 +115,23 @@ describe("Azure: known lists, SSH keys, networks and names", () => {
     });
 
     test("a region, size and time zone newer than this release are allowed when listed", async () => {
-        const run = await azure({ ...VALID, azureLocation: "marsnorth", azureVmSize: "Standard_NC8ads_B300_v7", azureShutdownTimeZone: "Mars Standard Time", azureAllowUnlisted: '["marsnorth", "Standard_NC8ads_B300_v7", "Mars Standard Time"]' }, ["pytorchGpus"]);
+        const run = await azure({ ...VALID, azureLocation: "marsnorth", azureVmSize: "Standard_D8s_v7", azureShutdownTimeZone: "Mars Standard Time", azureAllowUnlisted: '["marsnorth", "Standard_D8s_v7", "Mars Standard Time"]' });
         expect(run.error).toBeUndefined();
-        expect(run.result.vm.nvidiaGpu).toBe(true);
+        expect(run.result.vm.nvidiaDriverBranch).toBeUndefined();
         expect(await rejected({ ...VALID, azureLocation: "marsnorth" })).toContain("dsenv:azureLocation: got \"marsnorth\", expected a region that Azure has");
+    });
+
+    test("a GPU size is taken only from the table of sizes with a driver path, listed as allowed or not", async () => {
+        const table = GPU_SIZES.map(s => `${s.size} (${s.gpus}x ${s.gpu})`).join(", ");
+        for (const size of ["Standard_NV36ads_A10_v5", "Standard_ND96isr_H100_v5", "Standard_NV32as_v4", "Standard_NC24s_v3"]) {
+            expect(await rejected({ ...VALID, azureVmSize: size })).toBe(configProblem(`dsenv:azureVmSize: got "${size}", expected a GPU size dsenv installs the NVIDIA driver on: ${table} (or a size without GPUs)`));
+        }
+        expect(await rejected({ ...VALID, azureVmSize: "Standard_NC8ads_B300_v7", azureAllowUnlisted: '["Standard_NC8ads_B300_v7"]' })).toContain("expected a GPU size dsenv installs the NVIDIA driver on: Standard_NC4as_T4_v3 (1x T4 16 GB)");
+        for (const row of GPU_SIZES) {
+            const run = await azure({ ...VALID, azureVmSize: row.size }, ["pytorchGpus"]);
+            expect([row.size, run.error]).toEqual([row.size, undefined]);
+            expect(run.result.vm).toEqual(expect.objectContaining({ nvidiaDriverBranch: row.driver.branch, trustedLaunch: row.trustedLaunch }));
+        }
     });
 
     test("RSA of 2048 bits and more is taken", async () => {
@@ -125,6 +141,27 @@ describe("Azure: known lists, SSH keys, networks and names", () => {
     test("names Azure makes from the stack's prefix are checked like given ones", async () => {
         const run = await runWithMocks<AzureSettings>(VALID, readWith(read => readAzure(read, [], "dsenv-team_a.b")));
         expect(run.error?.message).toBe(configProblem("dsenv:namePrefix: got \"dsenv-team_a.b\", expected a prefix of Azure names: lower-case letters, digits and '-' (the VM's host name dsenv-team_a.b-vm allows nothing else)"));
+    });
+
+    test("every Azure name a prefix makes is checked, by the rule of its kind", async () => {
+        const long = `dsenv-${"a".repeat(56)}`; // 62 characters: the VM's name would have 65
+        const run = await runWithMocks<AzureSettings>(VALID, readWith(read => readAzure(read, [], long)));
+        expect(run.error?.message).toBe(configProblem(`dsenv:namePrefix: got "${long}", expected a prefix whose Azure names are valid; vm ${long}-vm must have 1 to 64 characters`));
+        // The virtual network's name is the longest of those with a limit of 64.
+        expect(azureNamePrefix(`dsenv-${"a".repeat(54)}`)).toBe(`a prefix whose Azure names are valid; vnet dsenv-${"a".repeat(54)}-vnet must have 2 to 64 characters`);
+        expect(azureNamePrefix(`dsenv-${"a".repeat(53)}`)).toBeUndefined();
+        expect(azureNamePrefix("dsenv-")).toBeUndefined();
+    });
+
+    test("Azure's naming rules per kind of name", () => {
+        expect(azureNameProblem("computerName", "gpu_box")).toBe("letters, digits and '-' (no '_' or '.'), not ending with '-' and not only digits");
+        expect(azureNameProblem("computerName", "12345")).toBe("letters, digits and '-' (no '_' or '.'), not ending with '-' and not only digits");
+        expect(azureNameProblem("vm", "gpu_box")).toBeUndefined();
+        expect(azureNameProblem("vm", "gpu-box-")).toBe("letters, digits, '_', '.' and '-', not ending with '.' or '-'");
+        expect(azureNameProblem("nsg", "a".repeat(81))).toBe("1 to 80 characters");
+        expect(azureNameProblem("vnet", "a")).toBe("2 to 64 characters");
+        expect(azureNameProblem("resourceGroup", "team.")).toBe("letters, digits, '-', '_', '.', '(' and ')', not ending with '.'");
+        expect(azureNameProblem("dataDisk", "-data")).toBe("letters, digits, '_', '.' and '-', starting with a letter or digit and ending with one or '_'");
     });
 });
 
@@ -159,8 +196,15 @@ describe("valid Azure config", () => {
         expect(run.result).toEqual({ registry: { name: "dsenvunit01", sku: "Basic", adminEnabled: false }, resourceGroup: "", imageTag: "v1.2" });
     });
 
-    test("GPU sizes are the N-series with NVIDIA GPUs, not AMD ones", () => {
-        expect(["Standard_NC4as_T4_v3", "Standard_NC24ads_A100_v4", "Standard_NC40ads_H100_v5", "Standard_ND96isr_H100_v5", "Standard_NV36ads_A10_v5"].filter(isNvidiaGpuSize)).toHaveLength(5);
-        expect(["Standard_D4s_v5", "Standard_B2s", "Standard_E8as_v5", "NC4as_T4_v3", "Standard_NV32as_v4", "Standard_ND96isr_MI300X_v5"].filter(isNvidiaGpuSize)).toEqual([]);
+    test("GPU sizes are the rows of the table, not AMD, vGPU or NVSwitch ones", () => {
+        expect(["Standard_NC4as_T4_v3", "Standard_NC24ads_A100_v4", "Standard_NC40ads_H100_v5"].filter(isNvidiaGpuSize)).toHaveLength(3);
+        expect(["Standard_D4s_v5", "Standard_B2s", "NC4as_T4_v3", "Standard_NV32as_v4", "Standard_ND96isr_MI300X_v5", "Standard_ND96isr_H100_v5", "Standard_NV36ads_A10_v5"].filter(isNvidiaGpuSize)).toEqual([]);
+    });
+
+    test("docs/azure.md lists the table of GPU sizes as the code has it", () => {
+        const docs = fs.readFileSync(path.join(__dirname, "..", "..", "docs", "azure.md"), "utf8");
+        for (const row of GPU_SIZES) {
+            expect(docs).toContain(`| \`${row.size}\` | ${row.gpus}× ${row.gpu} | Ubuntu's signed \`nvidia-driver-${row.driver.branch}-server\` | ${row.trustedLaunch ? "on" : "off"} |`);
+        }
     });
 });

@@ -3,10 +3,11 @@ import { AzureDeployment, deployAzure, WorkspaceSettings } from "../../targets/a
 import { ciPush, CiPushOutputs } from "../../targets/ci-push";
 import { cloudInit, READY_MARKER } from "../../components/azure/cloud-init";
 import { AzureSettings } from "../../config/azure";
+import { KeptResources } from "../../targets/azure-survey";
 import { loadSettings } from "../../config/load";
 import { deploy as deployStack } from "../../targets";
 import { byType, Declared, isSecret, nameOf, one, Run, runWithMocks, valueOf } from "./harness";
-import { exchanges } from "./azure-mocks";
+import { exchanges, sshCalls } from "./azure-mocks";
 import { privateKeyFile, sshPublicKeyLine } from "./ssh-keys";
 
 const KEY = sshPublicKeyLine();
@@ -17,7 +18,7 @@ function settings(change: (s: AzureSettings) => void = () => {}): AzureSettings 
         location: "eastus",
         resourceGroup: "",
         useExistingResourceGroup: false,
-        vm: { size: "Standard_NC4as_T4_v3", nvidiaGpu: true, adminUser: "dsenv", sshPublicKey: KEY, sshPrivateKeyPath: "/home/me/.ssh/id_ed25519", osDiskGb: 128, dataDiskGb: 256, keepDataDisk: true },
+        vm: { size: "Standard_NC4as_T4_v3", nvidiaDriverBranch: "580", trustedLaunch: true, adminUser: "dsenv", sshPublicKey: KEY, sshPrivateKeyPath: "/home/me/.ssh/id_ed25519", osDiskGb: 128, dataDiskGb: 256, keepDataDisk: true },
         network: { allowedCidrs: ["203.0.113.7/32", "198.51.100.0/24"], openToInternet: false, appPorts: [] },
         shutdown: { time: "1900", timeZone: "W. Europe Standard Time" },
         registry: { name: "dsenvunit01", sku: "Basic", adminEnabled: false },
@@ -34,9 +35,10 @@ const WORKSPACE: WorkspaceSettings = {
     buildEngine: { isLocal: true },
 };
 
-function deploy(s = settings(), workspace = WORKSPACE): Promise<Run<AzureDeployment>> {
+function deploy(s = settings(), workspace = WORKSPACE, kept: KeptResources = {}): Promise<Run<AzureDeployment>> {
     exchanges.length = 0;
-    return runWithMocks<AzureDeployment>({}, () => deployAzure(s, workspace));
+    sshCalls.length = 0;
+    return runWithMocks<AzureDeployment>({}, () => deployAzure(s, workspace, kept));
 }
 const T = {
     nsg: "azure-native:network:NetworkSecurityGroup",
@@ -72,7 +74,7 @@ describe("the Azure graph", () => {
         expect(r.error).toBeUndefined();
     });
 
-    test("declares the resource group, network, VM, data disk, driver, shutdown, registry and role", () => {
+    test("declares the resource group, network, VM, data disk, shutdown, registry and role; no VM extension", () => {
         const types = r.declared.map(d => d.type).filter(t => t.startsWith("azure-native:"));
         expect(new Set(types)).toEqual(
             new Set([
@@ -84,7 +86,6 @@ describe("the Azure graph", () => {
                 "azure-native:network:NetworkInterface",
                 T.disk,
                 T.vm,
-                T.ext,
                 T.schedule,
                 T.registry,
                 T.role,
@@ -93,6 +94,11 @@ describe("the Azure graph", () => {
         expect(r.inputs.get("resource-group").resourceGroupName).toBe("dsenv-unit-rg");
         // Deleting the group would delete the kept data disk with it.
         expect(one(r, "azure-native:resources:ResourceGroup", "resource-group").opts.retainOnDelete).toBe(true);
+        // What a destroy may keep says which stack it belongs to: only those are adopted again.
+        expect(r.inputs.get("resource-group").tags).toEqual({ "dsenv-stack": "dsenv/unit" });
+        expect(r.inputs.get("gpu-data").tags).toEqual({ "dsenv-stack": "dsenv/unit" });
+        expect(one(r, "azure-native:resources:ResourceGroup", "resource-group").opts.import).toBeUndefined();
+        expect(one(r, T.disk, "gpu-data").opts.import).toBeUndefined();
     });
 
     test("the NSG lets only the configured networks reach SSH, and nothing else", async () => {
@@ -111,13 +117,14 @@ describe("the Azure graph", () => {
         expect(os.linuxConfiguration).toEqual({ disablePasswordAuthentication: true, ssh: { publicKeys: [{ path: "/home/dsenv/.ssh/authorized_keys", keyData: KEY }] } });
     });
 
-    test("the VM: configured size, Ubuntu LTS Gen2, OS disk size, system identity, Secure Boot off, kept data disk attached", () => {
+    test("the VM: configured size, Ubuntu LTS Gen2, OS disk size, system identity, Trusted Launch with Secure Boot on, kept data disk attached", () => {
         const vm = r.inputs.get("gpu-vm");
         expect(vm.hardwareProfile).toEqual({ vmSize: "Standard_NC4as_T4_v3" });
         expect(vm.storageProfile.imageReference).toEqual({ publisher: "Canonical", offer: "0001-com-ubuntu-server-jammy", sku: "22_04-lts-gen2", version: "latest" });
         expect(vm.storageProfile.osDisk.diskSizeGB).toBe(128);
         expect(vm.identity).toEqual({ type: "SystemAssigned" });
-        expect(vm.securityProfile.uefiSettings.secureBootEnabled).toBe(false);
+        expect(vm.securityProfile).toEqual({ securityType: "TrustedLaunch", uefiSettings: { secureBootEnabled: true, vTpmEnabled: true } });
+        expect(vm.osProfile.computerName).toBe("dsenv-unit-vm");
         expect(vm.storageProfile.dataDisks).toEqual([{ lun: 0, createOption: "Attach", managedDisk: { id: expect.stringContaining("gpu-data") }, deleteOption: "Detach" }]);
         expect(vm.priority).toBeUndefined();
         expect(one(r, T.disk, "gpu-data").opts.retainOnDelete).toBe(true);
@@ -126,28 +133,36 @@ describe("the Azure graph", () => {
 
     test("cloud-init in customData installs Docker and the NVIDIA toolkit, mounts the data disk, writes the marker", () => {
         const yaml = Buffer.from(r.inputs.get("gpu-vm").osProfile.customData, "base64").toString("utf8");
-        expect(yaml).toBe(cloudInit({ adminUser: "dsenv", dataDiskLun: 0 }));
+        expect(yaml).toBe(cloudInit({ adminUser: "dsenv", dataDiskLun: 0, nvidiaDriverBranch: "580" }));
         expect(yaml.startsWith("#cloud-config\n")).toBe(true);
         for (const step of [
             "apt_get install -y docker-ce docker-ce-cli containerd.io docker-buildx-plugin nvidia-container-toolkit",
             "nvidia-ctk runtime configure --runtime=docker",
-            "systemctl restart docker",
+            "systemctl restart containerd docker",
             "usermod -aG docker dsenv",
             "/dev/disk/azure/scsi1/lun0",
             "blkid \"$disk\" >/dev/null || mkfs.ext4",
             `{"data-root": "/data/docker"}`,
+            // Docker >= 29 keeps images in containerd's store: its root is on the data disk too.
+            `'root = "/data/containerd"'`,
+            // Neither starts before the data disk is mounted.
+            "'RequiresMountsFor=/data' > \"/etc/systemd/system/$unit.service.d/dsenv-data-disk.conf\"",
+            "for unit in containerd docker; do",
+            // Ubuntu's signed driver for the running kernel, no DKMS.
+            'apt_get install -y "linux-modules-nvidia-580-server-$kernel" "linux-modules-nvidia-580-server-${kernel##*-}" nvidia-headless-no-dkms-580-server nvidia-utils-580-server',
             `> ${READY_MARKER}`,
         ]) {
             expect([step, yaml.includes(step)]).toEqual([step, true]);
         }
-        const order = ["mount /data", "data-root", "nvidia-ctk runtime configure", "systemctl restart docker", "usermod -aG docker", READY_MARKER + "\n"].map(s => yaml.lastIndexOf(s));
+        const order = ["mount /data", "data-root", "RequiresMountsFor", "nvidia-headless-no-dkms", "nvidia-smi -L", "nvidia-ctk runtime configure", "systemctl restart containerd docker", "usermod -aG docker", READY_MARKER + "\n"].map(s => yaml.lastIndexOf(s));
         expect([...order].sort((a, b) => a - b)).toEqual(order);
     });
 
-    test("the NVIDIA driver extension", () => {
-        expect(r.inputs.get("gpu-nvidia-driver")).toEqual(
-            expect.objectContaining({ publisher: "Microsoft.HpcCompute", type: "NvidiaGpuDriverLinux", typeHandlerVersion: "1.6", autoUpgradeMinorVersion: true, vmName: "dsenv-unit-vm" }),
-        );
+    test("the NVIDIA driver comes from the boot script alone: no extension races it for the dpkg lock", () => {
+        expect(byType(r, T.ext)).toEqual([]);
+        const yaml = Buffer.from(r.inputs.get("gpu-vm").osProfile.customData, "base64").toString("utf8");
+        expect(yaml).toContain("DPkg::Lock::Timeout=900");
+        expect(yaml).not.toContain("NvidiaGpuDriverLinux");
     });
 
     test("the auto-shutdown schedule: Azure's required name, time and zone", () => {
@@ -163,8 +178,10 @@ describe("the Azure graph", () => {
         );
     });
 
-    test("the registry has no admin user and no anonymous pull", () => {
-        expect(r.inputs.get("registry")).toEqual(expect.objectContaining({ registryName: "dsenvunit01", sku: { name: "Basic" }, adminUserEnabled: false, anonymousPullEnabled: false }));
+    test("the registry has no admin user, no anonymous pull, and takes no ARM-audience tokens", () => {
+        expect(r.inputs.get("registry")).toEqual(
+            expect.objectContaining({ registryName: "dsenvunit01", sku: { name: "Basic" }, adminUserEnabled: false, anonymousPullEnabled: false, policies: { azureADAuthenticationAsArmPolicy: { status: "disabled" } } }),
+        );
         expect(r.declared.map(d => d.type)).not.toContain("azure-native:containerregistry:listRegistryCredentials");
     });
 
@@ -182,25 +199,45 @@ describe("the Azure graph", () => {
     test("the remote engine is ssh://<admin>@<public ip>, configured only after the readiness step", async () => {
         const provider = one(r, T.provider, "gpu-engine-docker");
         expect(r.inputs.get("gpu-engine-docker").host).toBe("ssh://dsenv@20.61.7.9");
-        expect(await providerSetting(r, "gpu-engine-docker", "sshOpts")).toEqual(expect.arrayContaining(["-i", "/home/me/.ssh/id_ed25519", "StrictHostKeyChecking=accept-new"]));
+        const sshOpts: string[] = await providerSetting(r, "gpu-engine-docker", "sshOpts");
+        expect(sshOpts).toEqual(expect.arrayContaining(["-i", "/home/me/.ssh/id_ed25519", "StrictHostKeyChecking=accept-new"]));
+        // One shared connection, not one per docker call (sshd's MaxStartups).
+        expect(sshOpts).toEqual(expect.arrayContaining(["ControlMaster=auto", "ControlPersist=600"]));
+        expect(sshOpts.find(o => o.startsWith("ControlPath="))).toMatch(/^ControlPath=\/.+\/%C$/);
         const after = ((await valueOf(provider.opts.dependsOn as any)) as pulumi.Resource[]).map(nameOf);
         expect(after).toContain("gpu-engine-ready");
 
         const ready = r.inputs.get("gpu-engine-ready");
         expect({ host: ready.host, user: ready.user, trigger: ready.trigger }).toEqual({ host: "20.61.7.9", user: "dsenv", trigger: "0f6e-vm-guid" });
-        expect(ready.required).toEqual(["cloud-init-finished", "setup-done", "docker-answers", "nvidia-runtime", "gpu-visible"]);
+        expect(ready.required).toEqual(["cloud-init-finished", "setup-done", "docker-answers", "nvidia-runtime", "gpu-visible", "gpu-in-container"]);
         expect(ready.probeCommand).toContain(`test -f ${READY_MARKER}`);
+        // The GPU end to end: on the host, and in a container Docker starts with --gpus all.
+        expect(ready.probeCommand).toContain("nvidia-smi -L >/dev/null 2>&1 && echo gpu-visible");
+        expect(ready.probeCommand).toContain("docker run --rm --gpus all ubuntu:22.04 nvidia-smi -L >/dev/null 2>&1 && echo gpu-in-container");
         expect(typeof ready.__provider).toBe("string");
         const readinessAfter = (one(r, T.readiness, "gpu-engine-ready").opts.dependsOn as pulumi.Resource[]).map(nameOf);
-        expect(readinessAfter).toEqual(expect.arrayContaining(["gpu-vm", "gpu-nvidia-driver", "gpu-data"]));
+        expect(readinessAfter).toEqual(["gpu-vm", "gpu-data"]);
     });
 
-    test("the remote engine pulls with the VM identity's token, never the deployer's", async () => {
+    test("the remote engine pulls with the VM identity's token, never the deployer's, fetched over the engine's shared ssh connection", async () => {
         expect(await loginsOf(r, "gpu-engine-docker")).toEqual([["dsenvunit01.azurecr.io", "00000000-0000-0000-0000-000000000000", "acr-token-of-the-vm"]]);
-        const token = one(r, T.pullToken, "gpu-engine-pull-token");
-        expect(token.opts.additionalSecretOutputs).toEqual(["refreshToken"]);
-        expect(r.inputs.get("gpu-engine-pull-token").tokenCommand).toBe("/usr/local/bin/acr-refresh-token dsenvunit01.azurecr.io");
-        expect((token.opts.dependsOn as pulumi.Resource[]).map(nameOf)).toEqual(["gpu-engine-ready", "gpu-acr-pull"]);
+        // Proven able to pull a repository before it is used (AcrPull takes minutes to apply).
+        expect(sshCalls).toHaveLength(1);
+        expect(sshCalls[0].slice(-2)).toEqual(["dsenv@20.61.7.9", "/usr/local/bin/acr-refresh-token dsenvunit01.azurecr.io dsenv/jupyter"]);
+        expect(sshCalls[0]).toEqual(expect.arrayContaining(["ControlMaster=auto", "ControlPersist=600"]));
+    });
+
+    test("nothing in the state changes from run to run: the pull token is no resource", async () => {
+        expect(byType(r, T.pullToken)).toEqual([]);
+        expect(r.declared.filter(d => d.type.startsWith("pulumi-nodejs:dynamic/")).map(d => d.name)).toEqual(["gpu-engine-ready"]);
+    });
+
+    test("everything on the VM's engine is deleted with the VM: destroy needs no connection to it", () => {
+        const onVm = r.declared.filter(d => nameOf(d.opts.provider) === "gpu-engine-docker");
+        expect(onVm.map(d => d.type)).toEqual(expect.arrayContaining([T.container, T.image, "docker:index/network:Network", "docker:index/volume:Volume"]));
+        expect(onVm.filter(d => nameOf(d.opts.deletedWith) !== "gpu-vm").map(d => d.name)).toEqual([]);
+        // What is built and pushed here is not.
+        expect(r.declared.filter(d => nameOf(d.opts.provider) === "build-engine" && d.opts.deletedWith)).toEqual([]);
     });
 
     test("images are built on the local engine, pushed with the deployer's token, and run on the VM by digest", async () => {
@@ -219,7 +256,7 @@ describe("the Azure graph", () => {
         expect(nameOf(one(r, T.container, "workspace-mysql").opts.provider)).toBe("gpu-engine-docker");
 
         expect(await loginsOf(r, "build-engine")).toEqual([["dsenvunit01.azurecr.io", "00000000-0000-0000-0000-000000000000", "acr-token-of-the-deployer"]]);
-        expect(exchanges).toEqual([{ url: "https://dsenvunit01.azurecr.io/oauth2/exchange", body: "grant_type=access_token&service=dsenvunit01.azurecr.io&access_token=aad-token-of-the-deployer&tenant=tenant-1" }]);
+        expect(exchanges).toEqual([{ url: "https://dsenvunit01.azurecr.io/oauth2/exchange", body: "grant_type=access_token&service=dsenvunit01.azurecr.io&access_token=aad-acr-token-of-the-deployer&tenant=tenant-1" }]);
     });
 
     test("credentials handed to engines stay secret", async () => {
@@ -236,7 +273,7 @@ describe("the Azure graph", () => {
         expect(await on("::1")).toBe("ssh -N -L 8888:[::1]:8888 -i /home/me/.ssh/id_ed25519 dsenv@20.61.7.9");
         expect(await on("::")).toBe("ssh -N -L 8888:[::1]:8888 -i /home/me/.ssh/id_ed25519 dsenv@20.61.7.9");
         expect(await on("0.0.0.0")).toBe("ssh -N -L 8888:127.0.0.1:8888 -i /home/me/.ssh/id_ed25519 dsenv@20.61.7.9");
-    });
+    }, 30_000);
 
     test("outputs: the tunnel command and the way in", async () => {
         expect(await valueOf(r.result.outputs.jupyterTunnelCommand)).toBe("ssh -N -L 8888:127.0.0.1:8888 -i /home/me/.ssh/id_ed25519 dsenv@20.61.7.9");
@@ -262,11 +299,11 @@ describe("Azure options", () => {
         expect(r.inputs.get("gpu-vm")).toEqual(expect.objectContaining({ priority: "Spot", evictionPolicy: "Deallocate", billingProfile: { maxPrice: -1 } }));
     });
 
-    test("a CPU size gets no driver extension and no GPU check; no shutdown when none is set; an existing resource group", async () => {
+    test("a CPU size gets no driver and no GPU check; no shutdown when none is set; an existing resource group", async () => {
         const r = await deploy(
             settings(s => {
                 s.vm.size = "Standard_D4s_v5";
-                s.vm.nvidiaGpu = false;
+                s.vm.nvidiaDriverBranch = undefined;
                 s.shutdown = undefined;
                 s.useExistingResourceGroup = true;
                 s.resourceGroup = "team-rg";
@@ -278,6 +315,20 @@ describe("Azure options", () => {
         expect(byType(r, "azure-native:resources:ResourceGroup")).toEqual([]);
         expect(r.inputs.get("gpu-vm").resourceGroupName).toBe("team-rg");
         expect(r.inputs.get("gpu-engine-ready").required).not.toContain("gpu-visible");
+    });
+
+    test("a data disk and resource group an earlier destroy kept are adopted (import), not created again", async () => {
+        const kept = { resourceGroupId: "/subscriptions/sub-1/resourceGroups/dsenv-unit-rg", dataDiskId: "/subscriptions/sub-1/resourceGroups/dsenv-unit-rg/providers/Microsoft.Compute/disks/dsenv-unit-data" };
+        const r = await deploy(settings(), WORKSPACE, kept);
+        expect(r.error).toBeUndefined();
+        expect(one(r, "azure-native:resources:ResourceGroup", "resource-group").opts.import).toBe(kept.resourceGroupId);
+        expect(one(r, T.disk, "gpu-data").opts.import).toBe(kept.dataDiskId);
+        expect(one(r, T.disk, "gpu-data").opts.retainOnDelete).toBe(true);
+    });
+
+    test("a size without Trusted Launch gets the standard security type", async () => {
+        const r = await deploy(settings(s => (s.vm.trustedLaunch = false)));
+        expect(r.inputs.get("gpu-vm").securityProfile).toBeUndefined();
     });
 
     test("admin user only when asked for: the push login is then the admin credential", async () => {
@@ -311,7 +362,7 @@ describe("the target from stack config (index.ts's path)", () => {
 
     test("azure: the workspace and a GPU workload run on the VM's engine, built locally and pulled by digest", async () => {
         const r = await runWithMocks({ ...AZURE, pytorchEnabled: "true" }, () => deployStack(loadSettings(undefined, {})));
-        expect(r.error).toBeUndefined();
+        expect(r.error && `${r.error.name}: ${r.error.message} ${r.error.stack}`).toBeUndefined();
         const vmEngine = nameOf(one(r, T.container, "workspace-mysql").opts.provider);
         expect(vmEngine).not.toBe("build-engine");
         const pytorch = one(r, T.container, "pytorch");
@@ -325,7 +376,7 @@ describe("the target from stack config (index.ts's path)", () => {
     test("azure: a GPU workload on a CPU size is refused before anything is declared", async () => {
         const r = await runWithMocks({ ...AZURE, azureVmSize: "Standard_D4s_v5", pytorchEnabled: "true" }, () => deployStack(loadSettings(undefined, {})));
         expect(r.declared).toEqual([]);
-        expect(r.error?.message).toContain("dsenv:azureVmSize: got \"Standard_D4s_v5\", expected an N-series size with NVIDIA GPUs");
+        expect(r.error?.message).toContain("dsenv:azureVmSize: got \"Standard_D4s_v5\", expected a size with NVIDIA GPUs, one of Standard_NC4as_T4_v3");
     });
 
     test("ci-push: only images, pushed and tagged, no VM and no container", async () => {

@@ -1,4 +1,32 @@
+import type { ChildProcess } from "child_process";
 import * as pulumi from "@pulumi/pulumi";
+
+// The module object itself (an ES namespace import cannot be spied on), as the program's require sees it.
+const childProcess = require("child_process") as typeof import("child_process");
+
+/**
+ * What Azure has, as the program's lookups see it: resources by name (their
+ * Azure answer), resource providers' registration states. Tests change it and
+ * `resetAzure()` puts it back.
+ */
+export const azure = {
+    groups: new Map<string, { id: string; location: string; tags?: Record<string, string> }>(),
+    disks: new Map<string, { id: string; location: string; diskSizeGB: number; tags?: Record<string, string> }>(),
+    providers: new Map<string, string>(),
+    /** Namespaces POSTed to .../register, in order. */
+    registered: [] as string[],
+    /** HTTP status of a register call. */
+    registerStatus: 200,
+};
+export function resetAzure(): void {
+    azure.groups.clear();
+    azure.disks.clear();
+    azure.providers.clear();
+    for (const ns of ["Microsoft.Compute", "Microsoft.Network", "Microsoft.ContainerRegistry", "Microsoft.DevTestLab"]) azure.providers.set(ns, "Registered");
+    azure.registered.length = 0;
+    azure.registerStatus = 200;
+}
+resetAzure();
 
 // The harness answers a resource with its inputs. Azure computes a few outputs
 // the graph depends on (the login server, the public IP, the VM's identity), and
@@ -15,7 +43,18 @@ jest.spyOn(pulumi.runtime, "setMocks").mockImplementation((mocks, ...rest) =>
             call: args => {
                 switch (args.token) {
                     case "azure-native:authorization:getClientToken":
-                        return { token: "aad-token-of-the-deployer" };
+                        // The audience decides the token: the registry's for the push login, ARM's for the subscription.
+                        return { token: args.inputs.endpoint === "https://containerregistry.azure.net" ? "aad-acr-token-of-the-deployer" : "aad-arm-token-of-the-deployer" };
+                    case "azure-native:resources:getResourceGroup": {
+                        const group = azure.groups.get(args.inputs.resourceGroupName);
+                        if (!group) throw providerError(`Resource group '${args.inputs.resourceGroupName}' could not be found. (ResourceGroupNotFound)`);
+                        return { name: args.inputs.resourceGroupName, ...group };
+                    }
+                    case "azure-native:compute:getDisk": {
+                        const disk = azure.disks.get(args.inputs.diskName);
+                        if (!disk) throw providerError(`The Resource 'Microsoft.Compute/disks/${args.inputs.diskName}' under resource group '${args.inputs.resourceGroupName}' was not found. (ResourceNotFound)`);
+                        return { name: args.inputs.diskName, ...disk };
+                    }
                     case "azure-native:authorization:getClientConfig":
                         return { subscriptionId: "sub-1", tenantId: "tenant-1", objectId: "deployer-object", clientId: "deployer-client" };
                     case "azure-native:containerregistry:listRegistryCredentials":
@@ -29,6 +68,11 @@ jest.spyOn(pulumi.runtime, "setMocks").mockImplementation((mocks, ...rest) =>
     ),
 );
 
+/** A provider's failure reaches the program as the gRPC error's details. */
+function providerError(message: string): Error {
+    return Object.assign(new Error(message), { details: message });
+}
+
 function azureOutputs(type: string, inputs: any): Record<string, unknown> {
     switch (type) {
         case "azure-native:containerregistry:Registry":
@@ -41,16 +85,35 @@ function azureOutputs(type: string, inputs: any): Record<string, unknown> {
             return { name: inputs.virtualNetworkName };
         case "azure-native:resources:ResourceGroup":
             return { name: inputs.resourceGroupName };
-        case "pulumi-nodejs:dynamic/dsenv:ManagedIdentityPullToken":
-            return { refreshToken: "acr-token-of-the-vm" };
         default:
             return {};
     }
 }
 
-// The registry's token exchange, as the program sees it; nothing leaves this machine.
+// The registry's token exchange and Azure Resource Manager's resource providers, as the
+// program sees them; nothing leaves this machine.
 export const exchanges: { url: string; body: string }[] = [];
 jest.spyOn(globalThis, "fetch").mockImplementation(async (url, init) => {
+    const provider = /^https:\/\/management\.azure\.com\/subscriptions\/sub-1\/providers\/([\w.]+)(\/register)?\?api-version=/.exec(String(url));
+    if (provider) {
+        const [, namespace, register] = provider;
+        if (register) {
+            azure.registered.push(namespace);
+            if (azure.registerStatus === 200) azure.providers.set(namespace, "Registered");
+            return new Response("{}", { status: azure.registerStatus });
+        }
+        return new Response(JSON.stringify({ namespace, registrationState: azure.providers.get(namespace) ?? "NotRegistered" }), { status: 200 });
+    }
     exchanges.push({ url: String(url), body: String(init?.body) });
     return new Response(JSON.stringify({ refresh_token: "acr-token-of-the-deployer" }), { status: 200 });
 });
+
+// The VM, as the program's ssh client sees it: the token command prints the VM identity's
+// token (exit 0). Every ssh command is recorded; any other command fails the test.
+export const sshCalls: string[][] = [];
+jest.spyOn(childProcess, "execFile").mockImplementation(((file: string, args: string[], _opts: unknown, callback: (e: Error | null, out: string, err: string) => void) => {
+    if (file !== "ssh") throw new Error(`unexpected command in a unit test: ${file} ${args.join(" ")}`);
+    sshCalls.push(args);
+    setImmediate(() => callback(null, "acr-token-of-the-vm\n", ""));
+    return {} as ChildProcess;
+}) as unknown as typeof childProcess.execFile);

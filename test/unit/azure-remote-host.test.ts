@@ -1,5 +1,5 @@
 import { exchangeForAcrRefreshToken } from "../../components/azure/registry-login";
-import { ProbeResult, waitUntilReady } from "../../components/azure/remote-host";
+import { fetchPullToken, ProbeResult, waitUntilReady } from "../../components/azure/remote-host";
 
 /** A probe that answers from a script, and a clock that advances only when waited on. */
 function scripted(answers: ProbeResult[]) {
@@ -69,5 +69,33 @@ describe("the registry token exchange", () => {
         const error = await exchangeForAcrRefreshToken("myacr12.azurecr.io", "aad.jwt.secret", undefined, fake).catch(e => e as Error);
         expect((error as Error).message).toBe("myacr12.azurecr.io refused the Azure token (HTTP 401): does the identity running Pulumi have AcrPush (or Contributor) on the registry?");
         expect((error as Error).message).not.toContain("aad.jwt");
+    });
+});
+
+describe("the VM's pull token", () => {
+    const target = { host: "20.61.7.9", user: "dsenv", privateKeyPath: "/k", knownHostsPath: "/kh" };
+    const answers = (results: ProbeResult[]) => {
+        const s = scripted(results);
+        return { s, opts: { run: s.probe, now: s.now, sleep: s.sleep, timeoutMs: 60_000, pollMs: 10_000 } };
+    };
+    const notYet: ProbeResult = { connected: true, status: 3, lines: [], error: "this VM's identity may not pull dsenv/jupyter from r.azurecr.io yet (AcrPull takes minutes to apply)\n" };
+
+    test("waits while the identity may not pull yet, then returns the token", async () => {
+        const { s, opts } = answers([notYet, notYet, { connected: true, status: 0, lines: ["token-1"], error: "" }]);
+        expect(await fetchPullToken(target, "acr-refresh-token r.azurecr.io dsenv/jupyter", opts)).toBe("token-1");
+        expect(s.calls()).toBe(3);
+    });
+
+    test("gives up at the deadline with the VM's reason", async () => {
+        const { opts } = answers([notYet]);
+        await expect(fetchPullToken(target, "acr-refresh-token r.azurecr.io dsenv/jupyter", opts)).rejects.toThrow(
+            "the VM's managed identity could not pull from the registry after 1 minutes: this VM's identity may not pull dsenv/jupyter from r.azurecr.io yet (AcrPull takes minutes to apply)",
+        );
+    });
+
+    test("a VM that does not answer (deallocated) fails fast, saying what to do", async () => {
+        const { s, opts } = answers([down]);
+        await expect(fetchPullToken(target, "acr-refresh-token r.azurecr.io", opts)).rejects.toThrow("the VM 20.61.7.9 does not answer over ssh (ssh: connect to host 20.61.7.9 port 22: Connection refused): if it is deallocated, start it");
+        expect(s.calls()).toBe(3);
     });
 });

@@ -43,7 +43,7 @@ function mockState(type: string, name: string, inputs: any): any {
  * the project prefix) and records every resource with its raw inputs and options.
  * Any provider function call fails the run: nothing unmocked passes silently.
  */
-export async function runWithMocks<T>(config: Record<string, string>, program: () => T, secretKeys: string[] = [], stack = STACK): Promise<Run<T>> {
+export async function runWithMocks<T>(config: Record<string, string>, program: () => T | Promise<T>, secretKeys: string[] = [], stack = STACK): Promise<Run<T>> {
     const inputs = new Map<string, any>();
     await pulumi.runtime.setMocks(
         {
@@ -73,7 +73,8 @@ export async function runWithMocks<T>(config: Record<string, string>, program: (
             return undefined;
         });
         try {
-            result = program();
+            // A program may declare after asking providers first (the azure target does).
+            result = await program();
             // Wait for every output the program returns, so every resource is registered.
             await settle(result);
         } catch (e) {

@@ -1,0 +1,138 @@
+// What the azure target asks Azure before it declares anything: what an
+// earlier destroy kept (adopted, not created again), and whether the
+// subscription has the resource providers registered that the stack uses.
+import * as authorization from "@pulumi/azure-native/authorization";
+import * as compute from "@pulumi/azure-native/compute";
+import * as resources from "@pulumi/azure-native/resources";
+import * as pulumi from "@pulumi/pulumi";
+import { azureNames } from "../components/azure/names";
+import { AzureSettings } from "../config/azure";
+
+/** The tag that says which stack made a resource a destroy may keep: only those are adopted. */
+export const OWNER_TAG = "dsenv-stack";
+
+export function ownerTags(): Record<string, string> {
+    return { [OWNER_TAG]: `${pulumi.getProject()}/${pulumi.getStack()}` };
+}
+
+/** Resources a destroy kept (azureKeepDataDisk), found by name: their Azure ids, for Pulumi's import. */
+export interface KeptResources {
+    resourceGroupId?: string;
+    dataDiskId?: string;
+}
+
+/** The resource group and data disk the stack would create, when they exist already; refuses those another stack (or a person) made. */
+export async function findKeptResources(settings: AzureSettings, namePrefix: string): Promise<KeptResources> {
+    const names = azureNames(namePrefix);
+    const groupName = settings.resourceGroup || names.resourceGroup;
+    const owner = ownerTags()[OWNER_TAG];
+    const group = await orAbsent(resources.getResourceGroup({ resourceGroupName: groupName }));
+    if (!group) return {};
+    const kept: KeptResources = {};
+    if (!settings.useExistingResourceGroup) {
+        if (!ownedBy(group.tags, owner, `the resource group ${groupName}`)) {
+            throw new Error(`the resource group ${groupName} exists, and stack ${owner} did not make it (tag ${OWNER_TAG}: ${group.tags?.[OWNER_TAG]}): use it as it is (dsenv:azureUseExistingResourceGroup true, dsenv:azureResourceGroup ${groupName}), or choose another name (dsenv:azureResourceGroup or dsenv:namePrefix)`);
+        }
+        if (group.location !== settings.location) {
+            throw new Error(`the resource group ${groupName} that an earlier destroy kept is in ${group.location}, not in dsenv:azureLocation ${settings.location}: set it back, or delete the group (az group delete -n ${groupName}) once its data disk is safe`);
+        }
+        kept.resourceGroupId = group.id;
+    }
+    const disk = await orAbsent(compute.getDisk({ resourceGroupName: groupName, diskName: names.dataDisk }));
+    if (disk) {
+        if (!ownedBy(disk.tags, owner, `the data disk ${names.dataDisk}`)) {
+            throw new Error(`a disk ${names.dataDisk} exists in ${groupName}, and stack ${owner} did not make it (tag ${OWNER_TAG}: ${disk.tags?.[OWNER_TAG]}): delete or rename it, or choose another dsenv:namePrefix`);
+        }
+        if (disk.location !== settings.location) {
+            throw new Error(`the data disk ${names.dataDisk} that an earlier destroy kept is in ${disk.location}, not in dsenv:azureLocation ${settings.location}: set it back (a disk cannot move)`);
+        }
+        if ((disk.diskSizeGB ?? 0) > settings.vm.dataDiskGb) {
+            throw new Error(`dsenv:azureDataDiskGb: got ${settings.vm.dataDiskGb}, expected at least ${disk.diskSizeGB}, the size of the data disk ${names.dataDisk} that an earlier destroy kept (a disk cannot shrink)`);
+        }
+        kept.dataDiskId = disk.id;
+    }
+    return kept;
+}
+
+/**
+ * Made by this stack: tagged with its name. Untagged is taken as this stack's
+ * too (releases before the tag made them, and this run tags them), with a
+ * warning; tagged by another stack is not.
+ */
+function ownedBy(tags: Record<string, string> | undefined, owner: string, what: string): boolean {
+    const tag = tags?.[OWNER_TAG];
+    if (tag === undefined) pulumi.log.warn(`${what} has no ${OWNER_TAG} tag: taken as stack ${owner}'s (this up tags it)`);
+    return tag === undefined || tag === owner;
+}
+
+/** Azure answers a lookup of something that is not there with an error: that one means "absent", any other is thrown. */
+async function orAbsent<T>(lookup: Promise<T>): Promise<T | undefined> {
+    try {
+        return await lookup;
+    } catch (e) {
+        if (/NotFound|could not be found|was not found|\b404\b/i.test(String((e as Error).message ?? e))) return undefined;
+        throw e;
+    }
+}
+
+/** The resource providers (namespaces) the stack's resources belong to. */
+export function resourceProvidersFor(settings: AzureSettings): string[] {
+    return ["Microsoft.Compute", "Microsoft.Network", "Microsoft.ContainerRegistry", ...(settings.shutdown ? ["Microsoft.DevTestLab"] : [])];
+}
+
+const ARM = "https://management.azure.com";
+const PROVIDERS_API = "api-version=2021-04-01";
+
+export interface RegistrationOptions {
+    /** A preview only says what an up would register. */
+    dryRun?: boolean;
+    fetchFn?: typeof fetch;
+    timeoutMs?: number;
+    pollMs?: number;
+    sleep?: (ms: number) => Promise<void>;
+}
+
+/**
+ * A fresh subscription has some resource providers unregistered, and Azure
+ * refuses their resources (MissingSubscriptionRegistration). A preview says
+ * which ones `up` will register; `up` registers them (Contributor may) and
+ * waits; where the identity may not, it fails with the command that does it.
+ */
+export async function ensureResourceProviders(namespaces: string[], opts: RegistrationOptions = {}): Promise<string[]> {
+    const fetchFn = opts.fetchFn ?? fetch;
+    const sleep = opts.sleep ?? ((ms: number) => new Promise<void>(resolve => setTimeout(resolve, ms)));
+    const { subscriptionId } = await authorization.getClientConfig();
+    const { token } = await authorization.getClientToken();
+    const call = async (method: "GET" | "POST", namespace: string, action = "") => {
+        const response = await fetchFn(`${ARM}/subscriptions/${subscriptionId}/providers/${namespace}${action}?${PROVIDERS_API}`, { method, headers: { Authorization: `Bearer ${token}` } });
+        return { status: response.status, body: (await response.json().catch(() => ({}))) as { registrationState?: string } };
+    };
+    const command = (ns: string[]) => ns.map(n => `az provider register --namespace ${n} --wait`).join("; ");
+
+    const missing: string[] = [];
+    for (const namespace of namespaces) {
+        const { status, body } = await call("GET", namespace);
+        if (status !== 200) throw new Error(`could not read the registration of ${namespace} in subscription ${subscriptionId} (HTTP ${status}); check with: az provider show --namespace ${namespace}`);
+        if (body.registrationState !== "Registered") missing.push(namespace);
+    }
+    if (missing.length === 0) return [];
+    if (opts.dryRun ?? pulumi.runtime.isDryRun()) {
+        pulumi.log.warn(`resource providers not registered in subscription ${subscriptionId}: ${missing.join(", ")}; pulumi up registers them (or: ${command(missing)})`);
+        return missing;
+    }
+    for (const namespace of missing) {
+        const { status } = await call("POST", namespace, "/register");
+        if (status === 401 || status === 403) {
+            throw new Error(`resource provider ${namespace} is not registered in subscription ${subscriptionId}, and this identity may not register it: ask an owner to run ${command(missing)}`);
+        }
+        if (status >= 300) throw new Error(`registering ${namespace} failed (HTTP ${status}): ${command([namespace])}`);
+    }
+    const deadline = Date.now() + (opts.timeoutMs ?? 10 * 60_000);
+    for (const namespace of missing) {
+        while ((await call("GET", namespace)).body.registrationState !== "Registered") {
+            if (Date.now() >= deadline) throw new Error(`${namespace} is still registering in subscription ${subscriptionId}; run again in a few minutes (az provider show --namespace ${namespace})`);
+            await sleep(opts.pollMs ?? 10_000);
+        }
+    }
+    return missing;
+}
