@@ -37,6 +37,11 @@ export interface Healthcheck {
     startPeriod?: string;
 }
 
+/** A healthcheck as the provider takes it (on a container or a swarm service), with the defaults filled in. */
+export function withHealthcheckDefaults(h: Healthcheck): { tests: string[]; interval: string; timeout: string; retries: number; startPeriod: string } {
+    return { tests: h.test, interval: h.interval ?? "10s", timeout: h.timeout ?? "5s", retries: h.retries ?? 5, startPeriod: h.startPeriod ?? "0s" };
+}
+
 export interface ServiceArgs {
     engine: DockerEngine;
     /** The container's name on the engine (what `docker ps` shows). */
@@ -98,13 +103,7 @@ export class Service extends pulumi.ComponentResource {
                 gpus: hasGpus ? args.gpus : undefined,
                 shmSize: args.shmSizeMb,
                 user: args.user,
-                healthcheck: args.healthcheck && {
-                    tests: args.healthcheck.test,
-                    interval: args.healthcheck.interval ?? "10s",
-                    timeout: args.healthcheck.timeout ?? "5s",
-                    retries: args.healthcheck.retries ?? 5,
-                    startPeriod: args.healthcheck.startPeriod ?? "0s",
-                },
+                healthcheck: args.healthcheck && withHealthcheckDefaults(args.healthcheck),
                 wait: args.healthcheck !== undefined,
                 waitTimeout: args.healthcheck ? (args.healthyTimeoutSeconds ?? 300) : undefined,
                 restart: args.restart ?? "unless-stopped",

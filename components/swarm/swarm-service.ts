@@ -2,7 +2,8 @@ import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { DockerEngine } from "../engine";
 import { toLabelList } from "../labels";
-import { DataVolume, Mount } from "../volume";
+import { withHealthcheckDefaults } from "../service";
+import { toContainerMount } from "../volume";
 import { WorkloadSpec } from "../workload-spec";
 import { OverlayNetwork } from "./overlay-network";
 
@@ -74,19 +75,14 @@ export class SwarmService extends pulumi.ComponentResource {
                             ...Object.fromEntries(secrets.map(s => [`${s.variable}_FILE`, `/run/secrets/${s.fileName}`])),
                         })),
                         secrets: secrets.map(s => ({ secretId: s.secret.id, secretName: s.secret.name, fileName: s.fileName, fileMode: 0o444 })),
-                        mounts: (spec.mounts ?? []).map(toServiceMount),
+                        // A service's mounts have a container's fields (Docker's mount type is one).
+                        mounts: (spec.mounts ?? []).map(toContainerMount),
                         user: spec.user,
                         commands: spec.entrypoint,
                         args: spec.command,
                         dir: spec.workingDir,
                         stopGracePeriod: `${spec.stopGraceSeconds ?? 30}s`,
-                        healthcheck: spec.healthcheck && {
-                            tests: spec.healthcheck.test,
-                            interval: spec.healthcheck.interval ?? "10s",
-                            timeout: spec.healthcheck.timeout ?? "5s",
-                            retries: spec.healthcheck.retries ?? 5,
-                            startPeriod: spec.healthcheck.startPeriod ?? "0s",
-                        },
+                        healthcheck: spec.healthcheck && withHealthcheckDefaults(spec.healthcheck),
                     },
                     networksAdvanceds: [{ name: args.network.id, aliases: spec.aliases }],
                     placement: { constraints: args.constraints ?? [] },
@@ -120,18 +116,6 @@ export class SwarmService extends pulumi.ComponentResource {
 function gpuEnv(gpus: number, gpuCapable?: boolean): Record<string, string> {
     if (gpus > 0) return { NVIDIA_DRIVER_CAPABILITIES: "compute,utility" };
     return gpuCapable ? { NVIDIA_VISIBLE_DEVICES: "void" } : {};
-}
-
-/** The provider's form of a mount on a service. */
-function toServiceMount(m: Mount): docker.types.input.ServiceTaskSpecContainerSpecMount {
-    switch (m.kind) {
-        case "volume":
-            return { type: "volume", target: m.target, readOnly: m.readOnly ?? false, source: m.volume instanceof DataVolume ? m.volume.name : m.volume };
-        case "bind":
-            return { type: "bind", target: m.target, readOnly: m.readOnly ?? false, source: m.hostPath };
-        case "anonymous":
-            return { type: "volume", target: m.target };
-    }
 }
 
 /** 12 hex digits of a value's SHA-256: names a secret's version without showing it. */
