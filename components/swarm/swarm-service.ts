@@ -83,11 +83,13 @@ export class SwarmService extends pulumi.ComponentResource {
                         dir: spec.workingDir,
                         stopGracePeriod: `${spec.stopGraceSeconds ?? 30}s`,
                         healthcheck: spec.healthcheck && withHealthcheckDefaults(spec.healthcheck),
+                        sysctl: {},
                     },
                     networksAdvanceds: [{ name: args.network.id, aliases: spec.aliases }],
                     placement: { constraints: args.constraints ?? [] },
                     resources: gpuCount > 0 ? { reservation: { genericResources: { discreteResourcesSpecs: [`${GPU_RESOURCE}=${gpuCount}`] } } } : undefined,
-                    restartPolicy: { condition: "any", delay: "5s" },
+                    // window and sysctl as the provider reads them back (0s, none): left out, every preview would show a change.
+                    restartPolicy: { condition: "any", delay: "5s", window: "0s" },
                 },
                 mode: { replicated: { replicas: 1 } },
                 // One task that owns its ports and data: the old one stops before the new one starts.

@@ -97,8 +97,8 @@ test("1. up forms the swarm from the program: three nodes ready, labelled for th
     // scripts/bench.sh reads this: from nothing to all services healthy on 3 nodes.
     if (process.env.DSENV_BENCH_OUT) fs.appendFileSync(process.env.DSENV_BENCH_OUT, `${((Date.now() - t0) / 1000).toFixed(1)}\n`);
     out = await s.outputs();
-    const nodes = lab.docker(n1, "node", "ls", "--format", "{{.Hostname}} {{.Status}} {{.ManagerStatus}}").split("\n").sort();
-    expect(nodes).toEqual(["lab-node1 Ready Leader", "lab-node2 Ready ", "lab-node3 Ready "]);
+    const nodes = lab.docker(n1, "node", "ls", "--format", "{{.Hostname}} {{.Status}} {{.ManagerStatus}}").split("\n").map(l => l.trim()).sort();
+    expect(nodes).toEqual(["lab-node1 Ready Leader", "lab-node2 Ready", "lab-node3 Ready"]);
     const labels = (n: SwarmNode) => JSON.parse(lab.docker(n1, "node", "inspect", n.name, "--format", "{{json .Spec.Labels}}"));
     expect(labels(n1)).toEqual({ "dsenv.place.data": "true", "dsenv.place.default": "true" });
     expect(labels(n2)).toEqual({ "dsenv.place.user-alice": "true" });
@@ -125,7 +125,7 @@ test("3. alice's notebook on node 2 reaches MySQL on node 1 by both names, and r
     expect(sqlFrom(n2, alice, "myjupyterdb", "SELECT note FROM runs WHERE id = 1")).toBe("(('from node 2',),)");
     // Her uid and gid own her work directory, and the server process is hers.
     expect(lab.docker(n2, "exec", alice, "stat", "-c", "%u:%g", "/home/jovyan/work")).toBe("1001:1001");
-    const serverUids = lab.docker(n2, "exec", alice, "python", "-c", "import os; print(sorted({os.stat(f'/proc/{p}').st_uid for p in os.listdir('/proc') if p.isdigit() and b'jupyter' in open(f'/proc/{p}/cmdline', 'rb').read()}))");
+    const serverUids = lab.docker(n2, "exec", alice, "python", "-c", "import os; print(sorted({os.stat(f'/proc/{p}').st_uid for p in os.listdir('/proc') if p.isdigit() and int(p) != os.getpid() and b'jupyter' in open(f'/proc/{p}/cmdline', 'rb').read()}))");
     expect(serverUids).toBe("[1001]");
     // Her login URL (a host-mode port on her node) opens JupyterLab; bob's token is not hers.
     expect(out.notebooks.alice.url).toBe(`http://${n2.address}:${BASE_PORT + 1}/`);
