@@ -1,5 +1,6 @@
 // The status view of a stack (scripts/status.sh): its URLs, the state and
-// health of each container, and where each container's data lives — read from
+// health of each container (on a swarm: where each service's task runs), and
+// where each container's data lives — read from
 // the stack's state (what Pulumi made) and the engine (how it is now).
 //
 //   node scripts/lib/status.js STACK
@@ -9,6 +10,7 @@
 const { execFileSync } = require("child_process");
 
 const CONTAINER = "docker:index/container:Container";
+const SERVICE = "docker:index/service:Service";
 const VOLUME = "docker:index/volume:Volume";
 const DOCKER_PROVIDER = "pulumi:providers:docker";
 
@@ -66,11 +68,28 @@ function main(stack) {
 
     let allOk = true;
     const containers = resources.filter(r => r.type === CONTAINER);
-    out.push(containers.length ? "Containers:" : "Containers: none (the stack is down: scripts/up.sh brings it up)");
+    const services = resources.filter(r => r.type === SERVICE);
+    if (containers.length || !services.length) out.push(containers.length ? "Containers:" : "Containers: none (the stack is down: scripts/up.sh brings it up)");
     for (const c of containers) {
         const { ok, lines } = containerLine(c.outputs?.name ?? c.inputs?.name, engineOf.get(c.provider));
         allOk &&= ok;
         out.push(...lines);
+    }
+
+    // A swarm stack's workloads are services: where each one's task runs, and in which state.
+    if (services.length) out.push("Services:");
+    for (const svc of services) {
+        const host = engineOf.get(svc.provider);
+        const name = svc.outputs?.name ?? svc.inputs?.name;
+        let tasks = [];
+        try {
+            tasks = run("docker", [...(host ? ["-H", host] : []), "service", "ps", "--filter", "desired-state=running", "--format", "{{.Node}}\t{{.CurrentState}}", name]).trim().split("\n").filter(Boolean);
+        } catch {
+            // the swarm does not answer
+        }
+        const ok = tasks.length > 0 && tasks.every(t => t.split("\t")[1].startsWith("Running"));
+        allOk &&= ok;
+        out.push(`  ${ok ? "ok " : "!! "}${name}: ${tasks.length ? tasks.map(t => t.replace("\t", ": ")).join("; ") : "no running task"}`);
     }
 
     // Volumes in the state that no container uses (a stack whose containers are off).
