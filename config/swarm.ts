@@ -1,8 +1,10 @@
+import type { GpuRequest } from "../components/gpu";
 import { isAllInterfaces, isHostIp, isNeverLocal } from "./addresses";
 import { DockerRunner } from "./gpu-check";
 import { ConfigReader } from "./reader";
 import * as rules from "./rules";
 import { EngineSettings } from "./settings";
+import { WorkloadConfigKey } from "./workload-defaults";
 
 // The swarm target's settings: the machines (their engines and addresses), who
 // manages, where data lives, how ports are published.
@@ -86,17 +88,17 @@ export function gpuCapacity(nodes: SwarmNodeSettings[], run: DockerRunner): (num
  * refused with every node's capacity; a node that does not answer leaves the
  * check to the swarm (a notice).
  */
-export function checkSwarmGpus(read: ConfigReader, swarm: SwarmSettings, requests: [string, unknown][], run: DockerRunner, notices: string[]): void {
+export function checkSwarmGpus(read: ConfigReader, swarm: SwarmSettings, requests: [WorkloadConfigKey, GpuRequest][], run: DockerRunner, notices: string[]): void {
     if (requests.length === 0) return;
     const capacity = gpuCapacity(swarm.nodes, run);
     const listing = swarm.nodes.map((n, i) => `node ${i + 1} (${n.engine.host}): ${capacity[i] ?? "did not answer"}`).join(", ");
     const most = Math.max(0, ...capacity.filter((c): c is number => c !== undefined));
     for (const [key, request] of requests) {
-        const value = read.string(key as never);
-        if (request === "all" || (typeof request === "object" && request !== null && "devices" in request)) {
+        const value = read.string(key);
+        if (request === "all" || "devices" in request) {
             read.reject(key, value, `a number of GPUs: a swarm reserves GPUs by count from what its nodes advertise (${listing})`);
-        } else if (typeof request === "object" && request !== null && "count" in request) {
-            const count = (request as { count: number }).count;
+        } else {
+            const count = request.count;
             if (count > most && capacity.every(c => c !== undefined)) {
                 read.reject(key, value, `at most ${most} GPUs, what the best-equipped node advertises (NVIDIA-GPU generic resources; ${listing}): a task's GPUs come from one node`);
             } else if (count > most) {

@@ -1,5 +1,6 @@
 import type { GpuRequest } from "../components/gpu";
 import { enabledWorkloads, WORKLOADS, WorkloadKey, WorkloadSettings } from "../workloads";
+import type { WorkloadDefinition } from "../workloads/definition";
 import { checkNvidiaRuntime, gpuDeferredNotice, gpuMissingExpectation } from "./gpu-check";
 import { HostFacts, THIS_HOST } from "./host-facts";
 import { ConfigReader } from "./reader";
@@ -20,7 +21,8 @@ export { SHIPPED_APP_SOURCE, APP_MOUNT_POINTS } from "../workloads/app";
 export function readWorkloads(read: ConfigReader, engine: EngineSettings, host: HostFacts = THIS_HOST, checkEngineGpus = true): WorkloadSettings {
     const settings: WorkloadSettings = { notices: [] };
     for (const key of Object.keys(WORKLOADS) as WorkloadKey[]) {
-        if (read.boolean(`${key}Enabled` as WorkloadConfigKey)) (settings as Record<string, unknown>)[key] = WORKLOADS[key].read(read, { engine, host } as never);
+        const definition = WORKLOADS[key] as WorkloadDefinition<unknown>;
+        if (read.boolean(`${key}Enabled` as WorkloadConfigKey)) (settings as Record<string, unknown>)[key] = definition.read(read, { engine, host });
     }
     if (checkEngineGpus) checkGpus(read, engine, host, settings);
     return settings;
