@@ -31,6 +31,8 @@ export interface AzureVmSettings {
     keepDataDisk: boolean;
     /** Run as a Spot VM: cheaper, evicted (deallocated) when Azure needs the capacity. */
     spot?: { maxPrice: number };
+    /** Containers may reach the instance metadata service (and mint the VM identity's tokens); blocked unless true. */
+    containersReachMetadata: boolean;
 }
 
 export interface AzureNetworkSettings {
@@ -104,6 +106,7 @@ export function readAzure(read: ConfigReader, gpuWorkloads: string[] = [], nameP
             dataDiskGb: read.integer("azureDataDiskGb", rules.dataDiskGb),
             keepDataDisk: read.boolean("azureKeepDataDisk"),
             spot: spot ? { maxPrice: Number(maxPrice) } : undefined,
+            containersReachMetadata: read.boolean("azureContainersReachMetadata"),
         },
         network: readNetwork(read),
         shutdown: shutdownTime === "" ? undefined : { time: shutdownTime.replace(":", ""), timeZone: shutdownTimeZone },
