@@ -153,7 +153,7 @@ function readNetwork(read: ConfigReader): AzureNetworkSettings {
         read.reject("azureAllowedCidrs", allowedCidrs, "networks that leave out most of the internet (together these let in every internet address; to do that say so: dsenv:azureOpenToInternet set to true)");
     }
     if (allowedCidrs.length === 0 && !openToInternet) {
-        read.reject("azureAllowedCidrs", allowedCidrs, `at least one IPv4 network in CIDR form allowed to reach SSH, e.g. your address as 203.0.113.7/32 (or ${read.key("azureOpenToInternet")} set to true)`);
+        read.reject("azureAllowedCidrs", allowedCidrs, `at least one IPv4 network in CIDR form allowed to reach SSH, e.g. your public address as <address>/32 (or ${read.key("azureOpenToInternet")} set to true)`);
     }
     const appPorts = read.strings("azureAppPorts", rules.appPort).map(Number);
     return { allowedCidrs, openToInternet, appPorts };

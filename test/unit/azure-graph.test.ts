@@ -409,7 +409,7 @@ describe("ci-push", () => {
 });
 
 describe("the target from stack config (index.ts's path)", () => {
-    const AZURE = { target: "azure", azureSshPublicKey: KEY, azureSshPrivateKeyPath: PRIVATE_KEY, azureAllowedCidrs: '["203.0.113.7/32"]', azureRegistryName: "dsenvunit01" };
+    const AZURE = { target: "azure", azureSshPublicKey: KEY, azureSshPrivateKeyPath: PRIVATE_KEY, azureAllowedCidrs: '["10.20.30.40/32"]', azureRegistryName: "dsenvunit01" };
 
     test("azure: the workspace and a GPU workload run on the VM's engine, built locally and pulled by digest", async () => {
         const r = await runWithMocks({ ...AZURE, pytorchEnabled: "true" }, () => deployStack(loadSettings(undefined, {})));
