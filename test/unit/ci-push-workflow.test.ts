@@ -38,7 +38,8 @@ describe("the pre-flight check of the state backend and secrets", () => {
         const missing = check({ PULUMI_BACKEND_URL: "azblob://state", PULUMI_CONFIG_PASSPHRASE: "p" });
         expect(missing.status).toBe(1);
         expect(missing.err).toContain("no storage account is named: set AZURE_STORAGE_ACCOUNT");
-        for (const env of [{ PULUMI_BACKEND_URL: "azblob://state", AZURE_STORAGE_ACCOUNT: "dsenvstate" }, { PULUMI_BACKEND_URL: "azblob://state?storage_account=dsenvstate" }]) {
+        const named: Record<string, string>[] = [{ PULUMI_BACKEND_URL: "azblob://state", AZURE_STORAGE_ACCOUNT: "dsenvstate" }, { PULUMI_BACKEND_URL: "azblob://state?storage_account=dsenvstate" }];
+        for (const env of named) {
             const r = check({ ...env, PULUMI_CONFIG_PASSPHRASE: "p" });
             expect(r.status).toBe(0);
             expect(r.out).toContain("with the Azure login of this job (its identity needs Storage Blob Data Contributor on the container)");
