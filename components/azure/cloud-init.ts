@@ -68,36 +68,7 @@ apt_get() { apt-get -o DPkg::Lock::Timeout=900 -o Dpkg::Options::=--force-confde
 # A run cut short by a reboot may have left dpkg half-way.
 dpkg --configure -a || true
 
-# 1. The data disk, found by its LUN. Formatted only when it has no file system:
-#    a disk kept from an earlier VM is mounted as it is, with its data.
-disk=""
-for candidate in /dev/disk/azure/scsi1/lun${dataDiskLun} /dev/disk/azure/data/by-lun/${dataDiskLun}; do
-  for _ in $(seq 60); do [ -e "$candidate" ] && break; sleep 2; done
-  if [ -e "$candidate" ]; then disk="$(readlink -f "$candidate")"; break; fi
-done
-[ -n "$disk" ] || { echo "data disk at LUN ${dataDiskLun} not found" >&2; exit 1; }
-blkid "$disk" >/dev/null || mkfs.ext4 -L dsenv-data "$disk"
-mkdir -p ${DATA_MOUNT}
-uuid="$(blkid -s UUID -o value "$disk")"
-# nofail: a missing disk must not stop the boot (ssh stays reachable); Docker waits for it instead (step 2).
-grep -q "$uuid" /etc/fstab || echo "UUID=$uuid ${DATA_MOUNT} ext4 defaults,nofail,discard 0 2" >> /etc/fstab
-mountpoint -q ${DATA_MOUNT} || mount ${DATA_MOUNT}
-
-# 2. Images, containers and volumes on the data disk, so they outlive the VM: Docker's
-#    data root, and containerd's root, where Docker >= 29 keeps images (its containerd
-#    image store). Neither starts without the disk mounted: on the OS disk, MySQL would
-#    initialise an empty database.
-mkdir -p /etc/docker /etc/containerd ${DATA_MOUNT}/docker ${DATA_MOUNT}/containerd
-[ -f /etc/docker/daemon.json ] || echo '{"data-root": "${DATA_MOUNT}/docker"}' > /etc/docker/daemon.json
-printf '%s\\n' 'version = 2' 'root = "${DATA_MOUNT}/containerd"' 'disabled_plugins = ["cri"]' > /etc/containerd/config.toml
-for unit in containerd docker; do
-  mkdir -p "/etc/systemd/system/$unit.service.d"
-  printf '%s\\n' '[Unit]' 'RequiresMountsFor=${DATA_MOUNT}' > "/etc/systemd/system/$unit.service.d/dsenv-data-disk.conf"
-done
-${containersReachMetadata ? "# Containers may reach the instance metadata service (dsenv:azureContainersReachMetadata)." : `# Containers get no VM identity token: the metadata service is blocked for them before Docker starts.
-printf '%s\\n' '[Service]' 'ExecStartPre=${METADATA_BLOCK_COMMAND}' > /etc/systemd/system/docker.service.d/dsenv-metadata-block.conf`}
-systemctl daemon-reload
-
+${storageSteps({ dataDiskLun, containersReachMetadata })}
 # 3. Docker's and NVIDIA's apt repositories.
 apt_get update
 apt_get install -y ca-certificates curl gnupg
@@ -126,6 +97,46 @@ usermod -aG docker ${adminUser}
 # 7. Ready: the readiness check waits for this file.
 mkdir -p "$(dirname ${READY_MARKER})"
 date -u +%Y-%m-%dT%H:%M:%SZ > ${READY_MARKER}
+`;
+}
+
+/**
+ * Steps 1 and 2 of the boot script, which need no network: the data disk
+ * (found by its LUN, formatted only when blank, mounted on DATA_MOUNT) and
+ * where Docker and containerd keep their data, with the systemd drop-ins that
+ * make them wait for the disk (and Docker block the metadata service first).
+ * On their own so that a test host can run them for real (test/e2e/vm-boot-script.test.ts).
+ */
+export function storageSteps({ dataDiskLun, containersReachMetadata }: Pick<CloudInitArgs, "dataDiskLun" | "containersReachMetadata">): string {
+    return `# 1. The data disk, found by its LUN. Formatted only when it has no file system:
+#    a disk kept from an earlier VM is mounted as it is, with its data.
+disk=""
+for candidate in /dev/disk/azure/scsi1/lun${dataDiskLun} /dev/disk/azure/data/by-lun/${dataDiskLun}; do
+  for _ in $(seq 60); do [ -e "$candidate" ] && break; sleep 2; done
+  if [ -e "$candidate" ]; then disk="$(readlink -f "$candidate")"; break; fi
+done
+[ -n "$disk" ] || { echo "data disk at LUN ${dataDiskLun} not found" >&2; exit 1; }
+blkid "$disk" >/dev/null || mkfs.ext4 -L dsenv-data "$disk"
+mkdir -p ${DATA_MOUNT}
+uuid="$(blkid -s UUID -o value "$disk")"
+# nofail: a missing disk must not stop the boot (ssh stays reachable); Docker waits for it instead (step 2).
+grep -q "$uuid" /etc/fstab || echo "UUID=$uuid ${DATA_MOUNT} ext4 defaults,nofail,discard 0 2" >> /etc/fstab
+mountpoint -q ${DATA_MOUNT} || mount ${DATA_MOUNT}
+
+# 2. Images, containers and volumes on the data disk, so they outlive the VM: Docker's
+#    data root, and containerd's root, where Docker >= 29 keeps images (its containerd
+#    image store). Neither starts without the disk mounted: on the OS disk, MySQL would
+#    initialise an empty database.
+mkdir -p /etc/docker /etc/containerd ${DATA_MOUNT}/docker ${DATA_MOUNT}/containerd
+[ -f /etc/docker/daemon.json ] || echo '{"data-root": "${DATA_MOUNT}/docker"}' > /etc/docker/daemon.json
+printf '%s\\n' 'version = 2' 'root = "${DATA_MOUNT}/containerd"' 'disabled_plugins = ["cri"]' > /etc/containerd/config.toml
+for unit in containerd docker; do
+  mkdir -p "/etc/systemd/system/$unit.service.d"
+  printf '%s\\n' '[Unit]' 'RequiresMountsFor=${DATA_MOUNT}' > "/etc/systemd/system/$unit.service.d/dsenv-data-disk.conf"
+done
+${containersReachMetadata ? "# Containers may reach the instance metadata service (dsenv:azureContainersReachMetadata)." : `# Containers get no VM identity token: the metadata service is blocked for them before Docker starts.
+printf '%s\\n' '[Service]' 'ExecStartPre=${METADATA_BLOCK_COMMAND}' > /etc/systemd/system/docker.service.d/dsenv-metadata-block.conf`}
+systemctl daemon-reload
 `;
 }
 

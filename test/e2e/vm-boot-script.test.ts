@@ -3,15 +3,19 @@ import * as crypto from "crypto";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { METADATA_ADDRESS, METADATA_BLOCK_SCRIPT } from "../../components/azure/cloud-init";
+import { DATA_MOUNT, METADATA_ADDRESS, METADATA_BLOCK_COMMAND, METADATA_BLOCK_SCRIPT, storageSteps } from "../../components/azure/cloud-init";
 import { waitFor } from "./harness";
 
 // Parts of the Azure VM's boot script that need no network, run for real on
-// this machine: here, the metadata block Docker runs before it starts. Three
+// this machine. The metadata block Docker runs before it starts: three
 // network namespaces stand for the VM (it routes, and runs the block), a
 // container behind it, and Azure's instance metadata service at
 // 169.254.169.254 (an HTTP server). The block must stop the container, and only
 // the container: the VM itself still reaches the service (its token command).
+// The data disk and Docker's data on it (steps 1 and 2): in a chroot of the
+// Debian base image (each "VM" a fresh overlay of it, in a mount namespace of
+// its own), with a loop device as the disk at LUN 0. Only systemd is absent
+// there: a systemctl that records its arguments.
 jest.setTimeout(3 * 60_000);
 
 const id = crypto.randomBytes(2).toString("hex");
@@ -87,4 +91,90 @@ test("run again (every Docker start), it adds nothing: one rule, one jump", () =
     const jumps = inNs(NS.vm, "iptables", "-S", "FORWARD").split("\n").filter(l => l.includes("-j DOCKER-USER"));
     expect(jumps).toEqual(["-A FORWARD -j DOCKER-USER"]);
     expect(fetchMetadata(NS.container)).toMatch(/^URLError/);
+});
+
+describe("steps 1 and 2: the data disk, and Docker's and containerd's data on it", () => {
+    const image = path.join(dir, "data-disk.img");
+    let loop = "";
+
+    const rootfs = path.join(dir, "rootfs");
+
+    beforeAll(() => {
+        fs.writeFileSync(image, "");
+        fs.truncateSync(image, 64 * 1024 * 1024);
+        loop = execFileSync("losetup", ["-f", "--show", image], { encoding: "utf8" }).trim();
+        fs.mkdirSync(rootfs);
+        const container = execFileSync("docker", ["create", "dsenv/debian:bookworm", "true"], { encoding: "utf8" }).trim();
+        try {
+            execFileSync("bash", ["-c", `docker export ${container} | tar -x -C ${rootfs}`]);
+        } finally {
+            execFileSync("docker", ["rm", container], { stdio: "ignore" });
+        }
+    });
+
+    afterAll(() => {
+        if (loop) execFileSync("losetup", ["-d", loop]);
+    });
+
+    let boots = 0;
+    /** A fresh "VM" (overlay of the base image) with the disk at LUN 0 runs the steps, then `after`; returns what it shows. */
+    function bootWith(after: string): Record<string, string> {
+        const vmDir = path.join(dir, `vm${++boots}`);
+        for (const d of ["upper", "work", "root"]) fs.mkdirSync(path.join(vmDir, d), { recursive: true });
+        fs.writeFileSync(path.join(vmDir, "upper", "steps.sh"), storageSteps({ dataDiskLun: 0 }));
+        const inVm = `set -euo pipefail
+mkdir -p /dev/disk/azure/scsi1 && ln -s ${loop} /dev/disk/azure/scsi1/lun0
+printf '%s\\n' '#!/bin/sh' 'echo "$*" >> /tmp/systemctl.log' > /usr/local/bin/systemctl && chmod +x /usr/local/bin/systemctl
+bash -euo pipefail /steps.sh > /tmp/steps.log 2>&1 || { cat /tmp/steps.log; exit 1; }
+${after}
+show() { echo "== $1"; cat "$2"; }
+show fstab /etc/fstab
+show daemon.json /etc/docker/daemon.json
+show containerd /etc/containerd/config.toml
+show docker-disk /etc/systemd/system/docker.service.d/dsenv-data-disk.conf
+show containerd-disk /etc/systemd/system/containerd.service.d/dsenv-data-disk.conf
+show docker-metadata /etc/systemd/system/docker.service.d/dsenv-metadata-block.conf
+show systemctl /tmp/systemctl.log
+echo "== mount"; findmnt -n -o SOURCE,FSTYPE --mountpoint ${DATA_MOUNT}
+echo "== label"; blkid -s LABEL -o value ${loop}
+echo "== uuid"; blkid -s UUID -o value ${loop}
+echo "== data"; ls ${DATA_MOUNT}; cat ${DATA_MOUNT}/notebook.txt 2>/dev/null || true
+`;
+        // Its own mount namespace: the overlay, /proc, a /dev with only the disk and null, all gone when it exits.
+        const root = path.join(vmDir, "root");
+        const setUp = `set -euo pipefail
+mount -t overlay overlay -o lowerdir=${rootfs},upperdir=${vmDir}/upper,workdir=${vmDir}/work ${root}
+mount -t proc proc ${root}/proc
+mount -t tmpfs tmpfs ${root}/dev
+for node in ${loop} /dev/null; do touch ${root}$node; mount --bind $node ${root}$node; done
+exec chroot ${root} /bin/bash -c "$1"`;
+        const out = execFileSync("unshare", ["-m", "--propagation", "private", "bash", "-c", setUp, "vm", inVm], { encoding: "utf8" });
+        return Object.fromEntries(out.split(/^== /m).filter(Boolean).map(part => [part.slice(0, part.indexOf("\n")), part.slice(part.indexOf("\n") + 1).trim()]));
+    }
+
+    let first: Record<string, string>;
+
+    test("a blank disk is formatted, mounted on /data by UUID with nofail, and holds Docker's and containerd's roots", () => {
+        first = bootWith(`echo 'a notebook' > ${DATA_MOUNT}/notebook.txt`);
+        expect(first.label).toBe("dsenv-data");
+        expect(first.mount.split(/\s+/)).toEqual([loop, "ext4"]);
+        expect(first.fstab.split("\n").filter(l => l.includes(DATA_MOUNT))).toEqual([`UUID=${first.uuid} ${DATA_MOUNT} ext4 defaults,nofail,discard 0 2`]);
+        expect(JSON.parse(first["daemon.json"])).toEqual({ "data-root": `${DATA_MOUNT}/docker` });
+        expect(first.containerd.split("\n")).toEqual(["version = 2", `root = "${DATA_MOUNT}/containerd"`, 'disabled_plugins = ["cri"]']);
+        expect(first.data.split("\n")).toEqual(expect.arrayContaining(["containerd", "docker", "notebook.txt"]));
+    });
+
+    test("Docker and containerd wait for the disk; Docker blocks the metadata service before it starts", () => {
+        expect(first["docker-disk"]).toBe(`[Unit]\nRequiresMountsFor=${DATA_MOUNT}`);
+        expect(first["containerd-disk"]).toBe(`[Unit]\nRequiresMountsFor=${DATA_MOUNT}`);
+        expect(first["docker-metadata"]).toBe(`[Service]\nExecStartPre=${METADATA_BLOCK_COMMAND}`);
+        expect(first.systemctl).toBe("daemon-reload");
+    });
+
+    test("a new VM with the kept disk mounts it as it is: same file system, the data still there", () => {
+        const second = bootWith("true");
+        expect(second.uuid).toBe(first.uuid);
+        expect(second.data.split("\n")).toEqual(expect.arrayContaining(["notebook.txt", "a notebook"]));
+        expect(second.fstab.split("\n").filter(l => l.includes(DATA_MOUNT))).toHaveLength(1);
+    });
 });
