@@ -180,6 +180,8 @@ describe("the Azure graph", () => {
         const yaml = Buffer.from(osProfileOf(r).customData, "base64").toString("utf8");
         expect(yaml).toContain(`ssh_keys:\n  ed25519_private: |\n    -----BEGIN OPENSSH PRIVATE KEY-----\n`);
         expect(yaml).toContain(`  ed25519_public: ${HOST_KEY.publicKey}\n`);
+        // Azure decodes customData to at most 65535 bytes.
+        expect(Buffer.byteLength(yaml)).toBeLessThanOrEqual(65535);
         const vm = one(r, T.vm, "gpu-vm");
         expect(await isSecret((vm.props.osProfile as any).customData)).toBe(true);
         expect(vm.opts.additionalSecretOutputs).toEqual(["osProfile"]);
