@@ -17,8 +17,8 @@ export interface RegistryLogin {
 export interface DockerEngineArgs {
     /** unix:///var/run/docker.sock, tcp://host:port or ssh://user@host; undefined is the local default socket. */
     host?: pulumi.Input<string>;
-    /** Extra ssh options for an ssh:// host (e.g. a key file, StrictHostKeyChecking). */
-    sshOpts?: pulumi.Input<string>[];
+    /** Extra ssh options for an ssh:// host (e.g. a key file, StrictHostKeyChecking); an Output where they depend on a resource (a pinned host key's file). */
+    sshOpts?: pulumi.Input<pulumi.Input<string>[]>;
     /** Registries this engine pulls from and pushes to. */
     registryLogins?: RegistryLogin[];
     /** Whether host paths are on the machine running Pulumi (only then can they be checked up front). */
@@ -56,7 +56,7 @@ export class DockerEngine extends pulumi.ComponentResource {
             name,
             {
                 host: args.host,
-                sshOpts: args.sshOpts?.length ? args.sshOpts : undefined,
+                sshOpts: Array.isArray(args.sshOpts) && args.sshOpts.length === 0 ? undefined : args.sshOpts,
                 registryAuth: args.registryLogins?.map(registryAuth),
             },
             { parent: this, dependsOn: args.readyAfter },

@@ -19,6 +19,7 @@ export const AZURE_DEFAULTS = {
     azureShutdownTimeZone: "UTC",
     azureSpot: false,
     azureSpotMaxPrice: "-1",
+    azureContainersReachMetadata: false,
     azureRegistryName: "",
     azureRegistrySku: "Basic",
     azureRegistryAdmin: false,

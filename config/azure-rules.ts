@@ -51,6 +51,9 @@ export const adminUser: Rule<string> = v =>
         ? undefined
         : "a Linux user name (lower case, up to 32 characters) that Azure does not reserve (not root, admin, user, test, ...)";
 
+/** What the example stack files hold where the user must put their own value. */
+const PLACEHOLDER = /replace/i;
+
 const SSH_KEY = "an SSH public key, the one line of e.g. ~/.ssh/id_ed25519.pub (the VM accepts keys only, no passwords)";
 /** What Azure takes for a Linux VM's admin: RSA of 2048 bits or more, and Ed25519. */
 const MIN_RSA_BITS = 2048;
@@ -58,6 +61,7 @@ const MIN_RSA_BITS = 2048;
 /** Parsed by sshpk: the type word must match the key inside, and Azure must take the type and size. */
 export const sshPublicKey: Rule<string> = v => {
     const line = v.trim();
+    if (PLACEHOLDER.test(line) && !looksPrivate(line)) return `${SSH_KEY}: this is the example value of stacks/Pulumi.azure.yaml, paste your own`;
     if (line.includes("\n")) return `${SSH_KEY}: one key on one line`;
     let key: sshpk.Key;
     try {
@@ -81,11 +85,25 @@ export function looksPrivate(v: string): boolean {
 export const cidr: Rule<string> = v => {
     const m = /^([0-9.]+)\/([0-9]{1,2})$/.exec(v);
     const valid = m !== null && ipaddr.IPv4.isValidFourPartDecimal(m[1]) && !/(^|\.)0[0-9]/.test(m[1]) && Number(m[2]) <= 32;
-    if (!valid) return "an IPv4 network in CIDR form, e.g. 203.0.113.7/32 for one address (curl -s https://ifconfig.me)";
+    if (!valid) return "an IPv4 network in CIDR form, e.g. <your public address>/32 for one address (curl -s https://ifconfig.me)";
     if (Number(m![2]) === 0) return "a network narrower than /0 (to open to the whole internet set dsenv:azureOpenToInternet to true)";
     const network = ipaddr.IPv4.networkAddressFromCIDR(v).toString();
-    return network === m![1] ? undefined : `a network written as its own address, ${network}/${m![2]} (the bits after the first ${m![2]} must be 0)`;
+    if (network !== m![1]) return `a network written as its own address, ${network}/${m![2]} (the bits after the first ${m![2]} must be 0)`;
+    const example = documentationNetwork(v);
+    if (example) return `your own network: ${example} is reserved for documentation (RFC 5737), no client has an address in it, so this is still an example value (stacks/Pulumi.azure.yaml has 203.0.113.7/32); set your public address as /32 (curl -s https://ifconfig.me)`;
+    return undefined;
 };
+
+/** RFC 5737's networks for examples: a stack that lists one of them (or a part) still has an example value. */
+const DOCUMENTATION_NETWORKS = ["192.0.2.0/24", "198.51.100.0/24", "203.0.113.0/24"];
+
+function documentationNetwork(cidrText: string): string | undefined {
+    const [ip, bits] = ipaddr.IPv4.parseCIDR(cidrText);
+    return DOCUMENTATION_NETWORKS.find(d => {
+        const range = ipaddr.IPv4.parseCIDR(d);
+        return bits >= range[1] && ip.match(range);
+    });
+}
 
 /** Addresses no internet host has (RFC 6890): a list that leaves out only these lets in the whole internet. */
 const NOT_INTERNET = ["0.0.0.0/8", "10.0.0.0/8", "100.64.0.0/10", "127.0.0.0/8", "169.254.0.0/16", "172.16.0.0/12", "192.0.0.0/24", "192.0.2.0/24", "192.88.99.0/24", "192.168.0.0/16", "198.18.0.0/15", "198.51.100.0/24", "203.0.113.0/24", "224.0.0.0/3"];
@@ -177,8 +195,11 @@ export const spotMaxPrice: Rule<string> = v =>
         ? undefined
         : '-1 (pay up to the on-demand price, never evicted for price) or a price above 0 in US dollars per hour, e.g. "0.25"';
 
-export const registryName: Rule<string> = v =>
-    /^[a-z0-9]{5,50}$/.test(v) ? undefined : "5 to 50 lower-case letters and digits, unique across Azure (it becomes <name>.azurecr.io)";
+export const registryName: Rule<string> = v => {
+    if (!/^[a-z0-9]{5,50}$/.test(v)) return "5 to 50 lower-case letters and digits, unique across Azure (it becomes <name>.azurecr.io)";
+    if (PLACEHOLDER.test(v)) return "a registry name of your own, unique across Azure: this is the example value of stacks/Pulumi.azure.yaml (check one with az acr check-name -n <name>)";
+    return undefined;
+};
 
 export const imageTag: Rule<string> = v =>
     v === "" || /^[\w][\w.-]{0,127}$/.test(v) ? undefined : 'an image tag (letters, digits, "_", "." or "-", up to 128), or "" for the git commit';

@@ -31,6 +31,8 @@ export interface AzureVmSettings {
     keepDataDisk: boolean;
     /** Run as a Spot VM: cheaper, evicted (deallocated) when Azure needs the capacity. */
     spot?: { maxPrice: number };
+    /** Containers may reach the instance metadata service (and mint the VM identity's tokens); blocked unless true. */
+    containersReachMetadata: boolean;
 }
 
 export interface AzureNetworkSettings {
@@ -104,6 +106,7 @@ export function readAzure(read: ConfigReader, gpuWorkloads: string[] = [], nameP
             dataDiskGb: read.integer("azureDataDiskGb", rules.dataDiskGb),
             keepDataDisk: read.boolean("azureKeepDataDisk"),
             spot: spot ? { maxPrice: Number(maxPrice) } : undefined,
+            containersReachMetadata: read.boolean("azureContainersReachMetadata"),
         },
         network: readNetwork(read),
         shutdown: shutdownTime === "" ? undefined : { time: shutdownTime.replace(":", ""), timeZone: shutdownTimeZone },
@@ -150,7 +153,7 @@ function readNetwork(read: ConfigReader): AzureNetworkSettings {
         read.reject("azureAllowedCidrs", allowedCidrs, "networks that leave out most of the internet (together these let in every internet address; to do that say so: dsenv:azureOpenToInternet set to true)");
     }
     if (allowedCidrs.length === 0 && !openToInternet) {
-        read.reject("azureAllowedCidrs", allowedCidrs, `at least one IPv4 network in CIDR form allowed to reach SSH, e.g. your address as 203.0.113.7/32 (or ${read.key("azureOpenToInternet")} set to true)`);
+        read.reject("azureAllowedCidrs", allowedCidrs, `at least one IPv4 network in CIDR form allowed to reach SSH, e.g. your public address as <address>/32 (or ${read.key("azureOpenToInternet")} set to true)`);
     }
     const appPorts = read.strings("azureAppPorts", rules.appPort).map(Number);
     return { allowedCidrs, openToInternet, appPorts };

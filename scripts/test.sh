@@ -20,6 +20,10 @@ suites=()
 if [ "$what" != e2e ]; then
   echo "== type-check" >&2
   npx tsc --noEmit -p .
+  # The unit tests lint the Azure VM's boot script with shellcheck: installed
+  # here, and required from here on (the test fails instead of skipping).
+  scripts/toolchain/ensure-shellcheck.sh
+  export DSENV_REQUIRE_SHELLCHECK=1
   suites+=(unit)
 fi
 if [ "$what" != unit ]; then

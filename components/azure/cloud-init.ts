@@ -14,6 +14,10 @@ export const DATA_MOUNT = "/data";
 export const SETUP_SCRIPT = "/var/lib/cloud/scripts/per-boot/dsenv-setup";
 /** Prints an ACR refresh token for the VM's managed identity: `acr-refresh-token <registry>.azurecr.io <repository>`. */
 export const ACR_TOKEN_COMMAND = "/usr/local/bin/acr-refresh-token";
+/** Keeps containers from the instance metadata service; Docker runs it before it starts (ExecStartPre), on every boot. */
+export const METADATA_BLOCK_COMMAND = "/usr/local/sbin/dsenv-block-metadata";
+/** Azure's instance metadata service: whoever reaches it gets the VM identity's tokens. */
+export const METADATA_ADDRESS = "169.254.169.254";
 /** The audience of Entra ID tokens for a registry (not ARM's): tenants may refuse ARM-audience tokens at the registry. */
 export const ACR_AUDIENCE = "https://containerregistry.azure.net";
 
@@ -23,17 +27,29 @@ export interface CloudInitArgs {
     dataDiskLun: number;
     /** Ubuntu's signed NVIDIA server driver of this branch (e.g. "580"); none on a size without NVIDIA GPUs. */
     nvidiaDriverBranch?: string;
+    /** The SSH host key the stack made: installed as the VM's, so the client knows it before it connects. */
+    hostKey?: { privateKey: string; publicKey: string };
+    /** Let containers reach the instance metadata service; blocked unless true. */
+    containersReachMetadata?: boolean;
 }
 
 /** The cloud-config document (customData is its base64). */
 export function cloudInit(args: CloudInitArgs): string {
     return [
         "#cloud-config",
+        ...(args.hostKey ? hostKeys(args.hostKey) : []),
         "write_files:",
         file(SETUP_SCRIPT, "0755", setupScript(args)),
         file(ACR_TOKEN_COMMAND, "0755", ACR_TOKEN_SCRIPT),
+        ...(args.containersReachMetadata ? [] : [file(METADATA_BLOCK_COMMAND, "0755", METADATA_BLOCK_SCRIPT)]),
         "",
     ].join("\n");
+}
+
+/** cloud-init's ssh module replaces the image's host keys with these before sshd starts. */
+function hostKeys(key: { privateKey: string; publicKey: string }): string[] {
+    const privateLines = key.privateKey.trimEnd().split("\n").map(line => `    ${line}`);
+    return ["ssh_keys:", "  ed25519_private: |", ...privateLines, `  ed25519_public: ${key.publicKey}`];
 }
 
 function file(path: string, permissions: string, content: string): string {
@@ -42,7 +58,7 @@ function file(path: string, permissions: string, content: string): string {
 }
 
 /** The boot script by itself (what the unit tests lint with shellcheck). */
-export function setupScript({ adminUser, dataDiskLun, nvidiaDriverBranch }: CloudInitArgs): string {
+export function setupScript({ adminUser, dataDiskLun, nvidiaDriverBranch, containersReachMetadata }: CloudInitArgs): string {
     return `#!/bin/bash
 set -euxo pipefail
 [ -f ${READY_MARKER} ] && exit 0
@@ -52,34 +68,7 @@ apt_get() { apt-get -o DPkg::Lock::Timeout=900 -o Dpkg::Options::=--force-confde
 # A run cut short by a reboot may have left dpkg half-way.
 dpkg --configure -a || true
 
-# 1. The data disk, found by its LUN. Formatted only when it has no file system:
-#    a disk kept from an earlier VM is mounted as it is, with its data.
-disk=""
-for candidate in /dev/disk/azure/scsi1/lun${dataDiskLun} /dev/disk/azure/data/by-lun/${dataDiskLun}; do
-  for _ in $(seq 60); do [ -e "$candidate" ] && break; sleep 2; done
-  if [ -e "$candidate" ]; then disk="$(readlink -f "$candidate")"; break; fi
-done
-[ -n "$disk" ] || { echo "data disk at LUN ${dataDiskLun} not found" >&2; exit 1; }
-blkid "$disk" >/dev/null || mkfs.ext4 -L dsenv-data "$disk"
-mkdir -p ${DATA_MOUNT}
-uuid="$(blkid -s UUID -o value "$disk")"
-# nofail: a missing disk must not stop the boot (ssh stays reachable); Docker waits for it instead (step 2).
-grep -q "$uuid" /etc/fstab || echo "UUID=$uuid ${DATA_MOUNT} ext4 defaults,nofail,discard 0 2" >> /etc/fstab
-mountpoint -q ${DATA_MOUNT} || mount ${DATA_MOUNT}
-
-# 2. Images, containers and volumes on the data disk, so they outlive the VM: Docker's
-#    data root, and containerd's root, where Docker >= 29 keeps images (its containerd
-#    image store). Neither starts without the disk mounted: on the OS disk, MySQL would
-#    initialise an empty database.
-mkdir -p /etc/docker /etc/containerd ${DATA_MOUNT}/docker ${DATA_MOUNT}/containerd
-[ -f /etc/docker/daemon.json ] || echo '{"data-root": "${DATA_MOUNT}/docker"}' > /etc/docker/daemon.json
-printf '%s\\n' 'version = 2' 'root = "${DATA_MOUNT}/containerd"' 'disabled_plugins = ["cri"]' > /etc/containerd/config.toml
-for unit in containerd docker; do
-  mkdir -p "/etc/systemd/system/$unit.service.d"
-  printf '%s\\n' '[Unit]' 'RequiresMountsFor=${DATA_MOUNT}' > "/etc/systemd/system/$unit.service.d/dsenv-data-disk.conf"
-done
-systemctl daemon-reload
-
+${storageSteps({ dataDiskLun, containersReachMetadata })}
 # 3. Docker's and NVIDIA's apt repositories.
 apt_get update
 apt_get install -y ca-certificates curl gnupg
@@ -112,6 +101,46 @@ date -u +%Y-%m-%dT%H:%M:%SZ > ${READY_MARKER}
 }
 
 /**
+ * Steps 1 and 2 of the boot script, which need no network: the data disk
+ * (found by its LUN, formatted only when blank, mounted on DATA_MOUNT) and
+ * where Docker and containerd keep their data, with the systemd drop-ins that
+ * make them wait for the disk (and Docker block the metadata service first).
+ * On their own so that a test host can run them for real (test/e2e/vm-boot-script.test.ts).
+ */
+export function storageSteps({ dataDiskLun, containersReachMetadata }: Pick<CloudInitArgs, "dataDiskLun" | "containersReachMetadata">): string {
+    return `# 1. The data disk, found by its LUN. Formatted only when it has no file system:
+#    a disk kept from an earlier VM is mounted as it is, with its data.
+disk=""
+for candidate in /dev/disk/azure/scsi1/lun${dataDiskLun} /dev/disk/azure/data/by-lun/${dataDiskLun}; do
+  for _ in $(seq 60); do [ -e "$candidate" ] && break; sleep 2; done
+  if [ -e "$candidate" ]; then disk="$(readlink -f "$candidate")"; break; fi
+done
+[ -n "$disk" ] || { echo "data disk at LUN ${dataDiskLun} not found" >&2; exit 1; }
+blkid "$disk" >/dev/null || mkfs.ext4 -L dsenv-data "$disk"
+mkdir -p ${DATA_MOUNT}
+uuid="$(blkid -s UUID -o value "$disk")"
+# nofail: a missing disk must not stop the boot (ssh stays reachable); Docker waits for it instead (step 2).
+grep -q "$uuid" /etc/fstab || echo "UUID=$uuid ${DATA_MOUNT} ext4 defaults,nofail,discard 0 2" >> /etc/fstab
+mountpoint -q ${DATA_MOUNT} || mount ${DATA_MOUNT}
+
+# 2. Images, containers and volumes on the data disk, so they outlive the VM: Docker's
+#    data root, and containerd's root, where Docker >= 29 keeps images (its containerd
+#    image store). Neither starts without the disk mounted: on the OS disk, MySQL would
+#    initialise an empty database.
+mkdir -p /etc/docker /etc/containerd ${DATA_MOUNT}/docker ${DATA_MOUNT}/containerd
+[ -f /etc/docker/daemon.json ] || echo '{"data-root": "${DATA_MOUNT}/docker"}' > /etc/docker/daemon.json
+printf '%s\\n' 'version = 2' 'root = "${DATA_MOUNT}/containerd"' 'disabled_plugins = ["cri"]' > /etc/containerd/config.toml
+for unit in containerd docker; do
+  mkdir -p "/etc/systemd/system/$unit.service.d"
+  printf '%s\\n' '[Unit]' 'RequiresMountsFor=${DATA_MOUNT}' > "/etc/systemd/system/$unit.service.d/dsenv-data-disk.conf"
+done
+${containersReachMetadata ? "# Containers may reach the instance metadata service (dsenv:azureContainersReachMetadata)." : `# Containers get no VM identity token: the metadata service is blocked for them before Docker starts.
+printf '%s\\n' '[Service]' 'ExecStartPre=${METADATA_BLOCK_COMMAND}' > /etc/systemd/system/docker.service.d/dsenv-metadata-block.conf`}
+systemctl daemon-reload
+`;
+}
+
+/**
  * Ubuntu's NVIDIA server driver from Ubuntu's archive: the kernel modules
  * precompiled and signed by Canonical for the running kernel (they load with
  * Secure Boot on; no DKMS build), the flavour's package for later kernels,
@@ -133,6 +162,20 @@ if ! nvidia-smi -L; then
   exit 1
 fi`;
 }
+
+// Containers reach the host's network through Docker's FORWARD rules, where
+// Docker jumps to DOCKER-USER before its own rules and never flushes that
+// chain: a rule there holds for every container on a bridge network, while the
+// host itself (the token command above) still reaches the service. Run before
+// dockerd starts, so no container restarted at boot comes first; idempotent.
+export const METADATA_BLOCK_SCRIPT = `#!/bin/bash
+# Keeps Docker's containers from Azure's instance metadata service (the VM identity's tokens).
+set -euo pipefail
+iptables -w -N DOCKER-USER 2>/dev/null || true
+rule=(-d ${METADATA_ADDRESS}/32 -j REJECT --reject-with icmp-port-unreachable)
+iptables -w -C DOCKER-USER "\${rule[@]}" 2>/dev/null || iptables -w -I DOCKER-USER "\${rule[@]}"
+iptables -w -C FORWARD -j DOCKER-USER 2>/dev/null || iptables -w -I FORWARD -j DOCKER-USER
+`;
 
 // The VM's identity -> an Entra ID token for the registry's audience from the
 // instance metadata service -> an ACR refresh token (the registry's

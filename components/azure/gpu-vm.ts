@@ -3,7 +3,9 @@ import * as devtestlab from "@pulumi/azure-native/devtestlab";
 import * as network from "@pulumi/azure-native/network";
 import type * as azureInputs from "@pulumi/azure-native/types/input";
 import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
 import { cloudInit } from "./cloud-init";
+import { hostKeyFromSeed } from "./host-key";
 import { azureNames } from "./names";
 
 /** Ubuntu 22.04 LTS, Gen2: Canonical publishes signed NVIDIA server drivers for its kernels, and the container toolkit supports it. */
@@ -26,6 +28,8 @@ export interface VmSpec {
     keepDataDisk: boolean;
     /** Run as a Spot VM: cheaper, evicted (deallocated) when Azure needs the capacity. */
     spot?: { maxPrice: number };
+    /** Let containers reach the instance metadata service (and so mint the VM identity's tokens); blocked unless true. */
+    containersReachMetadata?: boolean;
 }
 
 /** Who may reach the VM: SSH and the app ports, from these sources only. */
@@ -70,6 +74,8 @@ export class GpuVm extends pulumi.ComponentResource {
     readonly securityGroup: network.NetworkSecurityGroup;
     readonly shutdown?: devtestlab.GlobalSchedule;
     readonly hasGpu: boolean;
+    /** The VM's SSH host key (ssh-ed25519 AAAA...): made by the stack and installed by cloud-init, so ssh knows it before the first connection. */
+    readonly hostPublicKey: pulumi.Output<string>;
 
     constructor(name: string, args: GpuVmArgs, opts?: pulumi.ComponentResourceOptions) {
         super("dsenv:azure:GpuVm", name, {}, opts);
@@ -79,6 +85,11 @@ export class GpuVm extends pulumi.ComponentResource {
         this.vmName = names.vm;
         this.adminUser = args.vm.adminUser;
         this.hasGpu = args.vm.nvidiaDriverBranch !== undefined;
+
+        // The seed stays in the state: the same host key on every run and for a replaced VM.
+        const hostKeySeed = new random.RandomPassword(`${name}-host-key-seed`, { length: 48, special: false }, child);
+        const hostKey = pulumi.secret(hostKeySeed.result).apply(hostKeyFromSeed);
+        this.hostPublicKey = pulumi.unsecret(hostKey.apply(k => k.publicKey));
 
         const vnet = new network.VirtualNetwork(`${name}-vnet`, { ...common, virtualNetworkName: names.vnet, addressSpace: { addressPrefixes: ["10.42.0.0/16"] } }, child);
         const subnet = new network.Subnet(
@@ -137,7 +148,12 @@ export class GpuVm extends pulumi.ComponentResource {
                     // Checked against Azure's rules at preview (config/azure-rules.ts), never cut short.
                     computerName: names.computerName,
                     adminUsername: args.vm.adminUser,
-                    customData: Buffer.from(cloudInit({ adminUser: args.vm.adminUser, dataDiskLun: DATA_DISK_LUN, nvidiaDriverBranch: args.vm.nvidiaDriverBranch })).toString("base64"),
+                    // Secret: it carries the host's private key.
+                    customData: pulumi.secret(
+                        hostKey.apply(key =>
+                            Buffer.from(cloudInit({ adminUser: args.vm.adminUser, dataDiskLun: DATA_DISK_LUN, nvidiaDriverBranch: args.vm.nvidiaDriverBranch, hostKey: key, containersReachMetadata: args.vm.containersReachMetadata })).toString("base64"),
+                        ),
+                    ),
                     linuxConfiguration: {
                         disablePasswordAuthentication: true,
                         ssh: { publicKeys: [{ path: `/home/${args.vm.adminUser}/.ssh/authorized_keys`, keyData: args.vm.sshPublicKey }] },
@@ -147,7 +163,7 @@ export class GpuVm extends pulumi.ComponentResource {
                 diagnosticsProfile: { bootDiagnostics: { enabled: true } },
                 ...(args.vm.spot ? { priority: "Spot", evictionPolicy: "Deallocate", billingProfile: { maxPrice: args.vm.spot.maxPrice } } : {}),
             },
-            child,
+            { parent: this, additionalSecretOutputs: ["osProfile"] },
         );
 
         if (args.shutdown) {

@@ -1,16 +1,13 @@
-import * as os from "os";
-import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { DockerEngine, RegistryLogin } from "../engine";
 import { ACR_TOKEN_COMMAND, READY_MARKER } from "./cloud-init";
 import { GpuVm } from "./gpu-vm";
 import { ContainerRegistry } from "./registry";
 import { ACR_TOKEN_USER } from "./registry-login";
-import { fetchPullToken, HostReadiness, SshTarget } from "./remote-host";
+import { pinHostKey } from "./host-key";
+import { fetchPullToken, HostReadiness, pinnedHostKeyOptions, SshTarget } from "./remote-host";
 import { DEFAULT_CONTROL_DIR, ensureControlDir, multiplexedSshOptions } from "./ssh-multiplexing";
 
-/** Where the project keeps the VMs' host keys (apart from ~/.ssh/known_hosts, see SshTarget). */
-export const DEFAULT_KNOWN_HOSTS = path.join(os.homedir(), ".dsenv", "known_hosts");
 /** What the readiness step runs with --gpus all: NVIDIA's own sample workload (the toolkit mounts nvidia-smi into it). */
 export const GPU_CHECK_IMAGE = "ubuntu:22.04";
 
@@ -32,7 +29,8 @@ export interface RemoteEngineArgs {
     vm: GpuVm;
     /** The private key that goes with the VM's authorized public key. */
     privateKeyPath: string;
-    knownHostsPath?: string;
+    /** Where the pinned host keys' known_hosts files are written (components/azure/host-key.ts). */
+    knownHostsDir?: string;
     /** Where ssh keeps the control sockets of its shared connections. */
     sshControlDir?: string;
     /** Pull from this registry with the VM's managed identity. */
@@ -61,18 +59,20 @@ export class RemoteEngine extends pulumi.ComponentResource {
     /** ssh://<admin>@<public ip> */
     readonly host: pulumi.Output<string>;
     readonly target: pulumi.Output<SshTarget>;
-    /** The ssh options of every connection to the engine. */
-    readonly sshOptions: string[];
+    /** The ssh options of every connection to the engine (the known_hosts file is known once the host key is). */
+    readonly sshOptions: pulumi.Output<string[]>;
 
     constructor(name: string, args: RemoteEngineArgs, opts?: pulumi.ComponentResourceOptions) {
         super("dsenv:azure:RemoteEngine", name, {}, opts);
         const vm = args.vm;
-        const knownHostsPath = args.knownHostsPath ?? DEFAULT_KNOWN_HOSTS;
         const controlDir = args.sshControlDir ?? DEFAULT_CONTROL_DIR;
         ensureControlDir(controlDir);
         const multiplexing = multiplexedSshOptions(controlDir);
-        this.sshOptions = ["-i", args.privateKeyPath, "-o", "StrictHostKeyChecking=accept-new", "-o", `UserKnownHostsFile=${knownHostsPath}`, "-o", "ServerAliveInterval=30", ...multiplexing];
-        this.target = vm.publicIp.apply(host => ({ host, user: vm.adminUser, privateKeyPath: args.privateKeyPath, knownHostsPath }));
+        // The host key the stack made, pinned under the VM's name: ssh trusts nothing on first use.
+        const hostKeyAlias = vm.vmName;
+        const knownHostsPath = vm.hostPublicKey.apply(key => pinHostKey(hostKeyAlias, key, args.knownHostsDir));
+        this.sshOptions = knownHostsPath.apply(file => ["-i", args.privateKeyPath, ...pinnedHostKeyOptions({ knownHostsPath: file, hostKeyAlias }), "-o", "ServerAliveInterval=30", ...multiplexing]);
+        this.target = pulumi.all([vm.publicIp, knownHostsPath]).apply(([host, file]) => ({ host, user: vm.adminUser, privateKeyPath: args.privateKeyPath, knownHostsPath: file, hostKeyAlias }));
         this.host = pulumi.interpolate`ssh://${vm.adminUser}@${vm.publicIp}`;
 
         const required = ["cloud-init-finished", "setup-done", "docker-answers", "nvidia-runtime", ...(vm.hasGpu ? ["gpu-visible", "gpu-in-container"] : [])];

@@ -10,8 +10,21 @@ export interface SshTarget {
     host: string;
     user: string;
     privateKeyPath: string;
-    /** A known_hosts file of this project's own: a replaced VM's new host key never clashes with ~/.ssh/known_hosts. */
+    /** A known_hosts file holding only the VM's pinned host key, under `hostKeyAlias` (components/azure/host-key.ts). */
     knownHostsPath: string;
+    /** The name the host key is pinned to, whatever the address: the VM's name. */
+    hostKeyAlias: string;
+}
+
+/** ssh options that accept the pinned host key and nothing else: no trust on first use, no prompt. */
+export function pinnedHostKeyOptions(target: Pick<SshTarget, "knownHostsPath" | "hostKeyAlias">): string[] {
+    return [
+        "-o", "StrictHostKeyChecking=yes",
+        "-o", `UserKnownHostsFile=${target.knownHostsPath}`,
+        "-o", "GlobalKnownHostsFile=/dev/null",
+        "-o", `HostKeyAlias=${target.hostKeyAlias}`,
+        "-o", "HostKeyAlgorithms=ssh-ed25519",
+    ];
 }
 
 export interface ProbeResult {
@@ -64,8 +77,7 @@ export function runOverSsh(target: SshTarget, command: string, timeoutMs = 120_0
         "-i", target.privateKeyPath,
         "-o", "BatchMode=yes",
         "-o", "ConnectTimeout=10",
-        "-o", "StrictHostKeyChecking=accept-new",
-        "-o", `UserKnownHostsFile=${target.knownHostsPath}`,
+        ...pinnedHostKeyOptions(target),
         `${target.user}@${target.host}`,
         command,
     ];
@@ -78,15 +90,6 @@ export function runOverSsh(target: SshTarget, command: string, timeoutMs = 120_0
             resolve({ connected, status, lines: String(stdout).split("\n").map(l => l.trim()).filter(Boolean), error: String(stderr) });
         });
     });
-}
-
-/** Forgets the host key of an address that now belongs to a new VM. */
-export function forgetHostKey(target: SshTarget): Promise<void> {
-    const { execFile } = require("child_process") as typeof import("child_process");
-    const fs = require("fs") as typeof import("fs");
-    const path = require("path") as typeof import("path");
-    fs.mkdirSync(path.dirname(target.knownHostsPath), { recursive: true, mode: 0o700 });
-    return new Promise(resolve => execFile("ssh-keygen", ["-R", target.host, "-f", target.knownHostsPath], () => resolve()));
 }
 
 interface ReadinessInputs extends SshTarget {
@@ -105,7 +108,6 @@ const readinessProvider: pulumi.dynamic.ResourceProvider<ReadinessInputs> = {
         return { changes: replaces.length > 0, replaces };
     },
     async create(inputs: ReadinessInputs) {
-        await forgetHostKey(inputs);
         const lines = await waitUntilReady(() => runOverSsh(inputs, inputs.probeCommand), {
             required: inputs.required,
             fatal: inputs.fatal,
@@ -144,6 +146,7 @@ export class HostReadiness extends pulumi.dynamic.Resource {
                 user: target.user,
                 privateKeyPath: target.privateKeyPath,
                 knownHostsPath: target.knownHostsPath,
+                hostKeyAlias: target.hostKeyAlias,
                 probeCommand: args.probeCommand,
                 required: args.required,
                 fatal: args.fatal,

@@ -2,7 +2,7 @@
 # Make this machine able to run `pulumi up` of the project's Node.js program
 # against a local Docker engine, reusing whatever is already there.
 #
-#   scripts/toolchain/ensure.sh [part...]   parts: docker pulumi images registry sshd
+#   scripts/toolchain/ensure.sh [part...]   parts: docker pulumi images registry sshd shellcheck
 #   source "${DSENV_CACHE:-$HOME/.cache/ds-envs}/env.sh"
 #
 # Everything is cached under ${DSENV_CACHE:-$HOME/.cache/ds-envs} (outside the
@@ -11,7 +11,7 @@
 set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-ALL=(docker pulumi images registry sshd)
+ALL=(docker pulumi images registry sshd shellcheck)
 PARTS=("$@")
 [ ${#PARTS[@]} -gt 0 ] || PARTS=("${ALL[@]}")
 want() { local p; for p in "${PARTS[@]}"; do [ "$p" = "$1" ] && return 0; done; return 1; }
@@ -32,7 +32,7 @@ if want pulumi; then
   run_part pulumi & pulumi_pid=$!
 fi
 fail=0
-for p in images registry sshd; do
+for p in images registry sshd shellcheck; do
   want "$p" || continue
   run_part "$p" || fail=1
 done

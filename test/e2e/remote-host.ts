@@ -22,6 +22,9 @@ export class RemoteDockerHost {
     private dockerd?: ChildProcess;
     private port = 0;
 
+    /** `hostKey`: the private host key sshd presents (OpenSSH format), as a VM whose key the stack made; else one made here. */
+    constructor(private readonly options: { hostKey?: string } = {}) {}
+
     /** The port its sshd listens on (127.0.0.1). */
     get sshPort(): string {
         return String(this.port);
@@ -35,6 +38,11 @@ export class RemoteDockerHost {
     /** What a stack's dsenv:dockerHost is set to. */
     get dockerHost(): string {
         return `ssh://root@127.0.0.1:${this.port}`;
+    }
+
+    /** The private key that logs in (as root). */
+    get clientKey(): string {
+        return this.key;
     }
 
     /** What a stack's dsenv:dockerSshOpts is set to: this host's key, no known-hosts bookkeeping. */
@@ -67,7 +75,8 @@ export class RemoteDockerHost {
         run("iptables", ["-I", "DOCKER-USER", "-s", this.subnet, "-d", this.subnet, "-j", "ACCEPT"]);
 
         execFileSync("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-f", this.key]);
-        execFileSync("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-f", d("host_key")]);
+        if (this.options.hostKey) fs.writeFileSync(d("host_key"), this.options.hostKey, { mode: 0o600 });
+        else execFileSync("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-f", d("host_key")]);
         fs.copyFileSync(`${this.key}.pub`, d("authorized_keys"));
         this.port = await freePort();
         fs.writeFileSync(
@@ -86,10 +95,25 @@ export class RemoteDockerHost {
                 `SetEnv DOCKER_HOST=${this.socket}`,
             ].join("\n") + "\n",
         );
+        await this.startSsh();
+        return this;
+    }
+
+    /** Starts its sshd (again): the engine is reachable. */
+    async startSsh(): Promise<void> {
+        const d = (f: string) => path.join(this.dir, f);
         fs.mkdirSync("/run/sshd", { recursive: true });
         execFileSync("/usr/sbin/sshd", ["-f", d("sshd_config"), "-E", d("sshd.log")]);
         await waitFor("ssh to the second engine", () => run("ssh", [...this.sshOpts, "-p", String(this.port), "root@127.0.0.1", "docker", "info", "--format", "{{.ID}}"]) !== undefined, 30_000);
-        return this;
+    }
+
+    /** Stops its sshd: the engine is out of reach, as on a VM that is deallocated or gone. */
+    stopSsh(): void {
+        try {
+            process.kill(Number(fs.readFileSync(path.join(this.dir, "sshd.pid"), "utf8").trim()), "SIGTERM");
+        } catch {
+            // not running
+        }
     }
 
     /** The docker CLI against this engine, directly on its socket. */
@@ -98,12 +122,7 @@ export class RemoteDockerHost {
     }
 
     async stop(): Promise<void> {
-        const pid = (f: string) => Number(fs.readFileSync(path.join(this.dir, f), "utf8").trim());
-        try {
-            process.kill(pid("sshd.pid"), "SIGTERM");
-        } catch {
-            // not running
-        }
+        this.stopSsh();
         run("iptables", ["-D", "DOCKER-USER", "-s", this.subnet, "-d", this.subnet, "-j", "ACCEPT"]);
         if (this.dockerd && this.dockerd.exitCode === null) {
             // Its containers first, so that no mount is left behind under the data root.

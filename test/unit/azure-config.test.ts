@@ -5,13 +5,15 @@ import * as path from "path";
 import { GPU_SIZES } from "../../config/azure-gpu-sizes";
 import { azureNameProblem, azureNamePrefix, isNvidiaGpuSize } from "../../config/azure-rules";
 import { ConfigError, ConfigReader } from "../../config/reader";
+import { loadSettings } from "../../config/load";
+import * as YAML from "yaml";
 import { configProblem, runWithMocks } from "./harness";
 import { privateKeyFile, sshPublicKeyLine } from "./ssh-keys";
 
 // Until config/defaults.ts spreads AZURE_DEFAULTS into DEFAULTS (then this is a no-op).
 const KEY = sshPublicKeyLine();
 const PRIVATE_KEY = privateKeyFile();
-const VALID = { azureSshPublicKey: KEY, azureSshPrivateKeyPath: PRIVATE_KEY, azureAllowedCidrs: '["203.0.113.7/32"]', azureRegistryName: "dsenvunit01" };
+const VALID = { azureSshPublicKey: KEY, azureSshPrivateKeyPath: PRIVATE_KEY, azureAllowedCidrs: '["10.20.30.40/32"]', azureRegistryName: "dsenvunit01" };
 
 function readWith<T>(reader: (read: ConfigReader) => T) {
     return () => {
@@ -38,9 +40,9 @@ describe("Azure config is rejected with key, value and what is accepted", () => 
     test.each<[string, Record<string, string>, string]>([
         ["missing SSH key", { azureSshPublicKey: "" }, 'dsenv:azureSshPublicKey: got "", expected an SSH public key, the one line of e.g. ~/.ssh/id_ed25519.pub (the VM accepts keys only, no passwords)'],
         ["a private key pasted as the public key, not shown", { azureSshPublicKey: "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAA\n-----END OPENSSH PRIVATE KEY-----" }, 'dsenv:azureSshPublicKey: got "[secret]", expected an SSH public key, the one line of e.g. ~/.ssh/id_ed25519.pub (the VM accepts keys only, no passwords): one key on one line (this is a private key: keep it to yourself and paste the .pub file)'],
-        ["no allowed CIDR", { azureAllowedCidrs: "[]" }, "dsenv:azureAllowedCidrs: got [], expected at least one IPv4 network in CIDR form allowed to reach SSH, e.g. your address as 203.0.113.7/32 (or dsenv:azureOpenToInternet set to true)"],
-        ["malformed CIDR", { azureAllowedCidrs: '["203.0.113.300/32"]' }, 'dsenv:azureAllowedCidrs: got "203.0.113.300/32", expected an IPv4 network in CIDR form, e.g. 203.0.113.7/32 for one address (curl -s https://ifconfig.me)'],
-        ["an address without a prefix length", { azureAllowedCidrs: '["203.0.113.7"]' }, 'dsenv:azureAllowedCidrs: got "203.0.113.7", expected an IPv4 network in CIDR form, e.g. 203.0.113.7/32 for one address (curl -s https://ifconfig.me)'],
+        ["no allowed CIDR", { azureAllowedCidrs: "[]" }, "dsenv:azureAllowedCidrs: got [], expected at least one IPv4 network in CIDR form allowed to reach SSH, e.g. your public address as <address>/32 (or dsenv:azureOpenToInternet set to true)"],
+        ["malformed CIDR", { azureAllowedCidrs: '["203.0.113.300/32"]' }, 'dsenv:azureAllowedCidrs: got "203.0.113.300/32", expected an IPv4 network in CIDR form, e.g. <your public address>/32 for one address (curl -s https://ifconfig.me)'],
+        ["an address without a prefix length", { azureAllowedCidrs: '["203.0.113.7"]' }, 'dsenv:azureAllowedCidrs: got "203.0.113.7", expected an IPv4 network in CIDR form, e.g. <your public address>/32 for one address (curl -s https://ifconfig.me)'],
         ["the whole internet as an allowed CIDR", { azureAllowedCidrs: '["0.0.0.0/0"]' }, 'dsenv:azureAllowedCidrs: got "0.0.0.0/0", expected a network narrower than /0 (to open to the whole internet set dsenv:azureOpenToInternet to true)'],
         ["region display name", { azureLocation: "West Europe" }, 'dsenv:azureLocation: got "West Europe", expected an Azure region name: lower case, no spaces, e.g. eastus, westeurope, swedencentral (az account list-locations -o table)'],
         ["shutdown time without a colon", { azureShutdownTime: "1900" }, 'dsenv:azureShutdownTime: got "1900", expected a time of day as HH:MM (24 h, e.g. 19:00), or "" for no automatic shutdown'],
@@ -99,8 +101,12 @@ describe("Azure: known lists, SSH keys, networks and names", () => {
         ["two halves of the internet", { azureAllowedCidrs: '["0.0.0.0/1", "128.0.0.0/1"]' }, 'dsenv:azureAllowedCidrs: got ["0.0.0.0/1","128.0.0.0/1"], expected networks that leave out most of the internet (together these let in every internet address; to do that say so: dsenv:azureOpenToInternet set to true)'],
         ["every public range, private ones left out", { azureAllowedCidrs: JSON.stringify(["1.0.0.0/8", "2.0.0.0/7", "4.0.0.0/6", "8.0.0.0/7", "11.0.0.0/8", "12.0.0.0/6", "16.0.0.0/4", "32.0.0.0/3", "64.0.0.0/2", "128.0.0.0/3", "160.0.0.0/5", "168.0.0.0/6", "172.0.0.0/12", "172.32.0.0/11", "172.64.0.0/10", "172.128.0.0/9", "173.0.0.0/8", "174.0.0.0/7", "176.0.0.0/4", "192.0.0.0/9", "192.128.0.0/11", "192.160.0.0/13", "192.169.0.0/16", "192.170.0.0/15", "192.172.0.0/14", "192.176.0.0/12", "192.192.0.0/10", "193.0.0.0/8", "194.0.0.0/7", "196.0.0.0/6", "200.0.0.0/5", "208.0.0.0/4"]) }, ""],
         ["a network written with host bits", { azureAllowedCidrs: '["203.0.113.7/24"]' }, 'dsenv:azureAllowedCidrs: got "203.0.113.7/24", expected a network written as its own address, 203.0.113.0/24 (the bits after the first 24 must be 0)'],
-        ["an address with leading zeros", { azureAllowedCidrs: '["203.0.113.07/32"]' }, 'dsenv:azureAllowedCidrs: got "203.0.113.07/32", expected an IPv4 network in CIDR form, e.g. 203.0.113.7/32 for one address (curl -s https://ifconfig.me)'],
-        ["CIDRs that the open internet overrides", { azureOpenToInternet: "true" }, 'dsenv:azureAllowedCidrs: got ["203.0.113.7/32"], expected it unset, since dsenv:azureOpenToInternet is true (every address is let in) (it has no effect)'],
+        ["an address with leading zeros", { azureAllowedCidrs: '["203.0.113.07/32"]' }, 'dsenv:azureAllowedCidrs: got "203.0.113.07/32", expected an IPv4 network in CIDR form, e.g. <your public address>/32 for one address (curl -s https://ifconfig.me)'],
+        ["CIDRs that the open internet overrides", { azureOpenToInternet: "true" }, 'dsenv:azureAllowedCidrs: got ["10.20.30.40/32"], expected it unset, since dsenv:azureOpenToInternet is true (every address is let in) (it has no effect)'],
+        ["the example CIDR of stacks/Pulumi.azure.yaml", { azureAllowedCidrs: '["203.0.113.7/32"]' }, 'dsenv:azureAllowedCidrs: got "203.0.113.7/32", expected your own network: 203.0.113.0/24 is reserved for documentation (RFC 5737), no client has an address in it, so this is still an example value (stacks/Pulumi.azure.yaml has 203.0.113.7/32); set your public address as /32 (curl -s https://ifconfig.me)'],
+        ["another documentation network", { azureAllowedCidrs: '["10.20.30.40/32", "198.51.100.0/25"]' }, 'dsenv:azureAllowedCidrs: got "198.51.100.0/25", expected your own network: 198.51.100.0/24 is reserved for documentation (RFC 5737), no client has an address in it, so this is still an example value (stacks/Pulumi.azure.yaml has 203.0.113.7/32); set your public address as /32 (curl -s https://ifconfig.me)'],
+        ["the example registry name", { azureRegistryName: "dsenvreplaceme01" }, 'dsenv:azureRegistryName: got "dsenvreplaceme01", expected a registry name of your own, unique across Azure: this is the example value of stacks/Pulumi.azure.yaml (check one with az acr check-name -n <name>)'],
+        ["the example SSH key", { azureSshPublicKey: "ssh-ed25519 AAAA...replace-with-the-content-of-~/.ssh/id_ed25519.pub" }, 'dsenv:azureSshPublicKey: got "ssh-ed25519 AAAA...replace-with-the-content-of-~/.ssh/id_ed25519.pub", expected an SSH public key, the one line of e.g. ~/.ssh/id_ed25519.pub (the VM accepts keys only, no passwords): this is the example value of stacks/Pulumi.azure.yaml, paste your own'],
         ["a private key that is not there", { azureSshPrivateKeyPath: "/nonexistent/id_ed25519" }, 'dsenv:azureSshPrivateKeyPath: got "/nonexistent/id_ed25519", expected an existing private key file (/nonexistent/id_ed25519 does not exist), the one that goes with dsenv:azureSshPublicKey'],
         ["a directory as the private key", { azureSshPrivateKeyPath: "/tmp" }, 'dsenv:azureSshPrivateKeyPath: got "/tmp", expected a private key file (/tmp is a directory), the one that goes with dsenv:azureSshPublicKey'],
         ["a spot price without spot", { azureSpotMaxPrice: "0.5" }, 'dsenv:azureSpotMaxPrice: got "0.5", expected it unset, since dsenv:azureSpot is false (it has no effect)'],
@@ -174,7 +180,7 @@ describe("valid Azure config", () => {
         expect(s.vm.spot).toBeUndefined();
         expect(s.shutdown).toEqual({ time: "1900", timeZone: "UTC" });
         expect(s.registry).toEqual({ name: "dsenvunit01", sku: "Basic", adminEnabled: false });
-        expect(s.network).toEqual({ allowedCidrs: ["203.0.113.7/32"], openToInternet: false, appPorts: [] });
+        expect(s.network).toEqual({ allowedCidrs: ["10.20.30.40/32"], openToInternet: false, appPorts: [] });
         expect(s.vm.sshPrivateKeyPath).toBe(PRIVATE_KEY);
     });
 
@@ -206,5 +212,34 @@ describe("valid Azure config", () => {
         for (const row of GPU_SIZES) {
             expect(docs).toContain(`| \`${row.size}\` | ${row.gpus}× ${row.gpu} | Ubuntu's signed \`nvidia-driver-${row.driver.branch}-server\` | ${row.trustedLaunch ? "on" : "off"} |`);
         }
+    });
+});
+
+describe("the example stack files", () => {
+    /** A stack file's dsenv: keys as `pulumi config` hands them to the program (lists as JSON). */
+    function stackConfig(file: string): Record<string, string> {
+        const doc = YAML.parse(fs.readFileSync(path.join(__dirname, "../../stacks", file), "utf8")) as { config: Record<string, unknown> };
+        return Object.fromEntries(
+            Object.entries(doc.config)
+                .filter(([k]) => k.startsWith("dsenv:"))
+                .map(([k, v]) => [k.slice("dsenv:".length), typeof v === "string" ? v : JSON.stringify(v)]),
+        );
+    }
+
+    test("Pulumi.azure.yaml as shipped is refused, naming each value the user must set", async () => {
+        // The private key path is this machine's: only the example values are left to refuse.
+        const run = await runWithMocks(stackConfig("Pulumi.azure.yaml"), () => loadSettings(undefined, {}));
+        expect(run.declared).toEqual([]);
+        expect(run.error?.name).toBe("ConfigError");
+        const exampleKeys = run.error!.message
+            .split("\n")
+            .filter(l => l.includes("example value"))
+            .map(l => /(dsenv:\w+): got /.exec(l)?.[1]);
+        expect(exampleKeys).toEqual(["dsenv:azureSshPublicKey", "dsenv:azureAllowedCidrs", "dsenv:azureRegistryName"]);
+    });
+
+    test("Pulumi.ci-push.yaml as shipped is refused for its example registry name", async () => {
+        const run = await runWithMocks(stackConfig("Pulumi.ci-push.yaml"), () => loadSettings(undefined, {}));
+        expect(run.error?.message).toContain('dsenv:azureRegistryName: got "dsenvreplaceme01", expected a registry name of your own');
     });
 });

@@ -1,7 +1,9 @@
 import * as pulumi from "@pulumi/pulumi";
 import { AzureDeployment, deployAzure, WorkspaceSettings } from "../../targets/azure";
 import { ciPush, CiPushOutputs } from "../../targets/ci-push";
-import { cloudInit, READY_MARKER } from "../../components/azure/cloud-init";
+import { cloudInit, METADATA_BLOCK_COMMAND, READY_MARKER } from "../../components/azure/cloud-init";
+import { hostKeyFromSeed } from "../../components/azure/host-key";
+import * as fs from "fs";
 import { AzureSettings } from "../../config/azure";
 import { KeptResources } from "../../targets/azure-survey";
 import { loadSettings } from "../../config/load";
@@ -11,6 +13,8 @@ import { exchanges, sshCalls } from "./azure-mocks";
 import { privateKeyFile, sshPublicKeyLine } from "./ssh-keys";
 
 const KEY = sshPublicKeyLine();
+/** The mocked RandomPassword answers secret-<name>-xxxxxxxx (test/unit/harness.ts). */
+const HOST_KEY = hostKeyFromSeed("secret-gpu-host-key-seed-xxxxxxxx");
 const PRIVATE_KEY = privateKeyFile();
 
 function settings(change: (s: AzureSettings) => void = () => {}): AzureSettings {
@@ -18,7 +22,7 @@ function settings(change: (s: AzureSettings) => void = () => {}): AzureSettings 
         location: "eastus",
         resourceGroup: "",
         useExistingResourceGroup: false,
-        vm: { size: "Standard_NC4as_T4_v3", nvidiaDriverBranch: "580", trustedLaunch: true, adminUser: "dsenv", sshPublicKey: KEY, sshPrivateKeyPath: "/home/me/.ssh/id_ed25519", osDiskGb: 128, dataDiskGb: 256, keepDataDisk: true },
+        vm: { size: "Standard_NC4as_T4_v3", nvidiaDriverBranch: "580", trustedLaunch: true, adminUser: "dsenv", sshPublicKey: KEY, sshPrivateKeyPath: "/home/me/.ssh/id_ed25519", osDiskGb: 128, dataDiskGb: 256, keepDataDisk: true, containersReachMetadata: false },
         network: { allowedCidrs: ["203.0.113.7/32", "198.51.100.0/24"], openToInternet: false, appPorts: [] },
         shutdown: { time: "1900", timeZone: "W. Europe Standard Time" },
         registry: { name: "dsenvunit01", sku: "Basic", adminEnabled: false },
@@ -55,6 +59,13 @@ const T = {
     image: "docker:index/remoteImage:RemoteImage",
     push: "docker:index/registryImage:RegistryImage",
 };
+
+/** The VM's OS profile: the engine gets it as a secret, since its custom data carries the host's private key. */
+function osProfileOf(r: Run<unknown>): any {
+    const profile = r.inputs.get("gpu-vm").osProfile;
+    expect(profile[pulumi.runtime.specialSigKey]).toBe(pulumi.runtime.specialSecretSig);
+    return profile.value;
+}
 
 /** A docker provider's setting; the provider hands nested settings on as JSON. */
 async function providerSetting(r: Run<unknown>, engine: string, key: string): Promise<any> {
@@ -111,7 +122,7 @@ describe("the Azure graph", () => {
     });
 
     test("the VM takes an SSH key only, with password login disabled", () => {
-        const os = r.inputs.get("gpu-vm").osProfile;
+        const os = osProfileOf(r);
         expect(os.adminPassword).toBeUndefined();
         expect(os.adminUsername).toBe("dsenv");
         expect(os.linuxConfiguration).toEqual({ disablePasswordAuthentication: true, ssh: { publicKeys: [{ path: "/home/dsenv/.ssh/authorized_keys", keyData: KEY }] } });
@@ -124,7 +135,7 @@ describe("the Azure graph", () => {
         expect(vm.storageProfile.osDisk.diskSizeGB).toBe(128);
         expect(vm.identity).toEqual({ type: "SystemAssigned" });
         expect(vm.securityProfile).toEqual({ securityType: "TrustedLaunch", uefiSettings: { secureBootEnabled: true, vTpmEnabled: true } });
-        expect(vm.osProfile.computerName).toBe("dsenv-unit-vm");
+        expect(osProfileOf(r).computerName).toBe("dsenv-unit-vm");
         expect(vm.storageProfile.dataDisks).toEqual([{ lun: 0, createOption: "Attach", managedDisk: { id: expect.stringContaining("gpu-data") }, deleteOption: "Detach" }]);
         expect(vm.priority).toBeUndefined();
         expect(one(r, T.disk, "gpu-data").opts.retainOnDelete).toBe(true);
@@ -132,8 +143,8 @@ describe("the Azure graph", () => {
     });
 
     test("cloud-init in customData installs Docker and the NVIDIA toolkit, mounts the data disk, writes the marker", () => {
-        const yaml = Buffer.from(r.inputs.get("gpu-vm").osProfile.customData, "base64").toString("utf8");
-        expect(yaml).toBe(cloudInit({ adminUser: "dsenv", dataDiskLun: 0, nvidiaDriverBranch: "580" }));
+        const yaml = Buffer.from(osProfileOf(r).customData, "base64").toString("utf8");
+        expect(yaml).toBe(cloudInit({ adminUser: "dsenv", dataDiskLun: 0, nvidiaDriverBranch: "580", hostKey: HOST_KEY }));
         expect(yaml.startsWith("#cloud-config\n")).toBe(true);
         for (const step of [
             "apt_get install -y docker-ce docker-ce-cli containerd.io docker-buildx-plugin nvidia-container-toolkit",
@@ -160,9 +171,43 @@ describe("the Azure graph", () => {
 
     test("the NVIDIA driver comes from the boot script alone: no extension races it for the dpkg lock", () => {
         expect(byType(r, T.ext)).toEqual([]);
-        const yaml = Buffer.from(r.inputs.get("gpu-vm").osProfile.customData, "base64").toString("utf8");
+        const yaml = Buffer.from(osProfileOf(r).customData, "base64").toString("utf8");
         expect(yaml).toContain("DPkg::Lock::Timeout=900");
         expect(yaml).not.toContain("NvidiaGpuDriverLinux");
+    });
+
+    test("the VM's host key is the stack's: installed by cloud-init, its private half a secret, pinned for every ssh connection", async () => {
+        const yaml = Buffer.from(osProfileOf(r).customData, "base64").toString("utf8");
+        expect(yaml).toContain(`ssh_keys:\n  ed25519_private: |\n    -----BEGIN OPENSSH PRIVATE KEY-----\n`);
+        expect(yaml).toContain(`  ed25519_public: ${HOST_KEY.publicKey}\n`);
+        // Azure decodes customData to at most 65535 bytes.
+        expect(Buffer.byteLength(yaml)).toBeLessThanOrEqual(65535);
+        const vm = one(r, T.vm, "gpu-vm");
+        expect(await isSecret((vm.props.osProfile as any).customData)).toBe(true);
+        expect(vm.opts.additionalSecretOutputs).toEqual(["osProfile"]);
+        expect(one(r, "random:index/randomPassword:RandomPassword", "gpu-host-key-seed").opts.additionalSecretOutputs).toContain("result");
+
+        // The docker provider, the readiness step and the token fetch all accept this key and no other.
+        const sshOpts: string[] = await providerSetting(r, "gpu-engine-docker", "sshOpts");
+        const pinned = (opts: string[]) => {
+            const value = (name: string) => opts.find(o => o.startsWith(`${name}=`))?.slice(name.length + 1);
+            return { strict: value("StrictHostKeyChecking"), alias: value("HostKeyAlias"), algorithms: value("HostKeyAlgorithms"), file: value("UserKnownHostsFile"), global: value("GlobalKnownHostsFile") };
+        };
+        const engine = pinned(sshOpts);
+        expect(engine).toEqual({ strict: "yes", alias: "dsenv-unit-vm", algorithms: "ssh-ed25519", file: expect.stringMatching(/known_hosts\.d\/dsenv-unit-vm-[0-9a-f]{16}$/), global: "/dev/null" });
+        expect(fs.readFileSync(engine.file!, "utf8")).toBe(`dsenv-unit-vm ${HOST_KEY.publicKey}\n`);
+        expect(sshOpts.join(" ")).not.toContain("accept-new");
+        expect(pinned(sshCalls[0])).toEqual(engine);
+        const ready = r.inputs.get("gpu-engine-ready");
+        expect({ file: ready.knownHostsPath, alias: ready.hostKeyAlias }).toEqual({ file: engine.file, alias: "dsenv-unit-vm" });
+    });
+
+    test("containers cannot reach the instance metadata service: Docker blocks it before it starts", () => {
+        const yaml = Buffer.from(osProfileOf(r).customData, "base64").toString("utf8");
+        expect(yaml).toContain(`  - path: ${METADATA_BLOCK_COMMAND}\n`);
+        expect(yaml).toContain(`'ExecStartPre=${METADATA_BLOCK_COMMAND}' > /etc/systemd/system/docker.service.d/dsenv-metadata-block.conf`);
+        // Before Docker is installed and started.
+        expect(yaml.indexOf("dsenv-metadata-block.conf")).toBeLessThan(yaml.indexOf("apt_get install -y docker-ce"));
     });
 
     test("the auto-shutdown schedule: Azure's required name, time and zone", () => {
@@ -200,7 +245,7 @@ describe("the Azure graph", () => {
         const provider = one(r, T.provider, "gpu-engine-docker");
         expect(r.inputs.get("gpu-engine-docker").host).toBe("ssh://dsenv@20.61.7.9");
         const sshOpts: string[] = await providerSetting(r, "gpu-engine-docker", "sshOpts");
-        expect(sshOpts).toEqual(expect.arrayContaining(["-i", "/home/me/.ssh/id_ed25519", "StrictHostKeyChecking=accept-new"]));
+        expect(sshOpts).toEqual(expect.arrayContaining(["-i", "/home/me/.ssh/id_ed25519", "StrictHostKeyChecking=yes"]));
         // One shared connection, not one per docker call (sshd's MaxStartups).
         expect(sshOpts).toEqual(expect.arrayContaining(["ControlMaster=auto", "ControlPersist=600"]));
         expect(sshOpts.find(o => o.startsWith("ControlPath="))).toMatch(/^ControlPath=\/.+\/%C$/);
@@ -326,6 +371,14 @@ describe("Azure options", () => {
         expect(one(r, T.disk, "gpu-data").opts.retainOnDelete).toBe(true);
     });
 
+    test("dsenv:azureContainersReachMetadata lets containers reach the metadata service: nothing blocks it", async () => {
+        const r = await deploy(settings(s => (s.vm.containersReachMetadata = true)));
+        expect(r.error).toBeUndefined();
+        const yaml = Buffer.from(osProfileOf(r).customData, "base64").toString("utf8");
+        expect(yaml).not.toContain(METADATA_BLOCK_COMMAND);
+        expect(yaml).not.toContain("dsenv-metadata-block.conf");
+    });
+
     test("a size without Trusted Launch gets the standard security type", async () => {
         const r = await deploy(settings(s => (s.vm.trustedLaunch = false)));
         expect(r.inputs.get("gpu-vm").securityProfile).toBeUndefined();
@@ -358,7 +411,7 @@ describe("ci-push", () => {
 });
 
 describe("the target from stack config (index.ts's path)", () => {
-    const AZURE = { target: "azure", azureSshPublicKey: KEY, azureSshPrivateKeyPath: PRIVATE_KEY, azureAllowedCidrs: '["203.0.113.7/32"]', azureRegistryName: "dsenvunit01" };
+    const AZURE = { target: "azure", azureSshPublicKey: KEY, azureSshPrivateKeyPath: PRIVATE_KEY, azureAllowedCidrs: '["10.20.30.40/32"]', azureRegistryName: "dsenvunit01" };
 
     test("azure: the workspace and a GPU workload run on the VM's engine, built locally and pulled by digest", async () => {
         const r = await runWithMocks({ ...AZURE, pytorchEnabled: "true" }, () => deployStack(loadSettings(undefined, {})));

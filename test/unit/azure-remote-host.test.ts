@@ -73,7 +73,7 @@ describe("the registry token exchange", () => {
 });
 
 describe("the VM's pull token", () => {
-    const target = { host: "20.61.7.9", user: "dsenv", privateKeyPath: "/k", knownHostsPath: "/kh" };
+    const target = { host: "20.61.7.9", user: "dsenv", privateKeyPath: "/k", knownHostsPath: "/kh", hostKeyAlias: "dsenv-unit-vm" };
     const answers = (results: ProbeResult[]) => {
         const s = scripted(results);
         return { s, opts: { run: s.probe, now: s.now, sleep: s.sleep, timeoutMs: 60_000, pollMs: 10_000 } };

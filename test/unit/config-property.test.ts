@@ -19,7 +19,7 @@ const KEYS = Object.keys(DEFAULTS) as ConfigKey[];
 /** An engine with the NVIDIA runtime, so GPU requests go as far as they can. */
 const HOST: HostFacts = { runDocker: () => ({ ok: true, stdout: '{"nvidia":{},"runc":{}}' }), user: { uid: 1000, gid: 1000 } };
 /** A valid Azure base, so that Azure keys are read on the azure target. */
-const AZURE = { target: "azure", azureSshPublicKey: sshPublicKeyLine(), azureSshPrivateKeyPath: privateKeyFile(), azureAllowedCidrs: '["203.0.113.7/32"]', azureRegistryName: "dsenvprop01" };
+const AZURE = { target: "azure", azureSshPublicKey: sshPublicKeyLine(), azureSshPrivateKeyPath: privateKeyFile(), azureAllowedCidrs: '["10.20.30.40/32"]', azureRegistryName: "dsenvprop01" };
 const PASSWORD_MARK = "S3cr3tMark";
 
 /** Values users and attackers write: edges of every rule's class, and anything at all. */

@@ -1,0 +1,180 @@
+import { execFileSync, spawn, ChildProcess } from "child_process";
+import * as crypto from "crypto";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { DATA_MOUNT, METADATA_ADDRESS, METADATA_BLOCK_COMMAND, METADATA_BLOCK_SCRIPT, storageSteps } from "../../components/azure/cloud-init";
+import { waitFor } from "./harness";
+
+// Parts of the Azure VM's boot script that need no network, run for real on
+// this machine. The metadata block Docker runs before it starts: three
+// network namespaces stand for the VM (it routes, and runs the block), a
+// container behind it, and Azure's instance metadata service at
+// 169.254.169.254 (an HTTP server). The block must stop the container, and only
+// the container: the VM itself still reaches the service (its token command).
+// The data disk and Docker's data on it (steps 1 and 2): in a chroot of the
+// Debian base image (each "VM" a fresh overlay of it, in a mount namespace of
+// its own), with a loop device as the disk at LUN 0. Only systemd is absent
+// there: a systemctl that records its arguments.
+jest.setTimeout(3 * 60_000);
+
+const id = crypto.randomBytes(2).toString("hex");
+const NS = { vm: `dsvm-${id}`, container: `dsct-${id}`, imds: `dsmd-${id}` };
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), "dsenv-mdblock-"));
+const script = path.join(dir, "dsenv-block-metadata");
+let server: ChildProcess | undefined;
+
+const ip = (...args: string[]) => execFileSync("ip", args, { stdio: "pipe" });
+const inNs = (ns: string, ...cmd: string[]) => execFileSync("ip", ["netns", "exec", ns, ...cmd], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+
+/** What an HTTP GET of the metadata service from a namespace gets: the status, or the error. */
+function fetchMetadata(ns: string): string {
+    const get = `import urllib.request, sys
+try:
+    print(urllib.request.urlopen("http://${METADATA_ADDRESS}/metadata", timeout=3).status)
+except Exception as e:
+    print(type(e).__name__, getattr(e, "reason", e))`;
+    return inNs(ns, "python3", "-c", get).trim();
+}
+
+beforeAll(async () => {
+    fs.writeFileSync(script, METADATA_BLOCK_SCRIPT, { mode: 0o755 });
+    for (const ns of Object.values(NS)) ip("netns", "add", ns);
+    // container <-> VM: the container's default route is the VM, as a bridge network's is the host.
+    ip("link", "add", `c${id}`, "netns", NS.container, "type", "veth", "peer", "name", `v${id}`, "netns", NS.vm);
+    // VM <-> metadata service, on the link-local network Azure puts it on.
+    ip("link", "add", `m${id}`, "netns", NS.imds, "type", "veth", "peer", "name", `w${id}`, "netns", NS.vm);
+    ip("-n", NS.container, "addr", "add", "10.99.0.2/24", "dev", `c${id}`);
+    ip("-n", NS.vm, "addr", "add", "10.99.0.1/24", "dev", `v${id}`);
+    ip("-n", NS.vm, "addr", "add", "169.254.0.1/16", "dev", `w${id}`);
+    ip("-n", NS.imds, "addr", "add", `${METADATA_ADDRESS}/16`, "dev", `m${id}`);
+    for (const [ns, dev] of [[NS.container, `c${id}`], [NS.vm, `v${id}`], [NS.vm, `w${id}`], [NS.imds, `m${id}`]]) {
+        ip("-n", ns, "link", "set", dev, "up");
+        ip("-n", ns, "link", "set", "lo", "up");
+    }
+    ip("-n", NS.container, "route", "add", "default", "via", "10.99.0.1");
+    ip("-n", NS.imds, "route", "add", "10.99.0.0/24", "via", "169.254.0.1");
+    inNs(NS.vm, "sysctl", "-qw", "net.ipv4.ip_forward=1");
+    server = spawn("ip", ["netns", "exec", NS.imds, "python3", "-m", "http.server", "80", "--bind", METADATA_ADDRESS, "--directory", dir], { stdio: "ignore" });
+    await waitFor("the stand-in metadata service", () => fetchMetadata(NS.vm).startsWith("HTTPError") || fetchMetadata(NS.vm) === "200", 30_000, 500);
+});
+
+afterAll(() => {
+    server?.kill();
+    for (const ns of Object.values(NS)) {
+        try {
+            ip("netns", "del", ns);
+        } catch {
+            // not created
+        }
+    }
+    fs.rmSync(dir, { recursive: true, force: true });
+});
+
+const reached = (answer: string) => answer === "200" || answer.startsWith("HTTPError");
+
+test("before the block, a container reaches the metadata service through the VM (the path works)", () => {
+    expect(reached(fetchMetadata(NS.container))).toBe(true);
+    expect(reached(fetchMetadata(NS.vm))).toBe(true);
+});
+
+test("after it, the container is refused, the VM itself is not", () => {
+    inNs(NS.vm, "bash", script);
+    expect(fetchMetadata(NS.container)).toMatch(/^URLError .*(Connection refused|No route to host)/);
+    expect(reached(fetchMetadata(NS.vm))).toBe(true);
+});
+
+test("run again (every Docker start), it adds nothing: one rule, one jump", () => {
+    inNs(NS.vm, "bash", script);
+    const userRules = inNs(NS.vm, "iptables", "-S", "DOCKER-USER").split("\n").filter(l => l.startsWith("-A"));
+    expect(userRules).toEqual([`-A DOCKER-USER -d ${METADATA_ADDRESS}/32 -j REJECT --reject-with icmp-port-unreachable`]);
+    const jumps = inNs(NS.vm, "iptables", "-S", "FORWARD").split("\n").filter(l => l.includes("-j DOCKER-USER"));
+    expect(jumps).toEqual(["-A FORWARD -j DOCKER-USER"]);
+    expect(fetchMetadata(NS.container)).toMatch(/^URLError/);
+});
+
+describe("steps 1 and 2: the data disk, and Docker's and containerd's data on it", () => {
+    const image = path.join(dir, "data-disk.img");
+    let loop = "";
+
+    const rootfs = path.join(dir, "rootfs");
+
+    beforeAll(() => {
+        fs.writeFileSync(image, "");
+        fs.truncateSync(image, 64 * 1024 * 1024);
+        loop = execFileSync("losetup", ["-f", "--show", image], { encoding: "utf8" }).trim();
+        fs.mkdirSync(rootfs);
+        const container = execFileSync("docker", ["create", "dsenv/debian:bookworm", "true"], { encoding: "utf8" }).trim();
+        try {
+            execFileSync("bash", ["-c", `docker export ${container} | tar -x -C ${rootfs}`]);
+        } finally {
+            execFileSync("docker", ["rm", container], { stdio: "ignore" });
+        }
+    });
+
+    afterAll(() => {
+        if (loop) execFileSync("losetup", ["-d", loop]);
+    });
+
+    let boots = 0;
+    /** A fresh "VM" (overlay of the base image) with the disk at LUN 0 runs the steps, then `after`; returns what it shows. */
+    function bootWith(after: string): Record<string, string> {
+        const vmDir = path.join(dir, `vm${++boots}`);
+        for (const d of ["upper", "work", "root"]) fs.mkdirSync(path.join(vmDir, d), { recursive: true });
+        fs.writeFileSync(path.join(vmDir, "upper", "steps.sh"), storageSteps({ dataDiskLun: 0 }));
+        const inVm = `set -euo pipefail
+mkdir -p /dev/disk/azure/scsi1 && ln -s ${loop} /dev/disk/azure/scsi1/lun0
+printf '%s\\n' '#!/bin/sh' 'echo "$*" >> /tmp/systemctl.log' > /usr/local/bin/systemctl && chmod +x /usr/local/bin/systemctl
+bash -euo pipefail /steps.sh > /tmp/steps.log 2>&1 || { cat /tmp/steps.log; exit 1; }
+${after}
+show() { echo "== $1"; cat "$2"; }
+show fstab /etc/fstab
+show daemon.json /etc/docker/daemon.json
+show containerd /etc/containerd/config.toml
+show docker-disk /etc/systemd/system/docker.service.d/dsenv-data-disk.conf
+show containerd-disk /etc/systemd/system/containerd.service.d/dsenv-data-disk.conf
+show docker-metadata /etc/systemd/system/docker.service.d/dsenv-metadata-block.conf
+show systemctl /tmp/systemctl.log
+echo "== mount"; findmnt -n -o SOURCE,FSTYPE --mountpoint ${DATA_MOUNT}
+echo "== label"; blkid -s LABEL -o value ${loop}
+echo "== uuid"; blkid -s UUID -o value ${loop}
+echo "== data"; ls ${DATA_MOUNT}; cat ${DATA_MOUNT}/notebook.txt 2>/dev/null || true
+`;
+        // Its own mount namespace: the overlay, /proc, a /dev with only the disk and null, all gone when it exits.
+        const root = path.join(vmDir, "root");
+        const setUp = `set -euo pipefail
+mount -t overlay overlay -o lowerdir=${rootfs},upperdir=${vmDir}/upper,workdir=${vmDir}/work ${root}
+mount -t proc proc ${root}/proc
+mount -t tmpfs tmpfs ${root}/dev
+for node in ${loop} /dev/null; do touch ${root}$node; mount --bind $node ${root}$node; done
+exec chroot ${root} /bin/bash -c "$1"`;
+        const out = execFileSync("unshare", ["-m", "--propagation", "private", "bash", "-c", setUp, "vm", inVm], { encoding: "utf8" });
+        return Object.fromEntries(out.split(/^== /m).filter(Boolean).map(part => [part.slice(0, part.indexOf("\n")), part.slice(part.indexOf("\n") + 1).trim()]));
+    }
+
+    let first: Record<string, string>;
+
+    test("a blank disk is formatted, mounted on /data by UUID with nofail, and holds Docker's and containerd's roots", () => {
+        first = bootWith(`echo 'a notebook' > ${DATA_MOUNT}/notebook.txt`);
+        expect(first.label).toBe("dsenv-data");
+        expect(first.mount.split(/\s+/)).toEqual([loop, "ext4"]);
+        expect(first.fstab.split("\n").filter(l => l.includes(DATA_MOUNT))).toEqual([`UUID=${first.uuid} ${DATA_MOUNT} ext4 defaults,nofail,discard 0 2`]);
+        expect(JSON.parse(first["daemon.json"])).toEqual({ "data-root": `${DATA_MOUNT}/docker` });
+        expect(first.containerd.split("\n")).toEqual(["version = 2", `root = "${DATA_MOUNT}/containerd"`, 'disabled_plugins = ["cri"]']);
+        expect(first.data.split("\n")).toEqual(expect.arrayContaining(["containerd", "docker", "notebook.txt"]));
+    });
+
+    test("Docker and containerd wait for the disk; Docker blocks the metadata service before it starts", () => {
+        expect(first["docker-disk"]).toBe(`[Unit]\nRequiresMountsFor=${DATA_MOUNT}`);
+        expect(first["containerd-disk"]).toBe(`[Unit]\nRequiresMountsFor=${DATA_MOUNT}`);
+        expect(first["docker-metadata"]).toBe(`[Service]\nExecStartPre=${METADATA_BLOCK_COMMAND}`);
+        expect(first.systemctl).toBe("daemon-reload");
+    });
+
+    test("a new VM with the kept disk mounts it as it is: same file system, the data still there", () => {
+        const second = bootWith("true");
+        expect(second.uuid).toBe(first.uuid);
+        expect(second.data.split("\n")).toEqual(expect.arrayContaining(["notebook.txt", "a notebook"]));
+        expect(second.fstab.split("\n").filter(l => l.includes(DATA_MOUNT))).toHaveLength(1);
+    });
+});
