@@ -30,8 +30,10 @@ export async function findKeptResources(settings: AzureSettings, namePrefix: str
     if (!group) return {};
     const kept: KeptResources = {};
     if (!settings.useExistingResourceGroup) {
-        if (!ownedBy(group.tags, owner, `the resource group ${groupName}`)) {
-            throw new Error(`the resource group ${groupName} exists, and stack ${owner} did not make it (tag ${OWNER_TAG}: ${group.tags?.[OWNER_TAG]}): use it as it is (dsenv:azureUseExistingResourceGroup true, dsenv:azureResourceGroup ${groupName}), or choose another name (dsenv:azureResourceGroup or dsenv:namePrefix)`);
+        const tag = group.tags?.[OWNER_TAG];
+        if (tag === undefined) throw new Error(untagged(`the resource group ${groupName}`, group.id, owner));
+        if (tag !== owner) {
+            throw new Error(`the resource group ${groupName} exists, and stack ${owner} did not make it (tag ${OWNER_TAG}: ${tag}): use it as it is (dsenv:azureUseExistingResourceGroup true, dsenv:azureResourceGroup ${groupName}), or choose another name (dsenv:azureResourceGroup or dsenv:namePrefix)`);
         }
         if (group.location !== settings.location) {
             throw new Error(`the resource group ${groupName} that an earlier destroy kept is in ${group.location}, not in dsenv:azureLocation ${settings.location}: set it back, or delete the group (az group delete -n ${groupName}) once its data disk is safe`);
@@ -40,14 +42,20 @@ export async function findKeptResources(settings: AzureSettings, namePrefix: str
     }
     const disk = await orAbsent(compute.getDisk({ resourceGroupName: groupName, diskName: names.dataDisk }));
     if (disk) {
-        if (!ownedBy(disk.tags, owner, `the data disk ${names.dataDisk}`)) {
-            throw new Error(`a disk ${names.dataDisk} exists in ${groupName}, and stack ${owner} did not make it (tag ${OWNER_TAG}: ${disk.tags?.[OWNER_TAG]}): delete or rename it, or choose another dsenv:namePrefix`);
+        const tag = disk.tags?.[OWNER_TAG];
+        if (tag === undefined) throw new Error(untagged(`the data disk ${names.dataDisk}`, disk.id, owner));
+        if (tag !== owner) {
+            throw new Error(`a disk ${names.dataDisk} exists in ${groupName}, and stack ${owner} did not make it (tag ${OWNER_TAG}: ${tag}): delete or rename it, or choose another dsenv:namePrefix`);
         }
         if (disk.location !== settings.location) {
             throw new Error(`the data disk ${names.dataDisk} that an earlier destroy kept is in ${disk.location}, not in dsenv:azureLocation ${settings.location}: set it back (a disk cannot move)`);
         }
-        if ((disk.diskSizeGB ?? 0) > settings.vm.dataDiskGb) {
-            throw new Error(`dsenv:azureDataDiskGb: got ${settings.vm.dataDiskGb}, expected at least ${disk.diskSizeGB}, the size of the data disk ${names.dataDisk} that an earlier destroy kept (a disk cannot shrink)`);
+        // Pulumi's import refuses a resource whose declared inputs differ from what is there.
+        if ((disk.diskSizeGB ?? 0) !== settings.vm.dataDiskGb) {
+            throw new Error(
+                `dsenv:azureDataDiskGb: got ${settings.vm.dataDiskGb}, expected ${disk.diskSizeGB}, the size of the data disk ${names.dataDisk} that an earlier destroy kept ` +
+                    `(it is adopted as it is; a disk cannot shrink, and to grow it set the larger size on a later up)`,
+            );
         }
         kept.dataDiskId = disk.id;
     }
@@ -55,14 +63,12 @@ export async function findKeptResources(settings: AzureSettings, namePrefix: str
 }
 
 /**
- * Made by this stack: tagged with its name. Untagged is taken as this stack's
- * too (releases before the tag made them, and this run tags them), with a
- * warning; tagged by another stack is not.
+ * What was kept without the owner tag (made before the tag, or by hand) is not
+ * adopted: Pulumi's import refuses a resource whose tags differ from the
+ * declared ones, and only the user knows it is this stack's. Tagging it says so.
  */
-function ownedBy(tags: Record<string, string> | undefined, owner: string, what: string): boolean {
-    const tag = tags?.[OWNER_TAG];
-    if (tag === undefined) pulumi.log.warn(`${what} has no ${OWNER_TAG} tag: taken as stack ${owner}'s (this up tags it)`);
-    return tag === undefined || tag === owner;
+function untagged(what: string, id: string, owner: string): string {
+    return `${what} exists without the ${OWNER_TAG} tag, so it is not known to be stack ${owner}'s: if it is (kept by an earlier destroy), tag it and run again: az tag update --resource-id ${id} --operation merge --tags ${OWNER_TAG}=${owner}; if not, choose another dsenv:namePrefix or dsenv:azureResourceGroup`;
 }
 
 /** Azure answers a lookup of something that is not there with an error: that one means "absent", any other is thrown. */

@@ -51,15 +51,24 @@ describe("what an earlier destroy kept", () => {
         expect((await kept()).error?.message).toContain("a disk dsenv-unit-data exists in dsenv-unit-rg, and stack dsenv/unit did not make it");
     });
 
-    test("untagged (made before the tag) is taken as this stack's", async () => {
+    test("untagged is not adopted (import would refuse the differing tags): refused with the command that tags it", async () => {
         azure.groups.set("dsenv-unit-rg", { id: GROUP, location: "eastus" });
-        expect((await kept()).result).toEqual({ resourceGroupId: GROUP });
+        expect((await kept()).error?.message).toBe(
+            `the resource group dsenv-unit-rg exists without the dsenv-stack tag, so it is not known to be stack dsenv/unit's: if it is (kept by an earlier destroy), tag it and run again: az tag update --resource-id ${GROUP} --operation merge --tags dsenv-stack=dsenv/unit; if not, choose another dsenv:namePrefix or dsenv:azureResourceGroup`,
+        );
+        azure.groups.set("dsenv-unit-rg", { id: GROUP, location: "eastus", tags: OURS });
+        azure.disks.set("dsenv-unit-data", { id: DISK, location: "eastus", diskSizeGB: 256 });
+        expect((await kept()).error?.message).toContain(`the data disk dsenv-unit-data exists without the dsenv-stack tag`);
     });
 
     test("a kept disk that adoption would replace or shrink is refused before anything changes", async () => {
         azure.groups.set("dsenv-unit-rg", { id: GROUP, location: "eastus", tags: OURS });
         azure.disks.set("dsenv-unit-data", { id: DISK, location: "eastus", diskSizeGB: 512, tags: OURS });
-        expect((await kept()).error?.message).toBe("dsenv:azureDataDiskGb: got 256, expected at least 512, the size of the data disk dsenv-unit-data that an earlier destroy kept (a disk cannot shrink)");
+        expect((await kept()).error?.message).toBe(
+            "dsenv:azureDataDiskGb: got 256, expected 512, the size of the data disk dsenv-unit-data that an earlier destroy kept (it is adopted as it is; a disk cannot shrink, and to grow it set the larger size on a later up)",
+        );
+        // Larger is refused too: import takes the disk as it is.
+        expect((await kept({ ...SETTINGS, vm: { dataDiskGb: 1024 } } as AzureSettings)).error?.message).toContain("dsenv:azureDataDiskGb: got 1024, expected 512");
         expect((await kept({ ...SETTINGS, location: "westeurope" })).error?.message).toContain("the resource group dsenv-unit-rg that an earlier destroy kept is in eastus, not in dsenv:azureLocation westeurope");
     });
 });
