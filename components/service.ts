@@ -5,17 +5,12 @@ import { clientAddress, urlHost } from "./host-address";
 import { toLabelList } from "./labels";
 import { BridgeNetwork } from "./network";
 import { Mount, toContainerMount } from "./volume";
+import type { Healthcheck, WorkloadSpec } from "./workload-spec";
+
+export type { Healthcheck, PortMapping } from "./workload-spec";
 
 /** Docker's restart policies (docker run --restart). */
 export type RestartPolicy = "no" | "on-failure" | "always" | "unless-stopped";
-
-export interface PortMapping {
-    containerPort: number;
-    hostPort: number;
-    /** Defaults to 127.0.0.1: a published port is reachable from other machines only when asked. */
-    hostIp?: string;
-    protocol?: "tcp" | "udp";
-}
 
 /** An address a browser on the engine's host can open for a port published on `hostIp`. */
 export function browsableUrl(hostIp: string, hostPort: number): string {
@@ -28,48 +23,20 @@ export interface NetworkAttachment {
     aliases?: string[];
 }
 
-export interface Healthcheck {
-    /** Docker's form: ["CMD", ...] or ["CMD-SHELL", "..."]. */
-    test: string[];
-    interval?: string;
-    timeout?: string;
-    retries?: number;
-    startPeriod?: string;
-}
-
 /** A healthcheck as the provider takes it (on a container or a swarm service), with the defaults filled in. */
 export function withHealthcheckDefaults(h: Healthcheck): { tests: string[]; interval: string; timeout: string; retries: number; startPeriod: string } {
     return { tests: h.test, interval: h.interval ?? "10s", timeout: h.timeout ?? "5s", retries: h.retries ?? 5, startPeriod: h.startPeriod ?? "0s" };
 }
 
-export interface ServiceArgs {
+/** One container: a workload spec's fields as `docker run` takes them, on an engine and its networks. */
+export interface ServiceArgs extends Omit<WorkloadSpec, "name" | "gpus" | "gpuCapable" | "aliases" | "fileSecrets"> {
     engine: DockerEngine;
     /** The container's name on the engine (what `docker ps` shows). */
     containerName: string;
-    /** An image reference present on the engine (ContainerImage.ref). */
-    image: pulumi.Input<string>;
-    ports?: PortMapping[];
-    env?: Record<string, pulumi.Input<string>>;
-    /** Environment values that stay secret in state, previews and outputs. */
-    secretEnv?: Record<string, pulumi.Input<string>>;
-    mounts?: Mount[];
-    /** "all" or "device=0,2" (docker run --gpus). */
+    /** "all", a count or "device=0,2", as `docker run --gpus` reads it (gpusFlag). */
     gpus?: string;
-    /** Size of /dev/shm in MiB (PyTorch data loaders need more than Docker's 64). */
-    shmSizeMb?: number;
-    /** uid[:gid] or a user name. */
-    user?: string;
-    healthcheck?: Healthcheck;
-    /** Wait this long for the healthcheck to pass before the deployment goes on; defaults to 300 s with a healthcheck. */
-    healthyTimeoutSeconds?: number;
     restart?: RestartPolicy;
-    command?: string[];
-    entrypoint?: string[];
-    workingDir?: string;
     networks?: NetworkAttachment[];
-    labels?: Record<string, string>;
-    /** Seconds the main process gets to stop before it is killed. */
-    stopGraceSeconds?: number;
 }
 
 /**

@@ -1,7 +1,23 @@
 import * as pulumi from "@pulumi/pulumi";
-import { GpuRequest } from "./gpu";
-import { Healthcheck, PortMapping } from "./service";
-import { Mount } from "./volume";
+import type { GpuRequest } from "./gpu";
+import type { Mount } from "./volume";
+
+export interface PortMapping {
+    containerPort: number;
+    hostPort: number;
+    /** Defaults to 127.0.0.1: a published port is reachable from other machines only when asked. */
+    hostIp?: string;
+    protocol?: "tcp" | "udp";
+}
+
+export interface Healthcheck {
+    /** Docker's form: ["CMD", ...] or ["CMD-SHELL", "..."]. */
+    test: string[];
+    interval?: string;
+    timeout?: string;
+    retries?: number;
+    startPeriod?: string;
+}
 
 /**
  * What one workload runs, said once, independent of where it runs: a container

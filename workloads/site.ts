@@ -1,4 +1,4 @@
-import { StaticSite } from "../components/workloads/static-site";
+import { StaticSite, StaticSiteContent } from "../components/workloads/static-site";
 import { hostDir } from "../config/host-paths";
 import { ConfigReader } from "../config/reader";
 import * as rules from "../config/rules";
@@ -10,11 +10,8 @@ import { WorkloadDefinition } from "./definition";
 
 // W7: a static web server.
 
-export type SiteContent =
-    /** A host directory served read-only (edits show at once). */
-    | { kind: "bind"; hostPath: string }
-    /** The site in images/site, copied into an image with the seed's labels. */
-    | { kind: "image"; maintainer: string; version: string; description: string };
+/** Where the site comes from: the component's own choice of a host directory or a built image. */
+export type SiteContent = StaticSiteContent;
 
 export interface SiteSettings {
     /** The httpd image served from, or the base of the built site image. */
