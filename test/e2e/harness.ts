@@ -198,16 +198,23 @@ export function httpRequest(url: string, opts: { method?: string; headers?: Reco
     });
 }
 
-/** A TCP port nothing listens on right now. */
+/**
+ * A TCP port nothing listens on right now, below Linux's ephemeral range
+ * (32768-60999): a port the kernel handed out would be handed out again to
+ * some outgoing connection before the test binds it (seen: "address already
+ * in use" while other work ran on the machine).
+ */
 export async function freePort(): Promise<number> {
-    return new Promise((resolve, reject) => {
-        const srv = net.createServer();
-        srv.once("error", reject);
-        srv.listen(0, "127.0.0.1", () => {
-            const port = (srv.address() as net.AddressInfo).port;
-            srv.close(() => resolve(port));
+    for (let attempt = 0; attempt < 50; attempt++) {
+        const port = 20000 + Math.floor(Math.random() * 12000);
+        const free = await new Promise<boolean>(resolve => {
+            const srv = net.createServer();
+            srv.once("error", () => resolve(false));
+            srv.listen(port, "127.0.0.1", () => srv.close(() => resolve(true)));
         });
-    });
+        if (free) return port;
+    }
+    throw new Error("no free TCP port found in 20000-31999");
 }
 
 /** Whether a TCP connection to host:port from this process is accepted. */
