@@ -98,14 +98,13 @@ else problem "no pulumi-language-nodejs on PATH (it ships with the Pulumi CLI), 
 download_tried=""
 checks plugins || PLUGIN_SPECS=()
 for spec in "${PLUGIN_SPECS[@]}"; do
-  pkg="${spec%%:*}"; ver="${spec#*:}"; own="$HOME/.pulumi/plugins/resource-$pkg-v$ver"
+  pkg="${spec%%:*}"; ver="${spec#*:}"
   state=$(plugin_state "$pkg" "$ver")
   case "$state" in
     official | current) ok "plugin $pkg v$ver in $PLUGINS" ; continue ;;
     test-build) problem "$(test_build_refusal "$pkg" "$ver")"; continue ;;
   esac
-  if [ "$state" = missing ] && [ "$PLUGINS" != "$HOME/.pulumi/plugins" ] && [ -x "$own/pulumi-resource-$pkg" ] \
-     && [ ! -f "$own/$BRIDGED_MARKER" ] && [ ! -f "$own/$TEST_BUILD_MARKER" ]; then
+  if [ "$state" = missing ] && own=$(official_copy "$pkg" "$ver"); then
     will install-plugins "copy the official $pkg plugin v$ver from $own"; continue
   fi
   if [ -x "$BRIDGE_OUT/bin/pulumi-resource-$pkg" ]; then will install-plugins "install the $pkg plugin v$ver built here by the project's bridge"; continue; fi
@@ -123,6 +122,7 @@ done
 # What a local stack pulls must be on the engine already or pullable; probed in
 # parallel, each at most 15 s.
 if checks images && [ "$target" = local ] && [ -n "$engine_ok" ]; then
+  images=$(field images)
   probes=$(mktemp -d)
   while read -r key image; do
     [ -n "$key" ] || continue
@@ -131,7 +131,7 @@ if checks images && [ "$target" = local ] && [ -n "$engine_ok" ]; then
       elif err=$(timeout 15 "${docker_cmd[@]}" manifest inspect "$image" 2>&1 >/dev/null); then echo "pullable" >"$probes/$key"
       else printf 'missing %s\n' "$(first_line <<<"${err:-timed out after 15 s}")" >"$probes/$key"; fi
     ) &
-  done <<<"$(field images)"
+  done <<<"$images"
   wait
   while read -r key image; do
     [ -n "$key" ] || continue
@@ -141,7 +141,7 @@ if checks images && [ "$target" = local ] && [ -n "$engine_ok" ]; then
       pullable) will pull-images "pull $image (dsenv:$key)" ;;
       *) problem "image $image (dsenv:$key) is not on the engine and cannot be pulled: $reason. Pull or load it there (\`docker pull $image\`, or \`docker load -i image.tar\` from a machine that has it: \`docker save $image -o image.tar\`), or set dsenv:$key to an image the engine has (\`dsenv:$key: IMAGE\` under \`config:\` in stacks/Pulumi.$stack.yaml, or \`pulumi config set dsenv:$key IMAGE\`), and run again." ;;
     esac
-  done <<<"$(field images)"
+  done <<<"$images"
   rm -rf "$probes"
 fi
 

@@ -6,24 +6,15 @@
 //
 //   node scripts/lib/kept.js STATE_EXPORT_BEFORE_DESTROY.json
 "use strict";
-const { execFileSync } = require("child_process");
 const fs = require("fs");
+const { docker, enginesByProvider } = require("./stack-engines");
 
 const VOLUME = "docker:index/volume:Volume";
 const REMOTE_IMAGE = "docker:index/remoteImage:RemoteImage";
-const DOCKER_PROVIDER = "pulumi:providers:docker";
-
-function docker(host, args) {
-    try {
-        return execFileSync("docker", [...(host ? ["-H", host] : []), ...args], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] });
-    } catch {
-        return undefined; // not there (or the engine does not answer)
-    }
-}
 
 function main(file) {
     const resources = JSON.parse(fs.readFileSync(file, "utf8")).deployment?.resources ?? [];
-    const engineOf = new Map(resources.filter(r => r.type === DOCKER_PROVIDER).map(r => [`${r.urn}::${r.id}`, r.inputs?.host || ""]));
+    const engineOf = enginesByProvider(resources);
     const h = host => (host ? `-H ${host} ` : "");
 
     const volumes = resources

@@ -8,30 +8,20 @@
 // check), 3 some are not, 1 the stack cannot be read.
 "use strict";
 const { execFileSync } = require("child_process");
+const { docker, enginesByProvider } = require("./stack-engines");
 
 const CONTAINER = "docker:index/container:Container";
 const SERVICE = "docker:index/service:Service";
 const VOLUME = "docker:index/volume:Volume";
-const DOCKER_PROVIDER = "pulumi:providers:docker";
 
-function run(cmd, args) {
-    return execFileSync(cmd, args, { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+function pulumiJson(args) {
+    return JSON.parse(execFileSync("pulumi", args, { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] }));
 }
 
-/** docker, against the engine a resource's provider talks to (`host` unset: DOCKER_HOST or the local socket). */
+/** docker's JSON answer, against the engine a resource's provider talks to; undefined when it failed. */
 function dockerJson(host, args) {
-    try {
-        return JSON.parse(run("docker", [...(host ? ["-H", host] : []), ...args]));
-    } catch {
-        return undefined; // gone, or the engine does not answer
-    }
-}
-
-/** The engine of each docker provider in the state, by the provider reference resources carry (`urn::id`). */
-function engines(resources) {
-    const byRef = new Map();
-    for (const r of resources) if (r.type === DOCKER_PROVIDER) byRef.set(`${r.urn}::${r.id}`, r.inputs?.host || r.outputs?.host || "");
-    return byRef;
+    const out = docker(host, args);
+    return out === undefined ? undefined : JSON.parse(out);
 }
 
 function containerLine(name, host) {
@@ -53,10 +43,10 @@ function containerLine(name, host) {
 }
 
 function main(stack) {
-    const state = JSON.parse(run("pulumi", ["stack", "export", "--stack", stack]));
+    const state = pulumiJson(["stack", "export", "--stack", stack]);
     const resources = state.deployment?.resources ?? [];
-    const outputs = JSON.parse(run("pulumi", ["stack", "output", "--json", "--stack", stack]));
-    const engineOf = engines(resources);
+    const outputs = pulumiJson(["stack", "output", "--json", "--stack", stack]);
+    const engineOf = enginesByProvider(resources);
 
     const out = [`stack ${stack}`];
     const urls = Object.entries(outputs).filter(([k, v]) => /Url$/.test(k) && typeof v === "string" && v !== "[secret]");
@@ -81,12 +71,8 @@ function main(stack) {
     for (const svc of services) {
         const host = engineOf.get(svc.provider);
         const name = svc.outputs?.name ?? svc.inputs?.name;
-        let tasks = [];
-        try {
-            tasks = run("docker", [...(host ? ["-H", host] : []), "service", "ps", "--filter", "desired-state=running", "--format", "{{.Node}}\t{{.CurrentState}}", name]).trim().split("\n").filter(Boolean);
-        } catch {
-            // the swarm does not answer
-        }
+        // None when the swarm does not answer.
+        const tasks = (docker(host, ["service", "ps", "--filter", "desired-state=running", "--format", "{{.Node}}\t{{.CurrentState}}", name]) ?? "").trim().split("\n").filter(Boolean);
         const ok = tasks.length > 0 && tasks.every(t => t.split("\t")[1].startsWith("Running"));
         allOk &&= ok;
         out.push(`  ${ok ? "ok " : "!! "}${name}: ${tasks.length ? tasks.map(t => t.replace("\t", ": ")).join("; ") : "no running task"}`);

@@ -138,12 +138,11 @@ fi
 # The official plugin, from the user's own plugin dir or a download. Only
 # where one of them works: never a build.
 install_official() { # pkg version
-  local own="$HOME/.pulumi/plugins/resource-$1-v$2"
+  local own
   [ "${DSENV_PROVIDERS:-}" != bridged ] || return 1
-  if [ "$PLUGINS" != "$HOME/.pulumi/plugins" ] && [ -x "$own/pulumi-resource-$1" ] \
-     && [ ! -f "$own/$BRIDGED_MARKER" ] && [ ! -f "$own/$TEST_BUILD_MARKER" ]; then
+  if own=$(official_copy "$1" "$2"); then
     log "pulumi: provider $1 v$2: the official plugin from $own"
-    pulumi plugin install resource "$1" "$2" --file "$own/pulumi-resource-$1" >/dev/null 2>&1 && return 0
+    pulumi plugin install resource "$1" "$2" --file "$own" >/dev/null 2>&1 && return 0
   fi
   cli_ok || return 1
   log "pulumi: provider $1 v$2: trying to download the official plugin"

@@ -44,4 +44,13 @@ test_build_refusal() { # pkg version -> the message and its way out
   echo "the $1 plugin v$2 in $(plugin_dir "$1" "$2") is a test build (marker $TEST_BUILD_MARKER: a stand-in an older version of this project's tests installed), not the provider; it is never used. Remove it: \`pulumi plugin rm resource $1 $2 --yes\` (or \`rm -rf $(plugin_dir "$1" "$2")\`), then run again: the real plugin is installed."
 }
 
+# The official plugin in the user's own ~/.pulumi/plugins, when PULUMI_HOME is
+# elsewhere (the tests' private home) and the official plugins are wanted:
+# prints its binary, or fails.
+official_copy() { # pkg version
+  local own="$HOME/.pulumi/plugins/resource-$1-v$2"
+  [ "${DSENV_PROVIDERS:-}" != bridged ] && [ "$PLUGINS" != "$HOME/.pulumi/plugins" ] && [ -x "$own/pulumi-resource-$1" ] \
+    && [ ! -f "$own/$BRIDGED_MARKER" ] && [ ! -f "$own/$TEST_BUILD_MARKER" ] && echo "$own/pulumi-resource-$1"
+}
+
 cli_ok() { have pulumi && pulumi version >/dev/null 2>&1; }
