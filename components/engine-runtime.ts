@@ -22,10 +22,6 @@ export interface EngineRuntimeArgs {
 export class EngineRuntime implements Runtime {
     constructor(readonly args: EngineRuntimeArgs) {}
 
-    get engine(): DockerEngine {
-        return this.args.engine;
-    }
-
     image(parent: pulumi.Resource, name: string, source: ImageSource): ContainerImage {
         const { engine, buildEngine, push } = this.args;
         // Pulled images need no build engine nor registry.

@@ -22,16 +22,6 @@ const AZURE_VM: { engine: EngineSettings; facts: HostFacts } = {
 };
 
 /**
- * On the swarm target the containers run on the swarm's nodes: their paths are
- * checked there, and GPUs by the nodes' advertised capacity (checkSwarmGpus)
- * instead of one engine's runtimes.
- */
-const SWARM_NODES: { engine: EngineSettings; facts: HostFacts } = {
-    engine: { isLocal: false },
-    facts: { runDocker: () => ({ ok: false, error: "a swarm's nodes are asked by checkSwarmGpus" }) },
-};
-
-/**
  * Reads and validates the whole stack config. Throws one ConfigError listing
  * every problem; returns settings that components can trust.
  */
@@ -46,8 +36,9 @@ export function loadSettings(config = new pulumi.Config(), env: NodeJS.ProcessEn
     // The local and swarm targets push to registryServer; the others have their Azure registry.
     const registry = kind === "local" || kind === "swarm" ? readRegistry(read, kind === "swarm") : undefined;
     const { engine, buildEngine } = readEngines(read, env, sshOpts, kind === "local" && registry === undefined, swarm);
-    // Where the containers run: the engine at dockerHost, the Azure VM, or the swarm's nodes.
-    const runsOn = kind === "azure" ? AZURE_VM : kind === "swarm" ? SWARM_NODES : { engine, facts: host };
+    // Where the containers run: the engine at dockerHost, the Azure VM, or the swarm's nodes (whose
+    // paths cannot be checked from here, and whose GPUs checkSwarmGpus checks by their capacity).
+    const runsOn = kind === "azure" ? AZURE_VM : kind === "swarm" ? { engine: { isLocal: false }, facts: host } : { engine, facts: host };
     const namePrefix = read.string("namePrefix", v => (v === "" ? undefined : rules.resourceName(v))) || prefixFromStack(read, stack);
     const restartPolicy = read.string("restartPolicy", rules.oneOf(RESTART_POLICIES)) as RestartPolicy;
     const mysql = readMySql(read);

@@ -71,7 +71,12 @@ export function gpuCapacity(nodes: SwarmNodeSettings[], run: DockerRunner): (num
     return nodes.map(node => {
         const r = run(["-H", node.engine.host, "info", "--format", "{{json .GenericResources}}"]);
         if (!r.ok) return undefined;
-        const resources: unknown = JSON.parse(r.stdout || "null") ?? [];
+        let resources: unknown;
+        try {
+            resources = JSON.parse(r.stdout || "null") ?? [];
+        } catch {
+            return undefined; // an answer that is not docker info's JSON: as if the node had not answered
+        }
         if (!Array.isArray(resources)) return undefined;
         let gpus = 0;
         for (const res of resources) {

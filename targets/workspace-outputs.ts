@@ -31,7 +31,8 @@ export interface WorkspaceOutputs extends Partial<NotebookOutputs> {
 
 export function workspaceOutputs(ws: Workspace, network: pulumi.Output<string>, mysqlImage: string, published?: Published): WorkspaceOutputs {
     const users = Object.entries(ws.notebooks);
-    const any: JupyterNotebook = ws.jupyter ?? users[0][1];
+    // Every notebook runs the one image.
+    const someNotebook: JupyterNotebook = ws.jupyter ?? users[0][1];
     return {
         ...(ws.jupyter && {
             jupyterUrl: ws.jupyter.url,
@@ -44,7 +45,7 @@ export function workspaceOutputs(ws: Workspace, network: pulumi.Output<string>, 
             notebooks: Object.fromEntries(users.map(([user, nb]) => [user, { url: nb.url, container: nb.containerName, hostPort: nb.hostPort }])),
             notebookLoginUrls: pulumi.secret(pulumi.all(Object.fromEntries(users.map(([user, nb]) => [user, nb.loginUrl])))),
         }),
-        jupyterImage: any.image.ref,
+        jupyterImage: someNotebook.image.ref,
         mysqlConnectionString: ws.mysql.connectionUrl,
         mysqlContainer: ws.mysql.containerName,
         mysqlImage,

@@ -51,7 +51,7 @@ export class SwarmService extends pulumi.ComponentResource {
             const secret = new docker.Secret(
                 `${name}-${variable.toLowerCase()}`,
                 { name: secretName, data: pulumi.secret(pulumi.output(value).apply(v => Buffer.from(v).toString("base64"))) },
-                on({ deleteBeforeReplace: false }),
+                on(),
             );
             return { variable, secret, fileName: variable.toLowerCase() };
         });
