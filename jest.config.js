@@ -4,7 +4,7 @@ const tsJest = { "^.+\\.ts$": ["ts-jest", { diagnostics: false }] };
 
 module.exports = {
     projects: [
-        { displayName: "unit", testEnvironment: "node", transform: tsJest, testMatch: ["<rootDir>/test/unit/**/*.test.ts"] },
+        { displayName: "unit", testEnvironment: "node", transform: tsJest, testMatch: ["<rootDir>/test/unit/**/*.test.ts"], setupFiles: ["<rootDir>/test/unit/private-home.ts"] },
         { displayName: "e2e", testEnvironment: "node", transform: tsJest, testMatch: ["<rootDir>/test/e2e/**/*.test.ts"] },
     ],
 };

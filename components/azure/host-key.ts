@@ -1,7 +1,7 @@
 import * as crypto from "crypto";
 import * as fs from "fs";
-import * as os from "os";
 import * as path from "path";
+import { userFilesDir } from "../user-files";
 
 // The VM's SSH host key, made by the stack instead of by the VM on its first
 // boot: cloud-init installs it, and Pulumi's ssh client knows it before it
@@ -36,7 +36,9 @@ export function knownHostsLine(alias: string, publicKey: string): string {
 }
 
 /** Where the pinned host keys live: one file per VM and key, apart from ~/.ssh/known_hosts. */
-export const DEFAULT_KNOWN_HOSTS_DIR = path.join(os.homedir(), ".dsenv", "known_hosts.d");
+export function defaultKnownHostsDir(): string {
+    return userFilesDir("known_hosts.d");
+}
 
 /**
  * Writes a known_hosts file holding only this VM's key under its alias and
@@ -44,7 +46,7 @@ export const DEFAULT_KNOWN_HOSTS_DIR = path.join(os.homedir(), ".dsenv", "known_
  * never overwrites it, and it is the same file on every run. Written by each
  * run of the program, so any machine with the stack's state can connect.
  */
-export function pinHostKey(alias: string, publicKey: string, dir: string = DEFAULT_KNOWN_HOSTS_DIR): string {
+export function pinHostKey(alias: string, publicKey: string, dir: string = defaultKnownHostsDir()): string {
     const file = path.join(dir, `${alias}-${crypto.createHash("sha256").update(publicKey).digest("hex").slice(0, 16)}`);
     fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
     fs.writeFileSync(file, knownHostsLine(alias, publicKey), { mode: 0o600 });

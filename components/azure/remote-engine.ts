@@ -6,7 +6,7 @@ import { ContainerRegistry } from "./registry";
 import { ACR_TOKEN_USER } from "./registry-login";
 import { pinHostKey } from "./host-key";
 import { fetchPullToken, HostReadiness, pinnedHostKeyOptions, SshTarget } from "./remote-host";
-import { DEFAULT_CONTROL_DIR, ensureControlDir, multiplexedSshOptions } from "./ssh-multiplexing";
+import { defaultControlDir, ensureControlDir, multiplexedSshOptions } from "./ssh-multiplexing";
 
 /** What the readiness step runs with --gpus all: NVIDIA's own sample workload (the toolkit mounts nvidia-smi into it). */
 export const GPU_CHECK_IMAGE = "ubuntu:22.04";
@@ -65,7 +65,7 @@ export class RemoteEngine extends pulumi.ComponentResource {
     constructor(name: string, args: RemoteEngineArgs, opts?: pulumi.ComponentResourceOptions) {
         super("dsenv:azure:RemoteEngine", name, {}, opts);
         const vm = args.vm;
-        const controlDir = args.sshControlDir ?? DEFAULT_CONTROL_DIR;
+        const controlDir = args.sshControlDir ?? defaultControlDir();
         ensureControlDir(controlDir);
         const multiplexing = multiplexedSshOptions(controlDir);
         // The host key the stack made, pinned under the VM's name: ssh trusts nothing on first use.

@@ -1,9 +1,11 @@
 import * as fs from "fs";
-import * as os from "os";
 import * as path from "path";
+import { userFilesDir } from "../user-files";
 
 /** Where the control sockets of multiplexed ssh connections live (short: a unix socket path has at most 107 bytes). */
-export const DEFAULT_CONTROL_DIR = path.join(os.homedir(), ".dsenv", "ssh");
+export function defaultControlDir(): string {
+    return userFilesDir("ssh");
+}
 
 /**
  * ssh options that share one connection per host: pulumi-docker starts an ssh
@@ -12,11 +14,11 @@ export const DEFAULT_CONTROL_DIR = path.join(os.homedir(), ".dsenv", "ssh");
  * connection becomes the master and stays 10 minutes after its last use;
  * the others ride on it. %C is a hash of host, port and user.
  */
-export function multiplexedSshOptions(controlDir: string = DEFAULT_CONTROL_DIR): string[] {
+export function multiplexedSshOptions(controlDir: string = defaultControlDir()): string[] {
     return ["-o", "ControlMaster=auto", "-o", `ControlPath=${path.join(controlDir, "%C")}`, "-o", "ControlPersist=600"];
 }
 
 /** ssh does not make the control directory itself; without it, it falls back to a connection each. */
-export function ensureControlDir(controlDir: string = DEFAULT_CONTROL_DIR): void {
+export function ensureControlDir(controlDir: string = defaultControlDir()): void {
     fs.mkdirSync(controlDir, { recursive: true, mode: 0o700 });
 }
