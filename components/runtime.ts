@@ -30,6 +30,6 @@ export interface Runtime {
     volume(parent: pulumi.Resource, name: string, args: { volumeName: string; keepOnDestroy: boolean }, placement: Placement): DataVolume;
     /** Runs the spec (as a child of `parent`, under `name`). */
     run(parent: pulumi.Resource, name: string, spec: WorkloadSpec, placement: Placement): RunningWorkload;
-    /** The address a browser opens for a port published by a workload placed at `placement`. */
-    url(published: { hostPort: number; hostIp?: string }, placement: Placement): string;
+    /** The address a browser opens for a port published by a workload placed at `placement` (an Output where the machine's address is one). */
+    url(published: { hostPort: number; hostIp?: string }, placement: Placement): pulumi.Input<string>;
 }

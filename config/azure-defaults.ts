@@ -13,6 +13,7 @@ export const AZURE_DEFAULTS = {
     azureOpenToInternet: false,
     azureAppPorts: [] as string[],
     azureOsDiskGb: 128,
+    azureVmCount: 1,
     azureDataDiskGb: 256,
     azureKeepDataDisk: true,
     azureShutdownTime: "19:00",

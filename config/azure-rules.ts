@@ -165,6 +165,7 @@ const NAME_RULES: Record<Exclude<keyof AzureNames, "shutdownSchedule">, NameRule
     publicIp: NETWORK_NAME,
     nic: NETWORK_NAME,
     dataDisk: NETWORK_NAME,
+    registryPullToken: { min: 5, max: 50, pattern: /^[A-Za-z0-9-]+$/, accepts: "letters, digits and '-'" },
 };
 
 /** What is wrong with one Azure name, by the rule of its kind. */
@@ -180,15 +181,23 @@ export function azureNameProblem(kind: keyof typeof NAME_RULES, name: string): s
  * Azure does not is refused at preview. Lower case: Azure compares names
  * without case, and Docker's names made from the same prefix need it.
  */
-export const azureNamePrefix: Rule<string> = v => {
+export function azureNamePrefix(v: string, vmCount = 1): string | undefined {
     if (!/^[a-z0-9][a-z0-9-]*$/.test(v)) return `a prefix of Azure names: lower-case letters, digits and '-' (the VM's host name ${v}-vm allows nothing else)`;
-    const names = azureNames(v);
-    for (const kind of Object.keys(NAME_RULES) as (keyof typeof NAME_RULES)[]) {
+    // The last VM's names are the longest; the pull token exists only on a swarm of VMs.
+    const names = azureNames(v, vmCount);
+    const kinds = (Object.keys(NAME_RULES) as (keyof typeof NAME_RULES)[]).filter(k => k !== "registryPullToken" || vmCount > 1);
+    for (const kind of kinds) {
         const problem = azureNameProblem(kind, names[kind]);
         if (problem) return `a prefix whose Azure names are valid; ${kind} ${names[kind]} must have ${problem}`;
     }
     return undefined;
-};
+}
+
+/** The most VMs one stack makes (dsenv:azureVmCount): a swarm of a lab's size; beyond that, a managed cluster (docs/swarm.md). */
+export const MAX_VM_COUNT = 10;
+
+export const vmCount: Rule<number> = v =>
+    Number.isInteger(v) && v >= 1 && v <= MAX_VM_COUNT ? undefined : `a number of VMs from 1 to ${MAX_VM_COUNT}: 1 runs the workspace on one VM's engine, more make the VMs one Docker swarm`;
 
 export const spotMaxPrice: Rule<string> = v =>
     v === "-1" || (/^[0-9]+(\.[0-9]+)?$/.test(v) && Number(v) > 0)

@@ -3,6 +3,7 @@ import * as rules from "./azure-rules";
 import { expandHome, notAFile } from "./host-paths";
 import { ConfigReader } from "./reader";
 import { oneOf } from "./rules";
+import type { SwarmLayout } from "./swarm";
 
 export const REGISTRY_SKUS = ["Basic", "Standard", "Premium"] as const;
 export type RegistrySku = (typeof REGISTRY_SKUS)[number];
@@ -50,7 +51,12 @@ export interface AzureSettings {
     resourceGroup: string;
     /** Use `resourceGroup` as it is instead of creating it. */
     useExistingResourceGroup: boolean;
+    /** Every VM is made to this one description, numbered from 1. */
     vm: AzureVmSettings;
+    /** dsenv:azureVmCount: 1, or several made one swarm (`swarm`). */
+    vmCount: number;
+    /** How the VMs are used as a swarm, when there are several. */
+    swarm?: SwarmLayout;
     network: AzureNetworkSettings;
     /** Daily deallocation, or undefined for none. */
     shutdown?: { time: string; timeZone: string };
@@ -70,8 +76,9 @@ export interface CiPushSettings {
  * caller throws them all at once); `gpuWorkloads` are the config keys of GPU
  * workloads the stack enables, which need an N-series size.
  */
-export function readAzure(read: ConfigReader, gpuWorkloads: string[] = [], namePrefix?: string): AzureSettings {
-    if (namePrefix !== undefined && rules.azureNamePrefix(namePrefix) !== undefined) read.reject("namePrefix", namePrefix, rules.azureNamePrefix(namePrefix)!);
+export function readAzure(read: ConfigReader, gpuWorkloads: string[] = [], namePrefix?: string, vms: { count: number; swarm?: SwarmLayout } = { count: 1 }): AzureSettings {
+    const prefixProblem = namePrefix === undefined ? undefined : rules.azureNamePrefix(namePrefix, vms.count);
+    if (prefixProblem) read.reject("namePrefix", namePrefix, prefixProblem);
     const allowed = read.strings("azureAllowUnlisted", v => (/^[A-Za-z0-9][A-Za-z0-9 _.+()-]{0,63}$/.test(v) ? undefined : "a region, VM size or time zone id"));
     const resourceGroup = read.string("azureResourceGroup", v => (v === "" ? undefined : rules.resourceGroup(v)));
     const useExistingResourceGroup = read.boolean("azureUseExistingResourceGroup");
@@ -108,6 +115,8 @@ export function readAzure(read: ConfigReader, gpuWorkloads: string[] = [], nameP
             spot: spot ? { maxPrice: Number(maxPrice) } : undefined,
             containersReachMetadata: read.boolean("azureContainersReachMetadata"),
         },
+        vmCount: vms.count,
+        swarm: vms.swarm,
         network: readNetwork(read),
         shutdown: shutdownTime === "" ? undefined : { time: shutdownTime.replace(":", ""), timeZone: shutdownTimeZone },
         registry: readRegistry(read),

@@ -2,13 +2,15 @@ import * as pulumi from "@pulumi/pulumi";
 import { MYSQL_ALIAS } from "../components/mysql";
 import { canonicalIp, isAllInterfaces, isHostIp } from "./addresses";
 import { readAzure, readCiPush } from "./azure";
+import { gpuSize } from "./azure-gpu-sizes";
+import * as azureRules from "./azure-rules";
 import { readWorkDir } from "./host-paths";
 import { ConfigError, ConfigReader } from "./reader";
 import * as rules from "./rules";
 import { EngineSettings, JupyterSettings, MySqlSettings, Published, RegistrySettings, RESTART_POLICIES, RestartPolicy, Settings, Target, TARGETS } from "./settings";
 import { WORKLOAD_DEFAULTS } from "./workload-defaults";
-import { readNotebookUsers } from "./notebook-users";
-import { checkSwarmGpus, readSwarm, SwarmSettings } from "./swarm";
+import { NodeNumbering, readNotebookUsers } from "./notebook-users";
+import { checkGpuReservations, checkSwarmGpus, readSwarm, readSwarmLayout, SwarmLayout, SwarmSettings } from "./swarm";
 import { gpuRequests, HostFacts, readWorkloads, THIS_HOST, workloadHostPorts } from "./workloads";
 
 /**
@@ -33,6 +35,10 @@ export function loadSettings(config = new pulumi.Config(), env: NodeJS.ProcessEn
     const kind = read.string("target", rules.oneOf(TARGETS)) as Target["kind"];
     const sshOpts = read.strings("dockerSshOpts", v => (v === "" ? "non-empty ssh options, e.g. [\"-i\", \"~/.ssh/gpu_box\"]" : undefined));
     const swarm = kind === "swarm" ? readSwarm(read, sshOpts) : undefined;
+    // An azure stack of several VMs makes them a swarm: its nodes are the VMs, by their numbers.
+    const azureVmCount = kind === "azure" ? read.integer("azureVmCount", azureRules.vmCount) : 1;
+    const azureSwarm = azureVmCount > 1 ? readSwarmLayout(read, azureVmCount, "the VMs' numbers") : undefined;
+    const nodes: NodeNumbering | undefined = swarm ? { count: swarm.nodes.length, order: "dsenv:swarmNodes' order" } : azureSwarm && { count: azureVmCount, order: "the VMs' numbers" };
     // The local and swarm targets push to registryServer; the others have their Azure registry.
     const registry = kind === "local" || kind === "swarm" ? readRegistry(read, kind === "swarm") : undefined;
     const { engine, buildEngine } = readEngines(read, env, sshOpts, kind === "local" && registry === undefined, swarm);
@@ -42,10 +48,16 @@ export function loadSettings(config = new pulumi.Config(), env: NodeJS.ProcessEn
     const namePrefix = read.string("namePrefix", v => (v === "" ? undefined : rules.resourceName(v))) || prefixFromStack(read, stack);
     const restartPolicy = read.string("restartPolicy", rules.oneOf(RESTART_POLICIES)) as RestartPolicy;
     const mysql = readMySql(read);
-    const jupyter = readJupyter(read, runsOn.engine, swarm);
-    const workloads = kind === "ci-push" ? { notices: [] } : readWorkloads(read, runsOn.engine, runsOn.facts, kind !== "swarm");
-    const target = readTarget(read, kind, gpuRequests(workloads).map(([key]) => key), namePrefix, swarm);
+    const jupyter = readJupyter(read, runsOn.engine, nodes);
+    const workloads = kind === "ci-push" ? { notices: [] } : readWorkloads(read, runsOn.engine, runsOn.facts, nodes === undefined);
+    const target = readTarget(read, kind, gpuRequests(workloads).map(([key]) => key), namePrefix, swarm, { count: azureVmCount, swarm: azureSwarm });
     if (swarm) checkSwarmGpus(read, swarm, gpuRequests(workloads), host.runDocker, workloads.notices);
+    if (target.kind === "azure" && azureSwarm && gpuRequests(workloads).length > 0) {
+        // The VMs do not exist at preview: what each will advertise is its size's GPUs.
+        const size = target.azure.vm.size;
+        const gpus = gpuSize(size)?.gpus ?? 0;
+        checkGpuReservations(read, gpuRequests(workloads), Array(azureVmCount).fill(gpus), `each of the ${azureVmCount} VMs (${size}): ${gpus}`, workloads.notices);
+    }
 
     checkHostPortsDistinct(read, [
         ["mysqlHostPort", mysql.publish],
@@ -68,12 +80,12 @@ function prefixFromStack(read: ConfigReader, stack: string): string {
     return prefix;
 }
 
-function readTarget(read: ConfigReader, kind: Target["kind"], gpuWorkloadKeys: string[], namePrefix: string, swarm?: SwarmSettings): Target {
+function readTarget(read: ConfigReader, kind: Target["kind"], gpuWorkloadKeys: string[], namePrefix: string, swarm?: SwarmSettings, azureVms?: { count: number; swarm?: SwarmLayout }): Target {
     switch (kind) {
         case "swarm":
             return { kind, swarm: swarm! };
         case "azure":
-            return { kind, azure: readAzure(read, gpuWorkloadKeys, namePrefix) };
+            return { kind, azure: readAzure(read, gpuWorkloadKeys, namePrefix, azureVms) };
         case "ci-push":
             return { kind, ciPush: readCiPush(read) };
         default:
@@ -81,11 +93,6 @@ function readTarget(read: ConfigReader, kind: Target["kind"], gpuWorkloadKeys: s
     }
 }
 
-/**
- * The engine containers run on (dockerHost) and the one images are built on
- * (buildDockerHost, e.g. a laptop building for a GPU box over ssh://). Two
- * engines need a registry between them, unless the target brings its own.
- */
 /**
  * The engine containers run on (dockerHost; on a swarm, its first manager) and
  * the one images are built on (buildDockerHost, e.g. a laptop building for a GPU
@@ -143,7 +150,7 @@ function distinctAliases(aliases: string[]): string[] {
     return aliases.filter(a => !seen.has(a.toLowerCase()) && seen.add(a.toLowerCase()));
 }
 
-function readJupyter(read: ConfigReader, engine: EngineSettings, swarm?: SwarmSettings): JupyterSettings {
+function readJupyter(read: ConfigReader, engine: EngineSettings, nodes?: NodeNumbering): JupyterSettings {
     const workDir = read.string("jupyterWorkDir", v => (v === "" ? undefined : rules.hostPath(v)));
     const keepWork = read.boolean("jupyterKeepWork");
     if (workDir !== "") read.rejectOrphan("jupyterKeepWork", "dsenv:jupyterWorkDir is a host directory, which destroy never removes");
@@ -152,7 +159,7 @@ function readJupyter(read: ConfigReader, engine: EngineSettings, swarm?: SwarmSe
         baseImage: read.string("jupyterBaseImage", rules.imageRef),
         publish,
         workDir: readWorkDir(read, "jupyterWorkDir", workDir, keepWork, engine),
-        users: readNotebookUsers(read, publish.hostPort, swarm),
+        users: readNotebookUsers(read, publish.hostPort, nodes),
     };
 }
 

@@ -1,6 +1,5 @@
 import { ConfigReader } from "./reader";
 import { NotebookUserSettings } from "./settings";
-import { SwarmSettings } from "./swarm";
 
 /** `<name>[:<uid>[:<gid>]][@<node>]`: a DNS-label name (it names a container or service), ids, a swarm node's number. */
 const USER = /^([a-z][a-z0-9-]{0,30}[a-z0-9]|[a-z])(?::([0-9]+)(?::([0-9]+))?)?(?:@([0-9]+))?$/;
@@ -9,20 +8,25 @@ const GRAMMAR = '"<name>[:<uid>[:<gid>]][@<node>]" with a lowercase name (letter
 const DEFAULT_UID = 1000;
 const DEFAULT_GID = 100;
 
+/** A swarm's machines, as the users' `@<node>` numbers them: how many, and in which order (said in messages). */
+export interface NodeNumbering {
+    count: number;
+    order: string;
+}
+
 /**
  * dsenv:jupyterUsers: one notebook each, on ports after jupyterHostPort; on a
- * swarm each lives on the node given (else round-robin over the nodes, in
- * swarmNodes' order).
+ * swarm each lives on the node given (else round-robin over the nodes).
  */
-export function readNotebookUsers(read: ConfigReader, basePort: number, swarm?: SwarmSettings): NotebookUserSettings[] {
-    const nodeCount = swarm?.nodes.length ?? 0;
+export function readNotebookUsers(read: ConfigReader, basePort: number, swarm?: NodeNumbering): NotebookUserSettings[] {
+    const nodeCount = swarm?.count ?? 0;
     const entries = read.strings("jupyterUsers", v => {
         const m = USER.exec(v);
         if (!m) return GRAMMAR;
         const [uid, gid] = [m[2], m[3]].map(Number);
         if ((m[2] && !(uid >= 1 && uid <= 2147483647)) || (m[3] && !(gid >= 1 && gid <= 2147483647))) return `${GRAMMAR}, with ids from 1 to 2147483647 (0 is root)`;
         if (m[4] !== undefined && !swarm) return `${GRAMMAR} without @<node>: only a swarm stack has nodes to place notebooks on`;
-        if (m[4] !== undefined && !(Number(m[4]) >= 1 && Number(m[4]) <= nodeCount)) return `${GRAMMAR}, with a node from 1 to ${nodeCount} (dsenv:swarmNodes' order)`;
+        if (m[4] !== undefined && !(Number(m[4]) >= 1 && Number(m[4]) <= nodeCount)) return `${GRAMMAR}, with a node from 1 to ${nodeCount} (${swarm!.order})`;
         return undefined;
     });
     const users = entries.flatMap((entry, i) => {

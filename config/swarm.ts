@@ -19,13 +19,17 @@ export interface SwarmNodeSettings {
     labels: Record<string, string>;
 }
 
-export interface SwarmSettings {
-    nodes: SwarmNodeSettings[];
+/** How a swarm's machines are used, whoever lists them (dsenv:swarmNodes, or an azure stack's VMs). */
+export interface SwarmLayout {
     /** How many of the first nodes are managers. */
     managers: number;
-    /** Index into nodes of the machine that keeps the data (MySQL, the notebook, work volumes). */
+    /** Index into the nodes of the machine that keeps the data (MySQL, the notebook, work volumes). */
     dataNode: number;
     publishMode: (typeof PUBLISH_MODES)[number];
+}
+
+export interface SwarmSettings extends SwarmLayout {
+    nodes: SwarmNodeSettings[];
 }
 
 /** Node labels as Docker allows them: a lowercase dotted key, a value without spaces or `=`. */
@@ -59,11 +63,15 @@ export function readSwarm(read: ConfigReader, sshOpts: string[]): SwarmSettings 
         const twice = values.filter((v, i) => values.indexOf(v) !== i);
         if (twice.length) read.reject("swarmNodes", entries, `each machine once (the ${what} ${JSON.stringify(twice[0])} is listed twice)`);
     }
-    const count = Math.max(entries.length, 1);
+    return { nodes, ...readSwarmLayout(read, Math.max(entries.length, 1), "dsenv:swarmNodes' order") };
+}
+
+/** swarmManagers, swarmDataNode and swarmPublishMode for `count` nodes, numbered from 1 in `order`. */
+export function readSwarmLayout(read: ConfigReader, count: number, order: string): SwarmLayout {
     const managers = read.integer("swarmManagers", v => (Number.isInteger(v) && v >= 1 && v <= count && v !== 2 && v !== 4 ? undefined : `an odd number of managers from 1 to the number of nodes (${count}): a swarm keeps working while a majority of its managers does`));
-    const dataNode = read.integer("swarmDataNode", v => (Number.isInteger(v) && v >= 1 && v <= count ? undefined : `the number of the node (1 to ${count}, in dsenv:swarmNodes' order) that keeps the data`));
-    const publishMode = read.string("swarmPublishMode", rules.oneOf(PUBLISH_MODES)) as SwarmSettings["publishMode"];
-    return { nodes, managers, dataNode: dataNode - 1, publishMode };
+    const dataNode = read.integer("swarmDataNode", v => (Number.isInteger(v) && v >= 1 && v <= count ? undefined : `the number of the node (1 to ${count}, in ${order}) that keeps the data`));
+    const publishMode = read.string("swarmPublishMode", rules.oneOf(PUBLISH_MODES)) as SwarmLayout["publishMode"];
+    return { managers, dataNode: dataNode - 1, publishMode };
 }
 
 /** The GPUs each node advertises (`NVIDIA-GPU` generic resources), as its engine says; undefined where it did not answer. */
@@ -87,16 +95,20 @@ export function gpuCapacity(nodes: SwarmNodeSettings[], run: DockerRunner): (num
     });
 }
 
-/**
- * GPU requests on a swarm are reservations of the nodes' `NVIDIA-GPU`
- * resources: a count, from one node. A request that no node can satisfy is
- * refused with every node's capacity; a node that does not answer leaves the
- * check to the swarm (a notice).
- */
+/** checkGpuReservations for a swarm of the stack's listed machines, asked for what they advertise. */
 export function checkSwarmGpus(read: ConfigReader, swarm: SwarmSettings, requests: [WorkloadConfigKey, GpuRequest][], run: DockerRunner, notices: string[]): void {
     if (requests.length === 0) return;
     const capacity = gpuCapacity(swarm.nodes, run);
-    const listing = swarm.nodes.map((n, i) => `node ${i + 1} (${n.engine.host}): ${capacity[i] ?? "did not answer"}`).join(", ");
+    checkGpuReservations(read, requests, capacity, swarm.nodes.map((n, i) => `node ${i + 1} (${n.engine.host}): ${capacity[i] ?? "did not answer"}`).join(", "), notices);
+}
+
+/**
+ * GPU requests on a swarm are reservations of the nodes' `NVIDIA-GPU`
+ * resources: a count, from one node. A request that no node can satisfy is
+ * refused with every node's capacity (`listing` says it); a node whose
+ * capacity is unknown leaves the check to the swarm (a notice).
+ */
+export function checkGpuReservations(read: ConfigReader, requests: [WorkloadConfigKey, GpuRequest][], capacity: (number | undefined)[], listing: string, notices: string[]): void {
     const most = Math.max(0, ...capacity.filter((c): c is number => c !== undefined));
     for (const [key, request] of requests) {
         const value = read.string(key);

@@ -18,7 +18,8 @@ export function ownerTags(): Record<string, string> {
 /** Resources a destroy kept (azureKeepDataDisk), found by name: their Azure ids, for Pulumi's import. */
 export interface KeptResources {
     resourceGroupId?: string;
-    dataDiskId?: string;
+    /** Each VM's kept data disk, by the VM's index (0 for VM 1); none where there is none. */
+    dataDiskIds?: (string | undefined)[];
 }
 
 /** The resource group and data disk the stack would create, when they exist already; refuses those another stack (or a person) made. */
@@ -40,26 +41,32 @@ export async function findKeptResources(settings: AzureSettings, namePrefix: str
         }
         kept.resourceGroupId = group.id;
     }
-    const disk = await orAbsent(compute.getDisk({ resourceGroupName: groupName, diskName: names.dataDisk }));
-    if (disk) {
-        const tag = disk.tags?.[OWNER_TAG];
-        if (tag === undefined) throw new Error(untagged(`the data disk ${names.dataDisk}`, disk.id, owner));
-        if (tag !== owner) {
-            throw new Error(`a disk ${names.dataDisk} exists in ${groupName}, and stack ${owner} did not make it (tag ${OWNER_TAG}: ${tag}): delete or rename it, or choose another dsenv:namePrefix`);
-        }
-        if (disk.location !== settings.location) {
-            throw new Error(`the data disk ${names.dataDisk} that an earlier destroy kept is in ${disk.location}, not in dsenv:azureLocation ${settings.location}: set it back (a disk cannot move)`);
-        }
-        // Pulumi's import refuses a resource whose declared inputs differ from what is there.
-        if ((disk.diskSizeGB ?? 0) !== settings.vm.dataDiskGb) {
-            throw new Error(
-                `dsenv:azureDataDiskGb: got ${settings.vm.dataDiskGb}, expected ${disk.diskSizeGB}, the size of the data disk ${names.dataDisk} that an earlier destroy kept ` +
-                    `(it is adopted as it is; a disk cannot shrink, and to grow it set the larger size on a later up)`,
-            );
-        }
-        kept.dataDiskId = disk.id;
-    }
+    const disks: (string | undefined)[] = [];
+    for (let vm = 1; vm <= settings.vmCount; vm++) disks.push(await keptDataDisk(settings, azureNames(namePrefix, vm).dataDisk, groupName, owner));
+    if (disks.some(id => id !== undefined)) kept.dataDiskIds = disks;
     return kept;
+}
+
+/** The data disk `diskName` when an earlier destroy kept it (its id), checked as the stack's and as adoptable. */
+async function keptDataDisk(settings: AzureSettings, diskName: string, groupName: string, owner: string): Promise<string | undefined> {
+    const disk = await orAbsent(compute.getDisk({ resourceGroupName: groupName, diskName }));
+    if (!disk) return undefined;
+    const tag = disk.tags?.[OWNER_TAG];
+    if (tag === undefined) throw new Error(untagged(`the data disk ${diskName}`, disk.id, owner));
+    if (tag !== owner) {
+        throw new Error(`a disk ${diskName} exists in ${groupName}, and stack ${owner} did not make it (tag ${OWNER_TAG}: ${tag}): delete or rename it, or choose another dsenv:namePrefix`);
+    }
+    if (disk.location !== settings.location) {
+        throw new Error(`the data disk ${diskName} that an earlier destroy kept is in ${disk.location}, not in dsenv:azureLocation ${settings.location}: set it back (a disk cannot move)`);
+    }
+    // Pulumi's import refuses a resource whose declared inputs differ from what is there.
+    if ((disk.diskSizeGB ?? 0) !== settings.vm.dataDiskGb) {
+        throw new Error(
+            `dsenv:azureDataDiskGb: got ${settings.vm.dataDiskGb}, expected ${disk.diskSizeGB}, the size of the data disk ${diskName} that an earlier destroy kept ` +
+                `(it is adopted as it is; a disk cannot shrink, and to grow it set the larger size on a later up)`,
+        );
+    }
+    return disk.id;
 }
 
 /**

@@ -1,5 +1,5 @@
 // The azure target: the same workspace as the local target, run on an Azure
-// GPU VM, with its images built here, pushed to ACR and pulled there by digest.
+// GPU VM (or several, one swarm), with its images built here, pushed to ACR and pulled there by digest.
 import * as resources from "@pulumi/azure-native/resources";
 import * as pulumi from "@pulumi/pulumi";
 import { GpuVm } from "../components/azure/gpu-vm";
@@ -8,12 +8,17 @@ import { ContainerRegistry } from "../components/azure/registry";
 import { RemoteEngine } from "../components/azure/remote-engine";
 import { DockerEngine } from "../components/engine";
 import { clientAddress, urlHost } from "../components/host-address";
-import { EngineRuntime } from "../components/engine-runtime";
+import { RegistryPullToken } from "../components/azure/registry-pull-token";
+import { Runtime } from "../components/runtime";
 import { Workspace } from "../components/workspace";
 import { AzureSettings } from "../config/azure";
 import { EngineSettings, JupyterSettings, MySqlSettings, RestartPolicy } from "../config/settings";
+import { SwarmLayout } from "../config/swarm";
+import { WorkloadSettings } from "../workloads";
 import { KeptResources, ownerTags } from "./azure-survey";
 import { oneEngineRuntime } from "./engine-runtime";
+import { deployOnSwarm } from "./swarm";
+import { deployWorkloads } from "./workloads";
 import { workspaceOutputs, WorkspaceOutputs } from "./workspace-outputs";
 
 /** The workspace part of the validated settings (config/load.ts). */
@@ -24,25 +29,40 @@ export interface WorkspaceSettings {
     jupyter: JupyterSettings;
     /** The engine images are built on: the local one (dockerHost / DOCKER_HOST). */
     buildEngine: EngineSettings;
+    /** The optional workloads; none when undefined. */
+    workloads?: WorkloadSettings;
 }
 
-/** Where more workloads go (the GPU workloads): same engines, same registry. */
+/** Where the workloads run: one VM's engine, or the VMs' swarm. */
 export interface AzureTargets {
-    /** Docker on the VM, images built here and pushed to the registry; containers that need the GPU take `gpus: "all"` there. */
-    runtime: EngineRuntime;
+    runtime: Runtime;
     /** False on a non-GPU size (readAzure rejects GPU workloads there). */
     hasGpu: boolean;
 }
 
+/** One VM, as `pulumi stack output vms` lists them. */
+export interface VmOutputs {
+    name: string;
+    publicIp: pulumi.Output<string>;
+    privateIp: pulumi.Output<string>;
+    sshCommand: pulumi.Output<string>;
+    /** Forwards the ports published on this VM to the same ports here (none: nothing is published there). */
+    tunnelCommand?: pulumi.Output<string>;
+}
+
 export interface AzureOutputs extends WorkspaceOutputs {
     resourceGroup: pulumi.Output<string>;
+    /** VM 1 (on a swarm, its first manager). */
     vmName: string;
     vmPublicIp: pulumi.Output<string>;
     dockerHost: pulumi.Output<string>;
     sshCommand: pulumi.Output<string>;
-    /** Forwards Jupyter's port on the VM to the same port here. */
+    /** Forwards Jupyter's port on the VM to the same port here (on a swarm: every port published on the data VM). */
     jupyterTunnelCommand: pulumi.Output<string>;
     registryLoginServer: pulumi.Output<string>;
+    /** Every VM, when there are several. */
+    vms?: VmOutputs[];
+    [workloadOutput: string]: unknown;
 }
 
 export interface AzureDeployment {
@@ -54,9 +74,10 @@ export interface AzureDeployment {
 const PULL_CHECK_REPOSITORY = "dsenv/jupyter";
 
 /**
- * Registry, GPU VM, the engine on it, and the workspace on that engine. `kept`
- * are what an earlier destroy left (targets/azure-survey.ts): adopted, so that
- * destroy -> up works with the defaults.
+ * Registry, GPU VMs, the engines on them, and the workspace and workloads on
+ * those: one VM's engine, or several VMs made one swarm. `kept` are what an
+ * earlier destroy left (targets/azure-survey.ts): adopted, so that destroy ->
+ * up works with the defaults.
  */
 export function deployAzure(settings: AzureSettings, workspace: WorkspaceSettings, kept: KeptResources = {}): AzureDeployment {
     const prefix = workspace.namePrefix;
@@ -77,40 +98,129 @@ export function deployAzure(settings: AzureSettings, workspace: WorkspaceSetting
         adminUserEnabled: settings.registry.adminEnabled,
     });
 
-    const vm = new GpuVm("gpu", {
-        resourceGroupName,
-        location: settings.location,
-        namePrefix: prefix,
-        vm: settings.vm,
-        network: settings.network,
-        shutdown: settings.shutdown,
-        dataDiskTags: ownerTags(),
-        keptDataDiskId: kept.dataDiskId,
-    });
+    // VM 1 makes the network the others join; its resource names stay those of a one-VM stack.
+    const vms: GpuVm[] = [];
+    for (let i = 0; i < settings.vmCount; i++) {
+        vms.push(
+            new GpuVm(i === 0 ? "gpu" : `gpu${i + 1}`, {
+                resourceGroupName,
+                location: settings.location,
+                namePrefix: prefix,
+                vmNumber: i + 1,
+                vm: settings.vm,
+                network: settings.network,
+                sharedNetwork: vms[0]?.network,
+                swarm: settings.swarm !== undefined,
+                shutdown: settings.shutdown,
+                dataDiskTags: ownerTags(),
+                keptDataDiskId: kept.dataDiskIds?.[i],
+            }),
+        );
+    }
+    const buildEngine = new DockerEngine("build-engine", { ...workspace.buildEngine, registryLogins: [registry.pushLogin] });
+    const common = { settings, workspace, resourceGroupName, registry, vms, buildEngine };
+    return settings.swarm ? onSwarm(common, settings.swarm) : onOneVm(common);
+}
+
+interface Deployed {
+    settings: AzureSettings;
+    workspace: WorkspaceSettings;
+    resourceGroupName: pulumi.Output<string>;
+    registry: ContainerRegistry;
+    vms: GpuVm[];
+    buildEngine: DockerEngine;
+}
+
+/** One VM: the workspace on its engine, images pulled with the VM's own identity. */
+function onOneVm({ settings, workspace, resourceGroupName, registry, vms: [vm], buildEngine }: Deployed): AzureDeployment {
     const pullAccess = registry.allowPull("gpu-acr-pull", vm.principalId);
     const remote = new RemoteEngine("gpu-engine", { vm, privateKeyPath: settings.vm.sshPrivateKeyPath, registry, pullAccess, pullCheckRepository: PULL_CHECK_REPOSITORY });
-
-    const buildEngine = new DockerEngine("build-engine", { ...workspace.buildEngine, registryLogins: [registry.pushLogin] });
-    const { runtime, network } = oneEngineRuntime({ engine: remote.engine, buildEngine, push: registry.pushTarget, namePrefix: prefix, restart: workspace.restart });
-    const ws = new Workspace("workspace", { runtime, namePrefix: prefix, mysql: workspace.mysql, jupyter: workspace.jupyter });
+    const { runtime, network } = oneEngineRuntime({ engine: remote.engine!, buildEngine, push: registry.pushTarget, namePrefix: workspace.namePrefix, restart: workspace.restart });
+    const ws = new Workspace("workspace", { runtime, namePrefix: workspace.namePrefix, mysql: workspace.mysql, jupyter: workspace.jupyter });
+    const workloads = workspace.workloads ? deployWorkloads({ runtime, namePrefix: workspace.namePrefix, settings: workspace.workloads }).outputs : {};
 
     const jupyterPort = workspace.jupyter.publish.hostPort;
     // Jupyter's address on the VM, as ssh -L wants it (IPv6 in brackets).
     const jupyterOnVm = urlHost(clientAddress(workspace.jupyter.publish.hostIp));
-    const ssh = pulumi.interpolate`ssh -i ${settings.vm.sshPrivateKeyPath} ${settings.vm.adminUser}@${vm.publicIp}`;
     return {
         targets: { runtime, hasGpu: vm.hasGpu },
         outputs: {
-            resourceGroup: resourceGroupName,
-            vmName: vm.vmName,
-            vmPublicIp: vm.publicIp,
-            dockerHost: remote.host,
-            sshCommand: ssh,
-            jupyterTunnelCommand: pulumi.interpolate`ssh -N -L ${jupyterPort}:${jupyterOnVm}:${jupyterPort} -i ${settings.vm.sshPrivateKeyPath} ${settings.vm.adminUser}@${vm.publicIp}`,
-            registryLoginServer: registry.loginServer,
+            ...vmOutputs(settings, vm, remote, resourceGroupName, registry),
+            jupyterTunnelCommand: tunnelCommand(settings, vm, [jupyterPort], jupyterOnVm),
             // Through the tunnel, Jupyter answers here as it would on the local target.
             ...workspaceOutputs(ws, network.name, workspace.mysql.image, workspace.mysql.publish),
+            ...workloads,
         },
     };
 }
 
+/**
+ * Several VMs as one swarm in the VNet: each advertises its private address
+ * and its GPUs, the data lives on the data VM, and the services pull with a
+ * registry token that can only pull (components/azure/registry-pull-token.ts).
+ * Ports are published on the VM that runs a service and reached through an
+ * ssh tunnel to it, as on one VM.
+ */
+function onSwarm({ settings, workspace, resourceGroupName, registry, vms, buildEngine }: Deployed, layout: SwarmLayout): AzureDeployment {
+    const remotes = vms.map((vm, i) => new RemoteEngine(`${i === 0 ? "gpu" : `gpu${i + 1}`}-engine`, { vm, privateKeyPath: settings.vm.sshPrivateKeyPath, swarmNode: true }));
+    const pullToken = new RegistryPullToken("swarm-pull", { registry: registry.registry, resourceGroupName, tokenName: azureNames(workspace.namePrefix).registryPullToken });
+    const { outputs, runtime } = deployOnSwarm(
+        { namePrefix: workspace.namePrefix, mysql: workspace.mysql, jupyter: workspace.jupyter, workloads: workspace.workloads ?? { notices: [] } },
+        {
+            machines: vms.map((vm, i) => ({
+                engine: pulumi.all([remotes[i].host, remotes[i].sshOptions]).apply(([host, sshOpts]) => ({ host, sshOpts })),
+                advertiseAddr: vm.privateIp,
+                // Published ports are reached through an ssh tunnel to the VM (NSG rules let in SSH only, unless azureAppPorts).
+                browseHost: clientAddress(workspace.jupyter.publish.hostIp),
+                readyAfter: [remotes[i].readiness],
+                deletedWith: vm.vm,
+            })),
+            layout,
+            buildEngine,
+            push: registry.pushTarget,
+            pullLogins: [pullToken.login],
+            pullCredentialVersion: pullToken.version,
+        },
+    );
+    const perVm: VmOutputs[] = vms.map((vm, i) => {
+        const ports = runtime.portsOn(i);
+        return {
+            name: vm.vmName,
+            publicIp: vm.publicIp,
+            privateIp: vm.privateIp,
+            sshCommand: sshCommand(settings, vm),
+            ...(ports.length ? { tunnelCommand: tunnelCommand(settings, vm, ports, "127.0.0.1") } : {}),
+        };
+    });
+    const dataVm = vms[layout.dataNode];
+    return {
+        targets: { runtime, hasGpu: vms[0].hasGpu },
+        outputs: {
+            ...vmOutputs(settings, vms[0], remotes[0], resourceGroupName, registry),
+            jupyterTunnelCommand: tunnelCommand(settings, dataVm, runtime.portsOn(layout.dataNode), "127.0.0.1"),
+            vms: perVm,
+            ...outputs,
+        },
+    };
+}
+
+function sshCommand(settings: AzureSettings, vm: GpuVm): pulumi.Output<string> {
+    return pulumi.interpolate`ssh -i ${settings.vm.sshPrivateKeyPath} ${settings.vm.adminUser}@${vm.publicIp}`;
+}
+
+/** ssh -N with one -L per port: each port on the VM (at `hostOnVm`) answers at the same port here. */
+function tunnelCommand(settings: AzureSettings, vm: GpuVm, ports: number[], hostOnVm: string): pulumi.Output<string> {
+    const forwards = ports.map(p => `-L ${p}:${hostOnVm}:${p}`).join(" ");
+    return pulumi.interpolate`ssh -N ${forwards} -i ${settings.vm.sshPrivateKeyPath} ${settings.vm.adminUser}@${vm.publicIp}`;
+}
+
+function vmOutputs(settings: AzureSettings, vm: GpuVm, remote: RemoteEngine, resourceGroupName: pulumi.Output<string>, registry: ContainerRegistry) {
+    return {
+        resourceGroup: resourceGroupName,
+        vmName: vm.vmName,
+        vmPublicIp: vm.publicIp,
+        dockerHost: remote.host,
+        sshCommand: sshCommand(settings, vm),
+        registryLoginServer: registry.loginServer,
+    };
+}

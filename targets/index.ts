@@ -1,4 +1,3 @@
-import { deployWorkloads } from "./workloads";
 import { Settings } from "../config/settings";
 import { deployAzure } from "./azure";
 import { ensureResourceProviders, findKeptResources, resourceProvidersFor } from "./azure-survey";
@@ -22,20 +21,9 @@ export function deploy(settings: Settings): StackOutputs | Promise<StackOutputs>
             return ensureResourceProviders(resourceProvidersFor(target.azure))
                 .then(() => findKeptResources(target.azure, settings.namePrefix))
                 .then(kept => {
-                    const { outputs, targets } = deployAzure(
-                        target.azure,
-                        {
-                            namePrefix: settings.namePrefix,
-                            restart: settings.restartPolicy,
-                            mysql: settings.mysql,
-                            jupyter: settings.jupyter,
-                            buildEngine: settings.buildEngine,
-                        },
-                        kept,
-                    );
-                    // The same workloads as on the local target, on the VM's engine, built here and pulled by digest.
-                    const workloads = deployWorkloads({ runtime: targets.runtime, namePrefix: settings.namePrefix, settings: settings.workloads });
-                    return { ...outputs, ...workloads.outputs };
+                    // The same workloads as on the local target, built here and pulled by digest on the VMs.
+                    const workspace = { namePrefix: settings.namePrefix, restart: settings.restartPolicy, mysql: settings.mysql, jupyter: settings.jupyter, buildEngine: settings.buildEngine, workloads: settings.workloads };
+                    return deployAzure(target.azure, workspace, kept).outputs;
                 });
         case "ci-push":
             return { ...ciPush(target.ciPush, { jupyterBaseImage: settings.jupyter.baseImage }, settings.buildEngine) };

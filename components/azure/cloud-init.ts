@@ -16,6 +16,8 @@ export const SETUP_SCRIPT = "/var/lib/cloud/scripts/per-boot/dsenv-setup";
 export const ACR_TOKEN_COMMAND = "/usr/local/bin/acr-refresh-token";
 /** Keeps containers from the instance metadata service; Docker runs it before it starts (ExecStartPre), on every boot. */
 export const METADATA_BLOCK_COMMAND = "/usr/local/sbin/dsenv-block-metadata";
+/** Advertises the VM's GPUs to a Docker swarm; the boot script runs it before Docker restarts. */
+export const SWARM_GPUS_COMMAND = "/usr/local/sbin/dsenv-swarm-gpus";
 /** Azure's instance metadata service: whoever reaches it gets the VM identity's tokens. */
 export const METADATA_ADDRESS = "169.254.169.254";
 /** The audience of Entra ID tokens for a registry (not ARM's): tenants may refuse ARM-audience tokens at the registry. */
@@ -31,6 +33,8 @@ export interface CloudInitArgs {
     hostKey?: { privateKey: string; publicKey: string };
     /** Let containers reach the instance metadata service; blocked unless true. */
     containersReachMetadata?: boolean;
+    /** The VM is a swarm node with GPUs: they are advertised as NVIDIA-GPU generic resources (SWARM_GPUS_SCRIPT). */
+    advertiseGpus?: boolean;
 }
 
 /** The cloud-config document (customData is its base64). */
@@ -42,6 +46,7 @@ export function cloudInit(args: CloudInitArgs): string {
         file(SETUP_SCRIPT, "0755", setupScript(args)),
         file(ACR_TOKEN_COMMAND, "0755", ACR_TOKEN_SCRIPT),
         ...(args.containersReachMetadata ? [] : [file(METADATA_BLOCK_COMMAND, "0755", METADATA_BLOCK_SCRIPT)]),
+        ...(args.advertiseGpus ? [file(SWARM_GPUS_COMMAND, "0755", SWARM_GPUS_SCRIPT)] : []),
         "",
     ].join("\n");
 }
@@ -58,7 +63,7 @@ function file(path: string, permissions: string, content: string): string {
 }
 
 /** The boot script by itself (what the unit tests lint with shellcheck). */
-export function setupScript({ adminUser, dataDiskLun, nvidiaDriverBranch, containersReachMetadata }: CloudInitArgs): string {
+export function setupScript({ adminUser, dataDiskLun, nvidiaDriverBranch, containersReachMetadata, advertiseGpus }: CloudInitArgs): string {
     return `#!/bin/bash
 set -euxo pipefail
 [ -f ${READY_MARKER} ] && exit 0
@@ -88,7 +93,9 @@ ${nvidiaDriverBranch ? driverStep(nvidiaDriverBranch) : "# 4. No NVIDIA GPU on t
 #    with Docker (merged into daemon.json), then Docker restarted.
 apt_get install -y docker-ce docker-ce-cli containerd.io docker-buildx-plugin nvidia-container-toolkit
 nvidia-ctk runtime configure --runtime=docker
-systemctl enable containerd docker
+${advertiseGpus ? `# A swarm node: its GPUs advertised to the swarm, which hands each task the ones it reserved.
+${SWARM_GPUS_COMMAND}
+` : ""}systemctl enable containerd docker
 systemctl restart containerd docker
 
 # 6. The admin user runs docker without sudo (Pulumi's ssh:// engine logs in as this user).
@@ -175,6 +182,36 @@ iptables -w -N DOCKER-USER 2>/dev/null || true
 rule=(-d ${METADATA_ADDRESS}/32 -j REJECT --reject-with icmp-port-unreachable)
 iptables -w -C DOCKER-USER "\${rule[@]}" 2>/dev/null || iptables -w -I DOCKER-USER "\${rule[@]}"
 iptables -w -C FORWARD -j DOCKER-USER 2>/dev/null || iptables -w -I FORWARD -j DOCKER-USER
+`;
+
+// Swarm schedules GPUs as generic resources a node advertises (dockerd's
+// node-generic-resources, one NVIDIA-GPU=<uuid> each) and sets
+// DOCKER_RESOURCE_NVIDIA-GPU in a task to the ones it reserved; the NVIDIA
+// runtime, made Docker's default so that a service needs no --runtime, takes
+// the GPUs from that variable (swarm-resource in its config.toml). Merged into
+// the files the other steps and nvidia-ctk wrote; idempotent.
+export const SWARM_GPUS_SCRIPT = `#!/bin/bash
+# Advertises this machine's NVIDIA GPUs to Docker swarm. Run before Docker (re)starts.
+set -euo pipefail
+daemon_json=/etc/docker/daemon.json
+runtime_toml=/etc/nvidia-container-runtime/config.toml
+mapfile -t uuids < <(nvidia-smi --query-gpu=uuid --format=csv,noheader | tr -d ' ')
+[ "\${#uuids[@]}" -gt 0 ] && [ -n "\${uuids[0]}" ] || { echo "nvidia-smi lists no GPU" >&2; exit 1; }
+mkdir -p "$(dirname "$daemon_json")" "$(dirname "$runtime_toml")"
+python3 - "$daemon_json" "\${uuids[@]}" <<'PY'
+import json, os, sys
+path, uuids = sys.argv[1], sys.argv[2:]
+config = json.load(open(path)) if os.path.exists(path) else {}
+config["default-runtime"] = "nvidia"
+config["node-generic-resources"] = ["NVIDIA-GPU=" + u for u in uuids]
+with open(path + ".tmp", "w") as f:
+    json.dump(config, f, indent=2)
+os.replace(path + ".tmp", path)
+PY
+# A top-level key: before the file's first table.
+line='swarm-resource = "DOCKER_RESOURCE_NVIDIA-GPU"'
+{ echo "$line"; grep -vE '^#?[[:space:]]*swarm-resource[[:space:]]*=' "$runtime_toml" 2>/dev/null || true; } > "$runtime_toml.tmp"
+mv "$runtime_toml.tmp" "$runtime_toml"
 `;
 
 // The VM's identity -> an Entra ID token for the registry's audience from the

@@ -41,13 +41,33 @@ export interface InboundAccess {
     appPorts: number[];
 }
 
+/** The network a VM's NIC is in, made by the stack's first VM and shared by the others. */
+export interface VmNetwork {
+    subnetId: pulumi.Output<string>;
+    securityGroupId: pulumi.Output<string>;
+}
+
+/** A swarm's ports, open between the VMs of the VNet only: management, gossip (tcp and udp), overlay traffic (VXLAN). */
+export const SWARM_PORTS: readonly { port: string; protocol: "Tcp" | "Udp" }[] = [
+    { port: "2377", protocol: "Tcp" },
+    { port: "7946", protocol: "Tcp" },
+    { port: "7946", protocol: "Udp" },
+    { port: "4789", protocol: "Udp" },
+];
+
 export interface GpuVmArgs {
     resourceGroupName: pulumi.Input<string>;
     location: string;
-    /** Azure names: <namePrefix>-vm, -vnet, -nsg, -ip, -nic, -data. */
+    /** Azure names: <namePrefix>-vm, -vnet, -nsg, -ip, -nic, -data (components/azure/names.ts). */
     namePrefix: string;
+    /** Which of the stack's VMs this is, from 1: the names of VM 2 on end in 2, 3, ... */
+    vmNumber?: number;
     vm: VmSpec;
     network: InboundAccess;
+    /** The first VM's network, for the others; without it this VM makes the network. */
+    sharedNetwork?: VmNetwork;
+    /** The VMs are one Docker swarm: its ports open inside the VNet (a network this VM makes), and the GPUs advertised to the swarm. */
+    swarm?: boolean;
     /** Daily deallocation at "HHMM" in a Windows time zone; none when undefined. */
     shutdown?: { time: string; timeZone: string };
     /** A data disk this stack kept on an earlier destroy: adopted (Pulumi's import) instead of created. */
@@ -71,17 +91,21 @@ export class GpuVm extends pulumi.ComponentResource {
     readonly principalId: pulumi.Output<string>;
     readonly adminUser: string;
     readonly dataDisk: compute.Disk;
-    readonly securityGroup: network.NetworkSecurityGroup;
     readonly shutdown?: devtestlab.GlobalSchedule;
     readonly hasGpu: boolean;
     /** The VM's SSH host key (ssh-ed25519 AAAA...): made by the stack and installed by cloud-init, so ssh knows it before the first connection. */
     readonly hostPublicKey: pulumi.Output<string>;
+    /** The VM's address in the VNet (what the other VMs reach it at). */
+    readonly privateIp: pulumi.Output<string>;
+    /** The network this VM is in: its own, or the one it was given. */
+    readonly network: VmNetwork;
+    readonly securityGroup?: network.NetworkSecurityGroup;
 
     constructor(name: string, args: GpuVmArgs, opts?: pulumi.ComponentResourceOptions) {
         super("dsenv:azure:GpuVm", name, {}, opts);
         const child = { parent: this };
         const common = { resourceGroupName: args.resourceGroupName, location: args.location };
-        const names = azureNames(args.namePrefix);
+        const names = azureNames(args.namePrefix, args.vmNumber);
         this.vmName = names.vm;
         this.adminUser = args.vm.adminUser;
         this.hasGpu = args.vm.nvidiaDriverBranch !== undefined;
@@ -91,13 +115,8 @@ export class GpuVm extends pulumi.ComponentResource {
         const hostKey = pulumi.secret(hostKeySeed.result).apply(hostKeyFromSeed);
         this.hostPublicKey = pulumi.unsecret(hostKey.apply(k => k.publicKey));
 
-        const vnet = new network.VirtualNetwork(`${name}-vnet`, { ...common, virtualNetworkName: names.vnet, addressSpace: { addressPrefixes: ["10.42.0.0/16"] } }, child);
-        const subnet = new network.Subnet(
-            `${name}-subnet`,
-            { resourceGroupName: args.resourceGroupName, virtualNetworkName: vnet.name, subnetName: "default", addressPrefix: "10.42.1.0/24" },
-            child,
-        );
-        this.securityGroup = new network.NetworkSecurityGroup(`${name}-nsg`, { ...common, networkSecurityGroupName: names.nsg, securityRules: inboundRules(args.network) }, child);
+        if (args.sharedNetwork) this.network = args.sharedNetwork;
+        else ({ network: this.network, securityGroup: this.securityGroup } = this.makeNetwork(name, args, names.vnet, names.nsg));
         // Static: the ssh:// engine address stays the same when the VM is deallocated and started again.
         const ip = new network.PublicIPAddress(
             `${name}-ip`,
@@ -109,8 +128,9 @@ export class GpuVm extends pulumi.ComponentResource {
             {
                 ...common,
                 networkInterfaceName: names.nic,
-                networkSecurityGroup: { id: this.securityGroup.id },
-                ipConfigurations: [{ name: "primary", subnet: { id: subnet.id }, publicIPAddress: { id: ip.id }, privateIPAllocationMethod: "Dynamic" }],
+                networkSecurityGroup: { id: this.network.securityGroupId },
+                // Dynamic keeps the address while the NIC exists (deallocation included): the swarm's advertise address.
+                ipConfigurations: [{ name: "primary", subnet: { id: this.network.subnetId }, publicIPAddress: { id: ip.id }, privateIPAllocationMethod: "Dynamic" }],
             },
             child,
         );
@@ -151,7 +171,16 @@ export class GpuVm extends pulumi.ComponentResource {
                     // Secret: it carries the host's private key.
                     customData: pulumi.secret(
                         hostKey.apply(key =>
-                            Buffer.from(cloudInit({ adminUser: args.vm.adminUser, dataDiskLun: DATA_DISK_LUN, nvidiaDriverBranch: args.vm.nvidiaDriverBranch, hostKey: key, containersReachMetadata: args.vm.containersReachMetadata })).toString("base64"),
+                            Buffer.from(
+                                cloudInit({
+                                    adminUser: args.vm.adminUser,
+                                    dataDiskLun: DATA_DISK_LUN,
+                                    nvidiaDriverBranch: args.vm.nvidiaDriverBranch,
+                                    hostKey: key,
+                                    containersReachMetadata: args.vm.containersReachMetadata,
+                                    advertiseGpus: args.swarm && this.hasGpu,
+                                }),
+                            ).toString("base64"),
                         ),
                     ),
                     linuxConfiguration: {
@@ -184,9 +213,45 @@ export class GpuVm extends pulumi.ComponentResource {
         }
 
         this.publicIp = ip.ipAddress.apply(a => a ?? "");
+        this.privateIp = nic.ipConfigurations.apply(c => c?.[0]?.privateIPAddress ?? "");
         this.principalId = this.vm.identity.apply(i => i?.principalId ?? "");
-        this.registerOutputs({ publicIp: this.publicIp, vmName: this.vmName, principalId: this.principalId });
+        this.registerOutputs({ publicIp: this.publicIp, privateIp: this.privateIp, vmName: this.vmName, principalId: this.principalId });
     }
+
+    /** The VNet, its subnet and the security group of the NICs; on a swarm, with its ports open inside the VNet. */
+    private makeNetwork(name: string, args: GpuVmArgs, vnetName: string, nsgName: string): { network: VmNetwork; securityGroup: network.NetworkSecurityGroup } {
+        const child = { parent: this };
+        const common = { resourceGroupName: args.resourceGroupName, location: args.location };
+        const vnet = new network.VirtualNetwork(`${name}-vnet`, { ...common, virtualNetworkName: vnetName, addressSpace: { addressPrefixes: ["10.42.0.0/16"] } }, child);
+        const subnet = new network.Subnet(
+            `${name}-subnet`,
+            { resourceGroupName: args.resourceGroupName, virtualNetworkName: vnet.name, subnetName: "default", addressPrefix: "10.42.1.0/24" },
+            child,
+        );
+        const rules = [...inboundRules(args.network), ...(args.swarm ? swarmRules() : [])];
+        const securityGroup = new network.NetworkSecurityGroup(`${name}-nsg`, { ...common, networkSecurityGroupName: nsgName, securityRules: rules }, child);
+        return { network: { subnetId: subnet.id, securityGroupId: securityGroup.id }, securityGroup };
+    }
+}
+
+/**
+ * The swarm's ports, from and to the VNet only. Azure's default rules let
+ * VNet traffic in already (AllowVnetInBound, priority 65000); these say what
+ * the swarm needs in so many words, and hold when someone adds a rule that
+ * denies VNet traffic above the default.
+ */
+export function swarmRules(): azureInputs.network.SecurityRuleArgs[] {
+    return SWARM_PORTS.map(({ port, protocol }, i) => ({
+        name: `allow-swarm-${port}-${protocol.toLowerCase()}`,
+        priority: 200 + i,
+        direction: "Inbound",
+        access: "Allow",
+        protocol,
+        sourceAddressPrefix: "VirtualNetwork",
+        sourcePortRange: "*",
+        destinationAddressPrefix: "VirtualNetwork",
+        destinationPortRange: port,
+    }));
 }
 
 /**

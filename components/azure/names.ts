@@ -16,19 +16,28 @@ export interface AzureNames {
     dataDisk: string;
     /** Azure accepts no other name for a VM's auto-shutdown schedule. */
     shutdownSchedule: string;
+    /** The registry token a swarm of VMs pulls with (components/azure/registry-pull-token.ts). */
+    registryPullToken: string;
 }
 
-export function azureNames(prefix: string): AzureNames {
-    const vm = `${prefix}-vm`;
+/**
+ * The names of VM number `vm` (1-based) of a stack. The first VM's names have
+ * no number, so a stack that grows from one VM to several keeps its VM; the
+ * group, network and security group are the stack's, shared by its VMs.
+ */
+export function azureNames(prefix: string, vmNumber = 1): AzureNames {
+    const n = vmNumber === 1 ? "" : String(vmNumber);
+    const vm = `${prefix}-vm${n}`;
     return {
         resourceGroup: `${prefix}-rg`,
         vm,
         computerName: vm,
         vnet: `${prefix}-vnet`,
         nsg: `${prefix}-nsg`,
-        publicIp: `${prefix}-ip`,
-        nic: `${prefix}-nic`,
-        dataDisk: `${prefix}-data`,
+        publicIp: `${prefix}-ip${n}`,
+        nic: `${prefix}-nic${n}`,
+        dataDisk: `${prefix}-data${n}`,
         shutdownSchedule: `shutdown-computevm-${vm}`,
+        registryPullToken: `${prefix}-swarm-pull`,
     };
 }

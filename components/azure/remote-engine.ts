@@ -22,6 +22,7 @@ const PROBE = [
     `echo "$runtimes" | grep -q '"nvidia"' && echo nvidia-runtime`,
     `nvidia-smi -L >/dev/null 2>&1 && echo gpu-visible`,
     `test -f ${READY_MARKER} && docker run --rm --gpus all ${GPU_CHECK_IMAGE} nvidia-smi -L >/dev/null 2>&1 && echo gpu-in-container`,
+    `docker info --format '{{json .GenericResources}}' 2>/dev/null | grep -q '"NVIDIA-GPU"' && echo gpus-advertised`,
     "true",
 ].join("; ");
 
@@ -41,6 +42,12 @@ export interface RemoteEngineArgs {
     pullCheckRepository?: string;
     /** How long the first boot may take (driver, packages): 30 minutes by default. */
     timeoutSeconds?: number;
+    /**
+     * The VM is a swarm node: the swarm declares its engine's provider (once the
+     * node has joined), so none is made here; on a GPU size the readiness step
+     * also waits for the GPUs advertised to the swarm.
+     */
+    swarmNode?: boolean;
 }
 
 /**
@@ -52,7 +59,8 @@ export interface RemoteEngineArgs {
  * VM: destroy does not need to reach a VM that is deallocated or gone.
  */
 export class RemoteEngine extends pulumi.ComponentResource {
-    readonly engine: DockerEngine;
+    /** The engine's provider; none on a swarm node (the swarm makes it). */
+    readonly engine?: DockerEngine;
     readonly readiness: HostReadiness;
     /** The VM identity's registry token, fetched anew on every run (secret). */
     readonly pullToken?: pulumi.Output<string>;
@@ -75,7 +83,8 @@ export class RemoteEngine extends pulumi.ComponentResource {
         this.target = pulumi.all([vm.publicIp, knownHostsPath]).apply(([host, file]) => ({ host, user: vm.adminUser, privateKeyPath: args.privateKeyPath, knownHostsPath: file, hostKeyAlias }));
         this.host = pulumi.interpolate`ssh://${vm.adminUser}@${vm.publicIp}`;
 
-        const required = ["cloud-init-finished", "setup-done", "docker-answers", "nvidia-runtime", ...(vm.hasGpu ? ["gpu-visible", "gpu-in-container"] : [])];
+        const gpu = vm.hasGpu ? ["gpu-visible", "gpu-in-container", ...(args.swarmNode ? ["gpus-advertised"] : [])] : [];
+        const required = ["cloud-init-finished", "setup-done", "docker-answers", "nvidia-runtime", ...gpu];
         this.readiness = new HostReadiness(
             `${name}-ready`,
             {
@@ -107,6 +116,10 @@ export class RemoteEngine extends pulumi.ComponentResource {
             logins.push({ server: args.registry.loginServer, username: ACR_TOKEN_USER, password: this.pullToken });
         }
 
+        if (args.swarmNode) {
+            this.registerOutputs({ host: this.host });
+            return;
+        }
         this.engine = new DockerEngine(
             `${name}-docker`,
             {

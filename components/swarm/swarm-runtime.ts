@@ -29,6 +29,12 @@ export interface SwarmRuntimeArgs {
     placements: Record<string, number>;
     defaultNode: number;
     publishMode: PublishMode;
+    /**
+     * Changes when the registry credential the manager hands the services does
+     * (a renewed password): a service label, so every service is updated and
+     * gets the new one, which its tasks use when they are placed again.
+     */
+    pullCredentialVersion?: pulumi.Input<string>;
 }
 
 /**
@@ -39,7 +45,17 @@ export interface SwarmRuntimeArgs {
  * (host mode), or on every node (ingress).
  */
 export class SwarmRuntime implements Runtime {
-    constructor(readonly args: SwarmRuntimeArgs) {}
+    /** The host ports published on each node (host mode), as the workloads were run: what a tunnel to that node forwards. */
+    private readonly published: number[][];
+
+    constructor(readonly args: SwarmRuntimeArgs) {
+        this.published = args.swarm.nodes.map(() => []);
+    }
+
+    /** The host ports published on node `node` by the services run so far. */
+    portsOn(node: number): number[] {
+        return [...this.published[node]];
+    }
 
     /** The node index a placement is pinned to (a host-mode port without data still needs a known node: the default one). */
     nodeOf(placement: Placement, publishes = false): number | undefined {
@@ -65,6 +81,9 @@ export class SwarmRuntime implements Runtime {
         // Keys without a node of their own live on the default node, labelled "default".
         const key = placement !== "anywhere" && placement.pinned in this.args.placements ? placement.pinned : "default";
         const label = node !== undefined ? key : undefined;
+        const ports = (spec.ports ?? []).map(p => p.hostPort);
+        if (this.args.publishMode === "host" && node !== undefined) this.published[node].push(...ports);
+        else if (ports.length) this.published.forEach(list => list.push(...ports));
         const service = new SwarmService(
             name,
             {
@@ -73,6 +92,7 @@ export class SwarmRuntime implements Runtime {
                 network: this.args.network,
                 constraints: label ? [`node.labels.${placementLabel(label)}==true`] : [],
                 publishMode: this.args.publishMode,
+                serviceLabels: this.args.pullCredentialVersion === undefined ? {} : { "dsenv.pull-credential": this.args.pullCredentialVersion },
                 dependsOn: this.args.swarm.ready,
             },
             { parent },
@@ -80,8 +100,8 @@ export class SwarmRuntime implements Runtime {
         return { name: service.serviceName, resource: service };
     }
 
-    url(published: { hostPort: number; hostIp?: string }, placement: Placement): string {
+    url(published: { hostPort: number; hostIp?: string }, placement: Placement): pulumi.Output<string> {
         const node = this.nodeOf(placement, true) ?? this.args.defaultNode;
-        return browsableUrl(this.args.swarm.nodes[node].advertiseAddr, published.hostPort);
+        return this.args.swarm.nodes[node].browseHost.apply(host => browsableUrl(host, published.hostPort));
     }
 }

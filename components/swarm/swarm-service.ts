@@ -26,6 +26,8 @@ export interface SwarmServiceArgs {
     /** Placement constraints, e.g. `node.labels.dsenv.data==true` to stay with a volume. */
     constraints?: string[];
     publishMode?: PublishMode;
+    /** Labels of the service itself (not its containers): a change updates the service without restarting its task. */
+    serviceLabels?: Record<string, pulumi.Input<string>>;
     /** Resources the service waits for (the swarm's membership). */
     dependsOn?: pulumi.Input<pulumi.Resource>[];
 }
@@ -64,7 +66,7 @@ export class SwarmService extends pulumi.ComponentResource {
             name,
             {
                 name: spec.name,
-                labels: toLabelList({ ...spec.labels, "dsenv.service": name }),
+                labels: toLabelList<pulumi.Input<string>>({ ...spec.labels, ...args.serviceLabels, "dsenv.service": name }),
                 taskSpec: {
                     containerSpec: {
                         image: spec.image,

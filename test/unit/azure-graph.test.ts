@@ -22,6 +22,7 @@ function settings(change: (s: AzureSettings) => void = () => {}): AzureSettings 
         location: "eastus",
         resourceGroup: "",
         useExistingResourceGroup: false,
+        vmCount: 1,
         vm: { size: "Standard_NC4as_T4_v3", nvidiaDriverBranch: "580", trustedLaunch: true, adminUser: "dsenv", sshPublicKey: KEY, sshPrivateKeyPath: "/home/me/.ssh/id_ed25519", osDiskGb: 128, dataDiskGb: 256, keepDataDisk: true, containersReachMetadata: false },
         network: { allowedCidrs: ["203.0.113.7/32", "198.51.100.0/24"], openToInternet: false, appPorts: [] },
         shutdown: { time: "1900", timeZone: "W. Europe Standard Time" },
@@ -363,11 +364,11 @@ describe("Azure options", () => {
     });
 
     test("a data disk and resource group an earlier destroy kept are adopted (import), not created again", async () => {
-        const kept = { resourceGroupId: "/subscriptions/sub-1/resourceGroups/dsenv-unit-rg", dataDiskId: "/subscriptions/sub-1/resourceGroups/dsenv-unit-rg/providers/Microsoft.Compute/disks/dsenv-unit-data" };
+        const kept = { resourceGroupId: "/subscriptions/sub-1/resourceGroups/dsenv-unit-rg", dataDiskIds: ["/subscriptions/sub-1/resourceGroups/dsenv-unit-rg/providers/Microsoft.Compute/disks/dsenv-unit-data"] };
         const r = await deploy(settings(), WORKSPACE, kept);
         expect(r.error).toBeUndefined();
         expect(one(r, "azure-native:resources:ResourceGroup", "resource-group").opts.import).toBe(kept.resourceGroupId);
-        expect(one(r, T.disk, "gpu-data").opts.import).toBe(kept.dataDiskId);
+        expect(one(r, T.disk, "gpu-data").opts.import).toBe(kept.dataDiskIds[0]);
         expect(one(r, T.disk, "gpu-data").opts.retainOnDelete).toBe(true);
     });
 

@@ -9,6 +9,7 @@ const SETTINGS = {
     location: "eastus",
     resourceGroup: "",
     useExistingResourceGroup: false,
+    vmCount: 1,
     vm: { dataDiskGb: 256 },
     shutdown: { time: "1900", timeZone: "UTC" },
 } as AzureSettings;
@@ -32,13 +33,13 @@ describe("what an earlier destroy kept", () => {
     test("the group and data disk this stack made are adopted", async () => {
         azure.groups.set("dsenv-unit-rg", { id: GROUP, location: "eastus", tags: OURS });
         azure.disks.set("dsenv-unit-data", { id: DISK, location: "eastus", diskSizeGB: 256, tags: OURS });
-        expect((await kept()).result).toEqual({ resourceGroupId: GROUP, dataDiskId: DISK });
+        expect((await kept()).result).toEqual({ resourceGroupId: GROUP, dataDiskIds: [DISK] });
     });
 
     test("an existing group the stack uses as it is is never adopted, its kept disk is", async () => {
         azure.groups.set("team-rg", { id: "/subscriptions/sub-1/resourceGroups/team-rg", location: "eastus", tags: { owner: "team" } });
         azure.disks.set("dsenv-unit-data", { id: DISK, location: "eastus", diskSizeGB: 256, tags: OURS });
-        expect((await kept({ ...SETTINGS, resourceGroup: "team-rg", useExistingResourceGroup: true })).result).toEqual({ dataDiskId: DISK });
+        expect((await kept({ ...SETTINGS, resourceGroup: "team-rg", useExistingResourceGroup: true })).result).toEqual({ dataDiskIds: [DISK] });
     });
 
     test("what another stack made is refused, with the ways out", async () => {
