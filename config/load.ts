@@ -42,7 +42,7 @@ export function loadSettings(config = new pulumi.Config(), env: NodeJS.ProcessEn
     const namePrefix = read.string("namePrefix", v => (v === "" ? undefined : rules.resourceName(v))) || prefixFromStack(read, stack);
     const restartPolicy = read.string("restartPolicy", rules.oneOf(RESTART_POLICIES)) as RestartPolicy;
     const mysql = readMySql(read);
-    const jupyter = readJupyter(read, runsOn.engine, swarm);
+    const jupyter = readJupyter(read, runsOn.engine, mysql, swarm);
     const workloads = kind === "ci-push" ? { notices: [] } : readWorkloads(read, runsOn.engine, runsOn.facts, kind !== "swarm");
     const target = readTarget(read, kind, gpuRequests(workloads).map(([key]) => key), namePrefix, swarm);
     if (swarm) checkSwarmGpus(read, swarm, gpuRequests(workloads), host.runDocker, workloads.notices);
@@ -143,7 +143,7 @@ function distinctAliases(aliases: string[]): string[] {
     return aliases.filter(a => !seen.has(a.toLowerCase()) && seen.add(a.toLowerCase()));
 }
 
-function readJupyter(read: ConfigReader, engine: EngineSettings, swarm?: SwarmSettings): JupyterSettings {
+function readJupyter(read: ConfigReader, engine: EngineSettings, mysql: MySqlSettings, swarm?: SwarmSettings): JupyterSettings {
     const workDir = read.string("jupyterWorkDir", v => (v === "" ? undefined : rules.hostPath(v)));
     const keepWork = read.boolean("jupyterKeepWork");
     if (workDir !== "") read.rejectOrphan("jupyterKeepWork", "dsenv:jupyterWorkDir is a host directory, which destroy never removes");
@@ -152,7 +152,7 @@ function readJupyter(read: ConfigReader, engine: EngineSettings, swarm?: SwarmSe
         baseImage: read.string("jupyterBaseImage", rules.imageRef),
         publish,
         workDir: readWorkDir(read, "jupyterWorkDir", workDir, keepWork, engine),
-        users: readNotebookUsers(read, publish.hostPort, swarm),
+        users: readNotebookUsers(read, publish.hostPort, mysql, swarm),
     };
 }
 
