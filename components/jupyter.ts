@@ -2,7 +2,7 @@ import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { ContainerImage, ImageSource } from "./image";
-import { MySql } from "./mysql";
+import { MySqlAccess } from "./mysql-access";
 import { Placement, Runtime, RunningWorkload } from "./runtime";
 import { WorkDir, workDirMount } from "./volume";
 
@@ -29,8 +29,8 @@ export interface JupyterNotebookArgs {
     namePrefix: string;
     /** The notebook image, built once and shared by every notebook (`jupyterImageSource`). */
     image: ContainerImage;
-    /** The database handed to notebooks as environment variables. */
-    database?: MySql;
+    /** The database (and the account) handed to the notebook as environment variables. */
+    database?: MySqlAccess;
     publish: { hostPort: number; hostIp?: string };
     workDir: WorkDir;
     /** Whose notebook this is; none: the workspace's one notebook, as the official image runs it (jovyan, 1000:100). */
@@ -53,6 +53,8 @@ export class JupyterNotebook extends pulumi.ComponentResource {
     readonly loginUrl: pulumi.Output<string>;
     readonly containerName: pulumi.Output<string>;
     readonly hostPort: number;
+    /** The name of the database it is handed. */
+    readonly database?: string;
     readonly image: ContainerImage;
     readonly service: RunningWorkload;
 
@@ -104,6 +106,7 @@ export class JupyterNotebook extends pulumi.ComponentResource {
         );
 
         this.hostPort = args.publish.hostPort;
+        this.database = db?.database;
         this.url = pulumi.output(args.runtime.url(args.publish, args.placement));
         this.loginUrl = pulumi.secret(pulumi.interpolate`${this.url}?token=${this.token}`);
         this.containerName = this.service.name;

@@ -1,36 +1,9 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import { urlHost } from "./host-address";
+import { MySqlAccess, MySqlAccount, mysqlUrl } from "./mysql-access";
+import { mysqlEntrypoint } from "./mysql-entrypoint";
 import { Placement, Runtime, RunningWorkload } from "./runtime";
 import { volumeMount } from "./volume";
-
-/**
- * Wraps the image's entrypoint. The official image applies MYSQL_* only when it
- * initialises an empty data dir; on a kept volume (after `pulumi destroy` and a
- * new `up`, which generates new passwords) the old credentials would stay. So on
- * an initialised data dir the server starts with an --init-file that sets the
- * passwords, database and grants from the environment it was given now (each
- * password from VAR, or from the file VAR_FILE names, as the official image reads them).
- * Names are validated to [A-Za-z0-9_] and passwords are alphanumeric: nothing to escape.
- */
-const CREDENTIALS_ENTRYPOINT = `set -eu
-if [ -d /var/lib/mysql/mysql ]; then
-  [ -z "\${MYSQL_ROOT_PASSWORD_FILE:-}" ] || MYSQL_ROOT_PASSWORD=$(cat "$MYSQL_ROOT_PASSWORD_FILE")
-  [ -z "\${MYSQL_PASSWORD_FILE:-}" ] || MYSQL_PASSWORD=$(cat "$MYSQL_PASSWORD_FILE")
-  f=/tmp/dsenv-credentials.sql
-  umask 077
-  cat >"$f" <<SQL
-ALTER USER 'root'@'localhost' IDENTIFIED BY '$MYSQL_ROOT_PASSWORD';
-ALTER USER IF EXISTS 'root'@'%' IDENTIFIED BY '$MYSQL_ROOT_PASSWORD';
-CREATE DATABASE IF NOT EXISTS \\\`$MYSQL_DATABASE\\\`;
-CREATE USER IF NOT EXISTS '$MYSQL_USER'@'%' IDENTIFIED BY '$MYSQL_PASSWORD';
-ALTER USER '$MYSQL_USER'@'%' IDENTIFIED BY '$MYSQL_PASSWORD';
-GRANT ALL ON \\\`$MYSQL_DATABASE\\\`.* TO '$MYSQL_USER'@'%';
-SQL
-  chown mysql "$f" 2>/dev/null || true
-  set -- "$@" --init-file="$f"
-fi
-exec docker-entrypoint.sh "$@"`;
 
 /** The name every container on the workspace network reaches the database by. */
 export const MYSQL_ALIAS = "mysql";
@@ -53,6 +26,14 @@ export interface MySqlArgs {
     publish?: { hostPort: number; hostIp?: string };
     /** Keep the data volume on `pulumi destroy` (default true). */
     keepDataOnDestroy?: boolean;
+    /**
+     * Besides `database` and `user`: a database and an account of its own for
+     * each key (a notebook user's name), each with a generated password and ALL
+     * on that database only. Made on every start, so that one added later is
+     * made on a kept or running database; one left out later stays (its data
+     * with it) until dropped by hand.
+     */
+    accounts?: Record<string, { database: string; user: string }>;
 }
 
 /**
@@ -60,7 +41,7 @@ export interface MySqlArgs {
  * that replacing the container (a new image, a new setting) keeps the database.
  * The passwords are made here and never leave as plain values.
  */
-export class MySql extends pulumi.ComponentResource {
+export class MySql extends pulumi.ComponentResource implements MySqlAccess {
     /** Host name on the workspace network. */
     readonly host: string = MYSQL_ALIAS;
     readonly port: number = MYSQL_PORT;
@@ -68,6 +49,8 @@ export class MySql extends pulumi.ComponentResource {
     readonly user: string;
     readonly password: pulumi.Output<string>;
     readonly rootPassword: pulumi.Output<string>;
+    /** The databases and accounts of `accounts`, by key. */
+    readonly accounts: Record<string, MySqlAccess>;
     /** mysql://user:password@mysql:3306/database, secret. */
     readonly connectionUrl: pulumi.Output<string>;
     readonly containerName: pulumi.Output<string>;
@@ -86,6 +69,11 @@ export class MySql extends pulumi.ComponentResource {
         this.password = pulumi.secret(app.result);
         this.database = args.database;
         this.user = args.user;
+        const accounts = Object.entries(args.accounts ?? {}).map(([key, a]) => {
+            const password = new random.RandomPassword(`${name}-account-${key}-password`, { length: 32, special: false }, child);
+            return { key, ...a, password: pulumi.secret(password.result) };
+        });
+        this.accounts = Object.fromEntries(accounts.map(a => [a.key, new MySqlAccount(this.host, this.port, a.database, a.user, a.password)]));
 
         const data = args.runtime.volume(this, `${name}-data`, { volumeName: `${args.namePrefix}-mysql-data`, keepOnDestroy: args.keepDataOnDestroy ?? true }, MYSQL_PLACEMENT);
         const image = args.runtime.image(this, `${name}-image`, { pull: args.image });
@@ -96,11 +84,20 @@ export class MySql extends pulumi.ComponentResource {
             {
                 name: `${args.namePrefix}-mysql`,
                 image: image.ref,
-                env: { MYSQL_DATABASE: args.database, MYSQL_USER: args.user },
-                // The official image reads each from VAR or VAR_FILE (a swarm's secret files).
-                fileSecrets: { MYSQL_ROOT_PASSWORD: this.rootPassword, MYSQL_PASSWORD: this.password },
+                env: {
+                    MYSQL_DATABASE: args.database,
+                    MYSQL_USER: args.user,
+                    // The entrypoint's list of accounts to make: "<database>:<user> ...", pair i's password in DSENV_ACCOUNT_<i>_PASSWORD.
+                    ...(accounts.length > 0 && { DSENV_ACCOUNTS: accounts.map(a => `${a.database}:${a.user}`).join(" ") }),
+                },
+                // The official image reads each from VAR or VAR_FILE (a swarm's secret files); the entrypoint reads the accounts' the same way.
+                fileSecrets: {
+                    MYSQL_ROOT_PASSWORD: this.rootPassword,
+                    MYSQL_PASSWORD: this.password,
+                    ...Object.fromEntries(accounts.map((a, i) => [`DSENV_ACCOUNT_${i}_PASSWORD`, a.password])),
+                },
                 mounts: [volumeMount(data, "/var/lib/mysql")],
-                entrypoint: ["/bin/sh", "-c", CREDENTIALS_ENTRYPOINT, "dsenv-mysql"],
+                entrypoint: ["/bin/sh", "-c", mysqlEntrypoint(accounts.length > 0), "dsenv-mysql"],
                 command: ["mysqld"],
                 ports: args.publish ? [{ containerPort: MYSQL_PORT, hostPort: args.publish.hostPort, hostIp: args.publish.hostIp }] : [],
                 aliases: [MYSQL_ALIAS, ...(args.extraAliases ?? [])],
@@ -122,12 +119,8 @@ export class MySql extends pulumi.ComponentResource {
         });
     }
 
-    /**
-     * A secret URL to this database: `scheme` for the client (mysql, or
-     * mysql+pymysql for SQLAlchemy), `host`/`port` as the client sees the server
-     * (by default from the workspace network).
-     */
+    /** A secret URL to the workspace's database (MySqlAccess.url). */
     url(scheme = "mysql", host: string = this.host, port: number = this.port): pulumi.Output<string> {
-        return pulumi.secret(pulumi.interpolate`${scheme}://${encodeURIComponent(this.user)}:${this.password.apply(encodeURIComponent)}@${urlHost(host)}:${port}/${this.database}`);
+        return mysqlUrl(this, scheme, host, port);
     }
 }

@@ -7,6 +7,8 @@ import { Placement, Runtime } from "./runtime";
 export interface WorkspaceUser extends NotebookUser {
     hostPort: number;
     placement: Placement;
+    /** A database and a MySQL account of their own on the workspace's server; none: the workspace's, shared. */
+    ownDatabase?: { database: string; user: string };
 }
 
 export interface WorkspaceArgs {
@@ -18,7 +20,7 @@ export interface WorkspaceArgs {
         /** The image images/jupyter is built on (the official jupyter/datascience-notebook contract). */
         baseImage: string;
     };
-    /** One notebook each, sharing the database; none: one notebook for the workspace. */
+    /** One notebook each, with the workspace's database or one of their own; none: one notebook for the workspace. */
     users?: WorkspaceUser[];
 }
 
@@ -36,6 +38,8 @@ export class Workspace extends pulumi.ComponentResource {
 
     constructor(name: string, args: WorkspaceArgs, opts?: pulumi.ComponentResourceOptions) {
         super("dsenv:workloads:Workspace", name, {}, opts);
+        const users = args.users ?? [];
+        const ownDatabases = users.flatMap(u => (u.ownDatabase ? [[u.name, u.ownDatabase] as const] : []));
 
         this.mysql = new MySql(
             `${name}-mysql`,
@@ -48,24 +52,32 @@ export class Workspace extends pulumi.ComponentResource {
                 extraAliases: args.mysql.extraAliases,
                 publish: args.mysql.publish,
                 keepDataOnDestroy: args.mysql.keepDataOnDestroy,
+                accounts: ownDatabases.length > 0 ? Object.fromEntries(ownDatabases) : undefined,
             },
             { parent: this },
         );
         // One build for every notebook.
         const image = args.runtime.image(this, `${name}-jupyter-image`, jupyterImageSource(args.jupyter.baseImage));
-        const notebook = (suffix: string, extra: Pick<JupyterNotebookArgs, "user" | "publish" | "placement">) =>
+        const notebook = (suffix: string, extra: Pick<JupyterNotebookArgs, "user" | "publish" | "placement" | "database">) =>
             new JupyterNotebook(
                 `${name}-${suffix}`,
-                { runtime: args.runtime, namePrefix: args.namePrefix, image, database: this.mysql, workDir: args.jupyter.workDir, ...extra },
+                { runtime: args.runtime, namePrefix: args.namePrefix, image, workDir: args.jupyter.workDir, ...extra },
                 { parent: this },
             );
 
-        const users = args.users ?? [];
         this.notebooks = Object.fromEntries(
-            users.map(u => [u.name, notebook(`jupyter-${u.name}`, { user: u, publish: { ...args.jupyter.publish, hostPort: u.hostPort }, placement: u.placement })]),
+            users.map(u => [
+                u.name,
+                notebook(`jupyter-${u.name}`, {
+                    user: u,
+                    publish: { ...args.jupyter.publish, hostPort: u.hostPort },
+                    placement: u.placement,
+                    database: u.ownDatabase ? this.mysql.accounts[u.name] : this.mysql,
+                }),
+            ]),
         );
         // Without users, the notebook lives with the database's data.
-        this.jupyter = users.length === 0 ? notebook("jupyter", { publish: args.jupyter.publish, placement: MYSQL_PLACEMENT }) : undefined;
+        this.jupyter = users.length === 0 ? notebook("jupyter", { publish: args.jupyter.publish, placement: MYSQL_PLACEMENT, database: this.mysql }) : undefined;
         this.registerOutputs({});
     }
 }

@@ -30,6 +30,7 @@ export const DEFAULTS = {
     jupyterWorkDir: "",
     jupyterKeepWork: true,
     jupyterUsers: [] as string[],
+    jupyterUserDatabases: "shared",
     swarmNodes: [] as string[],
     swarmManagers: 1,
     swarmDataNode: 1,

@@ -48,7 +48,7 @@ export function loadSettings(config = new pulumi.Config(), env: NodeJS.ProcessEn
     const namePrefix = read.string("namePrefix", v => (v === "" ? undefined : rules.resourceName(v))) || prefixFromStack(read, stack);
     const restartPolicy = read.string("restartPolicy", rules.oneOf(RESTART_POLICIES)) as RestartPolicy;
     const mysql = readMySql(read);
-    const jupyter = readJupyter(read, runsOn.engine, nodes);
+    const jupyter = readJupyter(read, runsOn.engine, mysql, nodes);
     const workloads = kind === "ci-push" ? { notices: [] } : readWorkloads(read, runsOn.engine, runsOn.facts, nodes === undefined);
     const target = readTarget(read, kind, gpuRequests(workloads).map(([key]) => key), namePrefix, swarm, { count: azureVmCount, swarm: azureSwarm });
     if (swarm) checkSwarmGpus(read, swarm, gpuRequests(workloads), host.runDocker, workloads.notices);
@@ -150,7 +150,7 @@ function distinctAliases(aliases: string[]): string[] {
     return aliases.filter(a => !seen.has(a.toLowerCase()) && seen.add(a.toLowerCase()));
 }
 
-function readJupyter(read: ConfigReader, engine: EngineSettings, nodes?: NodeNumbering): JupyterSettings {
+function readJupyter(read: ConfigReader, engine: EngineSettings, mysql: MySqlSettings, nodes?: NodeNumbering): JupyterSettings {
     const workDir = read.string("jupyterWorkDir", v => (v === "" ? undefined : rules.hostPath(v)));
     const keepWork = read.boolean("jupyterKeepWork");
     if (workDir !== "") read.rejectOrphan("jupyterKeepWork", "dsenv:jupyterWorkDir is a host directory, which destroy never removes");
@@ -159,7 +159,7 @@ function readJupyter(read: ConfigReader, engine: EngineSettings, nodes?: NodeNum
         baseImage: read.string("jupyterBaseImage", rules.imageRef),
         publish,
         workDir: readWorkDir(read, "jupyterWorkDir", workDir, keepWork, engine),
-        users: readNotebookUsers(read, publish.hostPort, nodes),
+        users: readNotebookUsers(read, publish.hostPort, mysql, nodes),
     };
 }
 

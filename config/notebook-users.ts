@@ -1,5 +1,7 @@
 import { ConfigReader } from "./reader";
-import { NotebookUserSettings } from "./settings";
+import * as rules from "./rules";
+import { MySqlSettings, NotebookUserSettings } from "./settings";
+import { ownDatabase, ownDatabaseProblem, readUserDatabases } from "./user-databases";
 
 /** `<name>[:<uid>[:<gid>]][@<node>]`: a DNS-label name (it names a container or service), ids, a swarm node's number. */
 const USER = /^([a-z][a-z0-9-]{0,30}[a-z0-9]|[a-z])(?::([0-9]+)(?::([0-9]+))?)?(?:@([0-9]+))?$/;
@@ -16,10 +18,15 @@ export interface NodeNumbering {
 
 /**
  * dsenv:jupyterUsers: one notebook each, on ports after jupyterHostPort; on a
- * swarm each lives on the node given (else round-robin over the nodes).
+ * swarm each lives on the node given (else round-robin over the nodes). With
+ * dsenv:jupyterUserDatabases own, each with a database and a MySQL account of
+ * their own on the workspace's server.
  */
-export function readNotebookUsers(read: ConfigReader, basePort: number, swarm?: NodeNumbering): NotebookUserSettings[] {
+export function readNotebookUsers(read: ConfigReader, basePort: number, mysql: MySqlSettings, swarm?: NodeNumbering): NotebookUserSettings[] {
     const nodeCount = swarm?.count ?? 0;
+    const own = readUserDatabases(read) === "own";
+    // Only the names of a valid dsenv:mysqlDatabase and dsenv:mysqlUser (each reported by its own rule) say how long a user's may be.
+    const ownChecked = own && !rules.mysqlDatabase(mysql.database) && !rules.mysqlUser(mysql.user);
     const entries = read.strings("jupyterUsers", v => {
         const m = USER.exec(v);
         if (!m) return GRAMMAR;
@@ -27,7 +34,7 @@ export function readNotebookUsers(read: ConfigReader, basePort: number, swarm?: 
         if ((m[2] && !(uid >= 1 && uid <= 2147483647)) || (m[3] && !(gid >= 1 && gid <= 2147483647))) return `${GRAMMAR}, with ids from 1 to 2147483647 (0 is root)`;
         if (m[4] !== undefined && !swarm) return `${GRAMMAR} without @<node>: only a swarm stack has nodes to place notebooks on`;
         if (m[4] !== undefined && !(Number(m[4]) >= 1 && Number(m[4]) <= nodeCount)) return `${GRAMMAR}, with a node from 1 to ${nodeCount} (${swarm!.order})`;
-        return undefined;
+        return ownChecked ? ownDatabaseProblem(mysql, m[1]) : undefined;
     });
     const users = entries.flatMap((entry, i) => {
         const m = USER.exec(entry);
@@ -38,8 +45,10 @@ export function readNotebookUsers(read: ConfigReader, basePort: number, swarm?: 
             gid: m[3] ? Number(m[3]) : DEFAULT_GID,
             node: swarm ? (m[4] ? Number(m[4]) - 1 : i % Math.max(nodeCount, 1)) : undefined,
             hostPort: basePort + 1 + i,
+            ...(own && { ownDatabase: ownDatabase(mysql, m[1]) }),
         }];
     });
+    if (own && users.length === 0) read.rejectOrphan("jupyterUserDatabases", "dsenv:jupyterUsers is empty: the workspace's one notebook has the workspace's database");
     const names = users.map(u => u.name);
     const twice = names.find((n, i) => names.indexOf(n) !== i);
     if (twice) read.reject("jupyterUsers", entries, `each name once (${JSON.stringify(twice)} is listed twice)`);

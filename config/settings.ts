@@ -53,6 +53,8 @@ export interface NotebookUserSettings {
     /** Index into the swarm's nodes of the machine that keeps their notebook and work volume. */
     node?: number;
     hostPort: number;
+    /** Their own database and MySQL account (dsenv:jupyterUserDatabases own); none: the workspace's. */
+    ownDatabase?: { database: string; user: string };
 }
 
 export interface JupyterSettings {

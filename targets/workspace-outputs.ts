@@ -15,8 +15,8 @@ interface NotebookOutputs {
 
 /** What `pulumi stack output` answers about the workspace, on any target. */
 export interface WorkspaceOutputs extends Partial<NotebookOutputs> {
-    /** Each user's notebook (url, container or service, host port), by user name. */
-    notebooks?: Record<string, { url: pulumi.Output<string>; container: pulumi.Output<string>; hostPort: number }>;
+    /** Each user's notebook (url, container or service, host port, the database it is handed), by user name. */
+    notebooks?: Record<string, { url: pulumi.Output<string>; container: pulumi.Output<string>; hostPort: number; database?: string }>;
     /** Each user's login URL with their token, secret, by user name. */
     notebookLoginUrls?: pulumi.Output<Record<string, string>>;
     jupyterImage: pulumi.Output<string>;
@@ -42,7 +42,7 @@ export function workspaceOutputs(ws: Workspace, network: pulumi.Output<string>, 
             jupyterHostPort: ws.jupyter.hostPort,
         }),
         ...(users.length > 0 && {
-            notebooks: Object.fromEntries(users.map(([user, nb]) => [user, { url: nb.url, container: nb.containerName, hostPort: nb.hostPort }])),
+            notebooks: Object.fromEntries(users.map(([user, nb]) => [user, { url: nb.url, container: nb.containerName, hostPort: nb.hostPort, database: nb.database }])),
             notebookLoginUrls: pulumi.secret(pulumi.all(Object.fromEntries(users.map(([user, nb]) => [user, nb.loginUrl])))),
         }),
         jupyterImage: someNotebook.image.ref,
