@@ -148,9 +148,10 @@ export class ConfigReader {
     }
 }
 
-/** Lists, integers and booleans as values, anything else as the string the user wrote. */
-function parsedForMessage(raw: string): unknown {
-    if (/^-?[0-9]+$|^(true|false)$/.test(raw)) return JSON.parse(raw);
+/** Lists, integers and booleans as values, anything else as the string the user wrote (a number only where it reads back the same: not "007", "-0" or 20 digits). */
+export function parsedForMessage(raw: string): unknown {
+    if (raw === "true" || raw === "false") return raw === "true";
+    if (/^-?[0-9]+$/.test(raw)) return String(Number(raw)) === raw ? Number(raw) : raw;
     try {
         const parsed: unknown = JSON.parse(raw);
         return typeof parsed === "object" && parsed !== null ? parsed : raw;

@@ -73,7 +73,7 @@ export async function generatePassword(inputs: Pick<TokenPasswordInputs, "regist
     return { username: body.username, password: password.value, expiry: password.expiry ?? expiry };
 }
 
-const tokenPasswordProvider: pulumi.dynamic.ResourceProvider<TokenPasswordInputs, TokenPasswordOutputs> = {
+export const tokenPasswordProvider: pulumi.dynamic.ResourceProvider<TokenPasswordInputs, TokenPasswordOutputs> = {
     async diff(_id, olds: TokenPasswordOutputs, news: TokenPasswordInputs) {
         const replaces = (["registryId", "tokenId", "validDays"] as const).filter(k => olds[k] !== news[k]);
         // Renewed ahead of its expiry; the ARM token (new on every run) changes nothing.

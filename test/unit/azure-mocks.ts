@@ -68,6 +68,11 @@ jest.spyOn(pulumi.runtime, "setMocks").mockImplementation((mocks, ...rest) =>
     ),
 );
 
+/** The number a VM's resource names end in (none: VM 1). */
+function vmNumber(name: string): number {
+    return Number(/[a-z](\d+)$/.exec(name)?.[1] ?? 1);
+}
+
 /** A provider's failure reaches the program as the gRPC error's details. */
 function providerError(message: string): Error {
     return Object.assign(new Error(message), { details: message });
@@ -78,7 +83,13 @@ function azureOutputs(type: string, inputs: any): Record<string, unknown> {
         case "azure-native:containerregistry:Registry":
             return { loginServer: `${inputs.registryName}.azurecr.io`, name: inputs.registryName };
         case "azure-native:network:PublicIPAddress":
-            return { ipAddress: "20.61.7.9" };
+            // VM 1's is 20.61.7.9, VM 2's 20.61.7.10, ...
+            return { ipAddress: `20.61.7.${8 + vmNumber(inputs.publicIpAddressName)}` };
+        case "azure-native:network:NetworkInterface":
+            // Azure hands out the subnet's addresses from .4 on.
+            return { ipConfigurations: [{ ...inputs.ipConfigurations[0], privateIPAddress: `10.42.1.${3 + vmNumber(inputs.networkInterfaceName)}` }] };
+        case "pulumi-nodejs:dynamic/dsenv:AcrTokenPassword":
+            return { username: "dsenv-unit-swarm-pull", password: "token-password-1", expiry: "2027-11-30T00:00:00.000Z" };
         case "azure-native:compute:VirtualMachine":
             return { name: inputs.vmName, vmId: "0f6e-vm-guid", identity: { type: "SystemAssigned", principalId: "vm-principal-1" } };
         case "azure-native:network:VirtualNetwork":

@@ -205,6 +205,9 @@ describe("orphans: a value with no effect without another is reported", () => {
         ["keeping a work volume that a host directory replaces", { jupyterWorkDir: "/", jupyterKeepWork: "false" }, "dsenv:jupyterKeepWork: got false, expected it unset, since dsenv:jupyterWorkDir is a host directory, which destroy never removes (it has no effect)"],
         ["ssh options without an ssh engine", { dockerSshOpts: '["-i", "/k"]' }, 'dsenv:dockerSshOpts: got ["-i","/k"], expected it unset, since no engine is reached over ssh:// (dsenv:dockerHost, dsenv:buildDockerHost, dsenv:swarmNodes or DOCKER_HOST) (it has no effect)'],
         ["an Azure key on the local target", { azureVmSize: "Standard_NC24ads_A100_v4" }, 'dsenv:azureVmSize: got "Standard_NC24ads_A100_v4", expected it unset, since the local target does not use it (it has no effect)'],
+        // Digits that are no JSON number (a leading zero) or lose digits as one are shown as written.
+        ["a number with a leading zero", { siteEnabled: "true", siteDir: "/", siteVersion: "007" }, 'dsenv:siteVersion: got "007", expected it unset, since dsenv:siteSource is "bind" (labels belong to a built image) (it has no effect)'],
+        ["a number beyond a double's digits", { azureVmCount: "99999999999999999999" }, 'dsenv:azureVmCount: got "99999999999999999999", expected it unset, since the local target does not use it (it has no effect)'],
     ])("%s", async (_, config, message) => {
         expect(await rejected(config)).toBe(configProblem(message));
     });
