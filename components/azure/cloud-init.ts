@@ -196,7 +196,7 @@ set -euo pipefail
 daemon_json=/etc/docker/daemon.json
 runtime_toml=/etc/nvidia-container-runtime/config.toml
 mapfile -t uuids < <(nvidia-smi --query-gpu=uuid --format=csv,noheader | tr -d ' ')
-[ "\${#uuids[@]}" -gt 0 ] && [ -n "\${uuids[0]}" ] || { echo "nvidia-smi lists no GPU" >&2; exit 1; }
+if [ "\${#uuids[@]}" -eq 0 ] || [ -z "\${uuids[0]}" ]; then echo "nvidia-smi lists no GPU" >&2; exit 1; fi
 mkdir -p "$(dirname "$daemon_json")" "$(dirname "$runtime_toml")"
 python3 - "$daemon_json" "\${uuids[@]}" <<'PY'
 import json, os, sys

@@ -11,6 +11,9 @@ import { defaultControlDir, ensureControlDir, multiplexedSshOptions } from "./ss
 /** What the readiness step runs with --gpus all: NVIDIA's own sample workload (the toolkit mounts nvidia-smi into it). */
 export const GPU_CHECK_IMAGE = "ubuntu:22.04";
 
+/** On a swarm node: the GPUs advertised to the swarm (the boot script's SWARM_GPUS_SCRIPT, read by dockerd). */
+export const GPU_PROBE = `docker info --format '{{json .GenericResources}}' 2>/dev/null | grep -q '"NVIDIA-GPU"' && echo gpus-advertised`;
+
 // One token a line for each condition that holds; cloud-init's log tail when set-up failed.
 // The GPU is proved end to end: the driver on the host, and a container Docker
 // starts with --gpus all (runtime, toolkit, driver libraries) seeing it too.
@@ -22,7 +25,7 @@ const PROBE = [
     `echo "$runtimes" | grep -q '"nvidia"' && echo nvidia-runtime`,
     `nvidia-smi -L >/dev/null 2>&1 && echo gpu-visible`,
     `test -f ${READY_MARKER} && docker run --rm --gpus all ${GPU_CHECK_IMAGE} nvidia-smi -L >/dev/null 2>&1 && echo gpu-in-container`,
-    `docker info --format '{{json .GenericResources}}' 2>/dev/null | grep -q '"NVIDIA-GPU"' && echo gpus-advertised`,
+    GPU_PROBE,
     "true",
 ].join("; ");
 

@@ -3,7 +3,8 @@ import * as crypto from "crypto";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { DATA_MOUNT, METADATA_ADDRESS, METADATA_BLOCK_COMMAND, METADATA_BLOCK_SCRIPT, storageSteps } from "../../components/azure/cloud-init";
+import { DATA_MOUNT, METADATA_ADDRESS, METADATA_BLOCK_COMMAND, METADATA_BLOCK_SCRIPT, storageSteps, SWARM_GPUS_SCRIPT } from "../../components/azure/cloud-init";
+import { GPU_PROBE } from "../../components/azure/remote-engine";
 import { waitFor } from "./harness";
 
 // Parts of the Azure VM's boot script that need no network, run for real on
@@ -176,5 +177,94 @@ exec chroot ${root} /bin/bash -c "$1"`;
         expect(second.uuid).toBe(first.uuid);
         expect(second.data.split("\n")).toEqual(expect.arrayContaining(["notebook.txt", "a notebook"]));
         expect(second.fstab.split("\n").filter(l => l.includes(DATA_MOUNT))).toHaveLength(1);
+    });
+});
+
+describe("a swarm node's GPUs: advertised to the swarm, as dockerd reads them", () => {
+    const gpuDir = path.join(dir, "swarm-gpus");
+    const UUIDS = ["GPU-3b0e6c2a-51d7-4d6e-9f0b-0a1b2c3d4e5f", "GPU-8c9d0e1f-2a3b-4c5d-8e7f-1a2b3c4d5e6f"];
+    /** What the boot script's earlier steps and `nvidia-ctk runtime configure` leave, and the toolkit's own config.toml. */
+    const DAEMON_JSON = { "data-root": `${DATA_MOUNT}/docker`, runtimes: { nvidia: { args: [], path: "nvidia-container-runtime" } } };
+    const TOOLKIT_TOML = ['#accept-nvidia-visible-devices-as-volume-mounts = false', '#swarm-resource = "DOCKER_RESOURCE_GPU"', "", "[nvidia-container-cli]", 'environment = []', ""].join("\n");
+    let daemon: ChildProcess | undefined;
+
+    /**
+     * Runs the script as root with /etc an overlay of this machine's (in a mount
+     * namespace of its own: nothing here changes), `nvidia-smi` a stand-in that
+     * lists `gpus`; returns the files it wrote, or its failure.
+     */
+    function advertise(run: string, gpus: string[], before = "true"): { daemonJson?: string; toml?: string; error?: string } {
+        const work = path.join(gpuDir, run);
+        for (const d of ["upper", "work", "bin"]) fs.mkdirSync(path.join(work, d), { recursive: true });
+        fs.writeFileSync(path.join(work, "bin", "nvidia-smi"), `#!/bin/sh\n[ "$*" = "--query-gpu=uuid --format=csv,noheader" ] || exit 9\nprintf '%s\\n' ${gpus.join(" ")}\n`, { mode: 0o755 });
+        fs.writeFileSync(path.join(work, "script"), SWARM_GPUS_SCRIPT, { mode: 0o755 });
+        const inNamespace = `set -euo pipefail
+mount -t overlay overlay -o lowerdir=/etc,upperdir=${work}/upper,workdir=${work}/work /etc
+mkdir -p /etc/docker /etc/nvidia-container-runtime
+${before}
+PATH=${work}/bin:$PATH ${work}/script
+cp /etc/docker/daemon.json ${work}/daemon.json
+cp /etc/nvidia-container-runtime/config.toml ${work}/config.toml`;
+        try {
+            execFileSync("unshare", ["-m", "--propagation", "private", "bash", "-c", inNamespace], { encoding: "utf8", stdio: "pipe" });
+        } catch (e) {
+            return { error: String((e as { stderr?: string }).stderr ?? e) };
+        }
+        return { daemonJson: fs.readFileSync(path.join(work, "daemon.json"), "utf8"), toml: fs.readFileSync(path.join(work, "config.toml"), "utf8") };
+    }
+
+    const seed = `echo '${JSON.stringify(DAEMON_JSON)}' > /etc/docker/daemon.json; printf '%s' '${TOOLKIT_TOML}' > /etc/nvidia-container-runtime/config.toml`;
+    let first: ReturnType<typeof advertise>;
+
+    afterAll(() => daemon?.kill());
+
+    test("the GPUs go into daemon.json as NVIDIA-GPU resources, the nvidia runtime the default, Docker's other settings kept", () => {
+        first = advertise("first", UUIDS, seed);
+        expect(first.error).toBeUndefined();
+        expect(JSON.parse(first.daemonJson!)).toEqual({ ...DAEMON_JSON, "default-runtime": "nvidia", "node-generic-resources": UUIDS.map(u => `NVIDIA-GPU=${u}`) });
+    });
+
+    test("the runtime takes a task's GPUs from the variable swarm sets, a top-level key, the commented default gone", () => {
+        const lines = first.toml!.split("\n");
+        expect(lines[0]).toBe('swarm-resource = "DOCKER_RESOURCE_NVIDIA-GPU"');
+        expect(lines.filter(l => l.includes("swarm-resource"))).toHaveLength(1);
+        expect(lines).toEqual(expect.arrayContaining(["[nvidia-container-cli]", "#accept-nvidia-visible-devices-as-volume-mounts = false"]));
+        expect(lines.indexOf("[nvidia-container-cli]")).toBeGreaterThan(0);
+    });
+
+    test("a second run (every boot until set-up succeeded) changes nothing; no config files yet is fine too", () => {
+        const again = advertise("again", UUIDS, `${seed}; PATH=${path.join(gpuDir, "first", "bin")}:$PATH ${path.join(gpuDir, "first", "script")}`);
+        expect([again.daemonJson, again.toml]).toEqual([first.daemonJson, first.toml]);
+        const fresh = advertise("fresh", UUIDS.slice(0, 1));
+        expect(JSON.parse(fresh.daemonJson!)).toEqual({ "default-runtime": "nvidia", "node-generic-resources": [`NVIDIA-GPU=${UUIDS[0]}`] });
+        expect(fresh.toml).toBe('swarm-resource = "DOCKER_RESOURCE_NVIDIA-GPU"\n');
+    });
+
+    test("a machine whose driver lists no GPU fails the set-up instead of advertising none", () => {
+        expect(advertise("none", []).error).toContain("nvidia-smi lists no GPU");
+    });
+
+    test("dockerd reads the file and advertises both GPUs, as the readiness probe checks", async () => {
+        // This machine's dockerd beside the real one: its own socket and roots, no networking of its own.
+        const d = path.join(gpuDir, "dockerd");
+        fs.mkdirSync(d, { recursive: true });
+        const config = { ...JSON.parse(first.daemonJson!), "data-root": path.join(d, "data") };
+        fs.writeFileSync(path.join(d, "daemon.json"), JSON.stringify(config));
+        const host = `unix://${d}/docker.sock`;
+        const log = fs.openSync(path.join(d, "dockerd.log"), "w");
+        daemon = spawn("dockerd", ["--config-file", path.join(d, "daemon.json"), `--host=${host}`, `--exec-root=${d}/exec`, `--pidfile=${d}/docker.pid`, "--bridge=none", "--iptables=false", "--ip-masq=false"], { stdio: ["ignore", log, log] });
+        const info = () => {
+            try {
+                return execFileSync("docker", ["-H", host, "info", "--format", "{{json .GenericResources}}"], { encoding: "utf8", stdio: "pipe" }).trim();
+            } catch {
+                return "";
+            }
+        };
+        await waitFor("the second dockerd", () => info() !== "", 60_000, 500);
+        const resources = JSON.parse(info()) as { NamedResourceSpec?: { Kind: string; Value: string } }[];
+        expect(resources.map(r => `${r.NamedResourceSpec?.Kind}=${r.NamedResourceSpec?.Value}`).sort()).toEqual(UUIDS.map(u => `NVIDIA-GPU=${u}`).sort());
+        // The probe line of the readiness step, against this engine.
+        expect(execFileSync("bash", ["-c", GPU_PROBE], { encoding: "utf8", env: { ...process.env, DOCKER_HOST: host } }).trim()).toBe("gpus-advertised");
+        expect(execFileSync("docker", ["-H", host, "info", "--format", "{{.DefaultRuntime}}"], { encoding: "utf8" }).trim()).toBe("nvidia");
     });
 });

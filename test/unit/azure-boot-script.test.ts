@@ -2,7 +2,7 @@ import { execFileSync, spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { cloudInit, METADATA_BLOCK_SCRIPT, setupScript } from "../../components/azure/cloud-init";
+import { cloudInit, METADATA_BLOCK_SCRIPT, setupScript, SWARM_GPUS_SCRIPT } from "../../components/azure/cloud-init";
 
 // The VM's boot script, its metadata block and its token command, checked as
 // the VM will read them: bash's parser, shellcheck, and Python's parser. Both
@@ -13,7 +13,11 @@ import { cloudInit, METADATA_BLOCK_SCRIPT, setupScript } from "../../components/
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), "dsenv-boot-"));
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-const VARIANTS = { gpu: { adminUser: "dsenv", dataDiskLun: 0, nvidiaDriverBranch: "580" }, cpu: { adminUser: "dsenv", dataDiskLun: 0 } };
+const VARIANTS = {
+    gpu: { adminUser: "dsenv", dataDiskLun: 0, nvidiaDriverBranch: "580" },
+    cpu: { adminUser: "dsenv", dataDiskLun: 0 },
+    "swarm GPU": { adminUser: "dsenv", dataDiskLun: 0, nvidiaDriverBranch: "580", advertiseGpus: true },
+};
 const hasShellcheck = spawnSync("shellcheck", ["--version"]).status === 0;
 const lint = hasShellcheck || process.env.DSENV_REQUIRE_SHELLCHECK === "1" ? test : test.skip;
 
@@ -40,13 +44,16 @@ describe.each(Object.entries(VARIANTS))("the boot script (%s size)", (name, args
     });
 });
 
-describe("the metadata block (run by Docker before it starts)", () => {
+describe.each([
+    ["the metadata block (run by Docker before it starts)", "metadata-block", METADATA_BLOCK_SCRIPT],
+    ["the swarm GPU advertisement (run by the boot script before Docker restarts)", "swarm-gpus", SWARM_GPUS_SCRIPT],
+])("%s", (_, name, script) => {
     test("parses as bash", () => {
-        expect(spawnSync("bash", ["-n", written("metadata-block.sh", METADATA_BLOCK_SCRIPT)], { encoding: "utf8" }).stderr).toBe("");
+        expect(spawnSync("bash", ["-n", written(`${name}.sh`, script)], { encoding: "utf8" }).stderr).toBe("");
     });
 
     lint("passes shellcheck", () => {
-        const result = shellcheck(written("metadata-block-sc.sh", METADATA_BLOCK_SCRIPT));
+        const result = shellcheck(written(`${name}-sc.sh`, script));
         expect(result.error).toBeUndefined();
         expect(result.stdout).toBe("");
         expect(result.status).toBe(0);

@@ -122,7 +122,7 @@ describe("azureVmCount: 3 GPU VMs as one swarm", () => {
     });
 
     test("outputs: every VM with its ssh and tunnel commands; URLs through the tunnels", async () => {
-        const vms = (await valueOf(pulumi.output(r.result.vms))) as any[];
+        const vms = (await valueOf(pulumi.output(r.result.vms))) as unknown as any[];
         expect(vms.map(v => [v.name, v.publicIp, v.privateIp])).toEqual([
             ["dsenv-unit-vm", "20.61.7.9", "10.42.1.4"],
             ["dsenv-unit-vm2", "20.61.7.10", "10.42.1.5"],
