@@ -56,7 +56,8 @@ export class DockerEngine extends pulumi.ComponentResource {
             name,
             {
                 host: args.host,
-                sshOpts: Array.isArray(args.sshOpts) && args.sshOpts.length === 0 ? undefined : args.sshOpts,
+                // None rather than []: the provider's config stays as it was for engines without options.
+                sshOpts: args.sshOpts === undefined ? undefined : pulumi.output(args.sshOpts).apply(o => (o.length ? o : undefined)),
                 registryAuth: args.registryLogins?.map(registryAuth),
             },
             { parent: this, dependsOn: args.readyAfter },

@@ -84,7 +84,7 @@ export class Swarm extends pulumi.ComponentResource {
                 // The first manager's hands the registry logins to the services declared on it.
                 engine: new DockerEngine(
                     `${name}-node${i + 1}`,
-                    { host: engine.host, sshOpts: engine.sshOpts, isLocal: false, readyAfter: [i === 0 ? init : joins[i - 1]], registryLogins: i === 0 ? args.registryLogins : undefined, deletedWith: node.deletedWith },
+                    { host: engine.host, sshOpts: engine.sshOpts, isLocal: false, readyAfter: [i === 0 ? init : joins[i - 1]], registryLogins: i === 0 && args.registryLogins?.length ? args.registryLogins : undefined, deletedWith: node.deletedWith },
                     { parent: this },
                 ),
                 advertiseAddr,

@@ -1,4 +1,5 @@
 import { ChildProcess, execFileSync, spawn } from "child_process";
+import * as crypto from "crypto";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -35,9 +36,11 @@ export class SwarmNodes {
      * The lab's registry, on this machine where every node and this machine's
      * engine reach it: HTTPS with a certificate from the tests' CA
      * (scripts/toolchain/ensure-registry.sh), which every engine here trusts
-     * through /etc/docker/certs.d, and no login.
+     * through /etc/docker/certs.d, and a login (htpasswd), as a lab's registry
+     * has: a node pulls only with what the swarm's manager hands it.
      */
     readonly registry = `${this.machineAddress}:5002`;
+    readonly registryLogin = { username: "lab", password: crypto.randomBytes(12).toString("hex") };
     private readonly tag = `dsw${process.pid % 10000}`;
     private readonly hub = `${this.tag}hub`;
     private readonly daemons: ChildProcess[] = [];
@@ -79,7 +82,8 @@ export class SwarmNodes {
         for (const node of this.nodes) {
             await waitFor(`dockerd of ${node.name}`, () => run("docker", ["-H", node.dockerHost, "info", "--format", "{{.Name}}"]) === node.name, 90_000);
         }
-        await waitFor("the lab registry", () => run("curl", ["-sf", "--max-time", "2", "--cacert", path.join(this.certsDir, "ca.crt"), `https://${this.registry}/v2/`]) !== undefined, 30_000);
+        // Up when it asks for the login.
+        await waitFor("the lab registry", () => run("curl", ["-s", "-o", "/dev/null", "-w", "%{http_code}", "--max-time", "2", "--cacert", path.join(this.certsDir, "ca.crt"), `https://${this.registry}/v2/`]) === "401", 30_000);
     }
 
     private startNode(node: SwarmNode, i: number): void {
@@ -130,8 +134,24 @@ export class SwarmNodes {
         fs.copyFileSync(path.join(ca, "ca.crt"), path.join(this.certsDir, "ca.crt"));
         fs.writeFileSync(
             f("registry.yml"),
-            ["version: 0.1", "storage:", "  filesystem:", `    rootdirectory: ${f("registry")}`, "http:", `  addr: ${this.registry}`, "  tls:", `    certificate: ${f("registry.crt")}`, `    key: ${f("registry.key")}`, ""].join("\n"),
+            [
+                "version: 0.1",
+                "storage:",
+                "  filesystem:",
+                `    rootdirectory: ${f("registry")}`,
+                "http:",
+                `  addr: ${this.registry}`,
+                "  tls:",
+                `    certificate: ${f("registry.crt")}`,
+                `    key: ${f("registry.key")}`,
+                "auth:",
+                "  htpasswd:",
+                "    realm: lab",
+                `    path: ${f("registry.htpasswd")}`,
+                "",
+            ].join("\n"),
         );
+        fs.writeFileSync(f("registry.htpasswd"), execFileSync("htpasswd", ["-Bbn", this.registryLogin.username, this.registryLogin.password]));
         const log = fs.openSync(f("registry.log"), "w");
         this.registryProcess = spawn("/usr/bin/docker-registry", ["serve", f("registry.yml")], { stdio: ["ignore", log, log] });
     }

@@ -1,3 +1,4 @@
+import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -67,6 +68,8 @@ beforeAll(async () => {
         target: "swarm",
         swarmNodes: [`${n1.dockerHost} ${n1.address}`, `${n2.dockerHost} ${n2.address}`, `${n3.dockerHost} ${n3.address} rack=b`],
         registryServer: lab.registry,
+        registryUsername: lab.registryLogin.username,
+        registryPassword: { secret: lab.registryLogin.password },
         buildDockerHost: "unix:///var/run/docker.sock",
         mysqlImage: "dsenv/mysql-standin:test",
         jupyterBaseImage: "dsenv/jupyter-standin:test",
@@ -144,14 +147,27 @@ test("3. alice's notebook on node 2 reaches MySQL on node 1 by both names, and r
     expect(await opensJupyterLab(logins.alice.replace(/token=.*/, `token=${bobsToken}`))).toBe(false);
 });
 
-test("4. the GPU workspace runs where a GPU is, with the GPU the swarm assigned", () => {
+test("4. the nodes pulled the notebook image from the login-only registry with what the manager handed over; no node has a login of its own", () => {
+    const image = String(out.jupyterImage);
+    expect(image.startsWith(`${lab.registry}/`)).toBe(true);
+    for (const node of [n2, n3]) expect(lab.docker(node, "image", "ls", "--digests", "--format", "{{.Repository}}@{{.Digest}}")).toContain(image);
+    // Anyone else is refused: the registry wants the login, and the node's engine has none.
+    // (A tag that does not exist: the registry says which, login or manifest, before anything local counts.)
+    const anonymous = spawnSync("docker", ["-H", n3.dockerHost, "pull", `${image.split("@")[0]}:anonymous`], { encoding: "utf8" });
+    expect(anonymous.status).not.toBe(0);
+    expect(anonymous.stderr).toMatch(/no basic auth credentials|unauthorized|authentication required/);
+    // The login the manager hands over stays a secret in the state.
+    expect(s.rawState()).not.toContain(lab.registryLogin.password);
+});
+
+test("5. the GPU workspace runs where a GPU is, with the GPU the swarm assigned", () => {
     const node = nodeRunning(service("pytorch"));
     expect([n2.name, n3.name]).toContain(node?.name);
     const env = lab.docker(node!, "inspect", taskContainer(node!, service("pytorch"))!, "--format", "{{json .Config.Env}}");
     expect(env).toMatch(new RegExp(`DOCKER_RESOURCE_NVIDIA-GPU=${node!.gpus[0]}`));
 });
 
-test("5. draining the GPU workspace's node moves it to the other GPU node; pinned services stay", async () => {
+test("6. draining the GPU workspace's node moves it to the other GPU node; pinned services stay", async () => {
     const from = nodeRunning(service("pytorch"))!;
     const to = from === n2 ? n3 : n2;
     lab.docker(n1, "node", "update", "--availability", "drain", from.name);
@@ -166,12 +182,12 @@ test("5. draining the GPU workspace's node moves it to the other GPU node; pinne
     await waitFor(`${user}'s notebook back on ${from.name}`, () => taskContainer(from, service(`jupyter-${user}`)) !== undefined, 120_000);
 });
 
-test("6. a second preview after up changes nothing", async () => {
+test("7. a second preview after up changes nothing", async () => {
     const preview = await s.stack.preview({ expectNoChanges: true });
     expect(Object.keys(preview.changeSummary)).toEqual(["same"]);
 });
 
-test("7. a GPU request no node can satisfy is refused at preview, with the nodes' capacity", async () => {
+test("8. a GPU request no node can satisfy is refused at preview, with the nodes' capacity", async () => {
     await s.set({ pytorchGpus: "2" });
     try {
         await expect(s.stack.preview()).rejects.toThrow(
@@ -182,7 +198,7 @@ test("7. a GPU request no node can satisfy is refused at preview, with the nodes
     }
 });
 
-test("8. MySQL's data survives a service update, and it stays on its node", async () => {
+test("9. MySQL's data survives a service update, and it stays on its node", async () => {
     await s.set({ mysqlAliases: ["myjupyterdb", "labdb"] });
     await s.up();
     expect(nodeRunning(service("mysql"))?.name).toBe("lab-node1");
@@ -190,7 +206,7 @@ test("8. MySQL's data survives a service update, and it stays on its node", asyn
     await waitFor("MySQL answering after its update", () => sqlFrom(n2, alice, "labdb", "SELECT note FROM runs WHERE id = 1") === "(('from node 2',),)", 120_000, 2000);
 });
 
-test("9. destroy leaves the swarm and the kept volumes", async () => {
+test("10. destroy leaves the swarm and the kept volumes", async () => {
     await s.stack.destroy();
     expect(lab.docker(n2, "info", "--format", "{{.Swarm.LocalNodeState}}")).toBe("inactive");
     expect(lab.docker(n1, "info", "--format", "{{.Swarm.LocalNodeState}}")).toBe("inactive");
