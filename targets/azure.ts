@@ -20,6 +20,7 @@ import { oneEngineRuntime } from "./engine-runtime";
 import { deployOnSwarm } from "./swarm";
 import { deployWorkloads } from "./workloads";
 import { workspaceOutputs, WorkspaceOutputs } from "./workspace-outputs";
+import { workspaceUsers } from "./workspace-users";
 
 /** The workspace part of the validated settings (config/load.ts). */
 export interface WorkspaceSettings {
@@ -57,7 +58,7 @@ export interface AzureOutputs extends WorkspaceOutputs {
     vmPublicIp: pulumi.Output<string>;
     dockerHost: pulumi.Output<string>;
     sshCommand: pulumi.Output<string>;
-    /** Forwards Jupyter's port on the VM to the same port here (on a swarm: every port published on the data VM). */
+    /** Forwards the notebooks' ports on the VM (the workspace's, or each user's) to the same ports here (on a swarm: every port published on the data VM). */
     jupyterTunnelCommand: pulumi.Output<string>;
     registryLoginServer: pulumi.Output<string>;
     /** Every VM, when there are several. */
@@ -136,17 +137,19 @@ function onOneVm({ settings, workspace, resourceGroupName, registry, vms: [vm], 
     const pullAccess = registry.allowPull("gpu-acr-pull", vm.principalId);
     const remote = new RemoteEngine("gpu-engine", { vm, privateKeyPath: settings.vm.sshPrivateKeyPath, registry, pullAccess, pullCheckRepository: PULL_CHECK_REPOSITORY });
     const { runtime, network } = oneEngineRuntime({ engine: remote.engine!, buildEngine, push: registry.pushTarget, namePrefix: workspace.namePrefix, restart: workspace.restart });
-    const ws = new Workspace("workspace", { runtime, namePrefix: workspace.namePrefix, mysql: workspace.mysql, jupyter: workspace.jupyter });
+    const users = workspace.jupyter.users;
+    const ws = new Workspace("workspace", { runtime, namePrefix: workspace.namePrefix, mysql: workspace.mysql, jupyter: workspace.jupyter, users: workspaceUsers(users) });
     const workloads = workspace.workloads ? deployWorkloads({ runtime, namePrefix: workspace.namePrefix, settings: workspace.workloads }).outputs : {};
 
-    const jupyterPort = workspace.jupyter.publish.hostPort;
+    // The workspace's notebook's port, or each user's.
+    const notebookPorts = users.length ? users.map(u => u.hostPort) : [workspace.jupyter.publish.hostPort];
     // Jupyter's address on the VM, as ssh -L wants it (IPv6 in brackets).
     const jupyterOnVm = urlHost(clientAddress(workspace.jupyter.publish.hostIp));
     return {
         targets: { runtime, hasGpu: vm.hasGpu },
         outputs: {
             ...vmOutputs(settings, vm, remote, resourceGroupName, registry),
-            jupyterTunnelCommand: tunnelCommand(settings, vm, [jupyterPort], jupyterOnVm),
+            jupyterTunnelCommand: tunnelCommand(settings, vm, notebookPorts, jupyterOnVm),
             // Through the tunnel, Jupyter answers here as it would on the local target.
             ...workspaceOutputs(ws, network.name, workspace.mysql.image, workspace.mysql.publish),
             ...workloads,

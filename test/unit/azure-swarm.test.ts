@@ -148,6 +148,14 @@ describe("azureVmCount: the config", () => {
         expect(rules.map(x => x.name)).toEqual(["allow-ssh"]);
     });
 
+    test("one VM runs each jupyterUsers entry's notebook, and its tunnel forwards their ports", async () => {
+        const r = await azureStack({ azureVmCount: "1", jupyterUsers: '["alice", "bob"]' });
+        expect(r.error).toBeUndefined();
+        expect(byType(r, T.container).map(c => c.props.name).sort()).toEqual(["dsenv-unit-jupyter-alice", "dsenv-unit-jupyter-bob", "dsenv-unit-mysql"]);
+        expect(await valueOf(r.result.jupyterTunnelCommand as pulumi.Output<string>)).toBe(`ssh -N -L 8889:127.0.0.1:8889 -L 8890:127.0.0.1:8890 -i ${AZURE.azureSshPrivateKeyPath} dsenv@20.61.7.9`);
+        expect(((await valueOf(pulumi.output(r.result.notebooks))) as any).bob.url).toBe("http://127.0.0.1:8890/");
+    });
+
     test("a count outside 1 to 10 is refused", async () => {
         for (const count of ["0", "11"]) {
             const r = await azureStack({ azureVmCount: count });
