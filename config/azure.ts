@@ -3,7 +3,9 @@ import * as rules from "./azure-rules";
 import { expandHome, notAFile } from "./host-paths";
 import { ConfigReader } from "./reader";
 import { oneOf } from "./rules";
-import type { SwarmLayout } from "./swarm";
+import type { GpuRequest } from "../components/gpu";
+import { checkGpuReservations, SwarmLayout } from "./swarm";
+import type { WorkloadConfigKey } from "./workload-defaults";
 
 export const REGISTRY_SKUS = ["Basic", "Standard", "Premium"] as const;
 export type RegistrySku = (typeof REGISTRY_SKUS)[number];
@@ -129,6 +131,19 @@ export function readCiPush(read: ConfigReader): CiPushSettings {
     const resourceGroup = read.string("azureResourceGroup", v => (v === "" ? undefined : rules.resourceGroup(v)));
     if (registry.adminEnabled && resourceGroup === "") read.reject("azureResourceGroup", resourceGroup, `the registry's resource group, to read the admin credentials ${read.key("azureRegistryAdmin")} asks for`);
     return { registry, resourceGroup, imageTag: read.string("azureImageTag", rules.imageTag) };
+}
+
+/** How the nodes of an azure stack's swarm are numbered, in messages (swarmDataNode, jupyterUsers' @<node>). */
+export const AZURE_VM_ORDER = "the VMs' numbers";
+
+/**
+ * checkGpuReservations for an azure stack's swarm. The VMs may not exist at
+ * preview: what each will advertise is its size's GPUs (the size table).
+ */
+export function checkAzureSwarmGpus(read: ConfigReader, azure: AzureSettings, requests: [WorkloadConfigKey, GpuRequest][], notices: string[]): void {
+    if (!azure.swarm || requests.length === 0) return;
+    const gpus = gpuSize(azure.vm.size)?.gpus ?? 0;
+    checkGpuReservations(read, requests, Array(azure.vmCount).fill(gpus), `each of the ${azure.vmCount} VMs (${azure.vm.size}): ${gpus}`, notices);
 }
 
 /** A GPU workload on a size without an NVIDIA GPU would only fail at `docker run --gpus`: say so up front. */

@@ -1,8 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { MYSQL_ALIAS } from "../components/mysql";
 import { canonicalIp, isAllInterfaces, isHostIp } from "./addresses";
-import { readAzure, readCiPush } from "./azure";
-import { gpuSize } from "./azure-gpu-sizes";
+import { AZURE_VM_ORDER, checkAzureSwarmGpus, readAzure, readCiPush } from "./azure";
 import * as azureRules from "./azure-rules";
 import { readWorkDir } from "./host-paths";
 import { ConfigError, ConfigReader } from "./reader";
@@ -10,7 +9,7 @@ import * as rules from "./rules";
 import { EngineSettings, JupyterSettings, MySqlSettings, Published, RegistrySettings, RESTART_POLICIES, RestartPolicy, Settings, Target, TARGETS } from "./settings";
 import { WORKLOAD_DEFAULTS } from "./workload-defaults";
 import { NodeNumbering, readNotebookUsers } from "./notebook-users";
-import { checkGpuReservations, checkSwarmGpus, readSwarm, readSwarmLayout, SwarmLayout, SwarmSettings } from "./swarm";
+import { checkSwarmGpus, readSwarm, readSwarmLayout, SwarmLayout, SwarmSettings } from "./swarm";
 import { gpuRequests, HostFacts, readWorkloads, THIS_HOST, workloadHostPorts } from "./workloads";
 
 /**
@@ -37,8 +36,8 @@ export function loadSettings(config = new pulumi.Config(), env: NodeJS.ProcessEn
     const swarm = kind === "swarm" ? readSwarm(read, sshOpts) : undefined;
     // An azure stack of several VMs makes them a swarm: its nodes are the VMs, by their numbers.
     const azureVmCount = kind === "azure" ? read.integer("azureVmCount", azureRules.vmCount) : 1;
-    const azureSwarm = azureVmCount > 1 ? readSwarmLayout(read, azureVmCount, "the VMs' numbers") : undefined;
-    const nodes: NodeNumbering | undefined = swarm ? { count: swarm.nodes.length, order: "dsenv:swarmNodes' order" } : azureSwarm && { count: azureVmCount, order: "the VMs' numbers" };
+    const azureSwarm = azureVmCount > 1 ? readSwarmLayout(read, azureVmCount, AZURE_VM_ORDER) : undefined;
+    const nodes: NodeNumbering | undefined = swarm ? { count: swarm.nodes.length, order: "dsenv:swarmNodes' order" } : azureSwarm && { count: azureVmCount, order: AZURE_VM_ORDER };
     // The local and swarm targets push to registryServer; the others have their Azure registry.
     const registry = kind === "local" || kind === "swarm" ? readRegistry(read, kind === "swarm") : undefined;
     const { engine, buildEngine } = readEngines(read, env, sshOpts, kind === "local" && registry === undefined, swarm);
@@ -50,14 +49,10 @@ export function loadSettings(config = new pulumi.Config(), env: NodeJS.ProcessEn
     const mysql = readMySql(read);
     const jupyter = readJupyter(read, runsOn.engine, mysql, nodes);
     const workloads = kind === "ci-push" ? { notices: [] } : readWorkloads(read, runsOn.engine, runsOn.facts, nodes === undefined);
-    const target = readTarget(read, kind, gpuRequests(workloads).map(([key]) => key), namePrefix, swarm, { count: azureVmCount, swarm: azureSwarm });
-    if (swarm) checkSwarmGpus(read, swarm, gpuRequests(workloads), host.runDocker, workloads.notices);
-    if (target.kind === "azure" && azureSwarm && gpuRequests(workloads).length > 0) {
-        // The VMs do not exist at preview: what each will advertise is its size's GPUs.
-        const size = target.azure.vm.size;
-        const gpus = gpuSize(size)?.gpus ?? 0;
-        checkGpuReservations(read, gpuRequests(workloads), Array(azureVmCount).fill(gpus), `each of the ${azureVmCount} VMs (${size}): ${gpus}`, workloads.notices);
-    }
+    const gpus = gpuRequests(workloads);
+    const target = readTarget(read, kind, gpus.map(([key]) => key), namePrefix, swarm, { count: azureVmCount, swarm: azureSwarm });
+    if (swarm) checkSwarmGpus(read, swarm, gpus, host.runDocker, workloads.notices);
+    if (target.kind === "azure") checkAzureSwarmGpus(read, target.azure, gpus, workloads.notices);
 
     checkHostPortsDistinct(read, [
         ["mysqlHostPort", mysql.publish],
