@@ -103,7 +103,7 @@ export function deployAzure(settings: AzureSettings, workspace: WorkspaceSetting
     const vms: GpuVm[] = [];
     for (let i = 0; i < settings.vmCount; i++) {
         vms.push(
-            new GpuVm(i === 0 ? "gpu" : `gpu${i + 1}`, {
+            new GpuVm(vmResourceName(i), {
                 resourceGroupName,
                 location: settings.location,
                 namePrefix: prefix,
@@ -165,7 +165,7 @@ function onOneVm({ settings, workspace, resourceGroupName, registry, vms: [vm], 
  * ssh tunnel to it, as on one VM.
  */
 function onSwarm({ settings, workspace, resourceGroupName, registry, vms, buildEngine }: Deployed, layout: SwarmLayout): AzureDeployment {
-    const remotes = vms.map((vm, i) => new RemoteEngine(`${i === 0 ? "gpu" : `gpu${i + 1}`}-engine`, { vm, privateKeyPath: settings.vm.sshPrivateKeyPath, swarmNode: true }));
+    const remotes = vms.map((vm, i) => new RemoteEngine(`${vmResourceName(i)}-engine`, { vm, privateKeyPath: settings.vm.sshPrivateKeyPath, swarmNode: true }));
     const pullToken = new RegistryPullToken("swarm-pull", { registry: registry.registry, resourceGroupName, tokenName: azureNames(workspace.namePrefix).registryPullToken });
     const { outputs, runtime } = deployOnSwarm(
         { namePrefix: workspace.namePrefix, mysql: workspace.mysql, jupyter: workspace.jupyter, workloads: workspace.workloads ?? { notices: [] } },
@@ -205,6 +205,11 @@ function onSwarm({ settings, workspace, resourceGroupName, registry, vms, buildE
             ...outputs,
         },
     };
+}
+
+/** The Pulumi name of VM index `i` and of what belongs to it: VM 1's is a one-VM stack's ("gpu"), so its URNs stay when the stack grows. */
+function vmResourceName(i: number): string {
+    return i === 0 ? "gpu" : `gpu${i + 1}`;
 }
 
 function sshCommand(settings: AzureSettings, vm: GpuVm): pulumi.Output<string> {
