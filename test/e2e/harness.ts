@@ -7,6 +7,7 @@ import * as net from "net";
 import * as os from "os";
 import * as path from "path";
 import { ConfigMap, LocalWorkspace, Stack } from "@pulumi/pulumi/automation";
+import { NetNamespace } from "./netns";
 
 const REPO = path.join(__dirname, "..", "..");
 
@@ -168,12 +169,13 @@ export function inspect(name: string, format: string, kind = "container"): strin
     }
 }
 
-export async function waitFor<T>(what: string, probe: () => T | undefined | false, timeoutMs = 120_000, everyMs = 1000): Promise<T> {
+/** Polls `probe` (which may be async) until it gives a value other than undefined or false. */
+export async function waitFor<T>(what: string, probe: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 120_000, everyMs = 1000): Promise<T> {
     const deadline = Date.now() + timeoutMs;
     let last: unknown;
     while (Date.now() < deadline) {
         try {
-            const v = probe();
+            const v = await probe();
             if (v !== undefined && v !== false) return v as T;
         } catch (e) {
             last = e;
@@ -239,28 +241,19 @@ export function canConnect(host: string, port: number, timeoutMs = 3000): Promis
  * way another machine on the network would reach it.
  */
 export class OutsideHost {
-    private readonly ns = `dsenv-e2e-${process.pid}`;
-    private readonly hostSide = `dse${process.pid % 100000}h`;
     /** This machine's address as the outside host sees it. */
     readonly machineAddress = "10.231.77.1";
-    private readonly outsideAddress = "10.231.77.2";
+    private netns?: NetNamespace;
 
     open(): this {
-        const ip = (...a: string[]) => execFileSync("ip", a, { stdio: "pipe" });
-        ip("netns", "add", this.ns);
-        ip("link", "add", this.hostSide, "type", "veth", "peer", "name", "eth0", "netns", this.ns);
-        ip("addr", "add", `${this.machineAddress}/30`, "dev", this.hostSide);
-        ip("link", "set", this.hostSide, "up");
-        ip("-n", this.ns, "addr", "add", `${this.outsideAddress}/30`, "dev", "eth0");
-        ip("-n", this.ns, "link", "set", "eth0", "up");
-        ip("-n", this.ns, "link", "set", "lo", "up");
+        this.netns = new NetNamespace(`dsenv-e2e-${process.pid}`).linkToMachine(`dse${process.pid % 100000}h`, this.machineAddress, "10.231.77.2");
         return this;
     }
 
     /** Whether a TCP connection from the outside host to this machine's port is accepted. */
     canConnect(port: number): boolean {
         try {
-            execFileSync("ip", ["netns", "exec", this.ns, "timeout", "3", "bash", "-c", `exec 3<>/dev/tcp/${this.machineAddress}/${port}`], { stdio: "pipe" });
+            this.netns!.exec("timeout", "3", "bash", "-c", `exec 3<>/dev/tcp/${this.machineAddress}/${port}`);
             return true;
         } catch {
             return false;
@@ -268,12 +261,6 @@ export class OutsideHost {
     }
 
     close(): void {
-        for (const args of [["link", "del", this.hostSide], ["netns", "del", this.ns]]) {
-            try {
-                execFileSync("ip", args, { stdio: "pipe" });
-            } catch {
-                // already gone
-            }
-        }
+        this.netns?.delete();
     }
 }

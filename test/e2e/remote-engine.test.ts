@@ -21,10 +21,11 @@ let jupyterPort: number;
 const controlDir = fs.mkdtempSync(path.join(os.tmpdir(), "dsc-"));
 const multiplexing = multiplexedSshOptions(controlDir);
 /** `ssh -O <command>` against the master of the remote host's connection. */
-const master = (command: string) => spawnSync("ssh", [...remote.sshOpts, ...multiplexing, "-p", remote.sshPort, "-O", command, "root@127.0.0.1"], { encoding: "utf8" });
+const master = (command: string) => spawnSync("ssh", [...remote.sshOpts, ...multiplexing, "-p", remote.sshPort, "-O", command, `root@${remote.address}`], { encoding: "utf8" });
 
 beforeAll(async () => {
-    remote = new RemoteDockerHost();
+    // The remote engine pulls from the registry at the address it has here.
+    remote = new RemoteDockerHost({ reaches: [REGISTRY.server] });
     await remote.start();
     ensureControlDir(controlDir);
     // The remote engine has no images: the MySQL stand-in reaches it through the registry too.
@@ -87,7 +88,8 @@ test("the workspace works on the remote engine: the notebook reaches MySQL by it
     expect(py("mysql")).toBe("42");
     expect(py("myjupyterdb")).toBe("42");
     const out = await s.outputs();
-    const api = `http://127.0.0.1:${jupyterPort}/api/contents`;
+    // Published on the remote host's loopback: reached through ssh, as a user reaches it.
+    const api = `http://127.0.0.1:${await remote.tunnel(jupyterPort)}/api/contents`;
     expect((await httpRequest(api)).status).toBe(403);
     expect((await httpRequest(api, { headers: { Authorization: `token ${out.jupyterToken}` } })).status).toBe(200);
 });

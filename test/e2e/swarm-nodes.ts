@@ -4,6 +4,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { waitFor } from "./harness";
+import { NetNamespace, stopDaemon } from "./netns";
 
 /** One simulated machine of a lab: its own network namespace, hostname and dockerd. */
 export interface SwarmNode {
@@ -44,6 +45,7 @@ export class SwarmNodes {
     private readonly tag = `dsw${process.pid % 10000}`;
     private readonly hub = `${this.tag}hub`;
     private readonly daemons: ChildProcess[] = [];
+    private readonly namespaces: NetNamespace[] = [];
     private registryProcess?: ChildProcess;
 
     /** gpusPerNode[i]: how many fake GPUs node i advertises. */
@@ -87,22 +89,16 @@ export class SwarmNodes {
     }
 
     private startNode(node: SwarmNode, i: number): void {
-        const ns = this.netns(i);
         const dir = path.join(this.dir, `n${i + 1}`);
         fs.mkdirSync(dir);
-        ip("netns", "add", ns);
-        ip("link", "add", `${this.tag}n${i + 1}`, "type", "veth", "peer", "name", "eth0", "netns", ns);
+        const netns = new NetNamespace(`${this.tag}n${i + 1}`);
+        this.namespaces.push(netns);
+        ip("link", "add", `${this.tag}n${i + 1}`, "type", "veth", "peer", "name", "eth0", "netns", netns.name);
         ip("link", "set", "dev", `${this.tag}n${i + 1}`, "netns", this.hub);
         ip("-n", this.hub, "link", "set", "dev", `${this.tag}n${i + 1}`, "master", "br0", "up");
-        ip("-n", ns, "addr", "add", `${node.address}/24`, "dev", "eth0");
-        ip("-n", ns, "link", "set", "dev", "eth0", "up");
-        ip("-n", ns, "link", "set", "dev", "lo", "up");
-        // `ip netns exec` mounts a fresh /sys without the cgroup v1 hierarchies dockerd needs.
-        const cgroups = ["cpu", "cpuacct", "cpuset", "memory", "devices", "freezer", "blkio", "pids"]
-            .map(c => `mkdir -p /sys/fs/cgroup/${c} && mount -t cgroup -o ${c} cgroup /sys/fs/cgroup/${c}`)
-            .join(" && ");
-        const dockerd = [
-            "dockerd",
+        ip("-n", netns.name, "addr", "add", `${node.address}/24`, "dev", "eth0");
+        ip("-n", netns.name, "link", "set", "dev", "eth0", "up");
+        const args = [
             `--host=${node.dockerHost}`,
             `--data-root=${dir}/data`,
             `--exec-root=${dir}/exec`,
@@ -111,16 +107,8 @@ export class SwarmNodes {
             `--bip=172.${30 + i}.0.1/24`,
             `--default-address-pool=base=10.${100 + i}.0.0/16,size=24`,
             ...node.gpus.map(g => `--node-generic-resource=NVIDIA-GPU=${g}`),
-        ].join(" ");
-        const script = [
-            "mount -t tmpfs cgroup_root /sys/fs/cgroup",
-            cgroups,
-            "mkdir -p /sys/fs/cgroup/systemd && mount -t cgroup -o none,name=systemd cgroup /sys/fs/cgroup/systemd",
-            `hostname ${node.name}`,
-            `exec ${dockerd}`,
-        ].join(" && ");
-        const log = fs.openSync(path.join(dir, "dockerd.log"), "w");
-        this.daemons.push(spawn("ip", ["netns", "exec", ns, "unshare", "--uts", "sh", "-c", script], { stdio: ["ignore", log, log] }));
+        ];
+        this.daemons.push(netns.spawnDockerd(args, path.join(dir, "dockerd.log"), node.name));
     }
 
     /** Debian's docker-registry (scripts/toolchain/ensure-registry.sh installs it), storage in this lab's directory. */
@@ -161,10 +149,6 @@ export class SwarmNodes {
         return `/etc/docker/certs.d/${this.registry}`;
     }
 
-    private netns(i: number): string {
-        return `${this.tag}n${i + 1}`;
-    }
-
     /** The docker CLI against a node's engine. */
     docker(node: SwarmNode, ...args: string[]): string {
         return execFileSync("docker", ["-H", node.dockerHost, ...args], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] }).trim();
@@ -180,7 +164,7 @@ export class SwarmNodes {
 
     /** A command in a node's network namespace (e.g. to reach a host-mode port from inside the lab). */
     exec(node: SwarmNode, ...cmd: string[]): string {
-        return execFileSync("ip", ["netns", "exec", this.netns(this.nodes.indexOf(node)), ...cmd], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] }).trim();
+        return this.namespaces[this.nodes.indexOf(node)].exec(...cmd);
     }
 
     async stop(): Promise<void> {
@@ -190,21 +174,9 @@ export class SwarmNodes {
             const ids = run("docker", ["-H", node.dockerHost, "ps", "-aq"])?.split("\n").filter(Boolean) ?? [];
             if (ids.length) run("docker", ["-H", node.dockerHost, "rm", "-f", ...ids]);
         }
-        await Promise.all(
-            this.daemons.map(d => {
-                if (d.exitCode !== null) return undefined;
-                const exited = new Promise(r => d.once("exit", r));
-                d.kill("SIGTERM");
-                return exited;
-            }),
-        );
-        if (this.registryProcess && this.registryProcess.exitCode === null) {
-            const exited = new Promise(r => this.registryProcess!.once("exit", r));
-            this.registryProcess.kill("SIGTERM");
-            await exited;
-        }
+        await Promise.all([...this.daemons, this.registryProcess].map(stopDaemon));
         fs.rmSync(this.certsDir, { recursive: true, force: true });
-        this.nodes.forEach((_, i) => run("ip", ["netns", "del", this.netns(i)]));
+        for (const netns of this.namespaces) netns.delete();
         run("ip", ["link", "del", `${this.tag}m`]);
         run("ip", ["netns", "del", this.hub]);
         for (const node of this.nodes) run("umount", ["-R", path.join(this.dir, `n${this.nodes.indexOf(node) + 1}`, "exec")]);

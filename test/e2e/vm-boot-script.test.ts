@@ -6,6 +6,7 @@ import * as path from "path";
 import { DATA_MOUNT, METADATA_ADDRESS, METADATA_BLOCK_COMMAND, METADATA_BLOCK_SCRIPT, storageSteps, SWARM_GPUS_SCRIPT } from "../../components/azure/cloud-init";
 import { GPU_PROBE } from "../../components/azure/remote-engine";
 import { waitFor } from "./harness";
+import { NetNamespace, stopDaemon } from "./netns";
 
 // Parts of the Azure VM's boot script that need no network, run for real on
 // this machine. The metadata block Docker runs before it starts: three
@@ -187,6 +188,7 @@ describe("a swarm node's GPUs: advertised to the swarm, as dockerd reads them", 
     const DAEMON_JSON = { "data-root": `${DATA_MOUNT}/docker`, runtimes: { nvidia: { args: [], path: "nvidia-container-runtime" } } };
     const TOOLKIT_TOML = ['#accept-nvidia-visible-devices-as-volume-mounts = false', '#swarm-resource = "DOCKER_RESOURCE_GPU"', "", "[nvidia-container-cli]", 'environment = []', ""].join("\n");
     let daemon: ChildProcess | undefined;
+    let netns: NetNamespace | undefined;
 
     /**
      * Runs the script as root with /etc an overlay of this machine's (in a mount
@@ -216,7 +218,10 @@ cp /etc/nvidia-container-runtime/config.toml ${work}/config.toml`;
     const seed = `echo '${JSON.stringify(DAEMON_JSON)}' > /etc/docker/daemon.json; printf '%s' '${TOOLKIT_TOML}' > /etc/nvidia-container-runtime/config.toml`;
     let first: ReturnType<typeof advertise>;
 
-    afterAll(() => daemon?.kill());
+    afterAll(async () => {
+        await stopDaemon(daemon);
+        netns?.delete();
+    });
 
     test("the GPUs go into daemon.json as NVIDIA-GPU resources, the nvidia runtime the default, Docker's other settings kept", () => {
         first = advertise("first", UUIDS, seed);
@@ -245,14 +250,14 @@ cp /etc/nvidia-container-runtime/config.toml ${work}/config.toml`;
     });
 
     test("dockerd reads the file and advertises both GPUs, as the readiness probe checks", async () => {
-        // This machine's dockerd beside the real one: its own socket and roots, no networking of its own.
+        // A dockerd beside the machine's: its own socket and roots, and a network namespace of its own.
         const d = path.join(gpuDir, "dockerd");
         fs.mkdirSync(d, { recursive: true });
         const config = { ...JSON.parse(first.daemonJson!), "data-root": path.join(d, "data") };
         fs.writeFileSync(path.join(d, "daemon.json"), JSON.stringify(config));
         const host = `unix://${d}/docker.sock`;
-        const log = fs.openSync(path.join(d, "dockerd.log"), "w");
-        daemon = spawn("dockerd", ["--config-file", path.join(d, "daemon.json"), `--host=${host}`, `--exec-root=${d}/exec`, `--pidfile=${d}/docker.pid`, "--bridge=none", "--iptables=false", "--ip-masq=false"], { stdio: ["ignore", log, log] });
+        netns = new NetNamespace(`dsgpu-${id}`);
+        daemon = netns.spawnDockerd(["--config-file", path.join(d, "daemon.json"), `--host=${host}`, `--exec-root=${d}/exec`, `--pidfile=${d}/docker.pid`, `--cgroup-parent=/dsgpu-${id}`], path.join(d, "dockerd.log"));
         const info = () => {
             try {
                 return execFileSync("docker", ["-H", host, "info", "--format", "{{json .GenericResources}}"], { encoding: "utf8", stdio: "pipe" }).trim();

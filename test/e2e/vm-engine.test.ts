@@ -37,7 +37,7 @@ afterAll(async () => {
 });
 
 describe("the host key the stack made is the only one accepted", () => {
-    const target = (knownHostsPath: string): SshTarget => ({ host: "127.0.0.1", user: "root", privateKeyPath: remote.clientKey, knownHostsPath, hostKeyAlias: ALIAS });
+    const target = (knownHostsPath: string): SshTarget => ({ host: remote.address, user: "root", privateKeyPath: remote.clientKey, knownHostsPath, hostKeyAlias: ALIAS });
     const run = (knownHostsPath: string) => runOverSsh(target(knownHostsPath), "echo pinned-ok", 30_000, ["-p", remote.sshPort]);
 
     test("the pinned key: connected, no prompt, nothing learnt", async () => {

@@ -1,0 +1,87 @@
+import { ChildProcess, execFileSync, spawn } from "child_process";
+import * as fs from "fs";
+
+/**
+ * A machine simulated on this one: a network namespace of its own, where its
+ * daemons make their bridges, iptables rules and listening ports. A dockerd
+ * in this machine's own namespace would share them with the machine's engine
+ * (one started with --bridge=none deletes the machine's docker0:
+ * shared/FACTS.md), so every daemon a test starts runs in one of these.
+ */
+export class NetNamespace {
+    private veth?: string;
+
+    constructor(readonly name: string) {
+        ip("netns", "add", name);
+        ip("-n", name, "link", "set", "dev", "lo", "up");
+    }
+
+    /**
+     * Joins it to this machine by a veth pair on a /30: `hostSide` (at most 15
+     * characters) gets `machineAddress`, its end `eth0` gets `address`. The
+     * pair is the test's own: deleting it touches nothing of the machine's.
+     */
+    linkToMachine(hostSide: string, machineAddress: string, address: string): this {
+        ip("link", "add", hostSide, "type", "veth", "peer", "name", "eth0", "netns", this.name);
+        this.veth = hostSide;
+        ip("addr", "add", `${machineAddress}/30`, "dev", hostSide);
+        ip("link", "set", "dev", hostSide, "up");
+        ip("-n", this.name, "addr", "add", `${address}/30`, "dev", "eth0");
+        ip("-n", this.name, "link", "set", "dev", "eth0", "up");
+        return this;
+    }
+
+    /** Runs a command inside it; returns its trimmed stdout. */
+    exec(...cmd: string[]): string {
+        return execFileSync("ip", ["netns", "exec", this.name, ...cmd], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] }).trim();
+    }
+
+    /** Starts a long-running command inside it, its output appended to `log`. */
+    spawn(cmd: string[], log: string): ChildProcess {
+        const fd = fs.openSync(log, "a");
+        return spawn("ip", ["netns", "exec", this.name, ...cmd], { stdio: ["ignore", fd, fd] });
+    }
+
+    /**
+     * Starts a dockerd inside it, with `hostname` if given. `ip netns exec`
+     * mounts a fresh /sys without the cgroup v1 hierarchies dockerd needs:
+     * they are mounted again in the mount namespace it made.
+     */
+    spawnDockerd(args: string[], log: string, hostname?: string): ChildProcess {
+        const cgroups = ["cpu", "cpuacct", "cpuset", "memory", "devices", "freezer", "blkio", "pids"].map(c => `mkdir -p /sys/fs/cgroup/${c} && mount -t cgroup -o ${c} cgroup /sys/fs/cgroup/${c}`);
+        const script = [
+            "mount -t tmpfs cgroup_root /sys/fs/cgroup",
+            ...cgroups,
+            "mkdir -p /sys/fs/cgroup/systemd && mount -t cgroup -o none,name=systemd cgroup /sys/fs/cgroup/systemd",
+            ...(hostname ? [`hostname ${hostname}`] : []),
+            `exec dockerd ${args.join(" ")}`,
+        ].join(" && ");
+        return this.spawn(["unshare", "--uts", "sh", "-c", script], log);
+    }
+
+    /** Deletes it (its daemons stopped first) and the veth pair to this machine, if any. */
+    delete(): void {
+        if (this.veth) run("ip", ["link", "del", this.veth]);
+        run("ip", ["netns", "del", this.name]);
+    }
+}
+
+/** Stops a daemon the tests started and waits until it has exited. */
+export async function stopDaemon(daemon: ChildProcess | undefined): Promise<void> {
+    if (!daemon || daemon.exitCode !== null || daemon.signalCode !== null) return;
+    const exited = new Promise(r => daemon.once("exit", r));
+    daemon.kill("SIGTERM");
+    await exited;
+}
+
+function ip(...args: string[]): void {
+    execFileSync("ip", args, { stdio: "pipe" });
+}
+
+function run(cmd: string, args: string[]): void {
+    try {
+        execFileSync(cmd, args, { stdio: "pipe", timeout: 30_000 });
+    } catch {
+        // already gone
+    }
+}
