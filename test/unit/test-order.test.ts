@@ -1,0 +1,61 @@
+import { differences } from "../e2e/machine/state";
+
+// The order the test files run in (test/sequencer.js), and the e2e suite's
+// check of the machine (test/e2e/machine): both decide whether CI is the same
+// on a fresh machine and a warm one.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const ProjectOrder = require("../sequencer") as new (options: object) => { sort(tests: FakeTest[]): FakeTest[] };
+
+interface FakeTest {
+    path: string;
+    context: { config: { displayName: { name: string } } };
+}
+
+const file = (suite: string, name: string): FakeTest => ({ path: `/repo/test/${suite}/${name}.test.ts`, context: { config: { displayName: { name: suite } } } });
+const files = [file("e2e", "swarm"), file("unit", "workloads"), file("e2e", "local-stack"), file("unit", "azure-graph"), file("e2e", "vm-boot-script")];
+const sorted = (order?: string) => {
+    const saved = process.env.DSENV_TEST_ORDER;
+    if (order === undefined) delete process.env.DSENV_TEST_ORDER;
+    else process.env.DSENV_TEST_ORDER = order;
+    try {
+        return new ProjectOrder({}).sort(files).map(t => t.path.replace("/repo/test/", ""));
+    } finally {
+        if (saved === undefined) delete process.env.DSENV_TEST_ORDER;
+        else process.env.DSENV_TEST_ORDER = saved;
+    }
+};
+
+describe("test order", () => {
+    const forward = ["unit/azure-graph.test.ts", "unit/workloads.test.ts", "e2e/local-stack.test.ts", "e2e/swarm.test.ts", "e2e/vm-boot-script.test.ts"];
+
+    test("by default: the unit suite first, then the e2e suite, each file by its path, whatever order jest found them in", () => {
+        expect(sorted()).toEqual(forward);
+        expect(sorted("forward")).toEqual(forward);
+    });
+
+    test("DSENV_TEST_ORDER=reverse runs the same list backwards", () => {
+        expect(sorted("reverse")).toEqual([...forward].reverse());
+    });
+
+    test("another value is refused, naming it and what is accepted", () => {
+        expect(() => sorted("random")).toThrow("DSENV_TEST_ORDER=random: accepted values are forward and reverse");
+    });
+});
+
+describe("the e2e suite's machine check", () => {
+    const before = { "network interface": ["lo", "eth0", "docker0"], "iptables rule (filter)": ["-P FORWARD DROP", "-A DOCKER-USER -j RETURN"] };
+
+    test("the same state: no difference", () => {
+        expect(differences(before, structuredClone(before))).toEqual([]);
+    });
+
+    test("a bridge gone and a rule left behind are both named", () => {
+        const after = { "network interface": ["lo", "eth0"], "iptables rule (filter)": [...before["iptables rule (filter)"], "-A DOCKER-USER -s 10.213.0.0/16 -j ACCEPT"] };
+        expect(differences(before, after)).toEqual(["network interface gone: docker0", "iptables rule (filter) left behind: -A DOCKER-USER -s 10.213.0.0/16 -j ACCEPT"]);
+    });
+
+    test("lines count one for one: a rule that stood twice and stands once is one gone", () => {
+        const twice = { "iptables rule (filter)": ["-A FORWARD -j DOCKER-USER", "-A FORWARD -j DOCKER-USER"] };
+        expect(differences(twice, { "iptables rule (filter)": ["-A FORWARD -j DOCKER-USER"] })).toEqual(["iptables rule (filter) gone: -A FORWARD -j DOCKER-USER"]);
+    });
+});
