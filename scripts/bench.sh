@@ -7,7 +7,8 @@
 #   compose   - the same containers in a compose file run by Debian's docker-compose.
 # Prints medians over RUNS rounds (default 3; each round runs the three in turn):
 #   cold up   - nothing exists -> both containers healthy
-#   no-op up  - everything exists, nothing changed
+#   no-op up  - everything exists, nothing changed (also measured: pulumi with
+#               --refresh, tofu with -refresh=false, each the other's default)
 #   destroy   - everything exists -> nothing (volumes the tool keeps are removed afterwards, untimed)
 # Images are already on the engine in every case (pulumi's and tofu's cold up
 # still run the cached build of the Jupyter image; compose reuses the image
@@ -42,6 +43,7 @@ cleanup() {
   docker network ls -q --filter "name=$prefix" | xargs -r docker network rm >/dev/null 2>&1 || true
   # tofu's tag of the notebook image (its layers are pulumi's cached build's).
   [ -z "${tofu_image:-}" ] || docker rmi "$tofu_image" >/dev/null 2>&1 || true
+  [ -z "${events_pid:-}" ] || kill "$events_pid" 2>/dev/null || true
   rm -rf "$work"
 }
 trap cleanup EXIT
@@ -105,24 +107,46 @@ YML
 }
 rm_volumes() { docker volume ls -q --filter "name=$1" | xargs -r docker volume rm -f >/dev/null; }
 
+# Untimed, as tofu's init: the first pulumi run in a new directory compiles the
+# program's TypeScript (ts-node, ~7 s here), which a user pays once, not per up.
+pulumi preview >/dev/null
+
+# The engine's events, for where a cold up's time goes (printed for the last round).
+docker events --format '{{.TimeNano}} {{.Type}} {{.Action}} {{.Actor.Attributes.name}}' >"$work/events" 2>/dev/null &
+events_pid=$!
+# Seconds from a command's start to: the network created, both containers
+# started, both healthy, the command back. usage: phases START END NAME-PREFIX
+phases() {
+  sleep 0.3  # the last events reach the file
+  awk -v t0="$1" -v t1="$2" -v p="$3" '
+    { t = $1 / 1e9; n = $NF }
+    t < t0 || t > t1 + 1 || index(n, p) != 1 { next }
+    $2 == "network" && $3 == "create" && !net { net = t - t0 }
+    $2 == "container" && $3 == "start" { st = t - t0 }
+    $2 == "container" && $3 == "health_status:" && $4 == "healthy" { h = t - t0 }
+    END { printf "network created +%.1f s, containers started +%.1f s, both healthy +%.1f s, returned +%.1f s", net, st, h, t1 - t0 }' "$work/events"
+}
+
 # Rounds: dsenv, OpenTofu, compose in turn, so that a busier minute of the machine
 # falls on all three alike.
-declare -a p_cold p_warm p_down t_cold t_warm t_down c_cold c_warm c_down
+declare -a p_cold p_warm p_warm_r p_down t_cold t_warm t_warm_nr t_down c_cold c_warm c_down
 for i in $(seq "$runs"); do
-  t=$(now); pulumi up --yes --skip-preview >/dev/null; p_cold+=("$(since "$t")")
+  t=$(now); pulumi up --yes --skip-preview >/dev/null; p_cold+=("$(since "$t")"); p_phases=$(phases "$t" "$(now)" "$prefix-")
   healthy "$prefix-mysql" && healthy "$prefix-jupyter" || { echo "bench: pulumi up returned before healthy" >&2; exit 1; }
   t=$(now); pulumi up --yes --skip-preview >/dev/null; p_warm+=("$(since "$t")")
+  t=$(now); pulumi up --yes --skip-preview --refresh >/dev/null; p_warm_r+=("$(since "$t")")
   [ $i -eq 1 ] && jupyter_image=$(pulumi stack output jupyterImage)
   t=$(now); pulumi destroy --yes --skip-preview >/dev/null; p_down+=("$(since "$t")")
   rm_volumes "$prefix-"  # the program keeps its volumes on destroy (only its own exist now)
   echo "bench: round $i: dsenv     cold ${p_cold[-1]} s, no-op ${p_warm[-1]} s, destroy ${p_down[-1]} s" >&2
 
-  t=$(now); tf apply; t_cold+=("$(since "$t")")
+  t=$(now); tf apply; t_cold+=("$(since "$t")"); t_phases=$(phases "$t" "$(now)" "$prefix-t-")
   healthy "$prefix-t-mysql" && healthy "$prefix-t-jupyter" || { echo "bench: tofu apply returned before healthy" >&2; exit 1; }
   # Where tofu's cold apply spends its time (its own per-resource figures, round 1).
   [ $i -eq 1 ] && sed -n 's/^\(.*\): Creation complete after \([0-9a-z]*\).*/\1 \2/p' "$work/tofu.log" \
     | tr '\n' ',' | sed 's/,$//; s/,/, /g; s/^/bench: OpenTofu cold, per resource: /; s/$/\n/' >&2
   t=$(now); tf apply; t_warm+=("$(since "$t")")
+  t=$(now); tf apply -refresh=false; t_warm_nr+=("$(since "$t")")
   [ $i -eq 1 ] && tofu_image=$(cd bench/opentofu && tofu output -raw jupyter_image)
   t=$(now); tf destroy; t_down+=("$(since "$t")")
   rm_volumes "$prefix-t-"
@@ -136,7 +160,7 @@ for i in $(seq "$runs"); do
     [ "$(date +%s)" -lt "$deadline" ] || { echo "bench: compose containers not healthy after 300 s" >&2; exit 1; }
     sleep 0.2
   done
-  c_cold+=("$(since "$t")")
+  c_cold+=("$(since "$t")"); c_phases=$(phases "$t" "$(now)" "$prefix-c-")
   t=$(now); docker-compose -p "$prefix-c" up -d >/dev/null 2>&1; c_warm+=("$(since "$t")")
   t=$(now); docker-compose -p "$prefix-c" down -v >/dev/null 2>&1; c_down+=("$(since "$t")")
   echo "bench: round $i: compose   cold ${c_cold[-1]} s, no-op ${c_warm[-1]} s, down -v ${c_down[-1]} s" >&2
@@ -158,6 +182,9 @@ row "cold: nothing -> healthy" "$(med "${p_cold[@]}")" "$(med "${t_cold[@]}")" "
 row "no-op: nothing changed" "$(med "${p_warm[@]}")" "$(med "${t_warm[@]}")" "$(med "${c_warm[@]}")"
 row "destroy" "$(med "${p_down[@]}")" "$(med "${t_down[@]}")" "$(med "${c_down[@]}")"
 echo "(dsenv: pulumi up/destroy --yes --skip-preview; OpenTofu: tofu apply/destroy -auto-approve, which refresh first; compose: up -d, then polled until healthy; down -v)"
+echo "no-op the other way round: pulumi up --refresh $(med "${p_warm_r[@]}") s, tofu apply -refresh=false $(med "${t_warm_nr[@]}") s"
+echo "cold up of round $runs, from the engine's events:"
+printf '  %-9s %s\n' dsenv "$p_phases" OpenTofu "$t_phases" compose "$c_phases"
 
 # The swarm target (docs/swarm.md): from nothing to every service healthy on a
 # real 3-node swarm (three dockerd in network namespaces, made one swarm by the
