@@ -107,8 +107,9 @@ YML
 }
 rm_volumes() { docker volume ls -q --filter "name=$1" | xargs -r docker volume rm -f >/dev/null; }
 
-# Untimed, as tofu's init: the first pulumi run in a new directory compiles the
-# program's TypeScript (ts-node, ~7 s here), which a user pays once, not per up.
+# Untimed, as tofu's init: the first pulumi run in a new directory was up to
+# ~7 s slower here, all of it before the first resource (the program's start),
+# a cost a user pays once, not per up.
 pulumi preview >/dev/null
 
 # The engine's events, for where a cold up's time goes (printed for the last round).
@@ -138,7 +139,7 @@ for i in $(seq "$runs"); do
   [ $i -eq 1 ] && jupyter_image=$(pulumi stack output jupyterImage)
   t=$(now); pulumi destroy --yes --skip-preview >/dev/null; p_down+=("$(since "$t")")
   rm_volumes "$prefix-"  # the program keeps its volumes on destroy (only its own exist now)
-  echo "bench: round $i: dsenv     cold ${p_cold[-1]} s, no-op ${p_warm[-1]} s, destroy ${p_down[-1]} s" >&2
+  echo "bench: round $i: dsenv     cold ${p_cold[-1]} s ($p_phases), no-op ${p_warm[-1]} s, destroy ${p_down[-1]} s" >&2
 
   t=$(now); tf apply; t_cold+=("$(since "$t")"); t_phases=$(phases "$t" "$(now)" "$prefix-t-")
   healthy "$prefix-t-mysql" && healthy "$prefix-t-jupyter" || { echo "bench: tofu apply returned before healthy" >&2; exit 1; }
@@ -150,7 +151,7 @@ for i in $(seq "$runs"); do
   [ $i -eq 1 ] && tofu_image=$(cd bench/opentofu && tofu output -raw jupyter_image)
   t=$(now); tf destroy; t_down+=("$(since "$t")")
   rm_volumes "$prefix-t-"
-  echo "bench: round $i: OpenTofu  cold ${t_cold[-1]} s, no-op ${t_warm[-1]} s, destroy ${t_down[-1]} s" >&2
+  echo "bench: round $i: OpenTofu  cold ${t_cold[-1]} s ($t_phases), no-op ${t_warm[-1]} s, destroy ${t_down[-1]} s" >&2
 
   [ $i -eq 1 ] && compose_file "$jupyter_image"
   t=$(now); docker-compose -p "$prefix-c" up -d >/dev/null 2>&1
@@ -163,7 +164,7 @@ for i in $(seq "$runs"); do
   c_cold+=("$(since "$t")"); c_phases=$(phases "$t" "$(now)" "$prefix-c-")
   t=$(now); docker-compose -p "$prefix-c" up -d >/dev/null 2>&1; c_warm+=("$(since "$t")")
   t=$(now); docker-compose -p "$prefix-c" down -v >/dev/null 2>&1; c_down+=("$(since "$t")")
-  echo "bench: round $i: compose   cold ${c_cold[-1]} s, no-op ${c_warm[-1]} s, down -v ${c_down[-1]} s" >&2
+  echo "bench: round $i: compose   cold ${c_cold[-1]} s ($c_phases), no-op ${c_warm[-1]} s, down -v ${c_down[-1]} s" >&2
 done
 
 med() { printf '%s\n' "$@" | median; }
