@@ -11,8 +11,10 @@
 #   - both containers with the program's healthchecks, restart policy, stop
 #     grace, ports on 127.0.0.1, and `wait = true`: apply returns once both are
 #     healthy, as `pulumi up` does.
-# Not here: what the program adds only for users, accounts, GPUs or a swarm;
-# the git-commit/build-date labels on the image. Unlike the program, destroy
+# Not here: what the program adds only for users, accounts, GPUs or a swarm.
+# (Checked with `docker inspect` beside the program's containers: the same
+# environment, entrypoint, command, healthcheck, restart policy, ports, labels,
+# mounts and network aliases, but for the host port.) Unlike the program, destroy
 # removes both volumes (the program keeps them by default: Pulumi's
 # retainOnDelete has no OpenTofu counterpart; the bench removes what is left
 # after each destroy, untimed, so every cold run starts from nothing).
@@ -50,6 +52,11 @@ variable "jupyter_host_port" {
   type    = number
   default = 8888
 }
+variable "image_labels" {
+  description = "The program's provenance labels on the notebook image (git-commit, build-date: \"unknown\" outside git, as in the bench's copy)."
+  type        = map(string)
+  default     = { "git-commit" = "unknown", "build-date" = "unknown" }
+}
 variable "jupyter_context" {
   description = "The notebook image's build context (the project's images/jupyter)."
   type        = string
@@ -63,11 +70,11 @@ locals {
   # Every file of the context and the build args: the image is rebuilt exactly when they change.
   build_inputs = sha256(join("\n", concat(
     [for f in sort(fileset(local.context, "**")) : "${f}:${filesha256("${local.context}/${f}")}"],
-    [var.jupyter_base_image],
+    [var.jupyter_base_image, jsonencode(var.image_labels)],
   )))
   # components/mysql-entrypoint.ts, mysqlEntrypoint(false): on a kept data dir the
   # image's entrypoint runs with an --init-file that re-applies the credentials.
-  mysql_entrypoint = <<-EOT
+  mysql_entrypoint = chomp(<<-EOT
     set -eu
     if [ -d /var/lib/mysql/mysql ]; then
       [ -z "$${MYSQL_ROOT_PASSWORD_FILE:-}" ] || MYSQL_ROOT_PASSWORD=$(cat "$MYSQL_ROOT_PASSWORD_FILE")
@@ -87,6 +94,7 @@ locals {
     fi
     exec docker-entrypoint.sh "$@"
   EOT
+  )
 }
 
 provider "docker" {}
@@ -140,14 +148,15 @@ resource "docker_image" "jupyter" {
     context    = local.context
     dockerfile = "Dockerfile"
     build_args = { BASE_IMAGE = var.jupyter_base_image }
+    label      = var.image_labels
   }
 }
 
 resource "docker_container" "mysql" {
-  name        = "${var.name_prefix}-mysql"
-  image       = docker_image.mysql.image_id
-  entrypoint  = ["/bin/sh", "-c", local.mysql_entrypoint, "dsenv-mysql"]
-  command     = ["mysqld"]
+  name       = "${var.name_prefix}-mysql"
+  image      = docker_image.mysql.image_id
+  entrypoint = ["/bin/sh", "-c", local.mysql_entrypoint, "dsenv-mysql"]
+  command    = ["mysqld"]
   env = [
     "MYSQL_DATABASE=${local.database}",
     "MYSQL_USER=${local.user}",
