@@ -4,6 +4,5 @@
 // Node keeps the compiled code of what the program loads on disk for the next
 // run (NODE_COMPILE_CACHE, set by scripts/env.sh, covers the SDK's start too).
 require("module").enableCompileCache?.();
-require("./boot/stack-traces");
-require("./boot/register-ts");
+require("./boot");
 module.exports = require("./index.ts");

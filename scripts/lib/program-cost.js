@@ -18,6 +18,8 @@ require("source-map-support/register");
 
 const t0 = process.hrtime.bigint();
 const ms = since => Number(process.hrtime.bigint() - since) / 1e6;
+// What index.js runs before the program, then the SDK as the program loads it.
+require(path.join(root, "boot"));
 const pulumi = require("@pulumi/pulumi");
 const { runInPulumiStack } = require("@pulumi/pulumi/runtime/stack");
 const runtimeSettings = require("@pulumi/pulumi/runtime/settings");
@@ -48,10 +50,8 @@ async function main() {
     let loadMs = 0;
     let programMs = 0;
     await runInPulumiStack(async () => {
-        // As index.js does, in two steps: the transpiler and the program's
-        // modules first (loading), then the program itself (index.ts).
-        require(path.join(root, "boot", "stack-traces"));
-        require(path.join(root, "boot", "register-ts"));
+        // As index.js does, in two steps: the program's modules first
+        // (loading), then the program itself (index.ts).
         require(path.join(root, "config", "load"));
         require(path.join(root, "targets"));
         const started = process.hrtime.bigint();

@@ -59,3 +59,21 @@ describe("boot/stack-traces.js", () => {
         expect(JSON.parse(out)).toMatchObject({ file, line: "5" });
     });
 });
+
+describe("boot/lazy-sdk-imports.js", () => {
+    const loaded = `const loaded = () => ["/node_modules/typescript/", "/node_modules/@npmcli/arborist/"].filter(m => Object.keys(require.cache).some(f => f.includes(m)));`;
+
+    test("loading the SDK loads neither TypeScript's compiler nor @npmcli/arborist", () => {
+        expect(JSON.parse(node(`require("./boot"); ${loaded} require("@pulumi/pulumi"); console.log(JSON.stringify(loaded()));`))).toEqual([]);
+        // Without boot/, the same check sees both.
+        expect(JSON.parse(node(`${loaded} require("@pulumi/pulumi"); console.log(JSON.stringify(loaded()));`))).toEqual(["/node_modules/typescript/", "/node_modules/@npmcli/arborist/"]);
+    });
+
+    test("the SDK's function serialization, which uses them, still works", () => {
+        const out = node(`require("./boot"); ${loaded} const pulumi = require("@pulumi/pulumi");
+            pulumi.runtime.serializeFunction(() => 6 * 7).then(f => console.log(JSON.stringify({ text: f.text, loaded: loaded() })));`);
+        const { text, loaded: after } = JSON.parse(out.split("\n").pop()!);
+        expect(text).toContain("6 * 7");
+        expect(after).toContain("/node_modules/typescript/");
+    });
+});
