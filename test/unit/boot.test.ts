@@ -14,9 +14,13 @@ function node(script: string, env: NodeJS.ProcessEnv = {}): string {
     return execFileSync(process.execPath, ["-e", script], { cwd: REPO, encoding: "utf8", env: { ...process.env, ...env } }).trim();
 }
 
+const dirs: string[] = [];
+afterAll(() => dirs.forEach(dir => fs.rmSync(dir, { recursive: true, force: true })));
+
 /** A fresh .ts module whose line 5 throws; its content is new, so the cache has not seen it. */
 function throwingModule(): string {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "dsenv-boot-"));
+    dirs.push(dir);
     const file = path.join(dir, "thrower.ts");
     fs.writeFileSync(
         file,
