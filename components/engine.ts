@@ -23,6 +23,8 @@ export interface DockerEngineArgs {
     registryLogins?: RegistryLogin[];
     /** Whether host paths are on the machine running Pulumi (only then can they be checked up front). */
     isLocal?: boolean;
+    /** The engine runs a healthcheck's start interval (API >= 1.44); older engines refuse a container with one. */
+    healthStartInterval?: boolean;
     /**
      * Resources that must be ready before the engine is talked to: for a fresh
      * VM, the step that waits until cloud-init finished and Docker answers.
@@ -46,11 +48,14 @@ export class DockerEngine extends pulumi.ComponentResource {
     /** The engine's address as the provider sees it ("" for the local default). */
     readonly host: pulumi.Output<string>;
     readonly isLocal: boolean;
+    /** Containers on it get a healthcheck start interval (DockerEngineArgs.healthStartInterval). */
+    readonly healthStartInterval: boolean;
     private readonly deletedWith?: pulumi.Resource;
 
     constructor(name: string, args: DockerEngineArgs = {}, opts?: pulumi.ComponentResourceOptions) {
         super("dsenv:docker:Engine", name, {}, opts);
         this.isLocal = args.isLocal ?? args.host === undefined;
+        this.healthStartInterval = args.healthStartInterval ?? false;
         this.deletedWith = args.deletedWith;
         this.provider = new docker.Provider(
             name,

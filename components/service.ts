@@ -28,6 +28,11 @@ export function withHealthcheckDefaults(h: Healthcheck): { tests: string[]; inte
     return { tests: h.test, interval: h.interval ?? "10s", timeout: h.timeout ?? "5s", retries: h.retries ?? 5, startPeriod: h.startPeriod ?? "0s" };
 }
 
+/** A container's healthcheck on `engine`: with a start interval where the engine runs one (Healthcheck.startInterval). */
+function containerHealthcheck(h: Healthcheck, engine: DockerEngine): docker.types.input.ContainerHealthcheck {
+    return { ...withHealthcheckDefaults(h), ...(engine.healthStartInterval && { startInterval: h.startInterval ?? "1s" }) };
+}
+
 /** One container: a workload spec's fields as `docker run` takes them, on an engine and its networks. */
 export interface ServiceArgs extends Omit<WorkloadSpec, "name" | "gpus" | "gpuCapable" | "aliases" | "fileSecrets"> {
     engine: DockerEngine;
@@ -70,7 +75,7 @@ export class Service extends pulumi.ComponentResource {
                 gpus: hasGpus ? args.gpus : undefined,
                 shmSize: args.shmSizeMb,
                 user: args.user,
-                healthcheck: args.healthcheck && withHealthcheckDefaults(args.healthcheck),
+                healthcheck: args.healthcheck && containerHealthcheck(args.healthcheck, args.engine),
                 wait: args.healthcheck !== undefined,
                 waitTimeout: args.healthcheck ? (args.healthyTimeoutSeconds ?? 300) : undefined,
                 restart: args.restart ?? "unless-stopped",

@@ -17,6 +17,14 @@ export interface Healthcheck {
     timeout?: string;
     retries?: number;
     startPeriod?: string;
+    /**
+     * Time between checks during startPeriod, so that the first one does not
+     * wait a whole interval; defaults to 1s. Only engines with Docker >= 25
+     * (API >= 1.44) run it, and older ones refuse a container that has one:
+     * it is left out there (DockerEngine's healthStartInterval), and on swarm
+     * services, whose schema has none.
+     */
+    startInterval?: string;
 }
 
 /**

@@ -3,6 +3,7 @@ import { MYSQL_ALIAS } from "../components/mysql";
 import { canonicalIp, isAllInterfaces, isHostIp } from "./addresses";
 import { AZURE_VM_ORDER, checkAzureSwarmGpus, readAzure, readCiPush } from "./azure";
 import * as azureRules from "./azure-rules";
+import { runsHealthStartInterval } from "./engine-api";
 import { readWorkDir } from "./host-paths";
 import { ConfigError, ConfigReader } from "./reader";
 import * as rules from "./rules";
@@ -40,7 +41,10 @@ export function loadSettings(config = new pulumi.Config(), env: NodeJS.ProcessEn
     const nodes: NodeNumbering | undefined = swarm ? { count: swarm.nodes.length, order: "dsenv:swarmNodes' order" } : azureSwarm && { count: azureVmCount, order: AZURE_VM_ORDER };
     // The local and swarm targets push to registryServer; the others have their Azure registry.
     const registry = kind === "local" || kind === "swarm" ? readRegistry(read, kind === "swarm") : undefined;
-    const { engine, buildEngine } = readEngines(read, env, sshOpts, kind === "local" && registry === undefined, swarm);
+    const engines = readEngines(read, env, sshOpts, kind === "local" && registry === undefined, swarm);
+    const buildEngine = engines.buildEngine;
+    // The local target's containers run on this engine: asked once whether it runs a healthcheck start interval.
+    const engine = kind === "local" ? { ...engines.engine, healthStartInterval: runsHealthStartInterval(engines.engine, host.runDocker) } : engines.engine;
     // Where the containers run: the engine at dockerHost, the Azure VM, or the swarm's nodes (whose
     // paths cannot be checked from here, and whose GPUs checkSwarmGpus checks by their capacity).
     const runsOn = kind === "azure" ? AZURE_VM : kind === "swarm" ? { engine: { isLocal: false }, facts: host } : { engine, facts: host };

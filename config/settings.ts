@@ -25,6 +25,8 @@ export interface EngineSettings {
     sshOpts?: string[];
     /** True when the engine runs on this machine, so host paths can be checked here. */
     isLocal: boolean;
+    /** The engine runs a healthcheck's start interval (config/engine-api.ts); false where not asked. */
+    healthStartInterval?: boolean;
 }
 
 export interface RegistrySettings {

@@ -4,6 +4,7 @@
 #
 #   scripts/up.sh                     # the local stack, on the local Docker engine
 #   scripts/up.sh --preview           # only show what an up would change (pulumi preview)
+#   scripts/up.sh --confirm           # preview first, then ask before changing anything
 #   DSENV_STACK=azure scripts/up.sh   # another stack in stacks/
 #
 # Before any long step, scripts/preflight.sh checks in seconds everything the
@@ -24,6 +25,12 @@ source scripts/env.sh
 stack=${DSENV_STACK:-local}
 command=up
 if [ "${1:-}" = --preview ]; then command=preview; shift; fi
+# Without --confirm nobody reads a preview before the update (--yes), so none is
+# run: the program runs once per up instead of twice (preview, then update).
+# Invalid config still stops the update before any resource is declared.
+# With --confirm, pulumi previews and asks, as a plain `pulumi up` does.
+up_flags=(--yes --skip-preview)
+if [ "${1:-}" = --confirm ]; then up_flags=(); shift; fi
 
 source scripts/lib/prepare.sh
 
@@ -32,5 +39,5 @@ if [ "$command" = preview ]; then
   pulumi preview --stack "$stack" "$@"
   exit
 fi
-pulumi up --yes --stack "$stack" "$@"
+pulumi up "${up_flags[@]}" --stack "$stack" "$@"
 scripts/status.sh || true  # it marks what is not running; the up itself succeeded

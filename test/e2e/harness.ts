@@ -44,9 +44,6 @@ export class TestStack {
                     DOCKER_CONFIG: path.join(this.dir, ".docker"),
                     // The test registry's CA (scripts/toolchain/ensure-registry.sh), trusted by the providers alone.
                     ...(process.env.DSENV_REGISTRY_CA_BUNDLE ? { SSL_CERT_FILE: process.env.DSENV_REGISTRY_CA_BUNDLE } : {}),
-                    // scripts/test.sh type-checks the program once (tsc); ts-node would do it again for
-                    // every stack, each a fresh copy that its cache does not know (~5 s each).
-                    PULUMI_NODEJS_TRANSPILE_ONLY: "true",
                     PULUMI_BACKEND_URL: `file://${path.join(this.dir, ".state")}`,
                     PULUMI_CONFIG_PASSPHRASE: crypto.randomBytes(16).toString("hex"),
                     PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",

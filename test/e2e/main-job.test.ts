@@ -36,7 +36,7 @@ class Checkout {
 
     /** The environment of the user's shell: the tests' PULUMI_HOME and cache, no backend or passphrase of anyone else's. */
     env(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
-        const env: NodeJS.ProcessEnv = { ...process.env, DSENV_HOME: this.dsenvHome, DOCKER_CONFIG: path.join(this.root, "docker-config"), PULUMI_NODEJS_TRANSPILE_ONLY: "true", ...extra };
+        const env: NodeJS.ProcessEnv = { ...process.env, DSENV_HOME: this.dsenvHome, DOCKER_CONFIG: path.join(this.root, "docker-config"), ...extra };
         for (const v of ["PULUMI_BACKEND_URL", "PULUMI_CONFIG_PASSPHRASE", "PULUMI_CONFIG_PASSPHRASE_FILE", "DSENV_STACK"]) delete env[v];
         return env;
     }

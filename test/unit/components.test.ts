@@ -147,6 +147,23 @@ describe("Service", () => {
         });
         const c = one(r, CONTAINER, "db");
         expect(c.props).toMatchObject({ wait: true, waitTimeout: 60, healthcheck: { tests: ["CMD", "true"], interval: "10s", timeout: "5s", retries: 3, startPeriod: "0s" } });
+        expect(c.props.healthcheck).not.toHaveProperty("startInterval");
+    });
+
+    test("a healthcheck start interval only on an engine that runs one (Docker >= 25; older ones refuse it)", async () => {
+        const r = await runWithMocks({}, () => {
+            const engine = new DockerEngine("new", { healthStartInterval: true });
+            const old = new DockerEngine("old", { healthStartInterval: false });
+            const healthcheck = { test: ["CMD", "true"], startPeriod: "30s" };
+            return [
+                new Service("default", { engine, containerName: "default", image: "db:1", healthcheck }),
+                new Service("own", { engine, containerName: "own", image: "db:1", healthcheck: { ...healthcheck, startInterval: "2s" } }),
+                new Service("older", { engine: old, containerName: "older", image: "db:1", healthcheck: { ...healthcheck, startInterval: "2s" } }),
+            ];
+        });
+        expect(one(r, CONTAINER, "default").props.healthcheck).toMatchObject({ startPeriod: "30s", startInterval: "1s" });
+        expect(one(r, CONTAINER, "own").props.healthcheck).toMatchObject({ startInterval: "2s" });
+        expect(one(r, CONTAINER, "older").props.healthcheck).not.toHaveProperty("startInterval");
     });
 });
 

@@ -242,9 +242,10 @@ describe("valid config", () => {
 
     test("DOCKER_HOST is honoured when dockerHost is not set, and config wins over it", async () => {
         const fromEnv = await runWithMocks({}, () => loadSettings(undefined, { DOCKER_HOST: "ssh://me@gpu-vm" }));
-        expect(fromEnv.result.engine).toEqual({ host: "ssh://me@gpu-vm", sshOpts: [], isLocal: false });
+        // A remote engine is not asked whether it runs a healthcheck start interval (config/engine-api.ts).
+        expect(fromEnv.result.engine).toEqual({ host: "ssh://me@gpu-vm", sshOpts: [], isLocal: false, healthStartInterval: false });
         const fromConfig = await runWithMocks({ dockerHost: "unix:///run/user/1000/docker.sock" }, () => loadSettings(undefined, { DOCKER_HOST: "ssh://me@gpu-vm" }));
-        expect(fromConfig.result.engine).toEqual({ host: "unix:///run/user/1000/docker.sock", sshOpts: [], isLocal: true });
+        expect(fromConfig.result.engine).toEqual({ host: "unix:///run/user/1000/docker.sock", sshOpts: [], isLocal: true, healthStartInterval: expect.any(Boolean) });
     });
 
     test("defaults: the stack name prefixes every name, MySQL is not published", async () => {
@@ -252,7 +253,8 @@ describe("valid config", () => {
         expect(run.result.namePrefix).toBe("dsenv-unit");
         expect(run.result.mysql.publish).toBeUndefined();
         expect(run.result.jupyter.publish).toEqual({ hostPort: 8888, hostIp: "127.0.0.1" });
-        expect(run.result.engine).toEqual({ host: undefined, sshOpts: [], isLocal: true });
-        expect(run.result.buildEngine).toEqual(run.result.engine);
+        // healthStartInterval: whatever this machine's engine answers (test/unit/engine-api.test.ts).
+        expect(run.result.engine).toEqual({ host: undefined, sshOpts: [], isLocal: true, healthStartInterval: expect.any(Boolean) });
+        expect(run.result.buildEngine).toEqual({ host: undefined, sshOpts: [], isLocal: true });
     });
 });
