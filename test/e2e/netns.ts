@@ -74,14 +74,16 @@ export async function stopDaemon(daemon: ChildProcess | undefined): Promise<void
     await exited;
 }
 
-function ip(...args: string[]): void {
+/** Runs `ip` with these arguments; throws when it fails. */
+export function ip(...args: string[]): void {
     execFileSync("ip", args, { stdio: "pipe" });
 }
 
-function run(cmd: string, args: string[]): void {
+/** Runs a command; its trimmed stdout, or undefined when it fails or outlasts `timeoutMs` (a probe, or a clean-up of what may be gone). */
+export function run(cmd: string, args: string[], timeoutMs = 30_000): string | undefined {
     try {
-        execFileSync(cmd, args, { stdio: "pipe", timeout: 30_000 });
+        return execFileSync(cmd, args, { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], timeout: timeoutMs }).trim();
     } catch {
-        // already gone
+        return undefined;
     }
 }

@@ -4,7 +4,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { canConnect, freePort, waitFor } from "./harness";
-import { NetNamespace, stopDaemon } from "./netns";
+import { NetNamespace, run as runCommand, stopDaemon } from "./netns";
 
 /**
  * A second machine with a Docker engine, simulated on this one, the way an
@@ -160,10 +160,7 @@ export class RemoteDockerHost {
     }
 }
 
+/** A command against this host, given up after 20 s (its probes poll again). */
 function run(cmd: string, args: string[]): string | undefined {
-    try {
-        return execFileSync(cmd, args, { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], timeout: 20_000 }).trim();
-    } catch {
-        return undefined;
-    }
+    return runCommand(cmd, args, 20_000);
 }

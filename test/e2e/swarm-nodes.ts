@@ -4,7 +4,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { waitFor } from "./harness";
-import { NetNamespace, stopDaemon } from "./netns";
+import { ip, NetNamespace, run, stopDaemon } from "./netns";
 
 /** One simulated machine of a lab: its own network namespace, hostname and dockerd. */
 export interface SwarmNode {
@@ -181,17 +181,5 @@ export class SwarmNodes {
         run("ip", ["netns", "del", this.hub]);
         for (const node of this.nodes) run("umount", ["-R", path.join(this.dir, `n${this.nodes.indexOf(node) + 1}`, "exec")]);
         fs.rmSync(this.dir, { recursive: true, force: true });
-    }
-}
-
-function ip(...args: string[]): void {
-    execFileSync("ip", args, { stdio: "pipe" });
-}
-
-function run(cmd: string, args: string[]): string | undefined {
-    try {
-        return execFileSync(cmd, args, { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], timeout: 30_000 }).trim();
-    } catch {
-        return undefined;
     }
 }
