@@ -33,13 +33,14 @@ fi
 work=$(mktemp -d /tmp/dsenv-bench-XXXXXX)
 id=$(head -c 3 /dev/urandom | od -An -tx1 | tr -d ' \n')
 prefix="dsenv-bench-$id"
+rm_volumes() { docker volume ls -q --filter "name=$1" | xargs -r docker volume rm -f >/dev/null; }
 cleanup() {
   (cd "$work" && pulumi destroy --yes --stack "bench-$id" >/dev/null 2>&1 || true)
   (cd "$work/bench/opentofu" 2>/dev/null && tofu destroy -auto-approve -input=false >/dev/null 2>&1 || true)
   (cd "$work" && docker-compose -p "$prefix-c" down -v >/dev/null 2>&1 || true)
   # Whatever an interrupted run left: only names with this run's unique prefix.
   docker ps -aq --filter "name=$prefix" | xargs -r docker rm -f >/dev/null 2>&1 || true
-  docker volume ls -q --filter "name=$prefix" | xargs -r docker volume rm -f >/dev/null
+  rm_volumes "$prefix"
   docker network ls -q --filter "name=$prefix" | xargs -r docker network rm >/dev/null 2>&1 || true
   # tofu's tag of the notebook image (its layers are pulumi's cached build's).
   [ -z "${tofu_image:-}" ] || docker rmi "$tofu_image" >/dev/null 2>&1 || true
@@ -105,11 +106,10 @@ networks: {net: {name: $prefix-c-net}}
 volumes: {mysql-data: {name: $prefix-c-mysql-data}, jupyter-work: {name: $prefix-c-jupyter-work}}
 YML
 }
-rm_volumes() { docker volume ls -q --filter "name=$1" | xargs -r docker volume rm -f >/dev/null; }
 
-# Untimed, as tofu's init: the first pulumi run in a new directory was up to
-# ~7 s slower here, all of it before the first resource (the program's start),
-# a cost a user pays once, not per up.
+# Untimed, as tofu's init: the first pulumi run in a new directory pays once
+# for what later runs reuse (with ts-node, its type-check: up to ~7 s; now the
+# transpile cache of boot/register-ts.js, ~0.5 s when it is cold).
 pulumi preview >/dev/null
 
 # The engine's events, for where a cold up's time goes (printed for the last round).
