@@ -16,7 +16,7 @@ stack=${DSENV_STACK:-local}
 PREFLIGHT_PARTS="engine cli plugins" source scripts/lib/prepare.sh
 
 if ! pulumi stack select "$stack" >/dev/null 2>&1; then
-  echo "down: there is no stack $stack in $PULUMI_BACKEND_URL: nothing to destroy" >&2
+  echo "down: there is no stack $stack in $(dsenv_backend_said): nothing to destroy" >&2
   exit 0
 fi
 before=$(mktemp)

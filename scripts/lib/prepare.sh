@@ -19,9 +19,11 @@ if grep -qx start-engine <<<"$preflight_steps"; then
 fi
 eval "$(scripts/toolchain/ensure.sh pulumi)"
 
-mkdir -p "$DSENV_HOME/state"
-if [ -z "${PULUMI_CONFIG_PASSPHRASE:-}" ] && [ -z "${PULUMI_CONFIG_PASSPHRASE_FILE:-}" ]; then
+[ "${PULUMI_BACKEND_URL:-}" = "file://$DSENV_HOME/state" ] && mkdir -p "$DSENV_HOME/state"
+# Pulumi Cloud (an https:// backend) keeps secrets itself; the others need a passphrase.
+dsenv_backend=$(dsenv_backend_said)
+if [[ "$dsenv_backend" != http* ]] && [ -z "${PULUMI_CONFIG_PASSPHRASE:-}" ] && [ -z "${PULUMI_CONFIG_PASSPHRASE_FILE:-}" ]; then
   (umask 077 && head -c 32 /dev/urandom | base64 >"$DSENV_HOME/passphrase")
-  echo "made a passphrase for stack secrets in $DSENV_HOME/passphrase (keep it with $DSENV_HOME/state)" >&2
+  echo "made a passphrase for stack secrets in $DSENV_HOME/passphrase (keep it with the state: ${dsenv_backend%% *})" >&2
   export PULUMI_CONFIG_PASSPHRASE_FILE="$DSENV_HOME/passphrase"
 fi

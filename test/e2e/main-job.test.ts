@@ -1,6 +1,7 @@
 import { execFileSync, spawnSync } from "child_process";
 import * as crypto from "crypto";
 import * as fs from "fs";
+import * as net from "net";
 import * as os from "os";
 import * as path from "path";
 import { docker, freePort, httpRequest, inspect } from "./harness";
@@ -171,6 +172,25 @@ describe("the main job's preflight: stops within a minute, before any change, wi
         expect(out).toContain("unset DOCKER_HOST");
     });
 
+    test("an engine this user may not use: says to join the docker group, and starts no other engine", async () => {
+        // A socket as dockerd leaves it (owned by another user and group, 0660), and up.sh run as root
+        // without root's override of file permissions: the real docker client is refused with EACCES.
+        const sock = path.join(co.root, "engine.sock");
+        const server = net.createServer().listen(sock);
+        await new Promise(resolve => server.once("listening", resolve));
+        try {
+            fs.chownSync(sock, 65534, 65534);
+            fs.chmodSync(sock, 0o660);
+            const up = co.run("setpriv", ["--bounding-set=-dac_override,-dac_read_search", "scripts/up.sh"], { DOCKER_HOST: `unix://${sock}` });
+            expect(up.status).toBe(1);
+            expect(up.out).toContain(`the Docker engine at DOCKER_HOST=unix://${sock} runs, but you may not use it: permission denied`);
+            expect(up.out).toContain("sudo usermod -aG docker");
+            expect(up.out).not.toContain("does not answer");
+        } finally {
+            server.close();
+        }
+    });
+
     test("a missing plugin that cannot be downloaded or built: names it and how to install it from a file", () => {
         const out = upFails(noWayToPlugins());
         for (const [pkg, version] of [["docker", "5.2.0"], ["random", "4.21.2"]]) {
@@ -190,5 +210,19 @@ describe("the main job's preflight: stops within a minute, before any change, wi
         expect(out).toContain(`the docker plugin v5.2.0 in ${plugin} is a test build`);
         expect(out).toContain("pulumi plugin rm resource docker 5.2.0 --yes");
         expect(fs.existsSync(ran)).toBe(false);
+    });
+});
+
+describe("up.sh on a stack other than local: asks first, as pulumi up does", () => {
+    const co = new Checkout();
+    afterAll(() => co.dispose());
+
+    test("without a terminal to ask on and without --yes, nothing is changed", () => {
+        fs.writeFileSync(path.join(co.dir, "stacks", "Pulumi.lab.yaml"), ["config:", `  dsenv:namePrefix: ${co.prefix}`, ...Object.entries(STANDINS).map(([k, v]) => `  dsenv:${k}: ${v}`), ""].join("\n"));
+        const up = co.run("scripts/up.sh", [], { DSENV_STACK: "lab" });
+        expect(up.status).not.toBe(0);
+        expect(up.out).toContain("--yes");
+        expect(up.out).toMatch(/non-interactive/);
+        expect(docker("ps", "-a", "-q", "--filter", `name=${co.prefix}`)).toBe("");
     });
 });
