@@ -60,7 +60,7 @@ if [ "$target" != azure ] && [ "$target" != swarm ] && { checks engine || checks
     engine_ok=1; ok "Docker engine ${where:-at the local socket} answers (version $err)"
   elif grep -qi "permission denied" <<<"$err"; then
     # The engine runs; this user may not open its socket. Starting another engine would not help.
-    problem "the Docker engine ${where:-at the local socket} runs, but you may not use it: $(first_line <<<"$err"). Add yourself to the docker group (\`sudo usermod -aG docker $USER\`), then log out and in again (or run \`newgrp docker\` in this shell), and run again."
+    problem "the Docker engine at ${where:-the local socket} runs, but you may not use it: $(first_line <<<"$err"). Add yourself to the docker group (\`sudo usermod -aG docker ${USER:-$(id -un)}\`), then log out and in again (or run \`newgrp docker\` in this shell), and run again."
   elif [ -n "$where" ]; then
     problem "the Docker engine at $where does not answer: $(first_line <<<"$err"). Start that engine, or point $( [ -n "$host" ] && echo "dsenv:dockerHost (\`pulumi config set dsenv:dockerHost unix:///var/run/docker.sock\`)" || echo "DOCKER_HOST") at one that runs (\`unset DOCKER_HOST\` for the local socket)."
   elif can_start_local; then will start-engine "start dockerd (no engine answers at the local socket)"

@@ -219,7 +219,7 @@ describe("up.sh on a stack other than local: asks first, as pulumi up does", () 
 
     test("without a terminal to ask on and without --yes, nothing is changed", () => {
         fs.writeFileSync(path.join(co.dir, "stacks", "Pulumi.lab.yaml"), ["config:", `  dsenv:namePrefix: ${co.prefix}`, ...Object.entries(STANDINS).map(([k, v]) => `  dsenv:${k}: ${v}`), ""].join("\n"));
-        const up = co.run("scripts/up.sh", [], { DSENV_STACK: "lab" });
+        const up = co.run("env", ["DSENV_STACK=lab", "scripts/up.sh"]);
         expect(up.status).not.toBe(0);
         expect(up.out).toContain("--yes");
         expect(up.out).toMatch(/non-interactive/);
