@@ -1,4 +1,5 @@
 import * as net from "net";
+import * as path from "path";
 import * as ipaddr from "ipaddr.js";
 
 // Addresses and host:port values as Docker and its clients read them. ipaddr.js
@@ -48,4 +49,25 @@ export function parseHostPort(v: string): HostPort | undefined {
     if (m[2] === undefined) return { host };
     const port = Number(m[2]);
     return m[2].length <= 5 && port >= 1 && port <= 65535 ? { host, port } : undefined;
+}
+
+/** Where Docker's clients go without an address (DOCKER_HOST unset). */
+export const DEFAULT_DOCKER_SOCKET = "unix:///var/run/docker.sock";
+
+/**
+ * A Docker engine address in one spelling, so that two spellings of one engine
+ * compare equal: no address is the default socket, a socket path is
+ * normalised, host names are case-blind, IP addresses canonical, and ssh's
+ * default port is said. Addresses are valid ones (rules.dockerHost).
+ */
+export function canonicalEngineAddress(address: string | undefined): string {
+    const a = address || DEFAULT_DOCKER_SOCKET;
+    if (a.startsWith("unix://")) return `unix://${path.posix.normalize(a.slice("unix://".length))}`;
+    const m = /^(tcp|ssh):\/\/(?:([^@]+)@)?(.+)$/.exec(a);
+    const hp = m && parseHostPort(m[3]);
+    if (!m || !hp) return a;
+    const bare = hp.host.startsWith("[") ? hp.host.slice(1, -1) : hp.host;
+    const host = net.isIP(bare) ? canonicalIp(bare) : bare.toLowerCase();
+    const port = hp.port ?? (m[1] === "ssh" ? 22 : undefined);
+    return `${m[1]}://${m[2] ? `${m[2]}@` : ""}${net.isIPv6(host) ? `[${host}]` : host}${port ? `:${port}` : ""}`;
 }

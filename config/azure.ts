@@ -69,7 +69,7 @@ export interface CiPushSettings {
     registry: AzureRegistrySettings;
     /** Resource group of the registry; needed only to read admin credentials. */
     resourceGroup: string;
-    /** Tag of pushed images; empty means the git commit. */
+    /** Tag of pushed images: dsenv:azureImageTag, else the checkout's git commit. */
     imageTag: string;
 }
 
@@ -126,11 +126,16 @@ export function readAzure(read: ConfigReader, gpuWorkloads: string[] = [], nameP
 }
 
 /** Reads the keys of the `ci-push` target: only the registry and the tag, no VM. */
-export function readCiPush(read: ConfigReader): CiPushSettings {
+/** `projectCommit`: the checkout's commit, the images' tag when dsenv:azureImageTag is empty. */
+export function readCiPush(read: ConfigReader, projectCommit: () => string | undefined): CiPushSettings {
     const registry = readRegistry(read);
     const resourceGroup = read.string("azureResourceGroup", v => (v === "" ? undefined : rules.resourceGroup(v)));
     if (registry.adminEnabled && resourceGroup === "") read.reject("azureResourceGroup", resourceGroup, `the registry's resource group, to read the admin credentials ${read.key("azureRegistryAdmin")} asks for`);
-    return { registry, resourceGroup, imageTag: read.string("azureImageTag", rules.imageTag) };
+    const given = read.string("azureImageTag", rules.imageTag);
+    // A tag that names no commit would defeat the point of tagging by commit.
+    const commit = given === "" ? projectCommit() : undefined;
+    if (given === "" && commit === undefined) read.reject("azureImageTag", given, "a tag for the pushed images: without one they are tagged with the git commit, and this project is not a git checkout");
+    return { registry, resourceGroup, imageTag: given || commit || "" };
 }
 
 /** How the nodes of an azure stack's swarm are numbered, in messages (swarmDataNode, jupyterUsers' @<node>). */

@@ -1,3 +1,5 @@
+import * as path from "path";
+import { checkoutCommit } from "../components/build-context";
 import { DockerRunner, runDockerCli } from "./gpu-check";
 
 /** What reading the config needs from the machine running Pulumi; tests pass fakes. */
@@ -5,9 +7,12 @@ export interface HostFacts {
     runDocker: DockerRunner;
     /** uid and gid of the user running pulumi; undefined where the OS has none. */
     user?: { uid: number; gid: number };
+    /** The commit of this project's checkout ("-dirty" with changes); undefined outside git. Not given: THIS_HOST's. */
+    projectCommit?: () => string | undefined;
 }
 
 export const THIS_HOST: HostFacts = {
     runDocker: runDockerCli,
     user: process.getuid && process.getgid ? { uid: process.getuid(), gid: process.getgid() } : undefined,
+    projectCommit: () => checkoutCommit(path.join(__dirname, "..")),
 };

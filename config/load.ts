@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { MYSQL_ALIAS } from "../components/mysql";
-import { canonicalIp, isAllInterfaces, isHostIp } from "./addresses";
+import { canonicalEngineAddress, canonicalIp, isAllInterfaces, isHostIp } from "./addresses";
 import { AZURE_VM_ORDER, checkAzureSwarmGpus, readAzure, readCiPush } from "./azure";
 import * as azureRules from "./azure-rules";
 import { runsHealthStartInterval } from "./engine-api";
@@ -54,7 +54,7 @@ export function loadSettings(config = new pulumi.Config(), env: NodeJS.ProcessEn
     const jupyter = readJupyter(read, runsOn.engine, mysql, nodes);
     const workloads = kind === "ci-push" ? { notices: [] } : readWorkloads(read, runsOn.engine, runsOn.facts, nodes === undefined);
     const gpus = gpuRequests(workloads);
-    const target = readTarget(read, kind, gpus.map(([key]) => key), namePrefix, swarm, { count: azureVmCount, swarm: azureSwarm });
+    const target = readTarget(read, kind, gpus.map(([key]) => key), namePrefix, host, swarm, { count: azureVmCount, swarm: azureSwarm });
     if (swarm) checkSwarmGpus(read, swarm, gpus, host.runDocker, workloads.notices);
     if (target.kind === "azure") checkAzureSwarmGpus(read, target.azure, gpus, workloads.notices);
 
@@ -79,14 +79,14 @@ function prefixFromStack(read: ConfigReader, stack: string): string {
     return prefix;
 }
 
-function readTarget(read: ConfigReader, kind: Target["kind"], gpuWorkloadKeys: string[], namePrefix: string, swarm?: SwarmSettings, azureVms?: { count: number; swarm?: SwarmLayout }): Target {
+function readTarget(read: ConfigReader, kind: Target["kind"], gpuWorkloadKeys: string[], namePrefix: string, host: HostFacts, swarm?: SwarmSettings, azureVms?: { count: number; swarm?: SwarmLayout }): Target {
     switch (kind) {
         case "swarm":
             return { kind, swarm: swarm! };
         case "azure":
             return { kind, azure: readAzure(read, gpuWorkloadKeys, namePrefix, azureVms) };
         case "ci-push":
-            return { kind, ciPush: readCiPush(read) };
+            return { kind, ciPush: readCiPush(read, host.projectCommit ?? THIS_HOST.projectCommit!) };
         default:
             return { kind: "local" };
     }
@@ -103,7 +103,8 @@ function readEngines(read: ConfigReader, env: NodeJS.ProcessEnv, sshOpts: string
     // The Docker provider ignores DOCKER_HOST (pulumi-docker #619), so it is read here.
     const runHost = swarm ? swarm.nodes[0]?.engine.host : read.string("dockerHost", hostRule) || env.DOCKER_HOST || undefined;
     const buildConfigured = read.string("buildDockerHost", hostRule);
-    const buildHost = buildConfigured || runHost;
+    // Another spelling of the engine that runs the containers is that engine.
+    const buildHost = buildConfigured && canonicalEngineAddress(buildConfigured) !== canonicalEngineAddress(runHost) ? buildConfigured : runHost;
     if (buildHost !== runHost && needsRegistry) {
         read.reject("buildDockerHost", buildConfigured, "the same engine as dsenv:dockerHost, or a registry in dsenv:registryServer to carry the images from one to the other");
     }

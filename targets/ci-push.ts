@@ -1,6 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
 import { adminLogin, deployerLogin } from "../components/azure/registry-login";
-import { checkoutCommit } from "../components/build-context";
 import { DockerEngine } from "../components/engine";
 import { ContainerImage } from "../components/image";
 import { jupyterImageSource } from "../components/jupyter";
@@ -20,7 +19,7 @@ export interface CiPushOutputs {
  */
 export function ciPush(settings: CiPushSettings, images: { jupyterBaseImage: string }, build: EngineSettings = { isLocal: true }): CiPushOutputs {
     const server = `${settings.registry.name}.azurecr.io`;
-    const tag = settings.imageTag || commitTag();
+    const tag = settings.imageTag;
     const login = settings.registry.adminEnabled ? adminLogin(settings.registry.name, server, settings.resourceGroup) : deployerLogin(server);
     const engine = new DockerEngine("build-engine", { ...build, registryLogins: [login] });
 
@@ -30,11 +29,4 @@ export function ciPush(settings: CiPushSettings, images: { jupyterBaseImage: str
         source: jupyterImageSource(images.jupyterBaseImage, tag),
     });
     return { imageTag: tag, jupyterImage: jupyter.pushedDigestRef! };
-}
-
-/** The checked-out commit; a tag that names no commit would defeat the point. */
-function commitTag(): string {
-    const commit = checkoutCommit(__dirname);
-    if (!commit) throw new Error("ci-push tags images with the git commit, and this is not a git checkout: set dsenv:azureImageTag");
-    return commit;
 }

@@ -197,9 +197,17 @@ describe("valid Azure config", () => {
     });
 
     test("ci-push needs only the registry, not the VM's keys", async () => {
-        const run = await runWithMocks<CiPushSettings>({ azureRegistryName: "dsenvunit01", azureImageTag: "v1.2" }, readWith(readCiPush));
+        const run = await runWithMocks<CiPushSettings>({ azureRegistryName: "dsenvunit01", azureImageTag: "v1.2" }, readWith(r => readCiPush(r, () => "c0ffee")));
         expect(run.error).toBeUndefined();
         expect(run.result).toEqual({ registry: { name: "dsenvunit01", sku: "Basic", adminEnabled: false }, resourceGroup: "", imageTag: "v1.2" });
+    });
+
+    test("ci-push without a tag: the checkout's commit; outside a git checkout, a ConfigError naming dsenv:azureImageTag", async () => {
+        const tagged = await runWithMocks<CiPushSettings>({ azureRegistryName: "dsenvunit01" }, readWith(r => readCiPush(r, () => "c0ffee-dirty")));
+        expect(tagged.result.imageTag).toBe("c0ffee-dirty");
+        const outside = await runWithMocks<CiPushSettings>({ azureRegistryName: "dsenvunit01" }, readWith(r => readCiPush(r, () => undefined)));
+        expect(outside.error).toBeInstanceOf(ConfigError);
+        expect(outside.error?.message).toContain('dsenv:azureImageTag: got "", expected a tag for the pushed images: without one they are tagged with the git commit, and this project is not a git checkout');
     });
 
     test("GPU sizes are the rows of the table, not AMD, vGPU or NVSwitch ones", () => {

@@ -7,6 +7,7 @@ import * as fs from "fs";
 import { AzureSettings } from "../../config/azure";
 import { KeptResources } from "../../targets/azure-survey";
 import { loadSettings } from "../../config/load";
+import { Settings } from "../../config/settings";
 import { deploy as deployStack } from "../../targets";
 import { byType, Declared, isSecret, nameOf, one, Run, runWithMocks, valueOf } from "./harness";
 import { exchanges, sshCalls } from "./azure-mocks";
@@ -404,10 +405,11 @@ describe("ci-push", () => {
         expect(r.result.imageTag).toBe("abc123");
     });
 
-    test("without a tag, the git commit", async () => {
-        const r = await runWithMocks<CiPushOutputs>({}, () => ciPush({ registry: { name: "dsenvunit01", sku: "Basic", adminEnabled: false }, resourceGroup: "", imageTag: "" }, { jupyterBaseImage: "jupyter/datascience-notebook:2023-10-20" }));
+    test("without a tag, this checkout's git commit (read with the config)", async () => {
+        const r = await runWithMocks({ target: "ci-push", azureRegistryName: "dsenvunit01" }, () => loadSettings(undefined, {}));
         expect(r.error).toBeUndefined();
-        expect(r.result.imageTag).toMatch(/^[0-9a-f]{40}(-dirty)?$/);
+        const target = (r.result as Settings).target;
+        expect(target.kind === "ci-push" && target.ciPush.imageTag).toMatch(/^[0-9a-f]{40}(-dirty)?$/);
     });
 });
 

@@ -45,9 +45,12 @@ function contextOf(key: ConfigKey): Record<string, string> {
     return {};
 }
 
-async function expectConfigErrorOrRun(config: Record<string, string>): Promise<void> {
+/** The same machine with the project outside git: what a target needs of it (ci-push's commit tag) is config too. */
+const OUTSIDE_GIT: HostFacts = { ...HOST, projectCommit: () => undefined };
+
+async function expectConfigErrorOrRun(config: Record<string, string>, host = HOST): Promise<void> {
     const secretKeys = "registryPassword" in config ? ["registryPassword"] : [];
-    const run = await runWithMocks(config, () => deploy(loadSettings(undefined, {}, HOST)), secretKeys);
+    const run = await runWithMocks(config, () => deploy(loadSettings(undefined, {}, host)), secretKeys);
     if (run.error === undefined) return;
     expect([run.error.name, run.error instanceof ConfigError]).toEqual(["ConfigError", true]);
     expect(run.declared).toEqual([]);
@@ -66,11 +69,20 @@ describe("generated config: a ConfigError and nothing declared, or a run", () =>
         );
     });
 
+    test.each(["ci-push", "local", "swarm", "azure"])("target %s outside a git checkout", async target => {
+        await fc.assert(
+            fc.asyncProperty(fc.dictionary(fc.constantFrom(...KEYS), anyValue, { maxKeys: 4 }), async values => {
+                await expectConfigErrorOrRun({ ...(target === "azure" ? AZURE : {}), ...values, target, azureRegistryName: "dsenvprop01" }, OUTSIDE_GIT);
+            }),
+            { numRuns: 10 },
+        );
+    });
+
     test("many keys at once, a secret among them", async () => {
         const config = fc.dictionary(fc.constantFrom(...KEYS), anyValue, { maxKeys: 12 });
         await fc.assert(
-            fc.asyncProperty(config, fc.string(), async (values, password) => {
-                await expectConfigErrorOrRun({ ...values, registryServer: "127.0.0.1:5000", registryUsername: "ci", registryPassword: `${PASSWORD_MARK}${password}` });
+            fc.asyncProperty(config, fc.string(), fc.boolean(), async (values, password, inGit) => {
+                await expectConfigErrorOrRun({ ...values, registryServer: "127.0.0.1:5000", registryUsername: "ci", registryPassword: `${PASSWORD_MARK}${password}` }, inGit ? HOST : OUTSIDE_GIT);
             }),
             { numRuns: 60 },
         );

@@ -116,6 +116,30 @@ describe("addresses: every spelling of an address, ports in range, IPv6 in brack
         expect(await rejected(config)).toBe(configProblem(message));
     });
 
+    test.each<[Record<string, string>, Record<string, string>]>([
+        [{ buildDockerHost: "unix:///var/run/docker.sock" }, {}],
+        [{ buildDockerHost: "unix:///var/run//docker.sock" }, { DOCKER_HOST: "unix:///var/run/docker.sock" }],
+        [{ buildDockerHost: "unix:///var/run/../run/docker.sock", dockerHost: "unix:///var/run/docker.sock" }, {}],
+        [{ buildDockerHost: "ssh://me@GPU-Box:22", dockerHost: "ssh://me@gpu-box" }, {}],
+        [{ buildDockerHost: "tcp://[2001:db8:0:0::4]:2375", dockerHost: "tcp://[2001:db8::4]:2375" }, {}],
+        [{ buildDockerHost: "tcp://10.0.0.4:2375" }, { DOCKER_HOST: "tcp://10.0.0.4:2375" }],
+    ])("one engine spelt two ways is one engine: %j with %j", async (config, env) => {
+        const run = await runWithMocks(config, () => loadSettings(undefined, env));
+        expect(run.error).toBeUndefined();
+        // The engine that runs containers was also asked about healthchecks; otherwise the same.
+        expect({ ...run.result.buildEngine, healthStartInterval: undefined }).toEqual({ ...run.result.engine, healthStartInterval: undefined });
+    });
+
+    test.each<Record<string, string>>([
+        { buildDockerHost: "unix:///run/user/1000/docker.sock" },
+        { buildDockerHost: "ssh://you@gpu-box", dockerHost: "ssh://me@gpu-box" },
+        { buildDockerHost: "ssh://me@gpu-box:2222", dockerHost: "ssh://me@gpu-box" },
+        { buildDockerHost: "tcp://10.0.0.4:2376", dockerHost: "tcp://10.0.0.4:2375" },
+    ])("two engines are still two: %j", async config => {
+        const message = await rejected(config);
+        expect(message).toContain(`dsenv:buildDockerHost: got "${config.buildDockerHost}", expected the same engine as dsenv:dockerHost, or a registry`);
+    });
+
     test("IPv6 engines and registries in brackets are accepted", async () => {
         const run = await runWithMocks({ dockerHost: "ssh://me@[2001:db8::4]:2222", registryServer: "[2001:db8::5]:5000", mysqlImage: "[2001:db8::5]:5000/mysql:8.4.3" }, () => loadSettings(undefined, {}));
         expect(run.error).toBeUndefined();
