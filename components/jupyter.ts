@@ -1,6 +1,7 @@
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
+import type { GpuRequest } from "./gpu";
 import { ContainerImage, ImageSource } from "./image";
 import { MySqlAccess } from "./mysql-access";
 import { Placement, Runtime, RunningWorkload } from "./runtime";
@@ -37,6 +38,12 @@ export interface JupyterNotebookArgs {
     user?: NotebookUser;
     /** Where it runs with its work volume on a runtime of several machines. */
     placement: Placement;
+    /** Its GPUs, in `docker run --gpus` forms (a count on a swarm); none: no GPUs. */
+    gpus?: GpuRequest;
+    /** The image is built for GPUs (a CUDA image): without `gpus` it is told to see none. */
+    gpuCapable?: boolean;
+    /** Size of /dev/shm in MiB; none: Docker's 64. */
+    shmSizeMb?: number;
 }
 
 /**
@@ -92,6 +99,9 @@ export class JupyterNotebook extends pulumi.ComponentResource {
                 env: { ...dbEnv, ...asUser.env },
                 fileSecrets: secrets,
                 user: asUser.user,
+                gpus: args.gpus,
+                gpuCapable: args.gpuCapable,
+                shmSizeMb: args.shmSizeMb,
                 mounts: [workDirMount(this, `${name}-work`, args.runtime, `${args.namePrefix}-${suffix}-work`, args.workDir, WORK_DIR, args.placement)],
                 // /api answers without a token once the server is up.
                 healthcheck: {

@@ -9,6 +9,8 @@ export interface WorkspaceUser extends NotebookUser {
     placement: Placement;
     /** A database and a MySQL account of their own on the workspace's server; none: the workspace's, shared. */
     ownDatabase?: { database: string; user: string };
+    /** Their notebook's GPUs; none: no GPUs. */
+    gpus?: JupyterNotebookArgs["gpus"];
 }
 
 export interface WorkspaceArgs {
@@ -16,7 +18,7 @@ export interface WorkspaceArgs {
     namePrefix: string;
     /** The database; runtime and names come from the workspace. */
     mysql: Pick<MySqlArgs, "image" | "database" | "user" | "extraAliases" | "publish" | "keepDataOnDestroy">;
-    jupyter: Pick<JupyterNotebookArgs, "publish" | "workDir"> & {
+    jupyter: Pick<JupyterNotebookArgs, "publish" | "workDir" | "gpus" | "shmSizeMb"> & {
         /** The image images/jupyter is built on (the official jupyter/datascience-notebook contract). */
         baseImage: string;
     };
@@ -58,10 +60,12 @@ export class Workspace extends pulumi.ComponentResource {
         );
         // One build for every notebook.
         const image = args.runtime.image(this, `${name}-jupyter-image`, jupyterImageSource(args.jupyter.baseImage));
-        const notebook = (suffix: string, extra: Pick<JupyterNotebookArgs, "user" | "publish" | "placement" | "database">) =>
+        // The one image is a GPU image when any notebook has GPUs: the others are told to see none.
+        const gpuCapable = args.jupyter.gpus !== undefined || users.some(u => u.gpus !== undefined);
+        const notebook = (suffix: string, extra: Pick<JupyterNotebookArgs, "user" | "publish" | "placement" | "database" | "gpus">) =>
             new JupyterNotebook(
                 `${name}-${suffix}`,
-                { runtime: args.runtime, namePrefix: args.namePrefix, image, workDir: args.jupyter.workDir, ...extra },
+                { runtime: args.runtime, namePrefix: args.namePrefix, image, workDir: args.jupyter.workDir, shmSizeMb: args.jupyter.shmSizeMb, gpuCapable, ...extra },
                 { parent: this },
             );
 
@@ -73,11 +77,12 @@ export class Workspace extends pulumi.ComponentResource {
                     publish: { ...args.jupyter.publish, hostPort: u.hostPort },
                     placement: u.placement,
                     database: u.ownDatabase ? this.mysql.accounts[u.name] : this.mysql,
+                    gpus: u.gpus,
                 }),
             ]),
         );
         // Without users, the notebook lives with the database's data.
-        this.jupyter = users.length === 0 ? notebook("jupyter", { publish: args.jupyter.publish, placement: MYSQL_PLACEMENT, database: this.mysql }) : undefined;
+        this.jupyter = users.length === 0 ? notebook("jupyter", { publish: args.jupyter.publish, placement: MYSQL_PLACEMENT, database: this.mysql, gpus: args.jupyter.gpus }) : undefined;
         this.registerOutputs({});
     }
 }

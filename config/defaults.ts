@@ -31,6 +31,8 @@ export const DEFAULTS = {
     jupyterKeepWork: true,
     jupyterUsers: [] as string[],
     jupyterUserDatabases: "shared",
+    jupyterGpus: "auto",
+    jupyterShmSizeMb: 2048,
     swarmNodes: [] as string[],
     swarmManagers: 1,
     swarmDataNode: 1,

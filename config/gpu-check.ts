@@ -1,15 +1,16 @@
 import { execFileSync } from "child_process";
+import { HostCommandRunner } from "./host-command";
 import { EngineSettings } from "./settings";
 
 /** Runs the docker CLI with these arguments; injected so that tests need no engine. */
 export type DockerRunner = (args: string[]) => { ok: true; stdout: string } | { ok: false; error: string };
 
 export type GpuCheck =
-    /** The engine has the NVIDIA runtime. */
-    | { kind: "ready" }
-    /** The engine answered and has no NVIDIA runtime: GPU containers would fail to start. */
-    | { kind: "missing"; runtimes: string[] }
-    /** The engine did not answer (a VM not created yet, ssh not set up): Docker decides at deploy time. */
+    /** `docker run --gpus` works on the engine, `via` says how. */
+    | { kind: "ready"; via: string; dockerDesktop: boolean }
+    /** The engine answered and has no way to give a container GPUs: `looked` says what was looked for. */
+    | { kind: "missing"; looked: string }
+    /** The engine (or its host) did not answer (a VM not created yet, ssh not set up): Docker decides at deploy time. */
     | { kind: "deferred"; reason: string };
 
 /** The real docker CLI, with a timeout so a dead ssh:// host cannot hang a preview. */
@@ -22,24 +23,80 @@ export const runDockerCli: DockerRunner = args => {
     }
 };
 
+/** The fields of `docker info --format '{{json .}}'` the check reads. */
+export interface EngineInfo {
+    ServerVersion?: string;
+    OperatingSystem?: string;
+    Runtimes?: Record<string, unknown>;
+    /** Docker >= 25: where CDI specs are read from; empty when CDI is off (the default before Docker 28). */
+    CDISpecDirs?: string[] | null;
+    /** Docker >= 28.2: the devices the CDI driver found, e.g. { Source: "cdi", ID: "nvidia.com/gpu=0" }. */
+    DiscoveredDevices?: { Source?: string; ID?: string }[] | null;
+}
+
+/** The toolkit's OCI hook: dockerd registers the "nvidia" device driver for --gpus when it is on dockerd's PATH (moby daemon/nvidia_linux.go since 19.03). */
+export const RUNTIME_HOOK = "nvidia-container-runtime-hook";
+/** The first Docker that turns an NVIDIA --gpus request into CDI devices (moby 86f122af27, "Map nvidia --gpus request to CDI device requests"). */
+export const GPUS_THROUGH_CDI = "29.2";
+/** dockerd's PATH under systemd, where the packages put the hook. */
+const DOCKERD_PATH = ["/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin"];
+export const FIND_HOOK_SCRIPT = `for d in ${DOCKERD_PATH.join(" ")}; do [ -x "$d/${RUNTIME_HOOK}" ] && echo "$d/${RUNTIME_HOOK}"; done; true`;
+
 /**
- * Asks the engine which container runtimes it has. `docker run --gpus` needs the
- * NVIDIA container toolkit; `nvidia-ctk runtime configure --runtime=docker`
- * registers it as the "nvidia" runtime, which is what this looks for.
+ * Whether `docker run --gpus` can work on the engine, the ways dockerd resolves
+ * it (moby daemon/devices_nvidia_linux.go): the `nvidia` device driver is
+ * registered when the toolkit's runtime hook (or, from Docker 29.2, its CDI
+ * hook) is on dockerd's PATH. `docker info` shows neither binary, so this reads
+ * what it does show, in order: the `nvidia` runtime (`nvidia-ctk runtime
+ * configure`; the toolkit that registers it ships the hook; Docker Desktop lists
+ * it), NVIDIA CDI devices on an engine that maps --gpus to them, and else asks
+ * the engine's host for the hook binary.
  */
-export function checkNvidiaRuntime(engine: EngineSettings, run: DockerRunner = runDockerCli): GpuCheck {
-    const hostArgs = engine.host ? ["-H", engine.host] : [];
-    const result = run([...hostArgs, "info", "--format", "{{json .Runtimes}}"]);
+export function checkGpuPath(engine: EngineSettings, run: DockerRunner, runHost?: HostCommandRunner): GpuCheck {
+    const result = run([...(engine.host ? ["-H", engine.host] : []), "info", "--format", "{{json .}}"]);
     if (!result.ok) return { kind: "deferred", reason: result.error };
-    let runtimes: unknown;
+    let info: EngineInfo;
     try {
-        runtimes = JSON.parse(result.stdout);
+        info = JSON.parse(result.stdout);
     } catch {
         return { kind: "deferred", reason: `unexpected answer from docker info: ${result.stdout.trim().slice(0, 80)}` };
     }
-    if (!runtimes || typeof runtimes !== "object") return { kind: "deferred", reason: "docker info listed no runtimes" };
-    const names = Object.keys(runtimes).sort();
-    return names.includes("nvidia") ? { kind: "ready" } : { kind: "missing", runtimes: names };
+    if (!info || typeof info !== "object") return { kind: "deferred", reason: "docker info said nothing" };
+    return gpuPathOf(info, engine, runHost);
+}
+
+/** checkGpuPath on a `docker info` answer already read. */
+export function gpuPathOf(info: EngineInfo, engine: EngineSettings, runHost?: HostCommandRunner): GpuCheck {
+    const dockerDesktop = info.OperatingSystem === "Docker Desktop";
+    const runtimes = Object.keys(info.Runtimes ?? {}).sort();
+    if (runtimes.includes("nvidia")) return { kind: "ready", via: "the nvidia runtime", dockerDesktop };
+    const cdi = (info.DiscoveredDevices ?? []).filter(d => d.Source === "cdi" && d.ID?.startsWith("nvidia.com/gpu=")).map(d => d.ID!);
+    const cdiMapsGpus = versionAtLeast(info.ServerVersion ?? "", GPUS_THROUGH_CDI);
+    if (cdi.length > 0 && cdiMapsGpus) return { kind: "ready", via: `CDI (${cdi.join(", ")})`, dockerDesktop };
+
+    const cdiNote =
+        cdi.length > 0
+            ? `its CDI devices (${cdi.join(", ")}) serve --gpus only from Docker ${GPUS_THROUGH_CDI} on (it runs ${info.ServerVersion})`
+            : (info.CDISpecDirs ?? []).length > 0
+              ? "no NVIDIA CDI device listed"
+              : "CDI off";
+    const looked = `runtimes: ${runtimes.join(", ") || "none"}; ${cdiNote}`;
+    // Docker Desktop's engine runs in its own VM: there is no host to look for a hook on.
+    if (dockerDesktop) return { kind: "missing", looked: `${looked}; Docker Desktop without its nvidia runtime` };
+    const hook = runHost?.(engine, FIND_HOOK_SCRIPT);
+    if (!hook) return { kind: "deferred", reason: `${looked}; its host cannot be asked for ${RUNTIME_HOOK} (not the local socket nor ssh://)` };
+    if (!hook.ok) return { kind: "deferred", reason: `${looked}; its host did not answer when asked for ${RUNTIME_HOOK} (${hook.error})` };
+    const found = hook.stdout.trim().split("\n")[0];
+    if (found) return { kind: "ready", via: `the NVIDIA container runtime hook (${found})`, dockerDesktop };
+    return { kind: "missing", looked: `${looked}; no ${RUNTIME_HOOK} on its host` };
+}
+
+/** "29.2.0" >= "29.2"; distribution suffixes ("20.10.24+dfsg1") are ignored; an unreadable version is not at least anything. */
+export function versionAtLeast(version: string, wanted: string): boolean {
+    const have = version.match(/^(\d+)\.(\d+)/);
+    if (!have) return false;
+    const [major, minor] = wanted.split(".").map(Number);
+    return Number(have[1]) !== major ? Number(have[1]) > major : Number(have[2]) >= minor;
 }
 
 /** Where the engine is, for messages. */
@@ -47,19 +104,19 @@ export function engineDescription(engine: EngineSettings): string {
     return engine.host ? engine.host : "the local socket";
 }
 
-/** The "expected ..." part of the error for a GPU key on an engine without the NVIDIA runtime. */
-export function gpuMissingExpectation(engine: EngineSettings, runtimes: string[], configKey: string): string {
+/** The "expected ..." part of the error for a GPU key on an engine without a way to give GPUs; `off` is what the key takes instead. */
+export function gpuMissingExpectation(engine: EngineSettings, looked: string, configKey: string, off = '""'): string {
     return (
-        `"" (no GPUs): the Docker engine at ${engineDescription(engine)} has no NVIDIA runtime (its runtimes: ${runtimes.join(", ")}). ` +
-        `To use GPUs, install the NVIDIA driver and the NVIDIA container toolkit on that host, run ` +
-        `"sudo nvidia-ctk runtime configure --runtime=docker" and restart Docker; or turn GPUs off with ${configKey}=""`
+        `${off === '""' ? '"" (no GPUs)' : off}: the Docker engine at ${engineDescription(engine)} cannot give containers GPUs (${looked}). ` +
+        `To use GPUs, install the NVIDIA driver and the NVIDIA container toolkit on that host (its ${RUNTIME_HOOK} serves docker run --gpus), ` +
+        `optionally "sudo nvidia-ctk runtime configure --runtime=docker" and restart Docker; or turn GPUs off with ${configKey}=""`
     );
 }
 
 /** What is said when the engine cannot be asked at preview time. */
 export function gpuDeferredNotice(engine: EngineSettings, reason: string, configKeys: string[]): string {
     return (
-        `GPUs (${configKeys.join(", ")}) not checked at preview: the Docker engine at ${engineDescription(engine)} did not answer (${reason}). ` +
+        `GPUs (${configKeys.join(", ")}) not checked at preview: no answer from the Docker engine at ${engineDescription(engine)} settles it (${reason}). ` +
         `The check happens at deploy time: Docker refuses to create the containers ("could not select device driver") if that host lacks the NVIDIA container toolkit.`
     );
 }

@@ -9,7 +9,9 @@ import { ConfigError, ConfigReader } from "./reader";
 import * as rules from "./rules";
 import { EngineSettings, JupyterSettings, MySqlSettings, Published, RegistrySettings, RESTART_POLICIES, RestartPolicy, Settings, Target, TARGETS } from "./settings";
 import { WORKLOAD_DEFAULTS } from "./workload-defaults";
+import { shmSizeMb } from "./workload-rules";
 import { NodeNumbering, readNotebookUsers } from "./notebook-users";
+import { notebookPlace, readNotebookGpus, withNotebookGpus } from "./notebook-gpus";
 import { checkSwarmGpus, readSwarm, readSwarmLayout, SwarmLayout, SwarmSettings } from "./swarm";
 import { gpuRequests, HostFacts, readWorkloads, THIS_HOST, workloadHostPorts } from "./workloads";
 
@@ -51,12 +53,16 @@ export function loadSettings(config = new pulumi.Config(), env: NodeJS.ProcessEn
     const namePrefix = read.string("namePrefix", v => (v === "" ? undefined : rules.resourceName(v))) || prefixFromStack(read, stack);
     const restartPolicy = read.string("restartPolicy", rules.oneOf(RESTART_POLICIES)) as RestartPolicy;
     const mysql = readMySql(read);
-    const jupyter = readJupyter(read, runsOn.engine, mysql, nodes);
-    const workloads = kind === "ci-push" ? { notices: [] } : readWorkloads(read, runsOn.engine, runsOn.facts, nodes === undefined);
+    const jupyterRead = readJupyter(read, runsOn.engine, mysql, nodes);
+    const notebookGpus = readNotebookGpus(read);
+    // The local target's engine is asked about GPUs once, for the notebooks and the workloads (config/notebook-gpus.ts).
+    const workloads = kind === "ci-push" ? { notices: [] } : readWorkloads(read, runsOn.engine, runsOn.facts, nodes === undefined && kind !== "local");
     const gpus = gpuRequests(workloads);
-    const target = readTarget(read, kind, gpus.map(([key]) => key), namePrefix, host, swarm, { count: azureVmCount, swarm: azureSwarm });
+    const notebookGpuKeys = notebookGpus !== undefined && notebookGpus !== "auto" ? ["jupyterGpus"] : [];
+    const target = readTarget(read, kind, [...gpus.map(([key]) => key), ...notebookGpuKeys], namePrefix, host, swarm, { count: azureVmCount, swarm: azureSwarm });
     if (swarm) checkSwarmGpus(read, swarm, gpus, host.runDocker, workloads.notices);
     if (target.kind === "azure") checkAzureSwarmGpus(read, target.azure, gpus, workloads.notices);
+    const jupyter = withNotebookGpus(read, jupyterRead, notebookGpus, notebookPlace(target, engine, workloads, host), host, workloads.notices, buildEngine);
 
     checkHostPortsDistinct(read, [
         ["mysqlHostPort", mysql.publish],
@@ -150,7 +156,7 @@ function distinctAliases(aliases: string[]): string[] {
     return aliases.filter(a => !seen.has(a.toLowerCase()) && seen.add(a.toLowerCase()));
 }
 
-function readJupyter(read: ConfigReader, engine: EngineSettings, mysql: MySqlSettings, nodes?: NodeNumbering): JupyterSettings {
+function readJupyter(read: ConfigReader, engine: EngineSettings, mysql: MySqlSettings, nodes?: NodeNumbering): Omit<JupyterSettings, "gpus" | "gpuChoice"> {
     const workDir = read.string("jupyterWorkDir", v => (v === "" ? undefined : rules.hostPath(v)));
     const keepWork = read.boolean("jupyterKeepWork");
     if (workDir !== "") read.rejectOrphan("jupyterKeepWork", "dsenv:jupyterWorkDir is a host directory, which destroy never removes");
@@ -160,6 +166,7 @@ function readJupyter(read: ConfigReader, engine: EngineSettings, mysql: MySqlSet
         publish,
         workDir: readWorkDir(read, "jupyterWorkDir", workDir, keepWork, engine),
         users: readNotebookUsers(read, publish.hostPort, mysql, nodes),
+        shmSizeMb: read.integer("jupyterShmSizeMb", shmSizeMb),
     };
 }
 

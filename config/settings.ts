@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import type { GpuRequest } from "../components/gpu";
 import type { RestartPolicy } from "../components/service";
 import type { WorkDir } from "../components/volume";
 import type { AzureSettings, CiPushSettings } from "./azure";
@@ -57,6 +58,8 @@ export interface NotebookUserSettings {
     hostPort: number;
     /** Their own database and MySQL account (dsenv:jupyterUserDatabases own); none: the workspace's. */
     ownDatabase?: { database: string; user: string };
+    /** Their notebook's GPUs (dsenv:jupyterGpus as resolved for their node); none: no GPUs. */
+    gpus?: GpuRequest;
 }
 
 export interface JupyterSettings {
@@ -65,6 +68,12 @@ export interface JupyterSettings {
     workDir: WorkDir;
     /** One notebook each instead of the workspace's one; empty: the one. */
     users: NotebookUserSettings[];
+    /** The workspace's notebook's GPUs (dsenv:jupyterGpus, `auto` resolved); with users, set when any of theirs has GPUs (the image is then a CUDA one). */
+    gpus?: GpuRequest;
+    /** What dsenv:jupyterGpus came to and why: the stack output jupyterGpus (config/notebook-gpus.ts). */
+    gpuChoice: string;
+    /** Size of every notebook's /dev/shm in MiB (dsenv:jupyterShmSizeMb). */
+    shmSizeMb: number;
 }
 
 export const TARGETS = ["local", "swarm", "azure", "ci-push"] as const;

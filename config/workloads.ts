@@ -1,8 +1,9 @@
 import type { GpuRequest } from "../components/gpu";
 import { enabledWorkloads, WORKLOADS, WorkloadKey, WorkloadSettings } from "../workloads";
 import type { WorkloadDefinition } from "../workloads/definition";
-import { checkNvidiaRuntime, gpuDeferredNotice, gpuMissingExpectation } from "./gpu-check";
+import { checkGpuPath, GpuCheck, gpuDeferredNotice, gpuMissingExpectation } from "./gpu-check";
 import { HostFacts, THIS_HOST } from "./host-facts";
+import type { ConfigKey } from "./defaults";
 import { ConfigReader } from "./reader";
 import { EngineSettings, Published } from "./settings";
 import { WorkloadConfigKey } from "./workload-defaults";
@@ -40,14 +41,21 @@ export function gpuRequests(w: WorkloadSettings): [WorkloadConfigKey, GpuRequest
         .filter((g): g is [WorkloadConfigKey, GpuRequest] => g !== undefined && g[1] !== undefined);
 }
 
-/** Asks the engine once, if any enabled workload wants GPUs. */
-function checkGpus(read: ConfigReader, engine: EngineSettings, host: HostFacts, w: WorkloadSettings): void {
-    const wanting = gpuRequests(w);
-    if (wanting.length === 0) return;
-    const check = checkNvidiaRuntime(engine, host.runDocker);
+/** Asks the engine once, if any enabled workload wants GPUs; returns what it said (undefined: not asked). */
+export function checkGpus(read: ConfigReader, engine: EngineSettings, host: HostFacts, w: WorkloadSettings, also: [ConfigKey, GpuRequest][] = []): GpuCheck | undefined {
+    const wanting: [ConfigKey, GpuRequest][] = [...gpuRequests(w), ...also];
+    if (wanting.length === 0) return undefined;
+    const check = checkGpuPath(engine, host.runDocker, host.runHost);
+    reportGpuCheck(read, engine, check, wanting.map(([key]) => key), w.notices);
+    return check;
+}
+
+/** A refusal for each key asking for GPUs on an engine without a GPU path; a notice where the engine could not say. */
+export function reportGpuCheck(read: ConfigReader, engine: EngineSettings, check: GpuCheck, keys: ConfigKey[], notices: string[]): void {
+    if (keys.length === 0) return;
     if (check.kind === "missing") {
-        for (const [key] of wanting) read.reject(key, read.string(key), gpuMissingExpectation(engine, check.runtimes, read.key(key)));
+        for (const key of keys) read.reject(key, read.string(key), gpuMissingExpectation(engine, check.looked, read.key(key)));
     } else if (check.kind === "deferred") {
-        w.notices.push(gpuDeferredNotice(engine, check.reason, wanting.map(([key]) => read.key(key))));
+        notices.push(gpuDeferredNotice(engine, check.reason, keys.map(key => read.key(key))));
     }
 }

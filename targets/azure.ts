@@ -152,6 +152,7 @@ function onOneVm({ settings, workspace, resourceGroupName, registry, vms: [vm], 
             jupyterTunnelCommand: tunnelCommand(settings, vm, notebookPorts, jupyterOnVm),
             // Through the tunnel, Jupyter answers here as it would on the local target.
             ...workspaceOutputs(ws, network.name, workspace.mysql.image, workspace.mysql.publish),
+            jupyterGpus: workspace.jupyter.gpuChoice,
             ...workloads,
         },
     };

@@ -24,5 +24,5 @@ export function deployLocal(settings: Settings): LocalOutputs {
 
     const ws = new Workspace("workspace", { runtime, namePrefix: settings.namePrefix, mysql: settings.mysql, jupyter: settings.jupyter, users: workspaceUsers(settings.jupyter.users) });
     const workloads = deployWorkloads({ runtime, namePrefix: settings.namePrefix, settings: settings.workloads });
-    return { ...workspaceOutputs(ws, network.name, settings.mysql.image, settings.mysql.publish), ...workloads.outputs };
+    return { ...workspaceOutputs(ws, network.name, settings.mysql.image, settings.mysql.publish), jupyterGpus: settings.jupyter.gpuChoice, ...workloads.outputs };
 }

@@ -80,6 +80,7 @@ export function deployOnSwarm(settings: Pick<Settings, "namePrefix" | "mysql" | 
         runtime,
         outputs: {
             ...workspaceOutputs(ws, network.name, settings.mysql.image, settings.mysql.publish),
+            jupyterGpus: settings.jupyter.gpuChoice,
             ...workloads.outputs,
             swarmClusterId: swarm.clusterId,
             swarmNodes: swarm.nodes.map((n, i) => ({ address: n.advertiseAddr, nodeId: n.nodeId, labels: labelsOf(i) })),
