@@ -87,7 +87,7 @@ export function resolveNotebookGpus(read: ConfigReader, value: NotebookGpuValue,
             const size = gpuSize(place.azure.vm.size);
             if (place.azure.swarm) {
                 const perVm = size?.gpus ?? 0;
-                result = onSwarm(read, value, users, place.azure.swarm.dataNode, Array(place.azure.vmCount).fill(perVm), (i: number) => `VM ${i + 1}`, `${place.azure.vm.size}: ${perVm} each`, notices);
+                result = onSwarm(read, value, users, place.azure.swarm.dataNode, () => perVm, (i: number) => `VM ${i + 1}`, `${place.azure.vm.size}: ${perVm} each`, notices);
             } else if (value !== "auto") {
                 result = same(explicit, value === undefined ? 'none (dsenv:jupyterGpus is "")' : `${said(explicit)} (dsenv:jupyterGpus)`);
             } else {
@@ -102,9 +102,8 @@ export function resolveNotebookGpus(read: ConfigReader, value: NotebookGpuValue,
             break;
         }
         case "swarm": {
-            const needsCapacity = value !== undefined;
-            const capacity = needsCapacity ? place.capacity() : [];
-            result = onSwarm(read, value, users, place.dataNode, capacity, i => place.nodeNames[i], place.where, notices);
+            // Asked only when a notebook may want GPUs.
+            result = onSwarm(read, value, users, place.dataNode, i => place.capacity()[i], i => place.nodeNames[i], place.where, notices);
             break;
         }
     }
@@ -135,8 +134,10 @@ function autoOnEngine(engine: EngineSettings, check: GpuCheck, host: HostFacts):
  * exclusive, so one each leaves the rest of the node to GPU workloads, and a
  * node with fewer GPUs than notebooks would leave some notebooks pending.
  */
-function onSwarm(read: ConfigReader, value: NotebookGpuValue, users: NotebookUserSettings[], dataNode: number, capacity: (number | undefined)[], nodeName: (i: number) => string, where: string, notices: string[]): NotebookGpus {
+function onSwarm(read: ConfigReader, value: NotebookGpuValue, users: NotebookUserSettings[], dataNode: number, capacityOf: (node: number) => number | undefined, nodeName: (i: number) => string, where: string, notices: string[]): NotebookGpus {
     const nodes = users.length ? users.map(u => u.node ?? dataNode) : [dataNode];
+    const capacity: Record<number, number | undefined> = {};
+    if (value !== undefined) for (const n of new Set(nodes)) capacity[n] = capacityOf(n);
     const sharing = (node: number) => nodes.filter(n => n === node).length;
     const listing = [...new Set(nodes)].map(n => `${nodeName(n)}: ${capacity[n] ?? "did not answer"} for ${sharing(n)} notebook${sharing(n) > 1 ? "s" : ""}`).join(", ");
     let per: (GpuRequest | undefined)[];

@@ -37,7 +37,7 @@ const WORKSPACE: WorkspaceSettings = {
     namePrefix: "dsenv-unit",
     restart: "unless-stopped",
     mysql: { image: "mysql:8.4.3", database: "analytics", user: "analyst", extraAliases: ["myjupyterdb"], keepDataOnDestroy: true },
-    jupyter: { baseImage: "jupyter/datascience-notebook:2023-10-20", publish: { hostPort: 8888, hostIp: "127.0.0.1" }, workDir: { kind: "volume", keepOnDestroy: true }, users: [] },
+    jupyter: { baseImage: "jupyter/datascience-notebook:2023-10-20", publish: { hostPort: 8888, hostIp: "127.0.0.1" }, workDir: { kind: "volume", keepOnDestroy: true }, users: [], gpuChoice: "none (unit)", shmSizeMb: 2048 },
     buildEngine: { isLocal: true },
 };
 

@@ -17,7 +17,7 @@ jest.setTimeout(240_000);
 
 const KEYS = Object.keys(DEFAULTS) as ConfigKey[];
 /** An engine with the NVIDIA runtime, so GPU requests go as far as they can. */
-const HOST: HostFacts = { runDocker: () => ({ ok: true, stdout: '{"nvidia":{},"runc":{}}' }), user: { uid: 1000, gid: 1000 } };
+const HOST: HostFacts = { runDocker: () => ({ ok: true, stdout: '{"Runtimes":{"nvidia":{},"runc":{}}}' }), user: { uid: 1000, gid: 1000 } };
 /** A valid Azure base, so that Azure keys are read on the azure target. */
 const AZURE = { target: "azure", azureSshPublicKey: sshPublicKeyLine(), azureSshPrivateKeyPath: privateKeyFile(), azureAllowedCidrs: '["10.20.30.40/32"]', azureRegistryName: "dsenvprop01" };
 const PASSWORD_MARK = "S3cr3tMark";

@@ -16,13 +16,13 @@ const HTTP_URL = "an http:// or https:// URL without spaces (port 1 to 65535, an
 // Until config/defaults.ts spreads WORKLOAD_DEFAULTS, the reader learns the workload defaults here; afterwards this is a no-op.
 const LOCAL: EngineSettings = { host: undefined, isLocal: true };
 const REMOTE: EngineSettings = { host: "ssh://azureuser@20.1.2.3", isLocal: false };
-const RUNC = JSON.stringify({ "io.containerd.runc.v2": { path: "runc" }, runc: { path: "runc" } });
-const NVIDIA = JSON.stringify({ nvidia: { path: "nvidia-container-runtime" }, runc: { path: "runc" } });
+const RUNC = JSON.stringify({ ServerVersion: "27.3.1", Runtimes: { "io.containerd.runc.v2": { path: "runc" }, runc: { path: "runc" } } });
+const NVIDIA = JSON.stringify({ ServerVersion: "27.3.1", Runtimes: { nvidia: { path: "nvidia-container-runtime" }, runc: { path: "runc" } } });
 
-/** A machine whose engine answers `runtimes` and whose user is uid/gid 1000. */
+/** A machine whose engine answers `docker info` with `answer`, without the NVIDIA hook, and whose user is uid/gid 1000. */
 function host(answer: ReturnType<HostFacts["runDocker"]> = { ok: true, stdout: RUNC }, user = { uid: 1000, gid: 1000 }): HostFacts & { calls: string[][] } {
     const calls: string[][] = [];
-    return { calls, user, runDocker: args => (calls.push(args), answer) };
+    return { calls, user, runDocker: args => (calls.push(args), answer), runHost: () => ({ ok: true, stdout: "" }) };
 }
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "dsenv-workloads-"));
@@ -219,20 +219,21 @@ describe("GPUs are checked against the engine before any resource", () => {
         const facts = host({ ok: true, stdout: RUNC });
         const { problems } = await read({ pytorchEnabled: "true", labEnabled: "true", labGpus: "device=0,1" }, facts);
         const fix = (key: string) =>
-            `the Docker engine at the local socket has no NVIDIA runtime (its runtimes: io.containerd.runc.v2, runc). ` +
-            `To use GPUs, install the NVIDIA driver and the NVIDIA container toolkit on that host, run "sudo nvidia-ctk runtime configure --runtime=docker" and restart Docker; or turn GPUs off with ${key}=""`;
+            `the Docker engine at the local socket cannot give containers GPUs (runtimes: io.containerd.runc.v2, runc; CDI off; no nvidia-container-runtime-hook on its host). ` +
+            `To use GPUs, install the NVIDIA driver and the NVIDIA container toolkit on that host (its nvidia-container-runtime-hook serves docker run --gpus), ` +
+            `optionally "sudo nvidia-ctk runtime configure --runtime=docker" and restart Docker; or turn GPUs off with ${key}=""`;
         expect(problems).toEqual([
             `dsenv:pytorchGpus: got "all", expected "" (no GPUs): ${fix("dsenv:pytorchGpus")}`,
             `dsenv:labGpus: got "device=0,1", expected "" (no GPUs): ${fix("dsenv:labGpus")}`,
         ]);
-        expect(facts.calls).toEqual([["info", "--format", "{{json .Runtimes}}"]]);
+        expect(facts.calls).toEqual([["info", "--format", "{{json .}}"]]);
     });
 
     test("an engine with it passes, asked once at its configured host", async () => {
         const facts = host({ ok: true, stdout: NVIDIA });
         const { settings, problems } = await read({ ...RSTUDIO, rstudioGpus: "all", pytorchEnabled: "true", labEnabled: "true", labUid: "1000", labGid: "1000" }, facts, REMOTE);
         expect(problems).toEqual([]);
-        expect(facts.calls).toEqual([["-H", "ssh://azureuser@20.1.2.3", "info", "--format", "{{json .Runtimes}}"]]);
+        expect(facts.calls).toEqual([["-H", "ssh://azureuser@20.1.2.3", "info", "--format", "{{json .}}"]]);
         expect([settings.rstudio?.gpus, settings.pytorch?.gpus, settings.lab?.gpus]).toEqual(["all", "all", "all"]);
     });
 
@@ -241,7 +242,7 @@ describe("GPUs are checked against the engine before any resource", () => {
         const { settings, problems } = await read({ pytorchEnabled: "true", pytorchGpus: "1" }, facts, REMOTE);
         expect(problems).toEqual([]);
         expect(settings.notices).toEqual([
-            "GPUs (dsenv:pytorchGpus) not checked at preview: the Docker engine at ssh://azureuser@20.1.2.3 did not answer (ssh: connect to host 20.1.2.3 port 22: Connection timed out). " +
+            "GPUs (dsenv:pytorchGpus) not checked at preview: no answer from the Docker engine at ssh://azureuser@20.1.2.3 settles it (ssh: connect to host 20.1.2.3 port 22: Connection timed out). " +
                 'The check happens at deploy time: Docker refuses to create the containers ("could not select device driver") if that host lacks the NVIDIA container toolkit.',
         ]);
     });

@@ -10,7 +10,7 @@ import { PyTorchWorkspace } from "../../components/workloads/pytorch";
 import { RStudioServer } from "../../components/workloads/rstudio";
 import { StatefulApp } from "../../components/workloads/stateful-app";
 import { StaticSite } from "../../components/workloads/static-site";
-import { checkNvidiaRuntime, DockerRunner } from "../../config/gpu-check";
+import { checkGpuPath, DockerRunner } from "../../config/gpu-check";
 import { WorkloadSettings } from "../../config/workloads";
 import { deployWorkloads } from "../../targets/workloads";
 import { byType, Declared, isSecret, leaves, nameOf, one, Run, runWithMocks, valueOf } from "./harness";
@@ -336,30 +336,30 @@ describe("GPU requests reach Docker and the NVIDIA runtime in their forms", () =
     });
 });
 
-describe("the NVIDIA runtime check", () => {
-    const runtimes = (names: string[]) => JSON.stringify(Object.fromEntries(names.map(n => [n, { path: n }])));
+describe("the GPU path check (recorded answers: test/unit/gpu-check.test.ts)", () => {
+    const info = (runtimes: string[]) => JSON.stringify({ ServerVersion: "27.3.1", Runtimes: Object.fromEntries(runtimes.map(n => [n, { path: n }])) });
     function fake(answer: ReturnType<DockerRunner>): { run: DockerRunner; calls: string[][] } {
         const calls: string[][] = [];
         return { calls, run: args => (calls.push(args), answer) };
     }
 
-    test("asks the configured engine for its runtimes and finds nvidia", () => {
-        const f = fake({ ok: true, stdout: runtimes(["io.containerd.runc.v2", "nvidia", "runc"]) + "\n" });
-        expect(checkNvidiaRuntime({ host: "ssh://azureuser@20.1.2.3", isLocal: false }, f.run)).toEqual({ kind: "ready" });
-        expect(f.calls).toEqual([["-H", "ssh://azureuser@20.1.2.3", "info", "--format", "{{json .Runtimes}}"]]);
+    test("asks the configured engine what docker info says and finds the nvidia runtime", () => {
+        const f = fake({ ok: true, stdout: info(["io.containerd.runc.v2", "nvidia", "runc"]) + "\n" });
+        expect(checkGpuPath({ host: "ssh://azureuser@20.1.2.3", isLocal: false }, f.run)).toEqual({ kind: "ready", via: "the nvidia runtime", dockerDesktop: false });
+        expect(f.calls).toEqual([["-H", "ssh://azureuser@20.1.2.3", "info", "--format", "{{json .}}"]]);
     });
 
-    test("an engine without it is reported with its runtimes", () => {
-        const f = fake({ ok: true, stdout: runtimes(["runc", "io.containerd.runc.v2"]) });
-        expect(checkNvidiaRuntime({ isLocal: true }, f.run)).toEqual({ kind: "missing", runtimes: ["io.containerd.runc.v2", "runc"] });
-        expect(f.calls).toEqual([["info", "--format", "{{json .Runtimes}}"]]);
+    test("an engine without it, whose host has no runtime hook, is reported with what was looked for", () => {
+        const f = fake({ ok: true, stdout: info(["runc", "io.containerd.runc.v2"]) });
+        expect(checkGpuPath({ isLocal: true }, f.run, () => ({ ok: true, stdout: "" }))).toEqual({ kind: "missing", looked: "runtimes: io.containerd.runc.v2, runc; CDI off; no nvidia-container-runtime-hook on its host" });
+        expect(f.calls).toEqual([["info", "--format", "{{json .}}"]]);
     });
 
     test("an engine that does not answer leaves the check to deploy time", () => {
-        expect(checkNvidiaRuntime({ host: "ssh://azureuser@gpu-vm", isLocal: false }, fake({ ok: false, error: "ssh: connect to host gpu-vm port 22: Connection refused" }).run)).toEqual({
+        expect(checkGpuPath({ host: "ssh://azureuser@gpu-vm", isLocal: false }, fake({ ok: false, error: "ssh: connect to host gpu-vm port 22: Connection refused" }).run)).toEqual({
             kind: "deferred",
             reason: "ssh: connect to host gpu-vm port 22: Connection refused",
         });
-        expect(checkNvidiaRuntime({ isLocal: true }, fake({ ok: true, stdout: "not json" }).run)).toEqual({ kind: "deferred", reason: "unexpected answer from docker info: not json" });
+        expect(checkGpuPath({ isLocal: true }, fake({ ok: true, stdout: "not json" }).run)).toEqual({ kind: "deferred", reason: "unexpected answer from docker info: not json" });
     });
 });
