@@ -42,9 +42,10 @@ export function driverNumbers(version: string): number[] | undefined {
     return /^\d+(\.\d+){0,2}$/.test(version) ? version.split(".").map(Number) : undefined;
 }
 
-/** a >= b, number by number ("580" >= "575.51.03"). */
+/** a >= b, number by number; a branch alone ("580", what the azure target installs) stands for its newest release, so "580" >= "580.65.06". */
 export function driverAtLeast(a: string, b: string): boolean {
     const [x, y] = [driverNumbers(a) ?? [], driverNumbers(b) ?? []];
+    if (x.length === 1) return x[0] >= (y[0] ?? 0);
     for (let i = 0; i < Math.max(x.length, y.length); i++) {
         if ((x[i] ?? 0) !== (y[i] ?? 0)) return (x[i] ?? 0) > (y[i] ?? 0);
     }
