@@ -58,6 +58,9 @@ test("1. up succeeds and both containers become healthy, with no secret in plain
     out = await s.outputs();
     expect(out.jupyterUrl).toBe(`http://127.0.0.1:${jupyterPort}/`);
     expect(out.mysqlContainer).toBe(container("mysql"));
+    // jupyterGpus is auto by default: this machine's engine has no GPU path, so the notebook is a CPU one and the stack says why.
+    expect(out.jupyterGpus).toMatch(/^none \(auto: the engine at .+ has no GPU path \(runtimes: [^)]*; no nvidia-container-runtime-hook on its host\)\)$/);
+    expect(inspect(container("jupyter"), "{{json .HostConfig.DeviceRequests}} {{.HostConfig.ShmSize}}")).toBe(`null ${2048 * 1024 * 1024}`);
 
     // The state as the backend stores it (exportStack would decrypt the secrets).
     const state = s.rawState();
