@@ -14,7 +14,9 @@ export function hostCommandArgv(engine: EngineSettings, script: string): [string
     if (engine.isLocal) return ["sh", ["-c", script]];
     if (!engine.host?.startsWith("ssh://")) return undefined;
     const url = new URL(engine.host);
-    const target = url.username ? `${decodeURIComponent(url.username)}@${url.hostname}` : url.hostname;
+    // ssh takes an IPv6 address without the URL's brackets.
+    const hostname = url.hostname.replace(/^\[(.*)\]$/, "$1");
+    const target = url.username ? `${decodeURIComponent(url.username)}@${hostname}` : hostname;
     // BatchMode: a preview never waits for a password prompt.
     return ["ssh", [...(engine.sshOpts ?? []), "-o", "BatchMode=yes", "-o", "ConnectTimeout=10", ...(url.port ? ["-p", url.port] : []), target, "--", script]];
 }

@@ -5,6 +5,7 @@ import { enabledWorkloads } from "../workloads";
 import { gpuSize } from "./azure-gpu-sizes";
 import type { AzureSettings } from "./azure";
 import { checkCudaAgainstDriver, DriverVersion, GpuImage, readDriverVersion } from "./cuda-check";
+import { DEFAULTS } from "./defaults";
 import { checkGpuPath, engineDescription, GpuCheck } from "./gpu-check";
 import { GPUS_ACCEPTED, parseGpus } from "./gpus";
 import { HostFacts } from "./host-facts";
@@ -185,7 +186,7 @@ function gpuImages(notebooksHaveGpus: boolean, workloads: WorkloadSettings | und
             if (!gpuKey) continue;
             // pytorchImage runs as it is; rstudio and lab are built on their base image.
             const [imageKey, image] = s.image ? [`${w.key}Image`, s.image] : [`${w.key}BaseImage`, s.baseImage];
-            if (image) images.push({ imageKey, gpuKey, image, engine: s.image ? runEngine : cuda.buildEngine, knownCuda: cuda.knownCuda?.(image) });
+            if (image && imageKey in DEFAULTS) images.push({ imageKey, gpuKey, image, engine: s.image ? runEngine : cuda.buildEngine, knownCuda: cuda.knownCuda?.(image) });
         }
     }
     return images;

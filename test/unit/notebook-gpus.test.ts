@@ -97,6 +97,7 @@ describe("the GPU path: how --gpus reaches a container, read from recorded docke
             "ssh",
             ["-i", "/keys/lab", "-o", "BatchMode=yes", "-o", "ConnectTimeout=10", "-p", "2222", "lab@gpu1", "--", "cat /x"],
         ]);
+        expect(hostCommandArgv({ host: "ssh://me@[2001:db8::4]:2222", isLocal: false }, "true")?.[1].slice(-3)).toEqual(["me@2001:db8::4", "--", "true"]);
         expect(hostCommandArgv({ host: "tcp://10.0.0.5:2375", isLocal: false }, "true")).toBeUndefined();
     });
 });
