@@ -65,7 +65,8 @@ export function readDriverVersion(engine: EngineSettings, runHost?: HostCommandR
     if (!r.ok) return { kind: "unknown", reason: `the machine of the engine at ${engineDescription(engine)} did not answer (${r.error})` };
     const version = parseDriverVersion(r.stdout);
     if (!version) return { kind: "none", said: "neither /proc/driver/nvidia/version nor nvidia-smi answered" };
-    return { kind: "found", version, source: r.stdout.includes("NVRM") ? "/proc/driver/nvidia/version" : "nvidia-smi" };
+    const source = r.stdout.includes("NVRM") ? "/proc/driver/nvidia/version" : "nvidia-smi";
+    return { kind: "found", version, source: engine.isLocal ? source : `${source} on ${engine.host}` };
 }
 
 /**

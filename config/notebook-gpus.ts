@@ -42,7 +42,7 @@ export interface NotebookGpus {
 export type NotebookPlace =
     | { kind: "engine"; engine: EngineSettings; workloads: WorkloadSettings }
     | { kind: "azure"; azure: AzureSettings }
-    | { kind: "swarm"; nodeNames: string[]; dataNode: number; capacity: () => (number | undefined)[]; where: string }
+    | { kind: "swarm"; nodeNames: string[]; nodeEngines: EngineSettings[]; dataNode: number; capacity: () => (number | undefined)[]; where: string }
     | { kind: "none"; why: string };
 
 /** The images that run with GPUs and where to look at them, for the CUDA check. */
@@ -105,6 +105,10 @@ export function resolveNotebookGpus(read: ConfigReader, value: NotebookGpuValue,
         case "swarm": {
             // Asked only when a notebook may want GPUs.
             result = onSwarm(read, value, users, place.dataNode, i => place.capacity()[i], i => place.nodeNames[i], place.where, notices);
+            // The notebook image against the driver of each node a GPU notebook is pinned to.
+            const gpuNodes = new Set(users.length ? users.flatMap((u, i) => (result.userGpus[i] ? [u.node ?? place.dataNode] : [])) : result.gpus ? [place.dataNode] : []);
+            const images = cuda && gpuNodes.size ? gpuImages(true, undefined, cuda, cuda.buildEngine) : [];
+            for (const n of gpuNodes) if (images.length) checkCudaAgainstDriver(read, images, readDriverVersion(place.nodeEngines[n], host.runHost), host.runDocker, notices);
             break;
         }
     }
@@ -206,6 +210,7 @@ export function notebookPlace(target: Target, engine: EngineSettings, workloads:
             return {
                 kind: "swarm",
                 nodeNames: nodes.map((n, i) => `node ${i + 1} (${n.engine.host})`),
+                nodeEngines: nodes.map(n => ({ host: n.engine.host, sshOpts: n.engine.sshOpts, isLocal: n.engine.host.startsWith("unix://") })),
                 dataNode: target.swarm.dataNode,
                 capacity,
                 where: "NVIDIA-GPU generic resources",

@@ -301,6 +301,23 @@ describe("dsenv:jupyterGpus on a swarm: reservations of what each notebook's nod
         expect(r.result.jupyterGpus).toBe("1 each (auto: the notebook 1, node 2 (ssh://lab@gpu2) advertises 4)");
     });
 
+    test("the notebook image's CUDA is checked against the driver of each node a GPU notebook is pinned to", async () => {
+        const image = "nvidia/cuda:12.4.1-base-ubuntu22.04";
+        const drivers: Record<string, string> = { "ssh://lab@gpu2": "smi-470.256.02.txt", "ssh://lab@gpu3": "smi-550.54.15-two-gpus.txt" };
+        const capacity = nodes([0, 1, 2]);
+        const h: HostFacts = {
+            runDocker: args => (args.includes("inspect") ? { ok: true, stdout: fixture("image-config/nvidia-cuda-12.4.1-base.json") } : capacity.runDocker(args)),
+            runHost: (engine, script) => (script === DRIVER_SCRIPT ? { ok: true, stdout: fixture(`nvidia-driver/${drivers[engine.host!]}`) } : undefined),
+        };
+        const r = await runWithMocks({ ...BASE, jupyterUsers: '["alice@2", "bob@3"]', jupyterBaseImage: image }, () => loadSettings(undefined, {}, h));
+        expect(r.error?.message).toBe(
+            configProblem(
+                `dsenv:jupyterBaseImage: got "${image}", expected an image whose CUDA runs on the NVIDIA driver 470.256.02 (nvidia-smi on ssh://lab@gpu2) of the GPU host: ${image} is built for CUDA 12.4.1 (its CUDA_VERSION), which needs a driver >= 550.54.14. ` +
+                    "Use a CUDA 11.4 image, or a driver >= 550.54.14 on that host",
+            ),
+        );
+    });
+
     test("a count must fit each node with the notebooks pinned to it; all or devices cannot be reserved", async () => {
         const over = await stack({ jupyterUsers: '["alice@3", "bob@3"]', jupyterGpus: "2" }, [0, 1, 2]);
         expect(over.error?.message).toBe(
