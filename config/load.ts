@@ -9,6 +9,7 @@ import { ConfigError, ConfigReader } from "./reader";
 import * as rules from "./rules";
 import { EngineSettings, JupyterSettings, MySqlSettings, Published, RegistrySettings, RESTART_POLICIES, RestartPolicy, Settings, Target, TARGETS } from "./settings";
 import { WORKLOAD_DEFAULTS } from "./workload-defaults";
+import { readNotebookBaseImage, readNotebookEnvironment } from "./notebook-image";
 import { NodeNumbering, readNotebookUsers } from "./notebook-users";
 import { checkSwarmGpus, readSwarm, readSwarmLayout, SwarmLayout, SwarmSettings } from "./swarm";
 import { gpuRequests, HostFacts, readWorkloads, THIS_HOST, workloadHostPorts } from "./workloads";
@@ -54,6 +55,8 @@ export function loadSettings(config = new pulumi.Config(), env: NodeJS.ProcessEn
     const jupyter = readJupyter(read, runsOn.engine, mysql, nodes);
     const workloads = kind === "ci-push" ? { notices: [] } : readWorkloads(read, runsOn.engine, runsOn.facts, nodes === undefined);
     const gpus = gpuRequests(workloads);
+    // ci-push tags the project's images with the commit: a user's packages would change the content, not the tag.
+    if (kind === "ci-push") for (const key of ["jupyterRequirements", "jupyterEnvironment"] as const) read.rejectOrphan(key, "the ci-push target pushes the project's own images, tagged by commit");
     const target = readTarget(read, kind, gpus.map(([key]) => key), namePrefix, host, swarm, { count: azureVmCount, swarm: azureSwarm });
     if (swarm) checkSwarmGpus(read, swarm, gpus, host.runDocker, workloads.notices);
     if (target.kind === "azure") checkAzureSwarmGpus(read, target.azure, gpus, workloads.notices);
@@ -156,7 +159,9 @@ function readJupyter(read: ConfigReader, engine: EngineSettings, mysql: MySqlSet
     if (workDir !== "") read.rejectOrphan("jupyterKeepWork", "dsenv:jupyterWorkDir is a host directory, which destroy never removes");
     const publish = { hostPort: read.integer("jupyterHostPort", rules.port), hostIp: read.string("jupyterHostIp", rules.hostIp) };
     return {
-        baseImage: read.string("jupyterBaseImage", rules.imageRef),
+        // The CUDA variant once the notebook has GPUs: pass whether it is given any (dsenv:jupyterGpus).
+        baseImage: readNotebookBaseImage(read, false),
+        environment: readNotebookEnvironment(read),
         publish,
         workDir: readWorkDir(read, "jupyterWorkDir", workDir, keepWork, engine),
         users: readNotebookUsers(read, publish.hostPort, mysql, nodes),
