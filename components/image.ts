@@ -19,6 +19,13 @@ export interface BuildSpec {
     labels?: Record<string, string>;
     /** The directory whose git history gives those two labels, when the context is a staged copy of it; defaults to the context. */
     provenanceDir?: string;
+    /**
+     * A file the build's output (BuildKit's plain progress) is appended to: a
+     * failed step's own error (pip's, mamba's) is there, while the provider's
+     * error only names the step and its exit code, and the Pulumi CLI hides a
+     * provider's own output.
+     */
+    logFile?: string;
 }
 
 /** Where built images go; the engine that pushes must be able to log in (DockerEngine registryLogins). */
@@ -124,6 +131,7 @@ export class ContainerImage extends pulumi.ComponentResource {
                     target: spec.target,
                     platform: spec.platform,
                     label: labels,
+                    ...(spec.logFile ? { buildLogFile: spec.logFile } : {}),
                 },
             },
             engine.on(this),

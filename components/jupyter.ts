@@ -21,8 +21,8 @@ const WORK_DIR = "/home/jovyan/work";
 export function jupyterImageSource(baseImage: string, tag?: string, environment?: NotebookEnvironment): ImageSource {
     const args = { BASE_IMAGE: baseImage };
     if (!hasUserEnvironment(environment)) return { repository: "dsenv/jupyter", tag, build: { context: JUPYTER_IMAGE_CONTEXT, args } };
-    const context = stageNotebookContext(JUPYTER_IMAGE_CONTEXT, environment);
-    return { repository: "dsenv/jupyter", tag, build: { context, args, provenanceDir: JUPYTER_IMAGE_CONTEXT } };
+    const staged = stageNotebookContext(JUPYTER_IMAGE_CONTEXT, environment);
+    return { repository: "dsenv/jupyter", tag, build: { context: staged.context, args, provenanceDir: JUPYTER_IMAGE_CONTEXT, logFile: staged.log } };
 }
 
 /** One person's notebook: the server runs as their uid/gid, so files in the work directory are theirs. */

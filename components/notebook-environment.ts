@@ -1,3 +1,4 @@
+import * as crypto from "crypto";
 import * as fs from "fs";
 import * as path from "path";
 import { hashBuildInputs } from "./build-context";
@@ -34,27 +35,31 @@ const USER_DIR = "user-environment";
 // RUN --mount needs BuildKit, which the docker provider builds with by default;
 // the Dockerfile frontend built into Docker >= 18.09 reads it, so no `# syntax`
 // line (which would pull the frontend's image).
+// A failed install names the build log in the error: the error the provider
+// reports shows the failed command, not its output.
 const FIX_PERMISSIONS = `{ ! command -v fix-permissions >/dev/null || fix-permissions "\${CONDA_DIR:-/opt/conda}" "\${HOME}"; }`;
+const failed = (tool: string, key: string, log: string) => `{ echo ${shQuote(`${tool} could not install dsenv:${key}: its own error is at the end of ${log}`)} >&2; exit 1; }`;
+const shQuote = (text: string) => `'${text.replace(/'/g, `'\\''`)}'`;
 const STEPS = {
-    environment: [
+    environment: (log: string) => [
         "# dsenv:jupyterEnvironment, the user's conda environment file, into the base environment.",
         `RUN --mount=type=bind,source=${USER_DIR}/environment.yml,target=/tmp/dsenv/environment.yml \\`,
         "    --mount=type=cache,id=dsenv-conda-pkgs,target=/tmp/dsenv/conda-pkgs,uid=1000,gid=100,sharing=locked \\",
-        "    CONDA_PKGS_DIRS=/tmp/dsenv/conda-pkgs mamba env update --name base --file /tmp/dsenv/environment.yml \\",
+        `    { CONDA_PKGS_DIRS=/tmp/dsenv/conda-pkgs mamba env update --name base --file /tmp/dsenv/environment.yml || ${failed("mamba", "jupyterEnvironment", log)}; } \\`,
         ` && ${FIX_PERMISSIONS}`,
     ],
-    requirements: [
+    requirements: (log: string) => [
         "# dsenv:jupyterRequirements, the user's pip requirements, into the same environment.",
         `RUN --mount=type=bind,source=${USER_DIR}/requirements.txt,target=/tmp/dsenv/requirements.txt \\`,
         "    --mount=type=cache,id=dsenv-pip,target=/tmp/dsenv/pip-cache,uid=1000,gid=100,sharing=locked \\",
-        "    pip install --cache-dir /tmp/dsenv/pip-cache --requirement /tmp/dsenv/requirements.txt \\",
+        `    { pip install --cache-dir /tmp/dsenv/pip-cache --requirement /tmp/dsenv/requirements.txt || ${failed("pip", "jupyterRequirements", log)}; } \\`,
         ` && ${FIX_PERMISSIONS}`,
     ],
 };
 
-/** The Dockerfile of a build with the user's files: the notebook's own, then a step per file. */
-export function withUserEnvironment(dockerfile: string, env: NotebookEnvironment): string {
-    const steps = (["environment", "requirements"] as const).filter(k => env[k]).map(k => STEPS[k].join("\n"));
+/** The Dockerfile of a build with the user's files: the notebook's own, then a step per file; `log` is where the build's output goes. */
+export function withUserEnvironment(dockerfile: string, env: NotebookEnvironment, log: string): string {
+    const steps = (["environment", "requirements"] as const).filter(k => env[k]).map(k => STEPS[k](log).join("\n"));
     return `${dockerfile.replace(/\n*$/, "\n")}\n${steps.join("\n\n")}\n`;
 }
 
@@ -62,32 +67,43 @@ export function hasUserEnvironment(env: NotebookEnvironment | undefined): env is
     return env?.environment !== undefined || env?.requirements !== undefined;
 }
 
+/** A staged build context, and the file its build's output goes to (beside it: never part of it). */
+export interface StagedContext {
+    context: string;
+    log: string;
+}
+
 /**
  * A build context holding `context` plus the user's files, at a path named by
- * the digest of its content (under DSENV_HOME): the same content is the same
- * directory, so an unchanged file neither rebuilds nor replaces anything, and
- * the image's tag (a digest of the context) changes exactly when a file does.
- * Written whole into a fresh directory and renamed into place, so a run never
- * sees one half-written; an existing one is left as it is (same name, same content).
+ * a digest of both (under DSENV_HOME): the same content is the same directory,
+ * so an unchanged file neither rebuilds nor replaces anything, and the image's
+ * tag (a digest of the context) changes exactly when a file does. Written whole
+ * into a fresh directory and renamed into place, so a run never sees one
+ * half-written; an existing one is left as it is (same name, same content).
  */
-export function stageNotebookContext(context: string, env: NotebookEnvironment, root = userFilesDir("notebook-contexts")): string {
+export function stageNotebookContext(context: string, env: NotebookEnvironment, root = userFilesDir("notebook-contexts")): StagedContext {
+    const key = crypto
+        .createHash("sha256")
+        .update(hashBuildInputs(context, path.join(context, "Dockerfile"), null))
+        .update(JSON.stringify([env.environment?.text, env.requirements?.text]))
+        .digest("hex")
+        .slice(0, 32);
+    const staged = { context: path.join(root, key), log: path.join(root, `${key}.build.log`) };
+    if (fs.existsSync(staged.context)) return staged;
     fs.mkdirSync(root, { recursive: true, mode: 0o700 });
     const staging = fs.mkdtempSync(path.join(root, "staging-"));
     try {
         fs.cpSync(context, staging, { recursive: true });
         const dockerfile = path.join(staging, "Dockerfile");
-        fs.writeFileSync(dockerfile, withUserEnvironment(fs.readFileSync(dockerfile, "utf8"), env));
+        fs.writeFileSync(dockerfile, withUserEnvironment(fs.readFileSync(dockerfile, "utf8"), env, staged.log));
         fs.mkdirSync(path.join(staging, USER_DIR));
         if (env.environment) fs.writeFileSync(path.join(staging, USER_DIR, "environment.yml"), env.environment.text, { mode: 0o644 });
         if (env.requirements) fs.writeFileSync(path.join(staging, USER_DIR, "requirements.txt"), env.requirements.text, { mode: 0o644 });
-        const staged = path.join(root, hashBuildInputs(staging, dockerfile, null).slice(0, 32));
-        if (!fs.existsSync(staged)) {
-            try {
-                fs.renameSync(staging, staged);
-            } catch (e) {
-                // Another run staged the same content first.
-                if (!fs.existsSync(staged)) throw e;
-            }
+        try {
+            fs.renameSync(staging, staged.context);
+        } catch (e) {
+            // Another run staged the same content first.
+            if (!fs.existsSync(staged.context)) throw e;
         }
         return staged;
     } finally {
