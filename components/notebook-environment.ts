@@ -45,7 +45,7 @@ const STEPS = {
         "# dsenv:jupyterEnvironment, the user's conda environment file, into the base environment.",
         `RUN --mount=type=bind,source=${USER_DIR}/environment.yml,target=/tmp/dsenv/environment.yml \\`,
         "    --mount=type=cache,id=dsenv-conda-pkgs,target=/tmp/dsenv/conda-pkgs,uid=1000,gid=100,sharing=locked \\",
-        `    { CONDA_PKGS_DIRS=/tmp/dsenv/conda-pkgs mamba env update --name base --file /tmp/dsenv/environment.yml || ${failed("mamba", "jupyterEnvironment", log)}; } \\`,
+        `    { CONDA_PKGS_DIRS=/tmp/dsenv/conda-pkgs mamba env update --yes --name base --file /tmp/dsenv/environment.yml || ${failed("mamba", "jupyterEnvironment", log)}; } \\`,
         ` && ${FIX_PERMISSIONS}`,
     ],
     requirements: (log: string) => [

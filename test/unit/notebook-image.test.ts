@@ -140,7 +140,7 @@ describe("the notebook image with the user's files", () => {
     test("the Dockerfile gets a step per file after its own: conda's first, then pip's, with BuildKit cache mounts owned by the notebook's user", () => {
         const both = withUserEnvironment("FROM base\nCMD [\"x\"]", env("a\n", "dependencies: []\n"), "/l/x.build.log");
         expect(both.startsWith("FROM base\nCMD [\"x\"]\n\n# dsenv:jupyterEnvironment")).toBe(true);
-        expect(both.indexOf("mamba env update --name base --file /tmp/dsenv/environment.yml")).toBeLessThan(both.indexOf("pip install --cache-dir /tmp/dsenv/pip-cache --requirement /tmp/dsenv/requirements.txt"));
+        expect(both.indexOf("mamba env update --yes --name base --file /tmp/dsenv/environment.yml")).toBeLessThan(both.indexOf("pip install --cache-dir /tmp/dsenv/pip-cache --requirement /tmp/dsenv/requirements.txt"));
         expect(both).toContain("--mount=type=cache,id=dsenv-pip,target=/tmp/dsenv/pip-cache,uid=1000,gid=100,sharing=locked");
         expect(both).toContain("--mount=type=cache,id=dsenv-conda-pkgs,target=/tmp/dsenv/conda-pkgs,uid=1000,gid=100,sharing=locked");
         expect(both).toContain("echo 'pip could not install dsenv:jupyterRequirements: its own error is at the end of /l/x.build.log' >&2; exit 1;");
