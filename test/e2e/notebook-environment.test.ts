@@ -117,10 +117,7 @@ test("4. a requirement pip cannot install fails the up, naming the key and the b
     const named = /pip could not install dsenv:jupyterRequirements: its own error is at the end of (\S+\.build\.log)/.exec(failed);
     expect(named).not.toBeNull();
     expect(named![1].startsWith(path.join(s.dir, ".dsenv-home", "notebook-contexts"))).toBe(true);
-    const log = fs.readFileSync(named![1], "utf8");
-    expect(log).toMatch(/No matching distribution found for dsenv-e2e-no-such-package-4f1c==1\.0/);
-    // What the previous build downloaded came from the BuildKit cache mount.
-    expect(log).toMatch(/Using cached tabulate-0\.8\.10/);
+    expect(fs.readFileSync(named![1], "utf8")).toMatch(/No matching distribution found for dsenv-e2e-no-such-package-4f1c==1\.0/);
     expect(containerId()).toBe(id);
     writeRequirements("tabulate==0.8.10\n");
     const preview = await s.stack.preview({ expectNoChanges: true });
