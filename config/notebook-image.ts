@@ -46,7 +46,7 @@ function readUserFile(read: ConfigReader, key: "jupyterEnvironment" | "jupyterRe
 }
 
 /** A reference to another local file: only the named file itself goes into the build. */
-const LOCAL_OPTION = /^(-r|--requirement|-c|--constraint|-e|--editable)(?:\s*=\s*|\s+)(\S+)/;
+const LOCAL_OPTION = /^(-r|--requirement|-c|--constraint|-e|--editable|-f|--find-links)(?:\s*=\s*|\s+)(\S+)/;
 const LOCAL_PATH = /^(\.{1,2}[/\\]|[/~]|file:)/i;
 const REMOTE = /^([a-z][a-z0-9+.-]*\+)?(https?|ftp|ssh|git):\/\//i;
 

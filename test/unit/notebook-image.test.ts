@@ -118,7 +118,8 @@ describe("dsenv:jupyterRequirements and dsenv:jupyterEnvironment", () => {
 describe("what the build can check before it runs", () => {
     test("requirements.txt: packages, options and URLs pass; local files and paths do not", () => {
         expect(checkRequirementsTxt("# c\ntabulate==0.9.0  # pinned\n--index-url https://example.org/simple\n-r https://example.org/r.txt\n-e git+https://example.org/x.git#egg=x\nrequests[socks]>=2\n")).toEqual([]);
-        expect(checkRequirementsTxt("--requirement=other.txt\n-c ./constraints.txt\n./wheels/x.whl\n/abs/pkg\nfile:///x\n")).toHaveLength(5);
+        expect(checkRequirementsTxt("--requirement=other.txt\n-c ./constraints.txt\n./wheels/x.whl\n/abs/pkg\nfile:///x\n--find-links wheels/\n")).toHaveLength(6);
+        expect(checkRequirementsTxt("--find-links https://example.org/wheels/\n")).toEqual([]);
     });
 
     test("environment.yml: a mapping with a dependencies list of specs and a pip list", () => {
