@@ -17,6 +17,15 @@ export interface BuildSpec {
     platform?: string;
     /** Extra labels; `git-commit` and `build-date` are always set. */
     labels?: Record<string, string>;
+    /** The directory whose git history gives those two labels, when the context is a staged copy of it; defaults to the context. */
+    provenanceDir?: string;
+    /**
+     * A file the build's output (BuildKit's plain progress) is appended to: a
+     * failed step's own error (pip's, mamba's) is there, while the provider's
+     * error only names the step and its exit code, and the Pulumi CLI hides a
+     * provider's own output.
+     */
+    logFile?: string;
 }
 
 /** Where built images go; the engine that pushes must be able to log in (DockerEngine registryLogins). */
@@ -103,7 +112,7 @@ export class ContainerImage extends pulumi.ComponentResource {
         // The engine receives the context as an archive and reads the Dockerfile from inside it.
         const dockerfileInContext = path.relative(context, dockerfile);
         if (dockerfileInContext.startsWith("..")) throw new Error(`${name}: the Dockerfile ${dockerfile} must be inside the build context ${context}`);
-        const provenance = provenanceOf(context);
+        const provenance = provenanceOf(spec.provenanceDir ?? context);
         const labels = { ...spec.labels, "git-commit": provenance.gitCommit, "build-date": provenance.buildDate };
         const buildArgs = spec.args ?? {};
         const inputsHash = hashBuildInputs(context, dockerfile, { buildArgs, labels, target: spec.target, platform: spec.platform });
@@ -122,6 +131,7 @@ export class ContainerImage extends pulumi.ComponentResource {
                     target: spec.target,
                     platform: spec.platform,
                     label: labels,
+                    ...(spec.logFile ? { buildLogFile: spec.logFile } : {}),
                 },
             },
             engine.on(this),

@@ -4,6 +4,7 @@ import * as random from "@pulumi/random";
 import type { GpuRequest } from "./gpu";
 import { ContainerImage, ImageSource } from "./image";
 import { MySqlAccess } from "./mysql-access";
+import { hasUserEnvironment, NotebookEnvironment, stageNotebookContext } from "./notebook-environment";
 import { Placement, Runtime, RunningWorkload } from "./runtime";
 import { WorkDir, workDirMount } from "./volume";
 
@@ -12,9 +13,17 @@ export const JUPYTER_PORT = 8888;
 export const JUPYTER_IMAGE_CONTEXT = path.join(__dirname, "..", "images", "jupyter");
 const WORK_DIR = "/home/jovyan/work";
 
-/** The notebook image: images/jupyter on `baseImage`; also what the ci-push target pushes. */
-export function jupyterImageSource(baseImage: string, tag?: string): ImageSource {
-    return { repository: "dsenv/jupyter", tag, build: { context: JUPYTER_IMAGE_CONTEXT, args: { BASE_IMAGE: baseImage } } };
+/**
+ * The notebook image: images/jupyter on `baseImage`, plus the user's own
+ * packages when they name files (built from a staged copy of images/jupyter
+ * with their files, labelled with images/jupyter's commit); also what the
+ * ci-push target pushes.
+ */
+export function jupyterImageSource(baseImage: string, tag?: string, environment?: NotebookEnvironment): ImageSource {
+    const args = { BASE_IMAGE: baseImage };
+    if (!hasUserEnvironment(environment)) return { repository: "dsenv/jupyter", tag, build: { context: JUPYTER_IMAGE_CONTEXT, args } };
+    const staged = stageNotebookContext(JUPYTER_IMAGE_CONTEXT, environment);
+    return { repository: "dsenv/jupyter", tag, build: { context: staged.context, args, provenanceDir: JUPYTER_IMAGE_CONTEXT, logFile: staged.log } };
 }
 
 /** One person's notebook: the server runs as their uid/gid, so files in the work directory are theirs. */

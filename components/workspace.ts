@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { jupyterImageSource, JupyterNotebook, JupyterNotebookArgs, NotebookUser } from "./jupyter";
 import { MySql, MYSQL_PLACEMENT, MySqlArgs } from "./mysql";
+import { NotebookEnvironment } from "./notebook-environment";
 import { Placement, Runtime } from "./runtime";
 
 /** A person with a notebook of their own: their uid/gid, port, and where the notebook and its work volume live. */
@@ -19,8 +20,10 @@ export interface WorkspaceArgs {
     /** The database; runtime and names come from the workspace. */
     mysql: Pick<MySqlArgs, "image" | "database" | "user" | "extraAliases" | "publish" | "keepDataOnDestroy">;
     jupyter: Pick<JupyterNotebookArgs, "publish" | "workDir" | "gpus" | "shmSizeMb"> & {
-        /** The image images/jupyter is built on (the official jupyter/datascience-notebook contract). */
+        /** The image images/jupyter is built on (the docker-stacks images' contract). */
         baseImage: string;
+        /** The user's own packages, installed on top; none: images/jupyter as it is. */
+        environment?: NotebookEnvironment;
     };
     /** One notebook each, with the workspace's database or one of their own; none: one notebook for the workspace. */
     users?: WorkspaceUser[];
@@ -59,7 +62,7 @@ export class Workspace extends pulumi.ComponentResource {
             { parent: this },
         );
         // One build for every notebook.
-        const image = args.runtime.image(this, `${name}-jupyter-image`, jupyterImageSource(args.jupyter.baseImage));
+        const image = args.runtime.image(this, `${name}-jupyter-image`, jupyterImageSource(args.jupyter.baseImage, undefined, args.jupyter.environment));
         // The one image is a GPU image when any notebook has GPUs: the others are told to see none.
         const gpuCapable = args.jupyter.gpus !== undefined || users.some(u => u.gpus !== undefined);
         const notebook = (suffix: string, extra: Pick<JupyterNotebookArgs, "user" | "publish" | "placement" | "database" | "gpus">) =>

@@ -24,7 +24,10 @@ export const DEFAULTS = {
     mysqlHostPort: 0,
     mysqlHostIp: "127.0.0.1",
     mysqlKeepData: true,
-    jupyterBaseImage: "jupyter/datascience-notebook:2023-10-20",
+    /** "": the pinned default of config/notebook-images.ts (its CUDA variant with GPUs). */
+    jupyterBaseImage: "",
+    jupyterRequirements: "",
+    jupyterEnvironment: "",
     jupyterHostPort: 8888,
     jupyterHostIp: "127.0.0.1",
     jupyterWorkDir: "",

@@ -10,6 +10,7 @@ import * as rules from "./rules";
 import { EngineSettings, JupyterSettings, MySqlSettings, Published, RegistrySettings, RESTART_POLICIES, RestartPolicy, Settings, Target, TARGETS } from "./settings";
 import { WORKLOAD_DEFAULTS } from "./workload-defaults";
 import { shmSizeMb } from "./workload-rules";
+import { readNotebookBaseImage, readNotebookEnvironment } from "./notebook-image";
 import { NodeNumbering, readNotebookUsers } from "./notebook-users";
 import { notebookPlace, readNotebookGpus, withNotebookGpus } from "./notebook-gpus";
 import { checkSwarmGpus, readSwarm, readSwarmLayout, SwarmLayout, SwarmSettings } from "./swarm";
@@ -58,6 +59,8 @@ export function loadSettings(config = new pulumi.Config(), env: NodeJS.ProcessEn
     // The local target's engine is asked about GPUs once, for the notebooks and the workloads (config/notebook-gpus.ts).
     const workloads = kind === "ci-push" ? { notices: [] } : readWorkloads(read, runsOn.engine, runsOn.facts, nodes === undefined && kind !== "local");
     const gpus = gpuRequests(workloads);
+    // ci-push tags the project's images with the commit: a user's packages would change the content, not the tag.
+    if (kind === "ci-push") for (const key of ["jupyterRequirements", "jupyterEnvironment"] as const) read.rejectOrphan(key, "the ci-push target pushes the project's own images, tagged by commit");
     const notebookGpuKeys = notebookGpus !== undefined && notebookGpus !== "auto" ? ["jupyterGpus"] : [];
     const target = readTarget(read, kind, [...gpus.map(([key]) => key), ...notebookGpuKeys], namePrefix, host, swarm, { count: azureVmCount, swarm: azureSwarm });
     if (swarm) checkSwarmGpus(read, swarm, gpus, host.runDocker, workloads.notices);
@@ -162,7 +165,9 @@ function readJupyter(read: ConfigReader, engine: EngineSettings, mysql: MySqlSet
     if (workDir !== "") read.rejectOrphan("jupyterKeepWork", "dsenv:jupyterWorkDir is a host directory, which destroy never removes");
     const publish = { hostPort: read.integer("jupyterHostPort", rules.port), hostIp: read.string("jupyterHostIp", rules.hostIp) };
     return {
-        baseImage: read.string("jupyterBaseImage", rules.imageRef),
+        // "" until the notebooks' GPUs are known: then the pinned default or its CUDA variant (withNotebookGpus).
+        baseImage: readNotebookBaseImage(read),
+        environment: readNotebookEnvironment(read),
         publish,
         workDir: readWorkDir(read, "jupyterWorkDir", workDir, keepWork, engine),
         users: readNotebookUsers(read, publish.hostPort, mysql, nodes),

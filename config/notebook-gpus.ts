@@ -9,6 +9,8 @@ import { DEFAULTS } from "./defaults";
 import { checkGpuPath, engineDescription, GpuCheck } from "./gpu-check";
 import { GPUS_ACCEPTED, parseGpus } from "./gpus";
 import { HostFacts } from "./host-facts";
+import { notebookBaseImage } from "./notebook-image";
+import { pinnedCudaVersion } from "./notebook-images";
 import { ConfigReader } from "./reader";
 import { EngineSettings, JupyterSettings, NotebookUserSettings, Target } from "./settings";
 import { gpuCapacity } from "./swarm";
@@ -49,6 +51,7 @@ export type NotebookPlace =
 export interface CudaCheckArgs {
     /** The engine that builds the notebook image (and has its base image, once pulled). */
     buildEngine: EngineSettings;
+    /** The notebook image's base when notebooks have GPUs (the default's CUDA variant). */
     jupyterBaseImage: string;
     /** The CUDA an image is built for, where a pinned table knows it (the default images). */
     knownCuda?: (image: string) => string | undefined;
@@ -222,7 +225,9 @@ export function notebookPlace(target: Target, engine: EngineSettings, workloads:
 }
 
 /** The notebook settings with dsenv:jupyterGpus resolved for each notebook. */
-export function withNotebookGpus(read: ConfigReader, jupyter: Omit<JupyterSettings, "gpus" | "gpuChoice">, value: NotebookGpuValue, place: NotebookPlace, host: HostFacts, notices: string[], buildEngine: EngineSettings, knownCuda?: (image: string) => string | undefined): JupyterSettings {
-    const r = resolveNotebookGpus(read, value, jupyter.users, place, host, notices, { buildEngine, jupyterBaseImage: jupyter.baseImage, knownCuda });
-    return { ...jupyter, users: jupyter.users.map((u, i) => ({ ...u, gpus: r.userGpus[i] })), gpus: r.gpus, gpuChoice: r.choice };
+export function withNotebookGpus(read: ConfigReader, jupyter: Omit<JupyterSettings, "gpus" | "gpuChoice">, value: NotebookGpuValue, place: NotebookPlace, host: HostFacts, notices: string[], buildEngine: EngineSettings): JupyterSettings {
+    const r = resolveNotebookGpus(read, value, jupyter.users, place, host, notices, { buildEngine, jupyterBaseImage: notebookBaseImage(jupyter.baseImage, true), knownCuda: pinnedCudaVersion });
+    // One image for every notebook: the CUDA one when any of them has GPUs.
+    const anyGpus = r.gpus !== undefined || r.userGpus.some(g => g !== undefined);
+    return { ...jupyter, baseImage: notebookBaseImage(jupyter.baseImage, anyGpus), users: jupyter.users.map((u, i) => ({ ...u, gpus: r.userGpus[i] })), gpus: r.gpus, gpuChoice: r.choice };
 }

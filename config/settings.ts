@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { GpuRequest } from "../components/gpu";
+import type { NotebookEnvironment } from "../components/notebook-environment";
 import type { RestartPolicy } from "../components/service";
 import type { WorkDir } from "../components/volume";
 import type { AzureSettings, CiPushSettings } from "./azure";
@@ -63,7 +64,10 @@ export interface NotebookUserSettings {
 }
 
 export interface JupyterSettings {
+    /** dsenv:jupyterBaseImage, else the pinned default (config/notebook-images.ts). */
     baseImage: string;
+    /** The user's own packages (dsenv:jupyterRequirements, dsenv:jupyterEnvironment). */
+    environment?: NotebookEnvironment;
     publish: Published;
     workDir: WorkDir;
     /** One notebook each instead of the workspace's one; empty: the one. */

@@ -12,6 +12,14 @@ const YAML = require("yaml");
 const ROOT = path.join(__dirname, "..", "..");
 const NAMESPACE = "dsenv";
 
+/** Image keys whose empty value means an image the program picks: the pinned notebook base (config/notebook-images.ts). */
+function pickedImage(key) {
+    if (key !== "jupyterBaseImage") return undefined;
+    require("../../boot/register-ts");
+    // The CPU image: which one a notebook with GPUs pulls is the program's to say.
+    return require("../../config/notebook-images.ts").defaultNotebookBaseImage(false);
+}
+
 /** The effective plain config of a stack: key (without namespace) -> value. */
 function stackConfig(stack, root = ROOT) {
     const project = YAML.parse(fs.readFileSync(path.join(root, "Pulumi.yaml"), "utf8"));
@@ -39,10 +47,11 @@ function pulledImages({ declared, values }) {
     const images = [];
     for (const key of declared) {
         const m = /^([a-z]+?)(Base)?Image$/.exec(key);
-        if (!m || !values[key]) continue;
+        const image = m && (values[key] || pickedImage(key));
+        if (!image) continue;
         const enabledKey = `${m[1]}Enabled`;
         const on = !declared.has(enabledKey) || values[enabledKey] === true || values[enabledKey] === "true";
-        if (on) images.push({ key, image: String(values[key]) });
+        if (on) images.push({ key, image: String(image) });
     }
     return images;
 }

@@ -1,6 +1,7 @@
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import { NOTEBOOK_IMAGES } from "../../config/notebook-images";
 
 // scripts/lib/stack-config.js: what scripts/preflight.sh reads of a stack before the Pulumi CLI is there.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -23,7 +24,7 @@ describe("stack config as the preflight reads it", () => {
         expect(config.values.target).toBe("local");
         expect(pulledImages(config)).toEqual([
             { key: "mysqlImage", image: "mysql:8.4.3" },
-            { key: "jupyterBaseImage", image: "jupyter/datascience-notebook:2023-10-20" },
+            { key: "jupyterBaseImage", image: NOTEBOOK_IMAGES.cpu },
         ]);
     });
 
@@ -32,7 +33,7 @@ describe("stack config as the preflight reads it", () => {
         const images = pulledImages(stackConfig("t", dir));
         expect(images).toEqual([
             { key: "mysqlImage", image: "mariadb:11" },
-            { key: "jupyterBaseImage", image: "jupyter/datascience-notebook:2023-10-20" },
+            { key: "jupyterBaseImage", image: NOTEBOOK_IMAGES.cpu },
             { key: "labBaseImage", image: "tensorflow/tensorflow:2.18.0-gpu" },
         ]);
     });
