@@ -6,6 +6,7 @@ import { checkGpuPath, DockerRunner, FIND_HOOK_SCRIPT } from "../../config/gpu-c
 import { hostCommandArgv, HostCommandRunner } from "../../config/host-command";
 import { loadSettings } from "../../config/load";
 import { Settings } from "../../config/settings";
+import { NOTEBOOK_IMAGES } from "../../config/notebook-images";
 import { HostFacts } from "../../config/workloads";
 import { deploy } from "../../targets";
 import { byType, configProblem, Declared, one, runWithMocks, valueOf } from "./harness";
@@ -250,6 +251,22 @@ describe("CUDA against the driver at preview (recorded image configs and drivers
         expect(compat.settings?.workloads.notices).toEqual([
             `${image} (dsenv:pytorchImage, GPUs by dsenv:pytorchGpus) is built for CUDA 11.7.0; the driver 470.256.02 runs it by CUDA minor version compatibility (no JIT of newer PTX); a driver >= 515.43.04 runs all of it`,
         ]);
+    });
+
+    test("the default image: the pinned CPU image without GPUs, its CUDA variant with them, checked by the CUDA the pinned table says", async () => {
+        const cpu = await settingsOf({}, fakeHost("laptop-no-gpu.json"));
+        expect(cpu.settings?.jupyter.baseImage).toBe(NOTEBOOK_IMAGES.cpu);
+        const gpu = await settingsOf({}, fakeHost("nvidia-runtime.json", { driver: "proc-535.129.03.txt" }));
+        expect(gpu.error).toBeUndefined();
+        expect(gpu.settings?.jupyter.baseImage).toBe(NOTEBOOK_IMAGES.cuda.image);
+        // The pinned CUDA (12.8) runs on 535 by minor version compatibility: said, not refused.
+        expect(gpu.settings?.workloads.notices.join("\n")).toContain(`${NOTEBOOK_IMAGES.cuda.image} (dsenv:jupyterBaseImage, GPUs by dsenv:jupyterGpus) is built for CUDA ${NOTEBOOK_IMAGES.cuda.cudaVersion}`);
+        const old = await settingsOf({}, fakeHost("nvidia-runtime.json", { driver: "smi-470.256.02.txt" }));
+        expect(old.error).toContain(`dsenv:jupyterBaseImage: got "${NOTEBOOK_IMAGES.cuda.image}", expected an image whose CUDA runs on the NVIDIA driver 470.256.02`);
+        expect(old.error).toContain(`is built for CUDA ${NOTEBOOK_IMAGES.cuda.cudaVersion} (the pinned image table), which needs a driver >= 525.60.13`);
+        // With users, one image for all: the CUDA one as soon as any of them has GPUs.
+        const users = await settingsOf({ jupyterUsers: '["alice"]' }, fakeHost("nvidia-runtime.json", { driver: "proc-535.129.03.txt" }));
+        expect(users.settings?.jupyter.baseImage).toBe(NOTEBOOK_IMAGES.cuda.image);
     });
 
     test("an image that is not on the engine and not in a pinned table, or a driver that cannot be read: a notice", async () => {
