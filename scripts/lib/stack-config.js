@@ -12,12 +12,17 @@ const YAML = require("yaml");
 const ROOT = path.join(__dirname, "..", "..");
 const NAMESPACE = "dsenv";
 
-/** Image keys whose empty value means an image the program picks: the pinned notebook base (config/notebook-images.ts). */
-function pickedImage(key) {
+/**
+ * Image keys whose empty value means an image the program picks: the pinned
+ * notebook base (config/notebook-images.ts), its CUDA variant where
+ * dsenv:jupyterGpus asks for GPUs. With `auto` the engine's answer is the
+ * program's to read: the CPU image is checked here.
+ */
+function pickedImage(key, values) {
     if (key !== "jupyterBaseImage") return undefined;
     require("../../boot/register-ts");
-    // The CPU image: which one a notebook with GPUs pulls is the program's to say.
-    return require("../../config/notebook-images.ts").defaultNotebookBaseImage(false);
+    const gpus = values.jupyterGpus !== "" && values.jupyterGpus !== "auto" && values.jupyterGpus !== undefined;
+    return require("../../config/notebook-images.ts").defaultNotebookBaseImage(gpus);
 }
 
 /** The effective plain config of a stack: key (without namespace) -> value. */
@@ -47,7 +52,7 @@ function pulledImages({ declared, values }) {
     const images = [];
     for (const key of declared) {
         const m = /^([a-z]+?)(Base)?Image$/.exec(key);
-        const image = m && (values[key] || pickedImage(key));
+        const image = m && (values[key] || pickedImage(key, values));
         if (!image) continue;
         const enabledKey = `${m[1]}Enabled`;
         const on = !declared.has(enabledKey) || values[enabledKey] === true || values[enabledKey] === "true";

@@ -38,6 +38,12 @@ describe("stack config as the preflight reads it", () => {
         ]);
     });
 
+    test("the pinned notebook base: its CUDA variant where dsenv:jupyterGpus asks for GPUs, the CPU one for auto or none", () => {
+        const { NOTEBOOK_IMAGES } = require("../../config/notebook-images");
+        const picked = (gpus: string) => pulledImages(stackConfig("g", projectWithStack("g", [`dsenv:jupyterGpus: "${gpus}"`]))).find((i: { key: string }) => i.key === "jupyterBaseImage").image;
+        expect([picked("2"), picked("all"), picked("auto"), picked("")]).toEqual([NOTEBOOK_IMAGES.cuda.image, NOTEBOOK_IMAGES.cuda.image, NOTEBOOK_IMAGES.cpu, NOTEBOOK_IMAGES.cpu]);
+    });
+
     test("secrets and other projects' keys are not read", () => {
         const dir = projectWithStack("s", ["dsenv:dockerHost:", "    secure: v1:abc", "other:dockerHost: tcp://x:2375", "dsenv:target: ci-push"]);
         const { values } = stackConfig("s", dir);
