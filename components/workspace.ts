@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { jupyterImageSource, JupyterNotebook, JupyterNotebookArgs, NotebookUser } from "./jupyter";
+import { jupyterImageSource, JupyterNotebook, JupyterNotebookArgs, NotebookEnv, NotebookUser } from "./jupyter";
 import { MySql, MYSQL_PLACEMENT, MySqlArgs } from "./mysql";
 import { Placement, Runtime } from "./runtime";
 
@@ -9,6 +9,8 @@ export interface WorkspaceUser extends NotebookUser {
     placement: Placement;
     /** A database and a MySQL account of their own on the workspace's server; none: the workspace's, shared. */
     ownDatabase?: { database: string; user: string };
+    /** Their notebook's own variables. */
+    env?: NotebookEnv;
 }
 
 export interface WorkspaceArgs {
@@ -16,7 +18,7 @@ export interface WorkspaceArgs {
     namePrefix: string;
     /** The database; runtime and names come from the workspace. */
     mysql: Pick<MySqlArgs, "image" | "database" | "user" | "extraAliases" | "publish" | "keepDataOnDestroy">;
-    jupyter: Pick<JupyterNotebookArgs, "publish" | "workDir"> & {
+    jupyter: Pick<JupyterNotebookArgs, "publish" | "workDir" | "env"> & {
         /** The image images/jupyter is built on (the official jupyter/datascience-notebook contract). */
         baseImage: string;
     };
@@ -58,7 +60,7 @@ export class Workspace extends pulumi.ComponentResource {
         );
         // One build for every notebook.
         const image = args.runtime.image(this, `${name}-jupyter-image`, jupyterImageSource(args.jupyter.baseImage));
-        const notebook = (suffix: string, extra: Pick<JupyterNotebookArgs, "user" | "publish" | "placement" | "database">) =>
+        const notebook = (suffix: string, extra: Pick<JupyterNotebookArgs, "user" | "publish" | "placement" | "database" | "env">) =>
             new JupyterNotebook(
                 `${name}-${suffix}`,
                 { runtime: args.runtime, namePrefix: args.namePrefix, image, workDir: args.jupyter.workDir, ...extra },
@@ -73,11 +75,12 @@ export class Workspace extends pulumi.ComponentResource {
                     publish: { ...args.jupyter.publish, hostPort: u.hostPort },
                     placement: u.placement,
                     database: u.ownDatabase ? this.mysql.accounts[u.name] : this.mysql,
+                    env: u.env,
                 }),
             ]),
         );
         // Without users, the notebook lives with the database's data.
-        this.jupyter = users.length === 0 ? notebook("jupyter", { publish: args.jupyter.publish, placement: MYSQL_PLACEMENT, database: this.mysql }) : undefined;
+        this.jupyter = users.length === 0 ? notebook("jupyter", { publish: args.jupyter.publish, placement: MYSQL_PLACEMENT, database: this.mysql, env: args.jupyter.env }) : undefined;
         this.registerOutputs({});
     }
 }

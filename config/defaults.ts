@@ -31,6 +31,11 @@ export const DEFAULTS = {
     jupyterKeepWork: true,
     jupyterUsers: [] as string[],
     jupyterUserDatabases: "shared",
+    /** NAME -> value; the secret ones are read as secrets (config/notebook-env.ts). */
+    jupyterEnv: {} as Record<string, unknown>,
+    jupyterSecretEnv: {} as Record<string, unknown>,
+    jupyterUserEnv: {} as Record<string, unknown>,
+    jupyterUserSecretEnv: {} as Record<string, unknown>,
     swarmNodes: [] as string[],
     swarmManagers: 1,
     swarmDataNode: 1,

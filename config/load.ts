@@ -9,6 +9,7 @@ import { ConfigError, ConfigReader } from "./reader";
 import * as rules from "./rules";
 import { EngineSettings, JupyterSettings, MySqlSettings, Published, RegistrySettings, RESTART_POLICIES, RestartPolicy, Settings, Target, TARGETS } from "./settings";
 import { WORKLOAD_DEFAULTS } from "./workload-defaults";
+import { readNotebookEnv } from "./notebook-env";
 import { NodeNumbering, readNotebookUsers } from "./notebook-users";
 import { checkSwarmGpus, readSwarm, readSwarmLayout, SwarmLayout, SwarmSettings } from "./swarm";
 import { gpuRequests, HostFacts, readWorkloads, THIS_HOST, workloadHostPorts } from "./workloads";
@@ -155,11 +156,14 @@ function readJupyter(read: ConfigReader, engine: EngineSettings, mysql: MySqlSet
     const keepWork = read.boolean("jupyterKeepWork");
     if (workDir !== "") read.rejectOrphan("jupyterKeepWork", "dsenv:jupyterWorkDir is a host directory, which destroy never removes");
     const publish = { hostPort: read.integer("jupyterHostPort", rules.port), hostIp: read.string("jupyterHostIp", rules.hostIp) };
+    const users = readNotebookUsers(read, publish.hostPort, mysql, nodes);
+    const env = readNotebookEnv(read, users.map(u => u.name));
     return {
         baseImage: read.string("jupyterBaseImage", rules.imageRef),
         publish,
         workDir: readWorkDir(read, "jupyterWorkDir", workDir, keepWork, engine),
-        users: readNotebookUsers(read, publish.hostPort, mysql, nodes),
+        users: users.map(u => ({ ...u, env: env.byUser[u.name] })),
+        env: env.shared,
     };
 }
 

@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { RestartPolicy } from "../components/service";
 import type { WorkDir } from "../components/volume";
+import type { NotebookEnv } from "../components/jupyter";
 import type { AzureSettings, CiPushSettings } from "./azure";
 import type { SwarmSettings } from "./swarm";
 import type { WorkloadSettings } from "../workloads";
@@ -57,6 +58,8 @@ export interface NotebookUserSettings {
     hostPort: number;
     /** Their own database and MySQL account (dsenv:jupyterUserDatabases own); none: the workspace's. */
     ownDatabase?: { database: string; user: string };
+    /** Their notebook's own variables: jupyterUserEnv/jupyterUserSecretEnv over jupyterEnv/jupyterSecretEnv. */
+    env?: NotebookEnv;
 }
 
 export interface JupyterSettings {
@@ -65,6 +68,8 @@ export interface JupyterSettings {
     workDir: WorkDir;
     /** One notebook each instead of the workspace's one; empty: the one. */
     users: NotebookUserSettings[];
+    /** The workspace notebook's own variables (jupyterEnv, jupyterSecretEnv). */
+    env?: NotebookEnv;
 }
 
 export const TARGETS = ["local", "swarm", "azure", "ci-push"] as const;
