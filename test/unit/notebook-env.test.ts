@@ -141,6 +141,28 @@ describe("on a swarm, a user's secrets are Docker secrets, named by *_FILE", () 
     });
 });
 
+test("on a swarm, a long variable name still makes a Docker secret name Docker takes (64 characters at most), one per variable", async () => {
+    const long = "AZURE_STORAGE_CONNECTION_STRING_FOR_THE_TEAM_BUCKET";
+    const r = await run(
+        {
+            target: "swarm",
+            swarmNodes: SWARM_NODES,
+            registryServer: "http://10.0.0.11:5000",
+            namePrefix: "a-long-name-prefix-for-the-lab",
+            jupyterUsers: '["alice-with-a-long-name@2"]',
+            jupyterSecretEnv: `{"${long}_1":"${MARK}","${long}_2":"${MARK}"}`,
+        },
+        ["jupyterSecretEnv"],
+    );
+    expect(r.error).toBeUndefined();
+    const names = await Promise.all(byType(r, SECRET).map(d => valueOf(d.props.name) as Promise<string>));
+    // MySQL's two; the notebook's token, database password and URL, and the two long ones.
+    expect(names.length).toBe(7);
+    for (const name of names) expect([name, name.length <= 64, /^[a-zA-Z0-9][a-zA-Z0-9_.-]*[a-zA-Z0-9]$/.test(name)]).toEqual([name, true, true]);
+    expect(new Set(names).size).toBe(7);
+    expect(names.filter(n => n.startsWith("a-long-name-prefix-for-the-lab-jupyter-"))).toHaveLength(5);
+});
+
 describe("NOTEBOOK_RESERVED_ENV names every variable dsenv sets in a notebook", () => {
     /** The env names of every notebook in a run, without the _FILE of a swarm's secrets. */
     async function notebookEnvNames(r: Run<any>): Promise<string[]> {
