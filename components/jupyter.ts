@@ -1,7 +1,7 @@
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import type { GpuRequest } from "./gpu";
+import { GpuRequest, nvidiaEnv } from "./gpu";
 import { ContainerImage, ImageSource } from "./image";
 import { MySqlAccess } from "./mysql-access";
 import { hasUserEnvironment, NotebookEnvironment, stageNotebookContext } from "./notebook-environment";
@@ -24,6 +24,39 @@ export function jupyterImageSource(baseImage: string, tag?: string, environment?
     if (!hasUserEnvironment(environment)) return { repository: "dsenv/jupyter", tag, build: { context: JUPYTER_IMAGE_CONTEXT, args } };
     const staged = stageNotebookContext(JUPYTER_IMAGE_CONTEXT, environment);
     return { repository: "dsenv/jupyter", tag, build: { context: staged.context, args, provenanceDir: JUPYTER_IMAGE_CONTEXT, logFile: staged.log } };
+}
+
+// The variables dsenv sets in a notebook, each list used where they are set
+// below, so that NOTEBOOK_RESERVED_ENV cannot miss one.
+const DATABASE_ENV = ["MYSQL_HOST", "MYSQL_PORT", "MYSQL_DATABASE", "MYSQL_USER"] as const;
+const SECRET_ENV = ["JUPYTER_TOKEN", "MYSQL_PASSWORD", "DATABASE_URL"] as const;
+const RUN_AS_ENV = ["NB_UID", "NB_GID", "CHOWN_HOME", "CHOWN_HOME_OPTS"] as const;
+/**
+ * What the image's start scripts read to decide how the server starts (docker-stacks'
+ * start.sh and start-notebook.py: the user, sudo, the command, its arguments, the
+ * port, JupyterHub mode) and the paths it runs with.
+ */
+const START_SCRIPT_ENV = [
+    "NB_USER", "NB_GROUP", "GRANT_SUDO", "CHOWN_EXTRA", "CHOWN_EXTRA_OPTS", "JUPYTER_ENV_VARS_TO_UNSET", "RESTARTABLE",
+    "DOCKER_STACKS_JUPYTER_CMD", "NOTEBOOK_ARGS", "JUPYTER_PORT", "JUPYTERHUB_API_TOKEN", "CONDA_DIR", "PATH", "HOME",
+] as const;
+
+/**
+ * Names a user's own variables cannot take: what dsenv sets in a notebook (the
+ * database's, the token, the user it runs as, the NVIDIA runtime's) and what the
+ * image's start scripts read. The image also reads every VAR_FILE as a file
+ * (images/jupyter/dsenv-file-env.sh), so no own name ends in _FILE.
+ */
+export const NOTEBOOK_RESERVED_ENV: readonly string[] = [...DATABASE_ENV, ...SECRET_ENV, ...RUN_AS_ENV, ...Object.keys(nvidiaEnv("all")), ...START_SCRIPT_ENV];
+
+/**
+ * A notebook user's own environment: plain values, and secret values that stay
+ * secret in state and reach the server as files on a swarm (Docker secrets).
+ * The kernels inherit both from the server.
+ */
+export interface NotebookEnv {
+    env: Record<string, string>;
+    secretEnv: Record<string, pulumi.Input<string>>;
 }
 
 /** One person's notebook: the server runs as their uid/gid, so files in the work directory are theirs. */
@@ -53,6 +86,8 @@ export interface JupyterNotebookArgs {
     gpuCapable?: boolean;
     /** Size of /dev/shm in MiB; none: Docker's 64. */
     shmSizeMb?: number;
+    /** The user's own variables; names in NOTEBOOK_RESERVED_ENV are dsenv's and win. */
+    env?: NotebookEnv;
 }
 
 /**
@@ -85,16 +120,15 @@ export class JupyterNotebook extends pulumi.ComponentResource {
         const suffix = args.user ? `jupyter-${args.user.name}` : "jupyter";
 
         const db = args.database;
-        const dbEnv: Record<string, pulumi.Input<string>> = db ? { MYSQL_HOST: db.host, MYSQL_PORT: String(db.port), MYSQL_DATABASE: db.database, MYSQL_USER: db.user } : {};
+        const dbEnv: Partial<Record<(typeof DATABASE_ENV)[number], pulumi.Input<string>>> = db ? { MYSQL_HOST: db.host, MYSQL_PORT: String(db.port), MYSQL_DATABASE: db.database, MYSQL_USER: db.user } : {};
         // The image reads each from VAR or VAR_FILE (images/jupyter/dsenv-file-env.sh), so a swarm hands them over as secret files.
-        const secrets: Record<string, pulumi.Input<string>> = {
-            // jupyter_server reads the token from JUPYTER_TOKEN, so it never shows in a command line.
-            JUPYTER_TOKEN: this.token,
-            ...(db ? { MYSQL_PASSWORD: db.password, DATABASE_URL: db.url("mysql+pymysql") } : {}),
-        };
+        const secrets: Partial<Record<(typeof SECRET_ENV)[number], pulumi.Input<string>>> = db
+            ? // jupyter_server reads the token from JUPYTER_TOKEN, so it never shows in a command line.
+              { JUPYTER_TOKEN: this.token, MYSQL_PASSWORD: db.password, DATABASE_URL: db.url("mysql+pymysql") }
+            : { JUPYTER_TOKEN: this.token };
         // The official image's way to run as someone else: start as root with NB_UID/NB_GID,
         // it renumbers jovyan, hands over the home (CHOWN_HOME) and drops to that user.
-        const asUser: { user?: string; env: Record<string, string> } = args.user
+        const asUser: { user?: string; env: Partial<Record<(typeof RUN_AS_ENV)[number], string>> } = args.user
             ? { user: "root", env: { NB_UID: String(args.user.uid), NB_GID: String(args.user.gid), CHOWN_HOME: "yes", CHOWN_HOME_OPTS: "-R" } }
             : { env: {} };
 
@@ -105,8 +139,9 @@ export class JupyterNotebook extends pulumi.ComponentResource {
                 name: `${args.namePrefix}-${suffix}`,
                 image: this.image.ref,
                 ports: [{ containerPort: JUPYTER_PORT, hostPort: args.publish.hostPort, hostIp: args.publish.hostIp }],
-                env: { ...dbEnv, ...asUser.env },
-                fileSecrets: secrets,
+                env: { ...args.env?.env, ...dbEnv, ...asUser.env },
+                // The user's secrets travel as dsenv's do: secret env on one engine, Docker secrets on a swarm.
+                fileSecrets: { ...args.env?.secretEnv, ...secrets },
                 user: asUser.user,
                 gpus: args.gpus,
                 gpuCapable: args.gpuCapable,

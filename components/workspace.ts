@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { jupyterImageSource, JupyterNotebook, JupyterNotebookArgs, NotebookUser } from "./jupyter";
+import { jupyterImageSource, JupyterNotebook, JupyterNotebookArgs, NotebookEnv, NotebookUser } from "./jupyter";
 import { MySql, MYSQL_PLACEMENT, MySqlArgs } from "./mysql";
 import { NotebookEnvironment } from "./notebook-environment";
 import { Placement, Runtime } from "./runtime";
@@ -12,6 +12,8 @@ export interface WorkspaceUser extends NotebookUser {
     ownDatabase?: { database: string; user: string };
     /** Their notebook's GPUs; none: no GPUs. */
     gpus?: JupyterNotebookArgs["gpus"];
+    /** Their notebook's own variables. */
+    env?: NotebookEnv;
 }
 
 export interface WorkspaceArgs {
@@ -19,7 +21,7 @@ export interface WorkspaceArgs {
     namePrefix: string;
     /** The database; runtime and names come from the workspace. */
     mysql: Pick<MySqlArgs, "image" | "database" | "user" | "extraAliases" | "publish" | "keepDataOnDestroy">;
-    jupyter: Pick<JupyterNotebookArgs, "publish" | "workDir" | "gpus" | "shmSizeMb"> & {
+    jupyter: Pick<JupyterNotebookArgs, "publish" | "workDir" | "gpus" | "shmSizeMb" | "env"> & {
         /** The image images/jupyter is built on (the docker-stacks images' contract). */
         baseImage: string;
         /** The user's own packages, installed on top; none: images/jupyter as it is. */
@@ -65,7 +67,7 @@ export class Workspace extends pulumi.ComponentResource {
         const image = args.runtime.image(this, `${name}-jupyter-image`, jupyterImageSource(args.jupyter.baseImage, undefined, args.jupyter.environment));
         // The one image is a GPU image when any notebook has GPUs: the others are told to see none.
         const gpuCapable = args.jupyter.gpus !== undefined || users.some(u => u.gpus !== undefined);
-        const notebook = (suffix: string, extra: Pick<JupyterNotebookArgs, "user" | "publish" | "placement" | "database" | "gpus">) =>
+        const notebook = (suffix: string, extra: Pick<JupyterNotebookArgs, "user" | "publish" | "placement" | "database" | "gpus" | "env">) =>
             new JupyterNotebook(
                 `${name}-${suffix}`,
                 { runtime: args.runtime, namePrefix: args.namePrefix, image, workDir: args.jupyter.workDir, shmSizeMb: args.jupyter.shmSizeMb, gpuCapable, ...extra },
@@ -81,11 +83,12 @@ export class Workspace extends pulumi.ComponentResource {
                     placement: u.placement,
                     database: u.ownDatabase ? this.mysql.accounts[u.name] : this.mysql,
                     gpus: u.gpus,
+                    env: u.env,
                 }),
             ]),
         );
         // Without users, the notebook lives with the database's data.
-        this.jupyter = users.length === 0 ? notebook("jupyter", { publish: args.jupyter.publish, placement: MYSQL_PLACEMENT, database: this.mysql, gpus: args.jupyter.gpus }) : undefined;
+        this.jupyter = users.length === 0 ? notebook("jupyter", { publish: args.jupyter.publish, placement: MYSQL_PLACEMENT, database: this.mysql, gpus: args.jupyter.gpus, env: args.jupyter.env }) : undefined;
         this.registerOutputs({});
     }
 }

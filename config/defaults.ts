@@ -36,6 +36,11 @@ export const DEFAULTS = {
     jupyterUserDatabases: "shared",
     jupyterGpus: "auto",
     jupyterShmSizeMb: 2048,
+    /** NAME -> value; the secret ones are read as secrets (config/notebook-env.ts). */
+    jupyterEnv: {} as Record<string, unknown>,
+    jupyterSecretEnv: {} as Record<string, unknown>,
+    jupyterUserEnv: {} as Record<string, unknown>,
+    jupyterUserSecretEnv: {} as Record<string, unknown>,
     swarmNodes: [] as string[],
     swarmManagers: 1,
     swarmDataNode: 1,

@@ -11,6 +11,7 @@ import { EngineSettings, JupyterSettings, MySqlSettings, Published, RegistrySett
 import { WORKLOAD_DEFAULTS } from "./workload-defaults";
 import { shmSizeMb } from "./workload-rules";
 import { readNotebookBaseImage, readNotebookEnvironment } from "./notebook-image";
+import { readNotebookEnv } from "./notebook-env";
 import { NodeNumbering, readNotebookUsers } from "./notebook-users";
 import { notebookPlace, readNotebookGpus, withNotebookGpus } from "./notebook-gpus";
 import { checkSwarmGpus, readSwarm, readSwarmLayout, SwarmLayout, SwarmSettings } from "./swarm";
@@ -164,13 +165,16 @@ function readJupyter(read: ConfigReader, engine: EngineSettings, mysql: MySqlSet
     const keepWork = read.boolean("jupyterKeepWork");
     if (workDir !== "") read.rejectOrphan("jupyterKeepWork", "dsenv:jupyterWorkDir is a host directory, which destroy never removes");
     const publish = { hostPort: read.integer("jupyterHostPort", rules.port), hostIp: read.string("jupyterHostIp", rules.hostIp) };
+    const users = readNotebookUsers(read, publish.hostPort, mysql, nodes);
+    const env = readNotebookEnv(read, users.map(u => u.name));
     return {
         // "" until the notebooks' GPUs are known: then the pinned default or its CUDA variant (withNotebookGpus).
         baseImage: readNotebookBaseImage(read),
         environment: readNotebookEnvironment(read),
         publish,
         workDir: readWorkDir(read, "jupyterWorkDir", workDir, keepWork, engine),
-        users: readNotebookUsers(read, publish.hostPort, mysql, nodes),
+        users: users.map(u => ({ ...u, env: env.byUser[u.name] })),
+        env: env.shared,
         shmSizeMb: read.integer("jupyterShmSizeMb", shmSizeMb),
     };
 }

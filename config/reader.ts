@@ -127,6 +127,28 @@ export class ConfigReader {
     }
 
     /**
+     * A key of Pulumi.yaml type object, as JSON (its default when unset); the
+     * caller checks its shape. Whether any of it is stored encrypted is
+     * `storedSecret`: Pulumi marks a whole key secret when one value inside it
+     * was set with --secret --path, and tells the program no more than that.
+     */
+    json(name: ConfigKey): unknown {
+        this.asked.add(name);
+        const raw = this.config.get(name);
+        if (raw === undefined) return DEFAULTS[name];
+        try {
+            return JSON.parse(raw);
+        } catch {
+            return raw;
+        }
+    }
+
+    /** Whether the stack stores the key (or a value inside it) encrypted. */
+    storedSecret(name: ConfigKey): boolean {
+        return isConfigSecret(this.key(name));
+    }
+
+    /**
      * A secret value, or undefined when unset or "" (Pulumi.yaml's default: it
      * cannot declare the key `secret: true`, or the CLI would demand a value on
      * every stack). A value stored in plain text is refused, not echoed.

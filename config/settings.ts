@@ -3,6 +3,7 @@ import type { GpuRequest } from "../components/gpu";
 import type { NotebookEnvironment } from "../components/notebook-environment";
 import type { RestartPolicy } from "../components/service";
 import type { WorkDir } from "../components/volume";
+import type { NotebookEnv } from "../components/jupyter";
 import type { AzureSettings, CiPushSettings } from "./azure";
 import type { SwarmSettings } from "./swarm";
 import type { WorkloadSettings } from "../workloads";
@@ -61,6 +62,8 @@ export interface NotebookUserSettings {
     ownDatabase?: { database: string; user: string };
     /** Their notebook's GPUs (dsenv:jupyterGpus as resolved for their node); none: no GPUs. */
     gpus?: GpuRequest;
+    /** Their notebook's own variables: jupyterUserEnv/jupyterUserSecretEnv over jupyterEnv/jupyterSecretEnv. */
+    env?: NotebookEnv;
 }
 
 export interface JupyterSettings {
@@ -78,6 +81,8 @@ export interface JupyterSettings {
     gpuChoice: string;
     /** Size of every notebook's /dev/shm in MiB (dsenv:jupyterShmSizeMb). */
     shmSizeMb: number;
+    /** The workspace notebook's own variables (jupyterEnv, jupyterSecretEnv). */
+    env?: NotebookEnv;
 }
 
 export const TARGETS = ["local", "swarm", "azure", "ci-push"] as const;

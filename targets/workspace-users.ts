@@ -8,5 +8,5 @@ export function userPlacementKey(name: string): string {
 
 /** dsenv:jupyterUsers as the workspace takes them. */
 export function workspaceUsers(users: NotebookUserSettings[]): WorkspaceUser[] {
-    return users.map(u => ({ name: u.name, uid: u.uid, gid: u.gid, hostPort: u.hostPort, placement: { pinned: userPlacementKey(u.name) }, ownDatabase: u.ownDatabase, gpus: u.gpus }));
+    return users.map(u => ({ name: u.name, uid: u.uid, gid: u.gid, hostPort: u.hostPort, placement: { pinned: userPlacementKey(u.name) }, ownDatabase: u.ownDatabase, gpus: u.gpus, env: u.env }));
 }

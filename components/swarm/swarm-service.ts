@@ -49,7 +49,7 @@ export class SwarmService extends pulumi.ComponentResource {
 
         // Docker secrets cannot change: a new value is a new secret (a name of its own), and the service moves to it.
         const secrets = Object.entries(spec.fileSecrets ?? {}).map(([variable, value]) => {
-            const secretName = pulumi.secret(pulumi.output(value)).apply(v => `${spec.name}-${variable.toLowerCase()}-${shortHash(v)}`);
+            const secretName = pulumi.secret(pulumi.output(value)).apply(v => dockerSecretName(`${spec.name}-${variable.toLowerCase()}`, variable, v));
             const secret = new docker.Secret(
                 `${name}-${variable.toLowerCase()}`,
                 { name: secretName, data: pulumi.secret(pulumi.output(value).apply(v => Buffer.from(v).toString("base64"))) },
@@ -120,6 +120,19 @@ export class SwarmService extends pulumi.ComponentResource {
 function gpuEnv(gpus: number, gpuCapable?: boolean): Record<string, string> {
     if (gpus > 0) return { NVIDIA_DRIVER_CAPABILITIES: "compute,utility" };
     return gpuCapable ? { NVIDIA_VISIBLE_DEVICES: "void" } : {};
+}
+
+/** Docker's longest secret name (swarmkit allows 64 of [a-zA-Z0-9-_.]). */
+const MAX_SECRET_NAME = 64;
+
+/**
+ * `<stem>-<12 hex of the value's hash>`; a stem too long for Docker (a long
+ * service or variable name) is cut, and the hash then covers the variable too,
+ * so that two variables cut to the same stem keep names of their own.
+ */
+function dockerSecretName(stem: string, variable: string, value: string): string {
+    const name = `${stem}-${shortHash(value)}`;
+    return name.length <= MAX_SECRET_NAME ? name : `${stem.slice(0, MAX_SECRET_NAME - 13)}-${shortHash(`${variable}\0${value}`)}`;
 }
 
 /** 12 hex digits of a value's SHA-256: names a secret's version without showing it. */

@@ -1,8 +1,11 @@
-import { spawnSync } from "child_process";
+import { execFileSync, spawnSync } from "child_process";
+import * as crypto from "crypto";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import { LocalWorkspace } from "@pulumi/pulumi/automation";
 import { httpRequest, TestStack, waitFor } from "./harness";
+import { runInKernel } from "./jupyter-kernel";
 import { SwarmNode, SwarmNodes } from "./swarm-nodes";
 
 // The swarm target on a real 3-node swarm: three dockerd, each in a network
@@ -16,6 +19,8 @@ import { SwarmNode, SwarmNodes } from "./swarm-nodes";
 jest.setTimeout(20 * 60_000);
 
 const BASE_PORT = 18888;
+/** alice's own secret variable: a value no part of dsenv could make up, so finding it anywhere means it leaked. */
+const ALICE_SECRET = `hf_${crypto.randomBytes(12).toString("hex")}`;
 let lab: SwarmNodes;
 let s: TestStack;
 let homeDir: string;
@@ -79,6 +84,11 @@ beforeAll(async () => {
         pytorchImage: "dsenv/debian:bookworm",
         pytorchGpus: "1",
         pytorchHomeDir: homeDir,
+        // alice's own variables: a plain one and a secret one (a Docker secret on the swarm).
+        "jupyterUserEnv.alice.WANDB_PROJECT": "alice-project",
+        "jupyterUserSecretEnv.alice.HF_TOKEN": { secret: ALICE_SECRET },
+        // A long name: its Docker secret's name is cut to the 64 characters Docker takes.
+        "jupyterUserSecretEnv.alice.AZURE_STORAGE_CONNECTION_STRING": { secret: `${ALICE_SECRET}-storage` },
     });
 });
 
@@ -147,7 +157,27 @@ test("3. alice's notebook on node 2 reaches MySQL on node 1 by both names, and r
     expect(await opensJupyterLab(logins.alice.replace(/token=.*/, `token=${bobsToken}`))).toBe(false);
 });
 
-test("4. the nodes pulled the notebook image from the login-only registry with what the manager handed over; no node has a login of its own", () => {
+test("4. alice's own variables reach code in her notebook's kernel; her secret is a Docker secret, in no service spec, state or output", async () => {
+    const code = 'import json, os; print(json.dumps({k: os.environ.get(k) for k in ["WANDB_PROJECT", "HF_TOKEN", "HF_TOKEN_FILE", "AZURE_STORAGE_CONNECTION_STRING"]}))';
+    const token = (user: string) => new URL((out.notebookLoginUrls as Record<string, string>)[user]).searchParams.get("token")!;
+    expect(JSON.parse(await runInKernel(out.notebooks.alice.url, token("alice"), code))).toEqual({ WANDB_PROJECT: "alice-project", HF_TOKEN: ALICE_SECRET, HF_TOKEN_FILE: null, AZURE_STORAGE_CONNECTION_STRING: `${ALICE_SECRET}-storage` });
+    expect(JSON.parse(await runInKernel(out.notebooks.bob.url, token("bob"), code))).toEqual({ WANDB_PROJECT: null, HF_TOKEN: null, HF_TOKEN_FILE: null, AZURE_STORAGE_CONNECTION_STRING: null });
+    // The service names the file; the value is a Docker secret of its own, mounted there.
+    const spec = JSON.parse(lab.docker(n1, "service", "inspect", service("jupyter-alice"), "--format", "{{json .Spec.TaskTemplate.ContainerSpec}}"));
+    expect(spec.Env).toEqual(expect.arrayContaining(["WANDB_PROJECT=alice-project", "HF_TOKEN_FILE=/run/secrets/hf_token"]));
+    expect(spec.Secrets.map((x: { File: { Name: string } }) => x.File.Name)).toContain("hf_token");
+    expect(lab.docker(n1, "secret", "ls", "--format", "{{.Name}}")).toMatch(new RegExp(`^${service("jupyter-alice")}-hf_token-[0-9a-f]{12}$`, "m"));
+    const places: Record<string, string> = {
+        "the service's spec": lab.docker(n1, "service", "inspect", service("jupyter-alice")),
+        "the task container's environment": lab.docker(n2, "inspect", taskContainer(n2, service("jupyter-alice"))!, "--format", "{{json .Config.Env}}"),
+        "the state file": s.rawState(),
+        "pulumi stack output --json": execFileSync("pulumi", ["stack", "output", "--json", "--stack", s.name], { cwd: s.dir, env: { ...process.env, ...(s.stack.workspace as LocalWorkspace).envVars }, encoding: "utf8" }),
+    };
+    // Which places hold it, not the places themselves: a failure would print the whole state.
+    expect(Object.entries(places).filter(([, text]) => text.includes(ALICE_SECRET)).map(([where]) => where)).toEqual([]);
+});
+
+test("5. the nodes pulled the notebook image from the login-only registry with what the manager handed over; no node has a login of its own", () => {
     const image = String(out.jupyterImage);
     expect(image.startsWith(`${lab.registry}/`)).toBe(true);
     for (const node of [n2, n3]) expect(lab.docker(node, "image", "ls", "--digests", "--format", "{{.Repository}}@{{.Digest}}")).toContain(image);
@@ -160,14 +190,14 @@ test("4. the nodes pulled the notebook image from the login-only registry with w
     expect(s.rawState()).not.toContain(lab.registryLogin.password);
 });
 
-test("5. the GPU workspace runs where a GPU is, with the GPU the swarm assigned", () => {
+test("6. the GPU workspace runs where a GPU is, with the GPU the swarm assigned", () => {
     const node = nodeRunning(service("pytorch"));
     expect([n2.name, n3.name]).toContain(node?.name);
     const env = lab.docker(node!, "inspect", taskContainer(node!, service("pytorch"))!, "--format", "{{json .Config.Env}}");
     expect(env).toMatch(new RegExp(`DOCKER_RESOURCE_NVIDIA-GPU=${node!.gpus[0]}`));
 });
 
-test("6. draining the GPU workspace's node moves it to the other GPU node; pinned services stay", async () => {
+test("7. draining the GPU workspace's node moves it to the other GPU node; pinned services stay", async () => {
     const from = nodeRunning(service("pytorch"))!;
     const to = from === n2 ? n3 : n2;
     lab.docker(n1, "node", "update", "--availability", "drain", from.name);
@@ -182,12 +212,12 @@ test("6. draining the GPU workspace's node moves it to the other GPU node; pinne
     await waitFor(`${user}'s notebook back on ${from.name}`, () => taskContainer(from, service(`jupyter-${user}`)) !== undefined, 120_000);
 });
 
-test("7. a second preview after up changes nothing", async () => {
+test("8. a second preview after up changes nothing", async () => {
     const preview = await s.stack.preview({ expectNoChanges: true });
     expect(Object.keys(preview.changeSummary)).toEqual(["same"]);
 });
 
-test("8. a GPU request no node can satisfy is refused at preview, with the nodes' capacity", async () => {
+test("9. a GPU request no node can satisfy is refused at preview, with the nodes' capacity", async () => {
     await s.set({ pytorchGpus: "2" });
     try {
         await expect(s.stack.preview()).rejects.toThrow(
@@ -198,7 +228,7 @@ test("8. a GPU request no node can satisfy is refused at preview, with the nodes
     }
 });
 
-test("9. MySQL's data survives a service update, and it stays on its node", async () => {
+test("10. MySQL's data survives a service update, and it stays on its node", async () => {
     await s.set({ mysqlAliases: ["myjupyterdb", "labdb"] });
     await s.up();
     expect(nodeRunning(service("mysql"))?.name).toBe("lab-node1");
@@ -206,7 +236,7 @@ test("9. MySQL's data survives a service update, and it stays on its node", asyn
     await waitFor("MySQL answering after its update", () => sqlFrom(n2, alice, "labdb", "SELECT note FROM runs WHERE id = 1") === "(('from node 2',),)", 120_000, 2000);
 });
 
-test("10. destroy leaves the swarm and the kept volumes", async () => {
+test("11. destroy leaves the swarm and the kept volumes", async () => {
     await s.stack.destroy();
     expect(lab.docker(n2, "info", "--format", "{{.Swarm.LocalNodeState}}")).toBe("inactive");
     expect(lab.docker(n1, "info", "--format", "{{.Swarm.LocalNodeState}}")).toBe("inactive");

@@ -7,7 +7,7 @@ import { HostFacts } from "../../config/workloads";
 import { WORKLOAD_DEFAULTS } from "../../config/workload-defaults";
 import { deploy } from "../../targets";
 import "./azure-mocks";
-import { runWithMocks } from "./harness";
+import { leaves, runWithMocks } from "./harness";
 import { privateKeyFile, sshPublicKeyLine } from "./ssh-keys";
 
 // Whatever a stack sets, the program either runs or stops with a ConfigError
@@ -83,6 +83,30 @@ describe("generated config: a ConfigError and nothing declared, or a run", () =>
         await fc.assert(
             fc.asyncProperty(config, fc.string(), fc.boolean(), async (values, password, inGit) => {
                 await expectConfigErrorOrRun({ ...values, registryServer: "127.0.0.1:5000", registryUsername: "ci", registryPassword: `${PASSWORD_MARK}${password}` }, inGit ? HOST : OUTSIDE_GIT);
+            }),
+            { numRuns: 60 },
+        );
+    });
+
+    test("the notebooks' own variables: any names and values, secret ones never shown nor plain in a declared input", async () => {
+        // Mostly what a user would write, so that many runs get through; the rest anything.
+        const name = fc.oneof({ arbitrary: fc.constantFrom("HF_TOKEN", "WANDB_API_KEY", "A", "x_1"), weight: 6 }, nasty, fc.string(), fc.constantFrom("hf_token", "JUPYTER_TOKEN", "DATA_FILE", "PATH"));
+        const plainValue = fc.oneof({ arbitrary: fc.string(), weight: 6 }, fc.integer(), fc.boolean(), fc.constant(null), fc.double(), fc.array(fc.string(), { maxLength: 2 }));
+        const marked = fc.string().map(v => `${PASSWORD_MARK}${v}`);
+        const secretValue = fc.oneof({ arbitrary: marked, weight: 6 }, fc.array(marked, { maxLength: 2 }), fc.constant(null));
+        const users = (vars: fc.Arbitrary<Record<string, unknown>>) => fc.dictionary(fc.oneof({ arbitrary: fc.constantFrom("alice", "bob"), weight: 6 }, fc.constant("carol")), vars, { maxKeys: 2 });
+        const plain = fc.dictionary(name, plainValue, { maxKeys: 2 });
+        const secret = fc.dictionary(name, secretValue, { maxKeys: 2 });
+        await fc.assert(
+            fc.asyncProperty(plain, secret, users(plain), users(secret), async (env, secretEnv, userEnv, userSecretEnv) => {
+                const config = { jupyterUsers: '["alice", "bob"]', jupyterEnv: JSON.stringify(env), jupyterSecretEnv: JSON.stringify(secretEnv), jupyterUserEnv: JSON.stringify(userEnv), jupyterUserSecretEnv: JSON.stringify(userSecretEnv) };
+                const run = await runWithMocks(config, () => deploy(loadSettings(undefined, {}, HOST)), ["jupyterSecretEnv", "jupyterUserSecretEnv"]);
+                if (run.error !== undefined) {
+                    expect([run.error.name, run.declared]).toEqual(["ConfigError", []]);
+                    expect(run.error.message).not.toContain(PASSWORD_MARK);
+                    return;
+                }
+                for (const d of run.declared) for (const leaf of await leaves(d.props)) if (leaf.value.includes(PASSWORD_MARK)) expect([d.name, leaf.path, leaf.secret]).toEqual([d.name, leaf.path, true]);
             }),
             { numRuns: 60 },
         );
