@@ -4,7 +4,7 @@ import * as random from "@pulumi/random";
 import { GpuRequest, nvidiaEnv } from "./gpu";
 import { ContainerImage, ImageSource } from "./image";
 import { MySqlAccess } from "./mysql-access";
-import { hasUserEnvironment, NotebookEnvironment, stageNotebookContext } from "./notebook-environment";
+import { hasUserPackages, NotebookPackages, stageNotebookContext } from "./notebook-packages";
 import { Placement, Runtime, RunningWorkload } from "./runtime";
 import { WorkDir, workDirMount } from "./volume";
 
@@ -19,10 +19,10 @@ const WORK_DIR = "/home/jovyan/work";
  * with their files, labelled with images/jupyter's commit); also what the
  * ci-push target pushes.
  */
-export function jupyterImageSource(baseImage: string, tag?: string, environment?: NotebookEnvironment): ImageSource {
+export function jupyterImageSource(baseImage: string, tag?: string, packages?: NotebookPackages): ImageSource {
     const args = { BASE_IMAGE: baseImage };
-    if (!hasUserEnvironment(environment)) return { repository: "dsenv/jupyter", tag, build: { context: JUPYTER_IMAGE_CONTEXT, args } };
-    const staged = stageNotebookContext(JUPYTER_IMAGE_CONTEXT, environment);
+    if (!hasUserPackages(packages)) return { repository: "dsenv/jupyter", tag, build: { context: JUPYTER_IMAGE_CONTEXT, args } };
+    const staged = stageNotebookContext(JUPYTER_IMAGE_CONTEXT, packages);
     return { repository: "dsenv/jupyter", tag, build: { context: staged.context, args, provenanceDir: JUPYTER_IMAGE_CONTEXT, logFile: staged.log } };
 }
 
@@ -54,7 +54,7 @@ export const NOTEBOOK_RESERVED_ENV: readonly string[] = [...DATABASE_ENV, ...SEC
  * secret in state and reach the server as files on a swarm (Docker secrets).
  * The kernels inherit both from the server.
  */
-export interface NotebookEnv {
+export interface NotebookVariables {
     env: Record<string, string>;
     secretEnv: Record<string, pulumi.Input<string>>;
 }
@@ -87,7 +87,7 @@ export interface JupyterNotebookArgs {
     /** Size of /dev/shm in MiB; none: Docker's 64. */
     shmSizeMb?: number;
     /** The user's own variables; names in NOTEBOOK_RESERVED_ENV are dsenv's and win. */
-    env?: NotebookEnv;
+    env?: NotebookVariables;
 }
 
 /**

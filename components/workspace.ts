@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
-import { jupyterImageSource, JupyterNotebook, JupyterNotebookArgs, NotebookEnv, NotebookUser } from "./jupyter";
+import { jupyterImageSource, JupyterNotebook, JupyterNotebookArgs, NotebookVariables, NotebookUser } from "./jupyter";
 import { MySql, MYSQL_PLACEMENT, MySqlArgs } from "./mysql";
-import { NotebookEnvironment } from "./notebook-environment";
+import { NotebookPackages } from "./notebook-packages";
 import { Placement, Runtime } from "./runtime";
 
 /** A person with a notebook of their own: their uid/gid, port, and where the notebook and its work volume live. */
@@ -13,7 +13,7 @@ export interface WorkspaceUser extends NotebookUser {
     /** Their notebook's GPUs; none: no GPUs. */
     gpus?: JupyterNotebookArgs["gpus"];
     /** Their notebook's own variables. */
-    env?: NotebookEnv;
+    env?: NotebookVariables;
 }
 
 export interface WorkspaceArgs {
@@ -25,7 +25,7 @@ export interface WorkspaceArgs {
         /** The image images/jupyter is built on (the docker-stacks images' contract). */
         baseImage: string;
         /** The user's own packages, installed on top; none: images/jupyter as it is. */
-        environment?: NotebookEnvironment;
+        packages?: NotebookPackages;
     };
     /** One notebook each, with the workspace's database or one of their own; none: one notebook for the workspace. */
     users?: WorkspaceUser[];
@@ -64,7 +64,7 @@ export class Workspace extends pulumi.ComponentResource {
             { parent: this },
         );
         // One build for every notebook.
-        const image = args.runtime.image(this, `${name}-jupyter-image`, jupyterImageSource(args.jupyter.baseImage, undefined, args.jupyter.environment));
+        const image = args.runtime.image(this, `${name}-jupyter-image`, jupyterImageSource(args.jupyter.baseImage, undefined, args.jupyter.packages));
         // The one image is a GPU image when any notebook has GPUs: the others are told to see none.
         const gpuCapable = args.jupyter.gpus !== undefined || users.some(u => u.gpus !== undefined);
         const notebook = (suffix: string, extra: Pick<JupyterNotebookArgs, "user" | "publish" | "placement" | "database" | "gpus" | "env">) =>

@@ -36,7 +36,7 @@ export const DEFAULTS = {
     jupyterUserDatabases: "shared",
     jupyterGpus: "auto",
     jupyterShmSizeMb: 2048,
-    /** NAME -> value; the secret ones are read as secrets (config/notebook-env.ts). */
+    /** NAME -> value; the secret ones are read as secrets (config/notebook-variables.ts). */
     jupyterEnv: {} as Record<string, unknown>,
     jupyterSecretEnv: {} as Record<string, unknown>,
     jupyterUserEnv: {} as Record<string, unknown>,

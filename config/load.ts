@@ -10,8 +10,8 @@ import * as rules from "./rules";
 import { EngineSettings, JupyterSettings, MySqlSettings, Published, RegistrySettings, RESTART_POLICIES, RestartPolicy, Settings, Target, TARGETS } from "./settings";
 import { WORKLOAD_DEFAULTS } from "./workload-defaults";
 import { shmSizeMb } from "./workload-rules";
-import { readNotebookBaseImage, readNotebookEnvironment } from "./notebook-image";
-import { readNotebookEnv } from "./notebook-env";
+import { readNotebookBaseImage, readNotebookPackages } from "./notebook-image";
+import { readNotebookVariables } from "./notebook-variables";
 import { NodeNumbering, readNotebookUsers } from "./notebook-users";
 import { notebookPlace, readNotebookGpus, withNotebookGpus } from "./notebook-gpus";
 import { checkSwarmGpus, readSwarm, readSwarmLayout, SwarmLayout, SwarmSettings } from "./swarm";
@@ -166,11 +166,11 @@ function readJupyter(read: ConfigReader, engine: EngineSettings, mysql: MySqlSet
     if (workDir !== "") read.rejectOrphan("jupyterKeepWork", "dsenv:jupyterWorkDir is a host directory, which destroy never removes");
     const publish = { hostPort: read.integer("jupyterHostPort", rules.port), hostIp: read.string("jupyterHostIp", rules.hostIp) };
     const users = readNotebookUsers(read, publish.hostPort, mysql, nodes);
-    const env = readNotebookEnv(read, users.map(u => u.name));
+    const env = readNotebookVariables(read, users.map(u => u.name));
     return {
         // "" until the notebooks' GPUs are known: then the pinned default or its CUDA variant (withNotebookGpus).
         baseImage: readNotebookBaseImage(read),
-        environment: readNotebookEnvironment(read),
+        packages: readNotebookPackages(read),
         publish,
         workDir: readWorkDir(read, "jupyterWorkDir", workDir, keepWork, engine),
         users: users.map(u => ({ ...u, env: env.byUser[u.name] })),

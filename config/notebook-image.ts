@@ -1,6 +1,6 @@
 import * as path from "path";
 import { parseDocument } from "yaml";
-import { NotebookEnvironment, UserEnvironmentFile } from "../components/notebook-environment";
+import { NotebookPackages, PackageFile } from "../components/notebook-packages";
 import { expandHome, readTextFile } from "./host-paths";
 import { defaultNotebookBaseImage } from "./notebook-images";
 import { ConfigReader } from "./reader";
@@ -26,14 +26,14 @@ export function notebookBaseImage(given: string, gpus: boolean): string {
  * What can be checked without installing is checked now; the rest (a package
  * that does not exist, a version conflict) is pip's or mamba's error at build.
  */
-export function readNotebookEnvironment(read: ConfigReader): NotebookEnvironment {
+export function readNotebookPackages(read: ConfigReader): NotebookPackages {
     return {
         environment: readUserFile(read, "jupyterEnvironment", "conda environment file (environment.yml)", checkEnvironmentYml),
         requirements: readUserFile(read, "jupyterRequirements", "pip requirements file (requirements.txt)", checkRequirementsTxt),
     };
 }
 
-function readUserFile(read: ConfigReader, key: "jupyterEnvironment" | "jupyterRequirements", what: string, check: (text: string) => string[]): UserEnvironmentFile | undefined {
+function readUserFile(read: ConfigReader, key: "jupyterEnvironment" | "jupyterRequirements", what: string, check: (text: string) => string[]): PackageFile | undefined {
     const value = read.string(key);
     if (value === "") return undefined;
     const source = path.resolve(expandHome(value));

@@ -1,9 +1,9 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { GpuRequest } from "../components/gpu";
-import type { NotebookEnvironment } from "../components/notebook-environment";
+import type { NotebookPackages } from "../components/notebook-packages";
 import type { RestartPolicy } from "../components/service";
 import type { WorkDir } from "../components/volume";
-import type { NotebookEnv } from "../components/jupyter";
+import type { NotebookVariables } from "../components/jupyter";
 import type { AzureSettings, CiPushSettings } from "./azure";
 import type { SwarmSettings } from "./swarm";
 import type { WorkloadSettings } from "../workloads";
@@ -63,14 +63,14 @@ export interface NotebookUserSettings {
     /** Their notebook's GPUs (dsenv:jupyterGpus as resolved for their node); none: no GPUs. */
     gpus?: GpuRequest;
     /** Their notebook's own variables: jupyterUserEnv/jupyterUserSecretEnv over jupyterEnv/jupyterSecretEnv. */
-    env?: NotebookEnv;
+    env?: NotebookVariables;
 }
 
 export interface JupyterSettings {
     /** dsenv:jupyterBaseImage, else the pinned default (config/notebook-images.ts). */
     baseImage: string;
     /** The user's own packages (dsenv:jupyterRequirements, dsenv:jupyterEnvironment). */
-    environment?: NotebookEnvironment;
+    packages?: NotebookPackages;
     publish: Published;
     workDir: WorkDir;
     /** One notebook each instead of the workspace's one; empty: the one. */
@@ -82,7 +82,7 @@ export interface JupyterSettings {
     /** Size of every notebook's /dev/shm in MiB (dsenv:jupyterShmSizeMb). */
     shmSizeMb: number;
     /** The workspace notebook's own variables (jupyterEnv, jupyterSecretEnv). */
-    env?: NotebookEnv;
+    env?: NotebookVariables;
 }
 
 export const TARGETS = ["local", "swarm", "azure", "ci-push"] as const;

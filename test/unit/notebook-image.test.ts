@@ -3,7 +3,7 @@ import * as os from "os";
 import * as path from "path";
 import { provenanceOf } from "../../components/build-context";
 import { JUPYTER_IMAGE_CONTEXT, jupyterImageSource } from "../../components/jupyter";
-import { NotebookEnvironment, stageNotebookContext, withUserEnvironment } from "../../components/notebook-environment";
+import { NotebookPackages, stageNotebookContext, withUserEnvironment } from "../../components/notebook-packages";
 import { checkEnvironmentYml, checkRequirementsTxt } from "../../config/notebook-image";
 import { defaultNotebookBaseImage, NOTEBOOK_IMAGES } from "../../config/notebook-images";
 import { loadSettings } from "../../config/load";
@@ -63,10 +63,10 @@ describe("dsenv:jupyterRequirements and dsenv:jupyterEnvironment", () => {
     const REQS = "pip requirements file (requirements.txt)";
     const ENV = "conda environment file (environment.yml)";
 
-    test("unset: no environment, and the image is built from images/jupyter itself, as before", async () => {
+    test("unset: no packages, and the image is built from images/jupyter itself, as before", async () => {
         const { settings: s } = await settings({});
-        expect(s?.jupyter.environment).toEqual({ environment: undefined, requirements: undefined });
-        const source = jupyterImageSource("base:1", undefined, s?.jupyter.environment);
+        expect(s?.jupyter.packages).toEqual({ environment: undefined, requirements: undefined });
+        const source = jupyterImageSource("base:1", undefined, s?.jupyter.packages);
         expect(source).toEqual({ repository: "dsenv/jupyter", tag: undefined, build: { context: JUPYTER_IMAGE_CONTEXT, args: { BASE_IMAGE: "base:1" } } });
     });
 
@@ -75,7 +75,7 @@ describe("dsenv:jupyterRequirements and dsenv:jupyterEnvironment", () => {
         const env = file("environment.yml", "name: x\nchannels: [conda-forge]\ndependencies:\n  - python=3.12\n  - pip:\n      - tabulate==0.9.0\n");
         const { settings: s, error } = await settings({ jupyterRequirements: path.relative(process.cwd(), reqs), jupyterEnvironment: env });
         expect(error).toBeUndefined();
-        expect(s?.jupyter.environment).toEqual({ requirements: { source: reqs, text: "tabulate==0.9.0\n" }, environment: { source: env, text: fs.readFileSync(env, "utf8") } });
+        expect(s?.jupyter.packages).toEqual({ requirements: { source: reqs, text: "tabulate==0.9.0\n" }, environment: { source: env, text: fs.readFileSync(env, "utf8") } });
     });
 
     test.each<[string, () => Record<string, string>, (dir: string) => string]>([
@@ -132,7 +132,7 @@ describe("what the build can check before it runs", () => {
 });
 
 describe("the notebook image with the user's files", () => {
-    const env = (requirements?: string, environment?: string): NotebookEnvironment => ({
+    const env = (requirements?: string, environment?: string): NotebookPackages => ({
         requirements: requirements === undefined ? undefined : { source: "/x/requirements.txt", text: requirements },
         environment: environment === undefined ? undefined : { source: "/x/environment.yml", text: environment },
     });
@@ -167,10 +167,10 @@ describe("the notebook image with the user's files", () => {
     });
 
     test("the image's tag changes with a file's content, and only with it", async () => {
-        const tagOf = async (environment: NotebookEnvironment | undefined) => {
+        const tagOf = async (environment: NotebookPackages | undefined) => {
             const run = await runWithMocks({}, () => {
                 const s = loadSettings(undefined, {});
-                return deployLocal({ ...s, jupyter: { ...s.jupyter, environment } });
+                return deployLocal({ ...s, jupyter: { ...s.jupyter, packages: environment } });
             });
             expect(run.error).toBeUndefined();
             const image = byType(run, IMAGE).find(d => d.name === "workspace-jupyter-image")!;

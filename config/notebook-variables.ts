@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { NOTEBOOK_RESERVED_ENV, NotebookEnv } from "../components/jupyter";
+import { NOTEBOOK_RESERVED_ENV, NotebookVariables } from "../components/jupyter";
 import { ConfigKey } from "./defaults";
 import { ConfigReader, SECRET_SHOWN } from "./reader";
 import { envName } from "./workload-rules";
@@ -15,8 +15,8 @@ import { envName } from "./workload-rules";
 
 /** Every notebook's variables (jupyterEnv/jupyterSecretEnv), and each user's, merged over them. */
 export interface NotebookEnvSettings {
-    shared: NotebookEnv;
-    byUser: Record<string, NotebookEnv>;
+    shared: NotebookVariables;
+    byUser: Record<string, NotebookVariables>;
 }
 
 const RESERVED = new Set(NOTEBOOK_RESERVED_ENV.map(n => n.toUpperCase()));
@@ -132,7 +132,7 @@ function checkApart(read: ConfigReader, layers: Layer[], skip: (a: ConfigKey, b:
     });
 }
 
-export function readNotebookEnv(read: ConfigReader, users: string[]): NotebookEnvSettings {
+export function readNotebookVariables(read: ConfigReader, users: string[]): NotebookEnvSettings {
     checkStorage(read, "jupyterEnv");
     checkStorage(read, "jupyterSecretEnv");
     const env = readVariables(read, "jupyterEnv", read.json("jupyterEnv"));
@@ -143,7 +143,7 @@ export function readNotebookEnv(read: ConfigReader, users: string[]): NotebookEn
     const shared: Layer[] = [{ key: "jupyterEnv", vars: env }, { key: "jupyterSecretEnv", vars: secretEnv }];
     checkApart(read, shared, () => false);
     const isShared = (k: ConfigKey) => k === "jupyterEnv" || k === "jupyterSecretEnv";
-    const byUser: Record<string, NotebookEnv> = {};
+    const byUser: Record<string, NotebookVariables> = {};
     for (const user of users) {
         const own = { env: userEnv[user] ?? {}, secretEnv: userSecretEnv[user] ?? {} };
         // The user's own keys after the shared ones: a user's value replaces a shared value of the same name.

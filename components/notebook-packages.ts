@@ -5,7 +5,7 @@ import { hashBuildInputs } from "./build-context";
 import { userFilesDir } from "./user-files";
 
 /** A file of the user's, read on the machine running Pulumi. */
-export interface UserEnvironmentFile {
+export interface PackageFile {
     /** Where it was read from: for the reader of a label or an error, not for the build. */
     source: string;
     text: string;
@@ -16,9 +16,9 @@ export interface UserEnvironmentFile {
  * repo2docker convention: a conda `environment.yml` (installed first, into the
  * base environment) and a pip `requirements.txt` (after it).
  */
-export interface NotebookEnvironment {
-    environment?: UserEnvironmentFile;
-    requirements?: UserEnvironmentFile;
+export interface NotebookPackages {
+    environment?: PackageFile;
+    requirements?: PackageFile;
 }
 
 /** Where the user's files are in the staged build context. */
@@ -58,12 +58,12 @@ const STEPS = {
 };
 
 /** The Dockerfile of a build with the user's files: the notebook's own, then a step per file; `log` is where the build's output goes. */
-export function withUserEnvironment(dockerfile: string, env: NotebookEnvironment, log: string): string {
+export function withUserEnvironment(dockerfile: string, env: NotebookPackages, log: string): string {
     const steps = (["environment", "requirements"] as const).filter(k => env[k]).map(k => STEPS[k](log).join("\n"));
     return `${dockerfile.replace(/\n*$/, "\n")}\n${steps.join("\n\n")}\n`;
 }
 
-export function hasUserEnvironment(env: NotebookEnvironment | undefined): env is NotebookEnvironment {
+export function hasUserPackages(env: NotebookPackages | undefined): env is NotebookPackages {
     return env?.environment !== undefined || env?.requirements !== undefined;
 }
 
@@ -81,7 +81,7 @@ export interface StagedContext {
  * into a fresh directory and renamed into place, so a run never sees one
  * half-written; an existing one is left as it is (same name, same content).
  */
-export function stageNotebookContext(context: string, env: NotebookEnvironment, root = userFilesDir("notebook-contexts")): StagedContext {
+export function stageNotebookContext(context: string, env: NotebookPackages, root = userFilesDir("notebook-contexts")): StagedContext {
     const key = crypto
         .createHash("sha256")
         .update(hashBuildInputs(context, path.join(context, "Dockerfile"), null))
