@@ -42,6 +42,8 @@ export class TestStack {
                 envVars: {
                     // No Docker config file: the provider must not need one (nor read the user's).
                     DOCKER_CONFIG: path.join(this.dir, ".docker"),
+                    // What the program keeps for the user (staged build contexts, ssh sockets) stays in the test's directory.
+                    DSENV_HOME: path.join(this.dir, ".dsenv-home"),
                     // The test registry's CA (scripts/toolchain/ensure-registry.sh), trusted by the providers alone.
                     ...(process.env.DSENV_REGISTRY_CA_BUNDLE ? { SSL_CERT_FILE: process.env.DSENV_REGISTRY_CA_BUNDLE } : {}),
                     PULUMI_BACKEND_URL: `file://${path.join(this.dir, ".state")}`,

@@ -1,7 +1,7 @@
-import * as crypto from "crypto";
 import * as fs from "fs";
 import * as path from "path";
-import { docker, freePort, httpRequest, inspect, TestStack } from "./harness";
+import { docker, freePort, inspect, TestStack } from "./harness";
+import { runInKernel } from "./jupyter-kernel";
 
 // The user's own packages (dsenv:jupyterRequirements) on the real engine with
 // the stand-in notebook image: pip installs a small pure-Python package from
@@ -20,50 +20,8 @@ const imageOf = () => inspect(notebook(), "{{.Config.Image}}");
 const containerId = () => inspect(notebook(), "{{.Id}}");
 const writeRequirements = (text: string) => fs.writeFileSync(path.join(s.dir, "requirements.txt"), text);
 
-/**
- * Runs `code` in a new kernel of the notebook server, as a notebook cell runs,
- * and gives what it printed (or the error it raised).
- */
-async function inKernel(code: string): Promise<string> {
-    const base = `127.0.0.1:${port}`;
-    const auth = { Authorization: `token ${token}` };
-    const created = await httpRequest(`http://${base}/api/kernels`, { method: "POST", headers: { ...auth, "Content-Type": "application/json" }, body: "{}" });
-    if (created.status !== 201) throw new Error(`starting a kernel: HTTP ${created.status} ${created.body}`);
-    const kernel = JSON.parse(created.body).id as string;
-    try {
-        const ws = new WebSocket(`ws://${base}/api/kernels/${kernel}/channels?token=${token}`);
-        const msgId = crypto.randomUUID();
-        return await new Promise<string>((resolve, reject) => {
-            let out = "";
-            const timer = setTimeout(() => reject(new Error(`no answer from the kernel; got so far: ${out}`)), 60_000);
-            ws.onerror = e => reject(new Error(`kernel websocket: ${String((e as ErrorEvent).message ?? e)}`));
-            ws.onopen = () =>
-                ws.send(
-                    JSON.stringify({
-                        header: { msg_id: msgId, msg_type: "execute_request", username: "e2e", session: crypto.randomUUID(), version: "5.3", date: new Date().toISOString() },
-                        parent_header: {},
-                        metadata: {},
-                        content: { code, silent: false, store_history: false, user_expressions: {}, allow_stdin: false, stop_on_error: true },
-                        channel: "shell",
-                        buffers: [],
-                    }),
-                );
-            ws.onmessage = event => {
-                const msg = JSON.parse(String(event.data));
-                if (msg.parent_header?.msg_id !== msgId) return;
-                if (msg.msg_type === "stream") out += msg.content.text;
-                if (msg.msg_type === "error") out += `${msg.content.ename}: ${msg.content.evalue}`;
-                if (msg.msg_type === "status" && msg.content.execution_state === "idle") {
-                    clearTimeout(timer);
-                    ws.close();
-                    resolve(out.trim());
-                }
-            };
-        });
-    } finally {
-        await httpRequest(`http://${base}/api/kernels/${kernel}`, { method: "DELETE", headers: auth });
-    }
-}
+/** Runs `code` in a new kernel of the notebook server, as a notebook cell runs, and gives what it printed. */
+const inKernel = async (code: string) => (await runInKernel(`http://127.0.0.1:${port}/`, token, code)).trim();
 
 async function up(): Promise<void> {
     await s.up();
@@ -73,8 +31,6 @@ beforeAll(async () => {
     port = await freePort();
     s = new TestStack();
     await s.init({ ...STANDINS, jupyterHostPort: String(port), jupyterRequirements: "requirements.txt" });
-    // The staged build contexts go under DSENV_HOME: the test's own directory, not the user's ~/.dsenv.
-    s.stack.workspace.envVars.DSENV_HOME = path.join(s.dir, ".dsenv-home");
     writeRequirements("# the notebook's own packages\ntabulate==0.9.0\n");
 });
 

@@ -11,7 +11,7 @@ import { SwarmNode, SwarmNodes } from "./swarm-nodes";
 // The swarm target on a real 3-node swarm: three dockerd, each in a network
 // namespace of its own, made one swarm by the program (no `docker swarm` by
 // hand), with the real provider. Node 1 keeps the data and has no GPU; nodes
-// 2 and 3 advertise one fake NVIDIA-GPU each. Images the stack builds are
+// 2 and 3 advertise two fake NVIDIA-GPUs each. Images the stack builds are
 // built on this machine's engine (which reaches the package mirrors) and
 // pushed to a lab registry every node reaches; pulled ones are loaded into the
 // nodes that run them (the nodes have no route out). Each test builds on the
@@ -62,13 +62,14 @@ async function opensJupyterLab(loginUrl: string): Promise<boolean> {
 }
 
 beforeAll(async () => {
-    lab = await new SwarmNodes([0, 1, 1]).start();
+    lab = await new SwarmNodes([0, 2, 2]).start();
     [n1, n2, n3] = lab.nodes;
     lab.loadImages([n1], "dsenv/mysql-standin:test");
     lab.loadImages([n2, n3], "dsenv/debian:bookworm");
     // The PyTorch workspace's home: a host directory every node has (they share this machine's files, as lab servers share an NFS home).
     homeDir = fs.mkdtempSync(path.join(os.tmpdir(), "dsenv-swarm-home-"));
     s = new TestStack();
+    fs.writeFileSync(path.join(s.dir, "requirements.txt"), "tabulate==0.9.0\n");
     await s.init({
         target: "swarm",
         swarmNodes: [`${n1.dockerHost} ${n1.address}`, `${n2.dockerHost} ${n2.address}`, `${n3.dockerHost} ${n3.address} rack=b`],
@@ -80,6 +81,8 @@ beforeAll(async () => {
         jupyterBaseImage: "dsenv/jupyter-standin:test",
         jupyterHostPort: String(BASE_PORT),
         jupyterUsers: ["alice:1001:1001@2", "bob:1002:1002@3"],
+        // The notebooks' own packages, installed into the one notebook image every node pulls.
+        jupyterRequirements: "requirements.txt",
         pytorchEnabled: "true",
         pytorchImage: "dsenv/debian:bookworm",
         pytorchGpus: "1",
@@ -177,6 +180,18 @@ test("4. alice's own variables reach code in her notebook's kernel; her secret i
     expect(Object.entries(places).filter(([, text]) => text.includes(ALICE_SECRET)).map(([where]) => where)).toEqual([]);
 });
 
+test("4b. each user's notebook reserves one of its node's GPUs (jupyterGpus auto, said in the output); her kernel imports her requirements' package", async () => {
+    expect(out.jupyterGpus).toMatch(/^1 each \(auto: alice 1, node 2 \([^)]*\) advertises 2; bob 1, node 3 \([^)]*\) advertises 2\)$/);
+    for (const [user, node] of [["alice", n2], ["bob", n3]] as const) {
+        const reserved = JSON.parse(lab.docker(n1, "service", "inspect", service(`jupyter-${user}`), "--format", "{{json .Spec.TaskTemplate.Resources.Reservations.GenericResources}}"));
+        expect(reserved).toEqual([{ DiscreteResourceSpec: { Kind: "NVIDIA-GPU", Value: 1 } }]);
+        const env = lab.docker(node, "inspect", taskContainer(node, service(`jupyter-${user}`))!, "--format", "{{json .Config.Env}}");
+        expect(node.gpus).toContain(/DOCKER_RESOURCE_NVIDIA-GPU=([^"]+)/.exec(env)?.[1]);
+    }
+    const token = new URL((out.notebookLoginUrls as Record<string, string>).alice).searchParams.get("token")!;
+    expect((await runInKernel(out.notebooks.alice.url, token, "import tabulate; print(tabulate.__version__)")).trim()).toBe("0.9.0");
+});
+
 test("5. the nodes pulled the notebook image from the login-only registry with what the manager handed over; no node has a login of its own", () => {
     const image = String(out.jupyterImage);
     expect(image.startsWith(`${lab.registry}/`)).toBe(true);
@@ -194,7 +209,8 @@ test("6. the GPU workspace runs where a GPU is, with the GPU the swarm assigned"
     const node = nodeRunning(service("pytorch"));
     expect([n2.name, n3.name]).toContain(node?.name);
     const env = lab.docker(node!, "inspect", taskContainer(node!, service("pytorch"))!, "--format", "{{json .Config.Env}}");
-    expect(env).toMatch(new RegExp(`DOCKER_RESOURCE_NVIDIA-GPU=${node!.gpus[0]}`));
+    const assigned = /DOCKER_RESOURCE_NVIDIA-GPU=([^"]+)/.exec(env)?.[1];
+    expect(node!.gpus).toContain(assigned);
 });
 
 test("7. draining the GPU workspace's node moves it to the other GPU node; pinned services stay", async () => {
@@ -218,10 +234,10 @@ test("8. a second preview after up changes nothing", async () => {
 });
 
 test("9. a GPU request no node can satisfy is refused at preview, with the nodes' capacity", async () => {
-    await s.set({ pytorchGpus: "2" });
+    await s.set({ pytorchGpus: "3" });
     try {
         await expect(s.stack.preview()).rejects.toThrow(
-            new RegExp(`pytorchGpus: got "2", expected at most 1 GPUs, what the best-equipped node advertises \\(NVIDIA-GPU generic resources; node 1 \\(${n1.dockerHost}\\): 0, node 2 \\(${n2.dockerHost}\\): 1, node 3 \\(${n3.dockerHost}\\): 1\\)`),
+            new RegExp(`pytorchGpus: got "3", expected at most 2 GPUs, what the best-equipped node advertises \\(NVIDIA-GPU generic resources; node 1 \\(${n1.dockerHost}\\): 0, node 2 \\(${n2.dockerHost}\\): 2, node 3 \\(${n3.dockerHost}\\): 2\\)`),
         );
     } finally {
         await s.set({ pytorchGpus: "1" });
