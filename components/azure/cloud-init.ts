@@ -1,6 +1,6 @@
 // The set-up of the GPU VM, as cloud-init user data. One script does the work
-// in a fixed order (data disk, where Docker and containerd keep their data,
-// the NVIDIA driver, Docker and the container toolkit, marker) so that the
+// in a fixed order (data disk, Docker's volumes on it, the NVIDIA driver,
+// Docker and the container toolkit, marker) so that the
 // readiness check has a single thing to wait for. It runs on every boot until
 // it has succeeded once. It is the only thing that installs packages (no VM
 // extension runs beside it), so nothing races it for the dpkg lock but
@@ -8,8 +8,12 @@
 
 /** Written last: its presence means every step before it succeeded. */
 export const READY_MARKER = "/var/lib/dsenv/ready";
-/** Where the managed data disk is mounted; Docker's data root and containerd's root (images, volumes) live under it. */
+/** Where the managed data disk is mounted. */
 export const DATA_MOUNT = "/data";
+/** Docker's named volumes on the data disk (databases, notebooks): what a kept disk keeps for the next VM. */
+export const DATA_VOLUMES = "/data/volumes";
+/** Where Docker keeps its named volumes (its data root, /var/lib/docker, stays on the OS disk): a bind mount of DATA_VOLUMES. */
+export const ENGINE_VOLUMES = "/var/lib/docker/volumes";
 /** cloud-init runs the scripts in this directory on every boot, the first one included. */
 export const SETUP_SCRIPT = "/var/lib/cloud/scripts/per-boot/dsenv-setup";
 /** Prints an ACR refresh token for the VM's managed identity: `acr-refresh-token <registry>.azurecr.io <repository>`. */
@@ -68,7 +72,7 @@ export function setupScript({ adminUser, dataDiskLun, nvidiaDriverBranch, contai
 set -euxo pipefail
 [ -f ${READY_MARKER} ] && exit 0
 export DEBIAN_FRONTEND=noninteractive
-# Our own config files (containerd's) are kept when a package ships its own.
+# A config file changed here (the toolkit's config.toml) is kept when a package ships its own.
 apt_get() { apt-get -o DPkg::Lock::Timeout=900 -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold "$@"; }
 # A run cut short by a reboot may have left dpkg half-way.
 dpkg --configure -a || true
@@ -110,8 +114,8 @@ date -u +%Y-%m-%dT%H:%M:%SZ > ${READY_MARKER}
 /**
  * Steps 1 and 2 of the boot script, which need no network: the data disk
  * (found by its LUN, formatted only when blank, mounted on DATA_MOUNT) and
- * where Docker and containerd keep their data, with the systemd drop-ins that
- * make them wait for the disk (and Docker block the metadata service first).
+ * Docker's volumes on it, with the systemd drop-ins that make Docker wait for
+ * them (and block the metadata service first).
  * On their own so that a test host can run them for real (test/e2e/vm-boot-script.test.ts).
  */
 export function storageSteps({ dataDiskLun, containersReachMetadata }: Pick<CloudInitArgs, "dataDiskLun" | "containersReachMetadata">): string {
@@ -130,17 +134,23 @@ uuid="$(blkid -s UUID -o value "$disk")"
 grep -q "$uuid" /etc/fstab || echo "UUID=$uuid ${DATA_MOUNT} ext4 defaults,nofail,discard 0 2" >> /etc/fstab
 mountpoint -q ${DATA_MOUNT} || mount ${DATA_MOUNT}
 
-# 2. Images, containers and volumes on the data disk, so they outlive the VM: Docker's
-#    data root, and containerd's root, where Docker >= 29 keeps images (its containerd
-#    image store). Neither starts without the disk mounted: on the OS disk, MySQL would
-#    initialise an empty database.
-mkdir -p /etc/docker /etc/containerd ${DATA_MOUNT}/docker ${DATA_MOUNT}/containerd
-[ -f /etc/docker/daemon.json ] || echo '{"data-root": "${DATA_MOUNT}/docker"}' > /etc/docker/daemon.json
-printf '%s\\n' 'version = 2' 'root = "${DATA_MOUNT}/containerd"' 'disabled_plugins = ["cri"]' > /etc/containerd/config.toml
-for unit in containerd docker; do
-  mkdir -p "/etc/systemd/system/$unit.service.d"
-  printf '%s\\n' '[Unit]' 'RequiresMountsFor=${DATA_MOUNT}' > "/etc/systemd/system/$unit.service.d/dsenv-data-disk.conf"
-done
+# 2. Docker's named volumes (the databases, the notebooks) on the data disk; everything
+#    else the engine keeps (images, containers, networks, swarm membership, in
+#    /var/lib/docker and containerd's root) on the OS disk, which goes with the VM. A kept
+#    disk then brings its data to the next VM and nothing of the old engine: no containers
+#    or networks that \`pulumi up\` would collide with (names, host ports), no swarm of old
+#    nodes. A stopped (deallocated) VM keeps its OS disk, and with it its engine's state.
+#    A disk kept from a release that put Docker's whole data root there: its volumes
+#    move to the new place, the old engine state goes. (Ubuntu's / is a shared mount, so
+#    dockerd leaves its root as it is and this bind stays visible below it.)
+if [ -d ${DATA_MOUNT}/docker/volumes ] && [ ! -e ${DATA_VOLUMES} ]; then mv ${DATA_MOUNT}/docker/volumes ${DATA_VOLUMES}; fi
+rm -rf ${DATA_MOUNT}/docker ${DATA_MOUNT}/containerd
+mkdir -p ${DATA_VOLUMES} ${ENGINE_VOLUMES}
+grep -q " ${ENGINE_VOLUMES} " /etc/fstab || echo "${DATA_VOLUMES} ${ENGINE_VOLUMES} none bind,nofail,x-systemd.requires-mounts-for=${DATA_MOUNT} 0 0" >> /etc/fstab
+mountpoint -q ${ENGINE_VOLUMES} || mount ${ENGINE_VOLUMES}
+# Docker does not start without its volumes mounted: on the OS disk, MySQL would initialise an empty database.
+mkdir -p /etc/systemd/system/docker.service.d
+printf '%s\\n' '[Unit]' 'RequiresMountsFor=${ENGINE_VOLUMES}' > /etc/systemd/system/docker.service.d/dsenv-data-disk.conf
 ${containersReachMetadata ? "# Containers may reach the instance metadata service (dsenv:azureContainersReachMetadata)." : `# Containers get no VM identity token: the metadata service is blocked for them before Docker starts.
 printf '%s\\n' '[Service]' 'ExecStartPre=${METADATA_BLOCK_COMMAND}' > /etc/systemd/system/docker.service.d/dsenv-metadata-block.conf`}
 systemctl daemon-reload

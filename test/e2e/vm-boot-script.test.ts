@@ -3,7 +3,7 @@ import * as crypto from "crypto";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { DATA_MOUNT, METADATA_ADDRESS, METADATA_BLOCK_COMMAND, METADATA_BLOCK_SCRIPT, storageSteps, SWARM_GPUS_SCRIPT } from "../../components/azure/cloud-init";
+import { DATA_MOUNT, DATA_VOLUMES, ENGINE_VOLUMES, METADATA_ADDRESS, METADATA_BLOCK_COMMAND, METADATA_BLOCK_SCRIPT, storageSteps, SWARM_GPUS_SCRIPT } from "../../components/azure/cloud-init";
 import { GPU_PROBE } from "../../components/azure/remote-engine";
 import { waitFor } from "./harness";
 import { NetNamespace, stopDaemon } from "./netns";
@@ -14,7 +14,7 @@ import { NetNamespace, stopDaemon } from "./netns";
 // container behind it, and Azure's instance metadata service at
 // 169.254.169.254 (an HTTP server). The block must stop the container, and only
 // the container: the VM itself still reaches the service (its token command).
-// The data disk and Docker's data on it (steps 1 and 2): in a chroot of the
+// The data disk and Docker's volumes on it (steps 1 and 2): in a chroot of the
 // Debian base image (each "VM" a fresh overlay of it, in a mount namespace of
 // its own), with a loop device as the disk at LUN 0. Only systemd is absent
 // there: a systemctl that records its arguments.
@@ -95,7 +95,7 @@ test("run again (every Docker start), it adds nothing: one rule, one jump", () =
     expect(fetchMetadata(NS.container)).toMatch(/^URLError/);
 });
 
-describe("steps 1 and 2: the data disk, and Docker's and containerd's data on it", () => {
+describe("steps 1 and 2: the data disk, and Docker's volumes on it", () => {
     const image = path.join(dir, "data-disk.img");
     let loop = "";
 
@@ -131,10 +131,10 @@ bash -euo pipefail /steps.sh > /tmp/steps.log 2>&1 || { cat /tmp/steps.log; exit
 ${after}
 show() { echo "== $1"; cat "$2"; }
 show fstab /etc/fstab
-show daemon.json /etc/docker/daemon.json
-show containerd /etc/containerd/config.toml
 show docker-disk /etc/systemd/system/docker.service.d/dsenv-data-disk.conf
-show containerd-disk /etc/systemd/system/containerd.service.d/dsenv-data-disk.conf
+echo "== engine-config"; ls /etc/docker /etc/containerd /etc/systemd/system/containerd.service.d 2>/dev/null || true
+echo "== volumes-mount"; findmnt -n -o SOURCE --mountpoint ${ENGINE_VOLUMES} || true
+echo "== volumes"; ls ${ENGINE_VOLUMES} 2>/dev/null || true
 show docker-metadata /etc/systemd/system/docker.service.d/dsenv-metadata-block.conf
 show systemctl /tmp/systemctl.log
 echo "== mount"; findmnt -n -o SOURCE,FSTYPE --mountpoint ${DATA_MOUNT}
@@ -156,19 +156,24 @@ exec chroot ${root} /bin/bash -c "$1"`;
 
     let first: Record<string, string>;
 
-    test("a blank disk is formatted, mounted on /data by UUID with nofail, and holds Docker's and containerd's roots", () => {
-        first = bootWith(`echo 'a notebook' > ${DATA_MOUNT}/notebook.txt`);
+    test("a blank disk is formatted, mounted on /data by UUID with nofail; Docker's volumes (only) live on it", () => {
+        first = bootWith(`echo 'a notebook' > ${DATA_MOUNT}/notebook.txt; mkdir -p ${ENGINE_VOLUMES}/db/_data; echo rows > ${ENGINE_VOLUMES}/db/_data/table`);
         expect(first.label).toBe("dsenv-data");
         expect(first.mount.split(/\s+/)).toEqual([loop, "ext4"]);
-        expect(first.fstab.split("\n").filter(l => l.includes(DATA_MOUNT))).toEqual([`UUID=${first.uuid} ${DATA_MOUNT} ext4 defaults,nofail,discard 0 2`]);
-        expect(JSON.parse(first["daemon.json"])).toEqual({ "data-root": `${DATA_MOUNT}/docker` });
-        expect(first.containerd.split("\n")).toEqual(["version = 2", `root = "${DATA_MOUNT}/containerd"`, 'disabled_plugins = ["cri"]']);
-        expect(first.data.split("\n")).toEqual(expect.arrayContaining(["containerd", "docker", "notebook.txt"]));
+        expect(first.fstab.split("\n").filter(l => l.includes(DATA_MOUNT))).toEqual([
+            `UUID=${first.uuid} ${DATA_MOUNT} ext4 defaults,nofail,discard 0 2`,
+            `${DATA_VOLUMES} ${ENGINE_VOLUMES} none bind,nofail,x-systemd.requires-mounts-for=${DATA_MOUNT} 0 0`,
+        ]);
+        // The bind mount: the volume written under Docker's volumes directory is on the disk.
+        expect(first["volumes-mount"]).toBe(`${loop}[${DATA_VOLUMES.slice(DATA_MOUNT.length)}]`);
+        expect(first.data.split("\n")).toEqual(expect.arrayContaining(["notebook.txt", "volumes"]));
+        // The engine's data root and containerd's root are where the packages put them: on the OS disk.
+        expect(first["engine-config"]).toBe("");
+        expect(first.data.split("\n")).not.toEqual(expect.arrayContaining(["docker"]));
     });
 
-    test("Docker and containerd wait for the disk; Docker blocks the metadata service before it starts", () => {
-        expect(first["docker-disk"]).toBe(`[Unit]\nRequiresMountsFor=${DATA_MOUNT}`);
-        expect(first["containerd-disk"]).toBe(`[Unit]\nRequiresMountsFor=${DATA_MOUNT}`);
+    test("Docker waits for its volumes; it blocks the metadata service before it starts", () => {
+        expect(first["docker-disk"]).toBe(`[Unit]\nRequiresMountsFor=${ENGINE_VOLUMES}`);
         expect(first["docker-metadata"]).toBe(`[Service]\nExecStartPre=${METADATA_BLOCK_COMMAND}`);
         expect(first.systemctl).toBe("daemon-reload");
     });
@@ -177,7 +182,18 @@ exec chroot ${root} /bin/bash -c "$1"`;
         const second = bootWith("true");
         expect(second.uuid).toBe(first.uuid);
         expect(second.data.split("\n")).toEqual(expect.arrayContaining(["notebook.txt", "a notebook"]));
-        expect(second.fstab.split("\n").filter(l => l.includes(DATA_MOUNT))).toHaveLength(1);
+        expect(second.fstab.split("\n").filter(l => l.includes(DATA_MOUNT))).toHaveLength(2);
+        expect(second.volumes).toBe("db");
+    });
+
+    test("a disk kept from a release with Docker's whole data root on it: the volumes move, the old engine state goes", () => {
+        const old = `${DATA_MOUNT}/docker`;
+        // What that release left: its data root (volumes, containers, networks, swarm) and containerd's root.
+        const legacy = `umount ${ENGINE_VOLUMES}; rm -rf ${DATA_VOLUMES}; mkdir -p ${old}/volumes/olddb/_data ${old}/containers/c1 ${old}/network ${old}/swarm ${DATA_MOUNT}/containerd; echo kept > ${old}/volumes/olddb/_data/table`;
+        bootWith(legacy);
+        const third = bootWith("true");
+        expect(third.volumes).toBe("olddb");
+        expect(third.data.split("\n").filter(l => ["docker", "containerd"].includes(l))).toEqual([]);
     });
 });
 

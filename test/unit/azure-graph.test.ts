@@ -154,19 +154,17 @@ describe("the Azure graph", () => {
             "usermod -aG docker dsenv",
             "/dev/disk/azure/scsi1/lun0",
             "blkid \"$disk\" >/dev/null || mkfs.ext4",
-            `{"data-root": "/data/docker"}`,
-            // Docker >= 29 keeps images in containerd's store: its root is on the data disk too.
-            `'root = "/data/containerd"'`,
-            // Neither starts before the data disk is mounted.
-            "'RequiresMountsFor=/data' > \"/etc/systemd/system/$unit.service.d/dsenv-data-disk.conf\"",
-            "for unit in containerd docker; do",
+            // The data disk keeps Docker's volumes only: the engine's own state stays with the VM's OS disk.
+            "/data/volumes /var/lib/docker/volumes none bind,nofail,x-systemd.requires-mounts-for=/data 0 0",
+            // Docker does not start before the volumes are mounted.
+            "'RequiresMountsFor=/var/lib/docker/volumes' > /etc/systemd/system/docker.service.d/dsenv-data-disk.conf",
             // Ubuntu's signed driver for the running kernel, no DKMS.
             'apt_get install -y "linux-modules-nvidia-580-server-$kernel" "linux-modules-nvidia-580-server-${kernel##*-}" nvidia-headless-no-dkms-580-server nvidia-utils-580-server',
             `> ${READY_MARKER}`,
         ]) {
             expect([step, yaml.includes(step)]).toEqual([step, true]);
         }
-        const order = ["mount /data", "data-root", "RequiresMountsFor", "nvidia-headless-no-dkms", "nvidia-smi -L", "nvidia-ctk runtime configure", "systemctl restart containerd docker", "usermod -aG docker", READY_MARKER + "\n"].map(s => yaml.lastIndexOf(s));
+        const order = ["mount /data", "mount /var/lib/docker/volumes", "RequiresMountsFor", "nvidia-headless-no-dkms", "nvidia-smi -L", "nvidia-ctk runtime configure", "systemctl restart containerd docker", "usermod -aG docker", READY_MARKER + "\n"].map(s => yaml.lastIndexOf(s));
         expect([...order].sort((a, b) => a - b)).toEqual(order);
     });
 

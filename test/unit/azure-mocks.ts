@@ -86,8 +86,8 @@ function azureOutputs(type: string, inputs: any): Record<string, unknown> {
             // VM 1's is 20.61.7.9, VM 2's 20.61.7.10, ...
             return { ipAddress: `20.61.7.${8 + vmNumber(inputs.publicIpAddressName)}` };
         case "azure-native:network:NetworkInterface":
-            // Azure hands out the subnet's addresses from .4 on.
-            return { ipConfigurations: [{ ...inputs.ipConfigurations[0], privateIPAddress: `10.42.1.${3 + vmNumber(inputs.networkInterfaceName)}` }] };
+            // A static address is the one asked for; a dynamic one, Azure's next free one (from .4 on).
+            return { ipConfigurations: [{ ...inputs.ipConfigurations[0], privateIPAddress: inputs.ipConfigurations[0].privateIPAddress ?? `10.42.1.${3 + vmNumber(inputs.networkInterfaceName)}` }] };
         case "pulumi-nodejs:dynamic/dsenv:AcrTokenPassword":
             return { username: "dsenv-unit-swarm-pull", password: "token-password-1", expiry: "2027-11-30T00:00:00.000Z" };
         case "azure-native:compute:VirtualMachine":

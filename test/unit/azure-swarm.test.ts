@@ -61,6 +61,15 @@ describe("azureVmCount: 3 GPU VMs as one swarm", () => {
         expect(new Set(groups).size).toBe(1);
     });
 
+    test("every VM's private address is static, the subnet's in order from .4: a manager keeps the address its raft state holds", async () => {
+        const configs = await Promise.all(byType(r, T.nic).map(async n => (await valueOf(n.props.ipConfigurations))[0]));
+        expect(configs.map(c => [c.privateIPAllocationMethod, c.privateIPAddress])).toEqual([
+            ["Static", "10.42.1.4"],
+            ["Static", "10.42.1.5"],
+            ["Static", "10.42.1.6"],
+        ]);
+    });
+
     test("the swarm's ports are open from and to the VNet only; SSH stays as it was", async () => {
         const rules = (await valueOf(one(r, T.nsg, "gpu-nsg").props.securityRules)) as any[];
         const swarm = rules.filter(x => x.name.startsWith("allow-swarm-"));
