@@ -9,7 +9,7 @@ import { KeptResources } from "../../targets/azure-survey";
 import { loadSettings } from "../../config/load";
 import { deploy as deployStack } from "../../targets";
 import { byType, Declared, isSecret, nameOf, one, Run, runWithMocks, valueOf } from "./harness";
-import { exchanges, sshCalls } from "./azure-mocks";
+import { azure, exchanges, resetAzure, sshCalls } from "./azure-mocks";
 import { privateKeyFile, sshPublicKeyLine } from "./ssh-keys";
 
 const KEY = sshPublicKeyLine();
@@ -411,6 +411,33 @@ describe("ci-push", () => {
 
 describe("the target from stack config (index.ts's path)", () => {
     const AZURE = { target: "azure", azureSshPublicKey: KEY, azureSshPrivateKeyPath: PRIVATE_KEY, azureAllowedCidrs: '["10.20.30.40/32"]', azureRegistryName: "dsenvunit01" };
+
+    test("destroy kept the group and disk: the next up imports them once; later ups (the stack manages them) import nothing", async () => {
+        const group = "/subscriptions/sub-1/resourceGroups/dsenv-unit-rg";
+        const disk = `${group}/providers/Microsoft.Compute/disks/dsenv-unit-data`;
+        const tags = { "dsenv-stack": "dsenv/unit" };
+        azure.groups.set("dsenv-unit-rg", { id: group, location: "eastus", tags });
+        azure.disks.set("dsenv-unit-data", { id: disk, location: "eastus", diskSizeGB: 256, tags });
+        try {
+            const adopting = await runWithMocks(AZURE, () => deployStack(loadSettings(undefined, {})) as Promise<Record<string, unknown>>);
+            expect(adopting.error).toBeUndefined();
+            expect(one(adopting, "azure-native:resources:ResourceGroup", "resource-group").opts.import).toBe(group);
+            expect(one(adopting, T.disk, "gpu-data").opts.import).toBe(disk);
+            // What the next run reads back as managed (the mocked engine's ids).
+            expect(await valueOf(adopting.result.resourceGroupId as pulumi.Output<string>)).toMatch(/resource-group$/);
+            expect(await valueOf(pulumi.all(adopting.result.dataDiskIds as pulumi.Output<string>[]))).toEqual([expect.stringMatching(/gpu-data$/)]);
+
+            // The state holds them under ids spelt otherwise than the lookup's, and a larger disk is asked for.
+            azure.stackOutputs = { resourceGroupId: group.replace("resourceGroups", "resourcegroups"), dataDiskIds: [disk.toUpperCase()] };
+            const later = await runWithMocks({ ...AZURE, azureDataDiskGb: "512" }, () => deployStack(loadSettings(undefined, {})) as Promise<Record<string, unknown>>);
+            expect(later.error).toBeUndefined();
+            expect(one(later, "azure-native:resources:ResourceGroup", "resource-group").opts.import).toBeUndefined();
+            expect(one(later, T.disk, "gpu-data").opts.import).toBeUndefined();
+            expect(later.inputs.get("gpu-data").diskSizeGB).toBe(512);
+        } finally {
+            resetAzure();
+        }
+    }, 30_000);
 
     test("azure: the workspace and a GPU workload run on the VM's engine, built locally and pulled by digest", async () => {
         const r = await runWithMocks({ ...AZURE, pytorchEnabled: "true" }, () => deployStack(loadSettings(undefined, {})));
