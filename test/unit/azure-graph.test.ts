@@ -154,16 +154,24 @@ describe("the Azure graph", () => {
             "usermod -aG docker dsenv",
             "/dev/disk/azure/scsi1/lun0",
             "blkid \"$disk\" >/dev/null || mkfs.ext4",
+            // A larger disk: the file system grows with it.
+            'resize2fs "$disk"',
             // The data disk keeps Docker's volumes only: the engine's own state stays with the VM's OS disk.
             "/data/volumes /var/lib/docker/volumes none bind,nofail,x-systemd.requires-mounts-for=/data 0 0",
             // Docker does not start before the volumes are mounted.
             "'RequiresMountsFor=/var/lib/docker/volumes' > /etc/systemd/system/docker.service.d/dsenv-data-disk.conf",
-            // Ubuntu's signed driver for the running kernel, no DKMS.
-            'apt_get install -y "linux-modules-nvidia-580-server-$kernel" "linux-modules-nvidia-580-server-${kernel##*-}" nvidia-headless-no-dkms-580-server nvidia-utils-580-server',
+            // Ubuntu's signed driver, no DKMS, for the flavour's newest kernel (the one that will run), with that kernel.
+            'apt_get install -y "linux-image-$flavour" "linux-modules-nvidia-580-server-$flavour" nvidia-headless-no-dkms-580-server nvidia-utils-580-server',
+            // Unattended upgrades leave the driver and the kernel to the user (a driver upgraded under the loaded module breaks NVML).
+            '"linux-$flavour\\"; };" > /etc/apt/apt.conf.d/51dsenv-hold-driver',
+            // The lists lock is waited for: apt-get update is tried again while another apt holds it.
+            "apt_update() { for _ in $(seq 90); do apt_get update && return 0; sleep 10; done; apt_get update; }",
             `> ${READY_MARKER}`,
         ]) {
             expect([step, yaml.includes(step)]).toEqual([step, true]);
         }
+        // The disk's steps run on every boot, before the check that ends a set-up done already.
+        expect(yaml.indexOf('resize2fs "$disk"')).toBeLessThan(yaml.indexOf(`[ -f ${READY_MARKER} ] && exit 0`));
         const order = ["mount /data", "mount /var/lib/docker/volumes", "RequiresMountsFor", "nvidia-headless-no-dkms", "nvidia-smi -L", "nvidia-ctk runtime configure", "systemctl restart containerd docker", "usermod -aG docker", READY_MARKER + "\n"].map(s => yaml.lastIndexOf(s));
         expect([...order].sort((a, b) => a - b)).toEqual(order);
     });
