@@ -128,6 +128,16 @@ async function orAbsent<T>(lookup: Promise<T>): Promise<T | undefined> {
     }
 }
 
+/**
+ * What a preview cannot check but a first `up` may fail on: a Spot VM counts
+ * against the region's Spot vCPU quota (lowPriorityCores), not its family's,
+ * and a subscription may have none of it.
+ */
+export function quotaNotice(settings: AzureSettings): string | undefined {
+    if (!settings.vm.spot) return undefined;
+    return `dsenv:azureSpot: the ${settings.vmCount > 1 ? `${settings.vmCount} Spot VMs count` : "Spot VM counts"} against ${settings.location}'s Spot vCPU quota ("Total Regional Spot vCPUs", lowPriorityCores), not the ${settings.vm.size} family's: check it with az vm list-usage -l ${settings.location} -o table`;
+}
+
 /** The resource providers (namespaces) the stack's resources belong to. */
 export function resourceProvidersFor(settings: AzureSettings): string[] {
     return ["Microsoft.Compute", "Microsoft.Network", "Microsoft.ContainerRegistry", ...(settings.shutdown ? ["Microsoft.DevTestLab"] : [])];

@@ -1,3 +1,4 @@
+import * as pulumi from "@pulumi/pulumi";
 import type { Settings } from "../config/settings";
 
 /** Stack outputs: names to plain values and Outputs (secrets are secret Outputs). */
@@ -22,7 +23,9 @@ export function deploy(settings: Settings): StackOutputs | Promise<StackOutputs>
             return swarm().deploySwarm(settings, target.swarm);
         case "azure": {
             // Before anything is declared: resource providers registered, and what an earlier destroy kept.
-            const { ensureResourceProviders, findKeptResources, managedResources, resourceProvidersFor } = azureSurvey();
+            const { ensureResourceProviders, findKeptResources, managedResources, quotaNotice, resourceProvidersFor } = azureSurvey();
+            const quota = quotaNotice(target.azure);
+            if (quota && pulumi.runtime.isDryRun()) pulumi.log.warn(quota);
             return ensureResourceProviders(resourceProvidersFor(target.azure))
                 .then(managedResources)
                 .then(managed => findKeptResources(target.azure, settings.namePrefix, managed))

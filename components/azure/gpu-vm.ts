@@ -11,6 +11,9 @@ import { azureNames } from "./names";
 /** Ubuntu 22.04 LTS, Gen2: Canonical publishes signed NVIDIA server drivers for its kernels, and the container toolkit supports it. */
 export const UBUNTU_IMAGE = { publisher: "Canonical", offer: "0001-com-ubuntu-server-jammy", sku: "22_04-lts-gen2", version: "latest" };
 export const DATA_DISK_LUN = 0;
+/** The VM's inputs Azure cannot update in place: a change replaces the VM (its data disk kept). */
+export const VM_REPLACED_ON = ["osProfile", "priority", "evictionPolicy", "securityProfile", "storageProfile.imageReference"];
+
 /** The VNet and the one subnet the VMs' NICs are in. */
 export const VNET_PREFIX = "10.42.0.0/16";
 export const SUBNET_PREFIX = "10.42.1.0/24";
@@ -215,7 +218,20 @@ export class GpuVm extends pulumi.ComponentResource {
                 diagnosticsProfile: { bootDiagnostics: { enabled: true } },
                 ...(args.vm.spot ? { priority: "Spot", evictionPolicy: "Deallocate", billingProfile: { maxPrice: args.vm.spot.maxPrice } } : {}),
             },
-            { parent: this, additionalSecretOutputs: ["osProfile"] },
+            {
+                parent: this,
+                additionalSecretOutputs: ["osProfile"],
+                // Azure refuses to change these on an existing VM (PropertyChangeNotAllowed: the custom
+                // data, i.e. the boot script, the admin user and key; Spot), and azure-native would
+                // preview them as updates (pulumi-azure-native#577): they replace the VM, which the
+                // preview says. The old VM goes first (its name is the new one's); its data disk is
+                // detached, not deleted, and the new VM attaches it. What ran on the old VM's engine
+                // is not replaced in the same run (its provider is registered after the new VM is
+                // ready, too late for Pulumi to remove it first): the next `up --refresh` makes it
+                // again on the new engine (docs/azure.md, "Day two").
+                replaceOnChanges: VM_REPLACED_ON,
+                deleteBeforeReplace: true,
+            },
         );
 
         if (args.shutdown) {

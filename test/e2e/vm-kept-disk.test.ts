@@ -5,9 +5,11 @@ import * as os from "os";
 import * as path from "path";
 import * as docker from "@pulumi/docker";
 import { LocalWorkspace, Stack } from "@pulumi/pulumi/automation";
+import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { DATA_VOLUMES, ENGINE_VOLUMES } from "../../components/azure/cloud-init";
 import { DockerEngine } from "../../components/engine";
+import { DataVolume } from "../../components/volume";
 import { waitFor } from "./harness";
 import { NetNamespace, run, stopDaemon } from "./netns";
 
@@ -39,6 +41,11 @@ class SimulatedVm {
     private readonly netns: NetNamespace;
     private readonly daemon: ChildProcess;
 
+    /** Where VM `name`'s engine listens. */
+    static socketOf(name: string): string {
+        return `unix://${path.join(dir, name)}/d.sock`;
+    }
+
     constructor(
         readonly name: string,
         readonly dataDisk: string,
@@ -46,7 +53,7 @@ class SimulatedVm {
     ) {
         const osDisk = path.join(dir, name);
         fs.mkdirSync(osDisk, { recursive: true });
-        this.socket = `unix://${osDisk}/d.sock`;
+        this.socket = SimulatedVm.socketOf(name);
         const dataRoot = layout === "volumes-on-disk" ? path.join(osDisk, "docker") : path.join(dataDisk, "docker");
         // The boot script's bind: <data disk>/volumes (DATA_VOLUMES) on <data root>/volumes (ENGINE_VOLUMES).
         const binds: [string, string][] = layout === "volumes-on-disk" ? [[onDisk(dataDisk, DATA_VOLUMES), path.join(dataRoot, path.basename(ENGINE_VOLUMES))]] : [];
@@ -85,16 +92,72 @@ function onDisk(dataDisk: string, vmPath: string): string {
     return path.join(dataDisk, path.relative("/data", vmPath));
 }
 
+/**
+ * Where the stack reaches the engine, and which VM answers there: the replaced
+ * scenario keeps one address (as the Azure VM's static public IP) and flips
+ * which VM's socket it leads to; the others give each VM its own.
+ */
+interface Address {
+    socket: string;
+    /** The VM's generation: a new one is a new VM, which replaces the old. */
+    generation: number;
+    /** The link at `socket` leads to this VM's socket once the new VM is there (the readiness step's place). */
+    link?: { target: string };
+}
+
+/**
+ * The replaced scenario's readiness step (HostReadiness on Azure): the stable
+ * address leads to the new VM from now on, and the step waits until its engine
+ * answers there.
+ */
+const switchProvider: pulumi.dynamic.ResourceProvider = {
+    async create(inputs) {
+        await switchTo(inputs.link, inputs.target, inputs.image);
+        return { id: inputs.link, outs: inputs };
+    },
+    async update(_id, _olds, news) {
+        await switchTo(news.link, news.target, news.image);
+        return { outs: news };
+    },
+};
+
+async function switchTo(link: string, target: string, image: string): Promise<void> {
+    const { execFileSync } = require("child_process") as typeof import("child_process");
+    execFileSync("ln", ["-sfn", target, link]);
+    for (let i = 0; i < 180; i++) {
+        try {
+            // Its engine answers, with the image the stack runs (pulled on Azure, loaded here by the test).
+            execFileSync("docker", ["-H", `unix://${link}`, "image", "inspect", image], { stdio: "ignore", timeout: 5000 });
+            return;
+        } catch {
+            await new Promise(resolve => setTimeout(resolve, 500));
+        }
+    }
+    throw new Error(`no engine answers at ${link} -> ${target}`);
+}
+
+class VmReady extends pulumi.dynamic.Resource {
+    constructor(name: string, props: { link: string; target: string; image: string }, opts: pulumi.CustomResourceOptions) {
+        super(switchProvider, name, props, opts, "dsenv-e2e", "VmReady");
+    }
+}
+
 /** The azure target's shape on a VM's engine: everything there deletedWith the VM. */
-function program(layout: Layout, socket: () => string): () => Promise<void> {
+function program(layout: Layout, address: () => Address): () => Promise<void> {
     return async () => {
-        // Stands for the Azure VM: the next VM is another one.
-        const vm = new random.RandomId("vm", { byteLength: 4, keepers: { socket: socket() } });
-        const engine = new DockerEngine("vm-engine", { host: socket(), isLocal: false, deletedWith: vm });
+        const { socket, generation, link } = address();
+        // Stands for the Azure VM: a new generation replaces it, the old one first (as the VM's deleteBeforeReplace).
+        const vm = new random.RandomId("vm", { byteLength: 4, keepers: { socket, generation: String(generation) } }, { deleteBeforeReplace: true });
+        const ready = link ? [new VmReady("vm-ready", { link: socket.replace("unix://", ""), target: link.target, image: IMAGE }, { dependsOn: [vm] })] : [];
+        const engine = new DockerEngine("vm-engine", { host: socket, isLocal: false, deletedWith: vm, readyAfter: ready });
         const prefix = names(layout);
         const network = new docker.Network("net", { name: `${prefix}-net` }, engine.on(engine));
-        // A plain volume, not a component: the control's failing up leaves no component output pending.
-        const volume = new docker.Volume("db", { name: `${prefix}-db` }, engine.on(engine));
+        // The project's volume, not kept on destroy: on a managed machine it is never deleted all the
+        // same. The control's a plain one: its failing up must leave no component output pending.
+        const volume =
+            layout === "volumes-on-disk"
+                ? new DataVolume("db", { engine, volumeName: `${prefix}-db`, keepOnDestroy: false })
+                : new docker.Volume("db", { name: `${prefix}-db` }, engine.on(engine));
         new docker.Container(
             "box",
             {
@@ -112,17 +175,29 @@ function program(layout: Layout, socket: () => string): () => Promise<void> {
     };
 }
 
-async function stack(layout: Layout, socket: () => string): Promise<Stack> {
-    const state = path.join(dir, `state-${layout}`);
+async function stack(layout: Layout, address: () => Address, name: string = layout): Promise<Stack> {
+    const state = path.join(dir, `state-${name}`);
     fs.mkdirSync(state);
-    return LocalWorkspace.createOrSelectStack(
-        { stackName: layout, projectName: "dsenv-vm-kept-disk", program: program(layout, socket) },
+    // The program's directory: the dynamic provider's host resolves @pulumi/pulumi from there.
+    const workDir = path.join(dir, `work-${name}`);
+    fs.mkdirSync(workDir);
+    fs.symlinkSync(path.resolve("node_modules"), path.join(workDir, "node_modules"));
+    const s = await LocalWorkspace.createOrSelectStack(
+        { stackName: name, projectName: "dsenv-vm-kept-disk", program: program(layout, address) },
         {
+            workDir,
             projectSettings: { name: "dsenv-vm-kept-disk", runtime: "nodejs", backend: { url: `file://${state}` } },
             secretsProvider: "passphrase",
             envVars: { PULUMI_CONFIG_PASSPHRASE: "e2e", PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true", PULUMI_SKIP_UPDATE_CHECK: "true" },
         },
     );
+    stacks.push(s);
+    return s;
+}
+
+/** The new VM's engine has no images (they are pulled again on Azure): it gets the base image directly. */
+function loadImage(vm: SimulatedVm): void {
+    execSync(`docker save ${IMAGE} | docker -H ${vm.socket} load`, { stdio: "pipe" });
 }
 
 /** The names of the stack's things on the engine. */
@@ -137,25 +212,24 @@ const stacks: Stack[] = [];
 async function destroyAndComeBack(layout: Layout): Promise<{ second: SimulatedVm; upAgain: Promise<unknown>; dataDisk: string }> {
     const dataDisk = path.join(dir, `disk-${layout}`);
     fs.mkdirSync(dataDisk);
-    let current: SimulatedVm = await new SimulatedVm(`${layout}-1`, dataDisk, layout).started();
+    let current = new SimulatedVm(`${layout}-1`, dataDisk, layout);
     vms.push(current);
-    const s = await stack(layout, () => current.socket);
-    stacks.push(s);
-    // The new VM's engine has no images (they are pulled again on Azure): it gets the base image directly.
-    const load = (vm: SimulatedVm) => execSync(`docker save ${IMAGE} | docker -H ${vm.socket} load`, { stdio: "pipe" });
-    load(current);
+    await current.started();
+    // Each VM its own address here: the stack after a destroy knows nothing of the old one.
+    const s = await stack(layout, () => ({ socket: current.socket, generation: vms.indexOf(current) }));
+    loadImage(current);
     await s.up();
     expect(current.docker("inspect", "-f", "{{.State.Running}}", `${names(layout)}-box`)).toBe("true");
     // A swarm on the first VM: its membership must not come back either.
     current.docker("swarm", "init", "--advertise-addr", "127.0.0.1");
 
     await current.gone();
-    const destroyed = await s.destroy();
-    expect(destroyed.summary.result).toBe("succeeded");
+    expect((await s.destroy()).summary.result).toBe("succeeded");
 
-    current = await new SimulatedVm(`${layout}-2`, dataDisk, layout).started();
+    current = new SimulatedVm(`${layout}-2`, dataDisk, layout);
     vms.push(current);
-    load(current);
+    await current.started();
+    loadImage(current);
     return { second: current, upAgain: s.up(), dataDisk };
 }
 
@@ -177,6 +251,47 @@ test("volumes on the kept disk, the engine on the OS disk: up, destroy with the 
     // The new engine holds the stack's container only, and is in no swarm.
     expect(second.docker("ps", "-a", "--format", "{{.Names}}")).toBe(box);
     expect(second.docker("info", "--format", "{{.Swarm.LocalNodeState}}")).toBe("inactive");
+});
+
+test("a VM replaced by an up (a change Azure cannot make in place): the up replaces it, the next up --refresh makes what ran there again on the new engine, the data kept", async () => {
+    const dataDisk = path.join(dir, "disk-replaced");
+    fs.mkdirSync(dataDisk);
+    const first = new SimulatedVm("r-1", dataDisk, "volumes-on-disk");
+    vms.push(first);
+    await first.started();
+    loadImage(first);
+    // One address for both VMs, as the VM's static public IP.
+    const link = path.join(dir, "vm.sock");
+    const address: Address = { socket: `unix://${link}`, generation: 1, link: { target: first.socket.replace("unix://", "") } };
+    const s = await stack("volumes-on-disk", () => address, "replaced");
+    await s.up();
+    const box = `${names("volumes-on-disk")}-box`;
+    expect(first.docker("inspect", "-f", "{{.State.Running}}", box)).toBe("true");
+
+    // The boot script changed: a new VM. The old one is deleted first; the disk is attached to one VM at a time.
+    const secondSocket = SimulatedVm.socketOf("r-2").replace("unix://", "");
+    Object.assign(address, { generation: 2, link: { target: secondSocket } });
+    const replacing = s.up();
+    await waitFor("the address to lead to the new VM", () => fs.readlinkSync(link) === secondSocket, 120_000, 200);
+    await first.gone();
+    const second = new SimulatedVm("r-2", dataDisk, "volumes-on-disk");
+    vms.push(second);
+    await second.started();
+    loadImage(second);
+    const replaced = await replacing;
+    expect(replaced.summary.result).toBe("succeeded");
+    expect(replaced.summary.resourceChanges?.replace).toBe(1);
+    // The state still holds the old VM's container, which the new engine does not have.
+    expect(second.docker("ps", "-a", "--format", "{{.Names}}")).toBe("");
+
+    const refreshed = await s.up({ refresh: true });
+    expect(refreshed.summary.result).toBe("succeeded");
+    expect(second.docker("inspect", "-f", "{{.State.Running}}", box)).toBe("true");
+    // The same data: the first VM's start and this one's.
+    const starts = path.join(onDisk(dataDisk, DATA_VOLUMES), `${names("volumes-on-disk")}-db`, "_data", "starts");
+    expect(fs.readFileSync(starts, "utf8").trim().split("\n")).toHaveLength(2);
+    // And no change is left to make.
+    expect((await s.preview({ expectNoChanges: true })).changeSummary?.same).toBeGreaterThan(0);
 });
 
 test("control: the engine's whole data root on the kept disk brings the old engine back, and the second up fails on it", async () => {

@@ -1,5 +1,5 @@
 import { AzureSettings } from "../../config/azure";
-import { ensureResourceProviders, findKeptResources, ManagedResources, managedResources, resourceProvidersFor } from "../../targets/azure-survey";
+import { ensureResourceProviders, findKeptResources, ManagedResources, managedResources, quotaNotice, resourceProvidersFor } from "../../targets/azure-survey";
 import { azure, resetAzure } from "./azure-mocks";
 import { runWithMocks } from "./harness";
 
@@ -115,6 +115,13 @@ describe("what the stack manages already: never imported again, never checked as
         azure.stackOutputs = {};
         expect((await runWithMocks({}, managedResources)).result).toEqual({});
     });
+});
+
+test("a Spot VM's quota is the region's Spot vCPUs, not its family's: said at preview", () => {
+    expect(quotaNotice(SETTINGS)).toBeUndefined();
+    expect(quotaNotice({ ...SETTINGS, vmCount: 3, vm: { ...SETTINGS.vm, size: "Standard_NC4as_T4_v3", spot: { maxPrice: -1 } } } as AzureSettings)).toBe(
+        `dsenv:azureSpot: the 3 Spot VMs count against eastus's Spot vCPU quota ("Total Regional Spot vCPUs", lowPriorityCores), not the Standard_NC4as_T4_v3 family's: check it with az vm list-usage -l eastus -o table`,
+    );
 });
 
 describe("resource providers of a fresh subscription", () => {
