@@ -25,7 +25,10 @@ import { NetNamespace, run, stopDaemon } from "./netns";
 // disk and an up: green, the data there, nothing of the old engine. The
 // layout before this fix (the engine's whole data root on the kept disk) runs
 // the same steps as the control: its second up must fail on what the old
-// engine restored, so the check can tell the two apart.
+// engine restored, so the check can tell the two apart. And a VM replaced by
+// an up (item 2), at the same address (a link that a stand-in for the
+// readiness step points at the new VM's socket): the replacing up succeeds,
+// the next `up --refresh` makes the container again on the new engine.
 jest.setTimeout(8 * 60_000);
 
 const IMAGE = "dsenv/debian:bookworm";
