@@ -52,6 +52,11 @@ export class DockerEngine extends pulumi.ComponentResource {
     readonly healthStartInterval: boolean;
     private readonly deletedWith?: pulumi.Resource;
 
+    /** The engine runs on a machine this program manages (DockerEngineArgs.deletedWith). */
+    get onManagedMachine(): boolean {
+        return this.deletedWith !== undefined;
+    }
+
     constructor(name: string, args: DockerEngineArgs = {}, opts?: pulumi.ComponentResourceOptions) {
         super("dsenv:docker:Engine", name, {}, opts);
         this.isLocal = args.isLocal ?? args.host === undefined;

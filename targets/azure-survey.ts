@@ -1,6 +1,7 @@
-// What the azure target asks Azure before it declares anything: what an
-// earlier destroy kept (adopted, not created again), and whether the
-// subscription has the resource providers registered that the stack uses.
+// What the azure target asks before it declares anything: what an earlier
+// destroy kept (adopted, not created again) as against what the stack manages
+// already, and whether the subscription has the resource providers registered
+// that the stack uses.
 import * as authorization from "@pulumi/azure-native/authorization";
 import * as compute from "@pulumi/azure-native/compute";
 import * as resources from "@pulumi/azure-native/resources";
@@ -22,15 +23,49 @@ export interface KeptResources {
     dataDiskIds?: (string | undefined)[];
 }
 
-/** The resource group and data disk the stack would create, when they exist already; refuses those another stack (or a person) made. */
-export async function findKeptResources(settings: AzureSettings, namePrefix: string): Promise<KeptResources> {
-    const names = azureNames(namePrefix);
-    const groupName = settings.resourceGroup || names.resourceGroup;
+/** What the stack manages already (its state): never imported again, never checked as something to adopt. */
+export interface ManagedResources {
+    resourceGroupId?: string;
+    dataDiskIds?: string[];
+}
+
+/** The stack outputs that say what the stack manages (targets/azure.ts exports them). */
+export const MANAGED_OUTPUTS = { resourceGroupId: "resourceGroupId", dataDiskIds: "dataDiskIds" } as const;
+
+/**
+ * What the stack manages, as its last update left it: its own outputs, read
+ * through a reference to itself (a program cannot read its state otherwise).
+ * A stack never updated, or destroyed, has none: everything found is then an
+ * earlier destroy's.
+ */
+export async function managedResources(): Promise<ManagedResources> {
+    const self = new pulumi.StackReference("own-stack", { name: `${pulumi.getOrganization()}/${pulumi.getProject()}/${pulumi.getStack()}` });
+    const [group, disks] = await Promise.all([self.getOutputDetails(MANAGED_OUTPUTS.resourceGroupId), self.getOutputDetails(MANAGED_OUTPUTS.dataDiskIds)]);
+    return {
+        ...(typeof group.value === "string" ? { resourceGroupId: group.value } : {}),
+        ...(Array.isArray(disks.value) ? { dataDiskIds: disks.value.filter((d): d is string => typeof d === "string") } : {}),
+    };
+}
+
+/** Whether `id` (from the state) names the resource `name` of this kind: ARM's ids differ in case from one answer to the next. */
+function isIdOf(id: string | undefined, kind: "resourceGroups" | "disks", name: string): boolean {
+    return id !== undefined && id.toLowerCase().endsWith(`/${kind}/${name}`.toLowerCase());
+}
+
+/**
+ * The resource group and data disks the stack would create, when they exist
+ * already and the stack does not manage them (an earlier destroy kept them):
+ * to be imported, after checks that refuse those another stack (or a person)
+ * made. Those the stack manages are neither imported again nor checked as
+ * adoptable; a size below a disk's present one is refused for both (a disk cannot shrink).
+ */
+export async function findKeptResources(settings: AzureSettings, namePrefix: string, managed: ManagedResources = {}): Promise<KeptResources> {
+    const groupName = settings.resourceGroup || azureNames(namePrefix).resourceGroup;
     const owner = ownerTags()[OWNER_TAG];
     const group = await orAbsent(resources.getResourceGroup({ resourceGroupName: groupName }));
     if (!group) return {};
     const kept: KeptResources = {};
-    if (!settings.useExistingResourceGroup) {
+    if (!settings.useExistingResourceGroup && !isIdOf(managed.resourceGroupId, "resourceGroups", groupName)) {
         const tag = group.tags?.[OWNER_TAG];
         if (tag === undefined) throw new Error(untagged(`the resource group ${groupName}`, group.id, owner));
         if (tag !== owner) {
@@ -42,15 +77,26 @@ export async function findKeptResources(settings: AzureSettings, namePrefix: str
         kept.resourceGroupId = group.id;
     }
     const disks: (string | undefined)[] = [];
-    for (let vm = 1; vm <= settings.vmCount; vm++) disks.push(await keptDataDisk(settings, azureNames(namePrefix, vm).dataDisk, groupName, owner));
+    for (let vm = 1; vm <= settings.vmCount; vm++) {
+        const diskName = azureNames(namePrefix, vm).dataDisk;
+        disks.push(await keptDataDisk(settings, diskName, groupName, owner, (managed.dataDiskIds ?? []).some(id => isIdOf(id, "disks", diskName))));
+    }
     if (disks.some(id => id !== undefined)) kept.dataDiskIds = disks;
     return kept;
 }
 
-/** The data disk `diskName` when an earlier destroy kept it (its id), checked as the stack's and as adoptable. */
-async function keptDataDisk(settings: AzureSettings, diskName: string, groupName: string, owner: string): Promise<string | undefined> {
+/** The data disk `diskName` when an earlier destroy kept it (its id), checked as the stack's and as adoptable; none when the stack manages it. */
+async function keptDataDisk(settings: AzureSettings, diskName: string, groupName: string, owner: string, managed: boolean): Promise<string | undefined> {
     const disk = await orAbsent(compute.getDisk({ resourceGroupName: groupName, diskName }));
     if (!disk) return undefined;
+    // Azure refuses to shrink a disk: said at preview, for a managed disk and a kept one alike.
+    if ((disk.diskSizeGB ?? 0) > settings.vm.dataDiskGb) {
+        throw new Error(
+            `dsenv:azureDataDiskGb: got ${settings.vm.dataDiskGb}, expected ${disk.diskSizeGB} or more, the size of the data disk ${diskName} ` +
+                `(a disk cannot shrink; a larger size grows it, and its file system grows at the VM's next boot)`,
+        );
+    }
+    if (managed) return undefined;
     const tag = disk.tags?.[OWNER_TAG];
     if (tag === undefined) throw new Error(untagged(`the data disk ${diskName}`, disk.id, owner));
     if (tag !== owner) {
@@ -59,20 +105,14 @@ async function keptDataDisk(settings: AzureSettings, diskName: string, groupName
     if (disk.location !== settings.location) {
         throw new Error(`the data disk ${diskName} that an earlier destroy kept is in ${disk.location}, not in dsenv:azureLocation ${settings.location}: set it back (a disk cannot move)`);
     }
-    // Pulumi's import refuses a resource whose declared inputs differ from what is there.
-    if ((disk.diskSizeGB ?? 0) !== settings.vm.dataDiskGb) {
-        throw new Error(
-            `dsenv:azureDataDiskGb: got ${settings.vm.dataDiskGb}, expected ${disk.diskSizeGB}, the size of the data disk ${diskName} that an earlier destroy kept ` +
-                `(it is adopted as it is; a disk cannot shrink, and to grow it set the larger size on a later up)`,
-        );
-    }
+    // A larger azureDataDiskGb is fine: Pulumi imports the disk as it is, then updates it to the declared size.
     return disk.id;
 }
 
 /**
  * What was kept without the owner tag (made before the tag, or by hand) is not
- * adopted: Pulumi's import refuses a resource whose tags differ from the
- * declared ones, and only the user knows it is this stack's. Tagging it says so.
+ * adopted: only the user knows it is this stack's (Pulumi would import it and
+ * then tag it, taking a stranger's disk). Tagging it says so.
  */
 function untagged(what: string, id: string, owner: string): string {
     return `${what} exists without the ${OWNER_TAG} tag, so it is not known to be stack ${owner}'s: if it is (kept by an earlier destroy), tag it and run again: az tag update --resource-id ${id} --operation merge --tags ${OWNER_TAG}=${owner}; if not, choose another dsenv:namePrefix or dsenv:azureResourceGroup`;
@@ -86,6 +126,16 @@ async function orAbsent<T>(lookup: Promise<T>): Promise<T | undefined> {
         if (/NotFound|could not be found|was not found|\b404\b/i.test(String((e as Error).message ?? e))) return undefined;
         throw e;
     }
+}
+
+/**
+ * What a preview cannot check but a first `up` may fail on: a Spot VM counts
+ * against the region's Spot vCPU quota (lowPriorityCores), not its family's,
+ * and a subscription may have none of it.
+ */
+export function quotaNotice(settings: AzureSettings): string | undefined {
+    if (!settings.vm.spot) return undefined;
+    return `dsenv:azureSpot: the ${settings.vmCount > 1 ? `${settings.vmCount} Spot VMs count` : "Spot VM counts"} against ${settings.location}'s Spot vCPU quota ("Total Regional Spot vCPUs", lowPriorityCores), not the ${settings.vm.size} family's: check it with az vm list-usage -l ${settings.location} -o table`;
 }
 
 /** The resource providers (namespaces) the stack's resources belong to. */

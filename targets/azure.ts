@@ -53,6 +53,10 @@ export interface VmOutputs {
 
 export interface AzureOutputs extends WorkspaceOutputs {
     resourceGroup: pulumi.Output<string>;
+    /** The resource group's Azure id, when the stack made it; with dataDiskIds, what the next run's survey knows the stack manages (targets/azure-survey.ts). */
+    resourceGroupId?: pulumi.Output<string>;
+    /** Each VM's data disk's Azure id. */
+    dataDiskIds?: pulumi.Output<string>[];
     /** VM 1 (on a swarm, its first manager). */
     vmName: string;
     vmPublicIp: pulumi.Output<string>;
@@ -82,14 +86,15 @@ const PULL_CHECK_REPOSITORY = "dsenv/jupyter";
  */
 export function deployAzure(settings: AzureSettings, workspace: WorkspaceSettings, kept: KeptResources = {}): AzureDeployment {
     const prefix = workspace.namePrefix;
-    const resourceGroupName = settings.useExistingResourceGroup
-        ? pulumi.output(settings.resourceGroup)
+    const group = settings.useExistingResourceGroup
+        ? undefined
         : new resources.ResourceGroup(
               "resource-group",
               { resourceGroupName: settings.resourceGroup || azureNames(prefix).resourceGroup, location: settings.location, tags: ownerTags() },
               // Deleting a group deletes everything in it: a kept data disk needs its group kept too.
               { retainOnDelete: settings.vm.keepDataDisk, ...(kept.resourceGroupId ? { import: kept.resourceGroupId } : {}) },
-          ).name;
+          );
+    const resourceGroupName = group ? group.name : pulumi.output(settings.resourceGroup);
 
     const registry = new ContainerRegistry("registry", {
         resourceGroupName,
@@ -120,7 +125,10 @@ export function deployAzure(settings: AzureSettings, workspace: WorkspaceSetting
     }
     const buildEngine = new DockerEngine("build-engine", { ...workspace.buildEngine, registryLogins: [registry.pushLogin] });
     const common = { settings, workspace, resourceGroupName, registry, vms, buildEngine };
-    return settings.swarm ? onSwarm(common, settings.swarm) : onOneVm(common);
+    const deployment = settings.swarm ? onSwarm(common, settings.swarm) : onOneVm(common);
+    deployment.outputs.dataDiskIds = vms.map(vm => vm.dataDisk.id);
+    if (group) deployment.outputs.resourceGroupId = group.id;
+    return deployment;
 }
 
 interface Deployed {

@@ -1,3 +1,4 @@
+import * as pulumi from "@pulumi/pulumi";
 import type { Settings } from "../config/settings";
 
 /** Stack outputs: names to plain values and Outputs (secrets are secret Outputs). */
@@ -22,9 +23,12 @@ export function deploy(settings: Settings): StackOutputs | Promise<StackOutputs>
             return swarm().deploySwarm(settings, target.swarm);
         case "azure": {
             // Before anything is declared: resource providers registered, and what an earlier destroy kept.
-            const { ensureResourceProviders, findKeptResources, resourceProvidersFor } = azureSurvey();
+            const { ensureResourceProviders, findKeptResources, managedResources, quotaNotice, resourceProvidersFor } = azureSurvey();
+            const quota = quotaNotice(target.azure);
+            if (quota && pulumi.runtime.isDryRun()) pulumi.log.warn(quota);
             return ensureResourceProviders(resourceProvidersFor(target.azure))
-                .then(() => findKeptResources(target.azure, settings.namePrefix))
+                .then(managedResources)
+                .then(managed => findKeptResources(target.azure, settings.namePrefix, managed))
                 .then(kept => {
                     // The same workloads as on the local target, built here and pulled by digest on the VMs.
                     const workspace = { namePrefix: settings.namePrefix, restart: settings.restartPolicy, mysql: settings.mysql, jupyter: settings.jupyter, buildEngine: settings.buildEngine, workloads: settings.workloads };

@@ -1,15 +1,19 @@
 // The set-up of the GPU VM, as cloud-init user data. One script does the work
-// in a fixed order (data disk, where Docker and containerd keep their data,
-// the NVIDIA driver, Docker and the container toolkit, marker) so that the
-// readiness check has a single thing to wait for. It runs on every boot until
-// it has succeeded once. It is the only thing that installs packages (no VM
+// in a fixed order (data disk, Docker's volumes on it, the NVIDIA driver,
+// Docker and the container toolkit, marker) so that the readiness check has a
+// single thing to wait for. It runs on every boot: the data disk's steps each
+// time, the rest until it has succeeded once. It is the only thing that installs packages (no VM
 // extension runs beside it), so nothing races it for the dpkg lock but
 // Ubuntu's own apt timers, which DPkg::Lock::Timeout waits out.
 
 /** Written last: its presence means every step before it succeeded. */
 export const READY_MARKER = "/var/lib/dsenv/ready";
-/** Where the managed data disk is mounted; Docker's data root and containerd's root (images, volumes) live under it. */
+/** Where the managed data disk is mounted. */
 export const DATA_MOUNT = "/data";
+/** Docker's named volumes on the data disk (databases, notebooks): what a kept disk keeps for the next VM. */
+export const DATA_VOLUMES = "/data/volumes";
+/** Where Docker keeps its named volumes (its data root, /var/lib/docker, stays on the OS disk): a bind mount of DATA_VOLUMES. */
+export const ENGINE_VOLUMES = "/var/lib/docker/volumes";
 /** cloud-init runs the scripts in this directory on every boot, the first one included. */
 export const SETUP_SCRIPT = "/var/lib/cloud/scripts/per-boot/dsenv-setup";
 /** Prints an ACR refresh token for the VM's managed identity: `acr-refresh-token <registry>.azurecr.io <repository>`. */
@@ -18,6 +22,12 @@ export const ACR_TOKEN_COMMAND = "/usr/local/bin/acr-refresh-token";
 export const METADATA_BLOCK_COMMAND = "/usr/local/sbin/dsenv-block-metadata";
 /** Advertises the VM's GPUs to a Docker swarm; the boot script runs it before Docker restarts. */
 export const SWARM_GPUS_COMMAND = "/usr/local/sbin/dsenv-swarm-gpus";
+/**
+ * What Docker runs before every start on a swarm node with GPUs (ExecStartPre): a
+ * deallocated VM starts on another host, with other GPUs, and advertises those.
+ * Where the driver lists none then, none are advertised and Docker starts all the same.
+ */
+export const SWARM_GPUS_AT_ENGINE_START = `${SWARM_GPUS_COMMAND} --at-engine-start`;
 /** Azure's instance metadata service: whoever reaches it gets the VM identity's tokens. */
 export const METADATA_ADDRESS = "169.254.169.254";
 /** The audience of Entra ID tokens for a registry (not ARM's): tenants may refuse ARM-audience tokens at the registry. */
@@ -66,16 +76,21 @@ function file(path: string, permissions: string, content: string): string {
 export function setupScript({ adminUser, dataDiskLun, nvidiaDriverBranch, containersReachMetadata, advertiseGpus }: CloudInitArgs): string {
     return `#!/bin/bash
 set -euxo pipefail
+# Steps 1 and 2 on every boot (they change nothing the second time): a disk made
+# larger since the last boot gets its file system grown.
+${storageSteps({ dataDiskLun, containersReachMetadata, advertiseGpus })}
 [ -f ${READY_MARKER} ] && exit 0
 export DEBIAN_FRONTEND=noninteractive
-# Our own config files (containerd's) are kept when a package ships its own.
+# A config file changed here (the toolkit's config.toml) is kept when a package ships its own.
 apt_get() { apt-get -o DPkg::Lock::Timeout=900 -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold "$@"; }
+# apt-get update fails at once when another apt holds the lists lock (DPkg::Lock::Timeout waits
+# for the dpkg lock only): tried again for up to 15 minutes, while Ubuntu's apt timers run.
+apt_update() { for _ in $(seq 90); do apt_get update && return 0; sleep 10; done; apt_get update; }
 # A run cut short by a reboot may have left dpkg half-way.
 dpkg --configure -a || true
 
-${storageSteps({ dataDiskLun, containersReachMetadata })}
 # 3. Docker's and NVIDIA's apt repositories.
-apt_get update
+apt_update
 apt_get install -y ca-certificates curl gnupg
 install -m 0755 -d /etc/apt/keyrings
 curl -fsSL https://download.docker.com/linux/ubuntu/gpg -o /etc/apt/keyrings/docker.asc
@@ -86,14 +101,15 @@ curl -fsSL https://nvidia.github.io/libnvidia-container/gpgkey | gpg --batch --y
 curl -fsSL https://nvidia.github.io/libnvidia-container/stable/deb/nvidia-container-toolkit.list \\
   | sed 's#deb https://#deb [signed-by=/usr/share/keyrings/nvidia-container-toolkit-keyring.gpg] https://#g' \\
   > /etc/apt/sources.list.d/nvidia-container-toolkit.list
-apt_get update
+apt_update
 ${nvidiaDriverBranch ? driverStep(nvidiaDriverBranch) : "# 4. No NVIDIA GPU on this size: no driver."}
 
 # 5. Docker Engine and the NVIDIA container toolkit; the nvidia runtime registered
 #    with Docker (merged into daemon.json), then Docker restarted.
 apt_get install -y docker-ce docker-ce-cli containerd.io docker-buildx-plugin nvidia-container-toolkit
 nvidia-ctk runtime configure --runtime=docker
-${advertiseGpus ? `# A swarm node: its GPUs advertised to the swarm, which hands each task the ones it reserved.
+${advertiseGpus ? `# A swarm node: its GPUs advertised to the swarm, which hands each task the ones it reserved
+# (none listed fails the set-up here; Docker's later starts advertise what there is then).
 ${SWARM_GPUS_COMMAND}
 ` : ""}systemctl enable containerd docker
 systemctl restart containerd docker
@@ -108,13 +124,14 @@ date -u +%Y-%m-%dT%H:%M:%SZ > ${READY_MARKER}
 }
 
 /**
- * Steps 1 and 2 of the boot script, which need no network: the data disk
- * (found by its LUN, formatted only when blank, mounted on DATA_MOUNT) and
- * where Docker and containerd keep their data, with the systemd drop-ins that
- * make them wait for the disk (and Docker block the metadata service first).
+ * Steps 1 and 2 of the boot script, run on every boot, which need no network:
+ * the data disk (found by its LUN, formatted only when blank, mounted on
+ * DATA_MOUNT, its file system grown to the disk's size) and
+ * Docker's volumes on it, with the systemd drop-ins that make Docker wait for
+ * them (and block the metadata service first).
  * On their own so that a test host can run them for real (test/e2e/vm-boot-script.test.ts).
  */
-export function storageSteps({ dataDiskLun, containersReachMetadata }: Pick<CloudInitArgs, "dataDiskLun" | "containersReachMetadata">): string {
+export function storageSteps({ dataDiskLun, containersReachMetadata, advertiseGpus }: Pick<CloudInitArgs, "dataDiskLun" | "containersReachMetadata" | "advertiseGpus">): string {
     return `# 1. The data disk, found by its LUN. Formatted only when it has no file system:
 #    a disk kept from an earlier VM is mounted as it is, with its data.
 disk=""
@@ -128,22 +145,40 @@ mkdir -p ${DATA_MOUNT}
 uuid="$(blkid -s UUID -o value "$disk")"
 # nofail: a missing disk must not stop the boot (ssh stays reachable); Docker waits for it instead (step 2).
 grep -q "$uuid" /etc/fstab || echo "UUID=$uuid ${DATA_MOUNT} ext4 defaults,nofail,discard 0 2" >> /etc/fstab
-mountpoint -q ${DATA_MOUNT} || mount ${DATA_MOUNT}
+# The file system fills the disk: it grows when azureDataDiskGb made the disk larger. The whole
+# disk is the file system (no partition table), so there is no partition to grow first. Mounted
+# (by fstab, at boot): grown online. Not yet (a new VM's first boot, a kept disk perhaps grown
+# on the way): checked, grown, then mounted (resize2fs grows an unmounted one only after a full check).
+if mountpoint -q ${DATA_MOUNT}; then
+  resize2fs "$disk"
+else
+  e2fsck -f -p "$disk" || [ $? -le 1 ]
+  resize2fs "$disk"
+  mount ${DATA_MOUNT}
+fi
 
-# 2. Images, containers and volumes on the data disk, so they outlive the VM: Docker's
-#    data root, and containerd's root, where Docker >= 29 keeps images (its containerd
-#    image store). Neither starts without the disk mounted: on the OS disk, MySQL would
-#    initialise an empty database.
-mkdir -p /etc/docker /etc/containerd ${DATA_MOUNT}/docker ${DATA_MOUNT}/containerd
-[ -f /etc/docker/daemon.json ] || echo '{"data-root": "${DATA_MOUNT}/docker"}' > /etc/docker/daemon.json
-printf '%s\\n' 'version = 2' 'root = "${DATA_MOUNT}/containerd"' 'disabled_plugins = ["cri"]' > /etc/containerd/config.toml
-for unit in containerd docker; do
-  mkdir -p "/etc/systemd/system/$unit.service.d"
-  printf '%s\\n' '[Unit]' 'RequiresMountsFor=${DATA_MOUNT}' > "/etc/systemd/system/$unit.service.d/dsenv-data-disk.conf"
-done
+# 2. Docker's named volumes (the databases, the notebooks) on the data disk; everything
+#    else the engine keeps (images, containers, networks, swarm membership, in
+#    /var/lib/docker and containerd's root) on the OS disk, which goes with the VM. A kept
+#    disk then brings its data to the next VM and nothing of the old engine: no containers
+#    or networks that \`pulumi up\` would collide with (names, host ports), no swarm of old
+#    nodes. A stopped (deallocated) VM keeps its OS disk, and with it its engine's state.
+#    A disk kept from a release that put Docker's whole data root there: its volumes
+#    move to the new place, the old engine state goes. (Ubuntu's / is a shared mount, so
+#    dockerd leaves its root as it is and this bind stays visible below it.)
+if [ -d ${DATA_MOUNT}/docker/volumes ] && [ ! -e ${DATA_VOLUMES} ]; then mv ${DATA_MOUNT}/docker/volumes ${DATA_VOLUMES}; fi
+rm -rf ${DATA_MOUNT}/docker ${DATA_MOUNT}/containerd
+mkdir -p ${DATA_VOLUMES} ${ENGINE_VOLUMES}
+grep -q " ${ENGINE_VOLUMES} " /etc/fstab || echo "${DATA_VOLUMES} ${ENGINE_VOLUMES} none bind,nofail,x-systemd.requires-mounts-for=${DATA_MOUNT} 0 0" >> /etc/fstab
+mountpoint -q ${ENGINE_VOLUMES} || mount ${ENGINE_VOLUMES}
+# Docker does not start without its volumes mounted: on the OS disk, MySQL would initialise an empty database.
+mkdir -p /etc/systemd/system/docker.service.d
+printf '%s\\n' '[Unit]' 'RequiresMountsFor=${ENGINE_VOLUMES}' > /etc/systemd/system/docker.service.d/dsenv-data-disk.conf
 ${containersReachMetadata ? "# Containers may reach the instance metadata service (dsenv:azureContainersReachMetadata)." : `# Containers get no VM identity token: the metadata service is blocked for them before Docker starts.
 printf '%s\\n' '[Service]' 'ExecStartPre=${METADATA_BLOCK_COMMAND}' > /etc/systemd/system/docker.service.d/dsenv-metadata-block.conf`}
-systemctl daemon-reload
+${advertiseGpus ? `# The GPUs this VM has now, advertised to the swarm at every Docker start (a deallocated VM comes back on other GPUs).
+printf '%s\\n' '[Service]' 'ExecStartPre=${SWARM_GPUS_AT_ENGINE_START}' > /etc/systemd/system/docker.service.d/dsenv-swarm-gpus.conf
+` : ""}systemctl daemon-reload
 `;
 }
 
@@ -154,12 +189,20 @@ systemctl daemon-reload
  * and the headless user-space driver with nvidia-smi.
  */
 function driverStep(branch: string): string {
-    return `# 4. The NVIDIA driver: Ubuntu's signed server driver, branch ${branch}.
+    return `# 4. The NVIDIA driver: Ubuntu's signed server driver, branch ${branch}. The modules for the
+#    kernel that will run: the flavour's newest (the image's kernel may lag the archive, and
+#    Canonical builds modules for the archive's kernels), with that kernel; when it is not
+#    the running one, the reboot below starts it.
 kernel="$(uname -r)"
-apt_get install -y "linux-modules-nvidia-${branch}-server-$kernel" "linux-modules-nvidia-${branch}-server-\${kernel##*-}" nvidia-headless-no-dkms-${branch}-server nvidia-utils-${branch}-server
+flavour="\${kernel##*-}"
+apt_get install -y "linux-image-$flavour" "linux-modules-nvidia-${branch}-server-$flavour" nvidia-headless-no-dkms-${branch}-server nvidia-utils-${branch}-server
+# Unattended upgrades leave the driver and the kernel alone: a driver upgraded under the loaded
+# module fails every GPU call (NVML: driver/library version mismatch) until a reboot, and modules
+# built for a newer kernel need that kernel. Both change together, with a reboot, when the user says so.
+echo "Unattended-Upgrade::Package-Blacklist { \\"nvidia-\\"; \\"libnvidia-\\"; \\"linux-image-\\"; \\"linux-modules-\\"; \\"linux-headers-\\"; \\"linux-$flavour\\"; };" > /etc/apt/apt.conf.d/51dsenv-hold-driver
 modprobe nvidia || true
 if ! nvidia-smi -L; then
-  # A module loaded at boot (nouveau) can hold the GPU until the next boot: one reboot, then fail.
+  # A newer kernel to start, or a module loaded at boot (nouveau) holding the GPU: one reboot, then fail.
   if [ ! -f /var/lib/dsenv/driver-reboot ]; then
     mkdir -p /var/lib/dsenv && touch /var/lib/dsenv/driver-reboot
     systemctl reboot
@@ -192,11 +235,17 @@ iptables -w -C FORWARD -j DOCKER-USER 2>/dev/null || iptables -w -I FORWARD -j D
 // the files the other steps and nvidia-ctk wrote; idempotent.
 export const SWARM_GPUS_SCRIPT = `#!/bin/bash
 # Advertises this machine's NVIDIA GPUs to Docker swarm. Run before Docker (re)starts.
+# --at-engine-start: none listed advertises none (stale ids would send tasks to GPUs
+# this machine no longer has) and lets Docker start; otherwise it is a failure.
 set -euo pipefail
 daemon_json=/etc/docker/daemon.json
 runtime_toml=/etc/nvidia-container-runtime/config.toml
-mapfile -t uuids < <(nvidia-smi --query-gpu=uuid --format=csv,noheader | tr -d ' ')
-if [ "\${#uuids[@]}" -eq 0 ] || [ -z "\${uuids[0]}" ]; then echo "nvidia-smi lists no GPU" >&2; exit 1; fi
+mapfile -t uuids < <(nvidia-smi --query-gpu=uuid --format=csv,noheader 2>/dev/null | tr -d ' ')
+if [ "\${#uuids[@]}" -eq 0 ] || [ -z "\${uuids[0]}" ]; then
+  echo "nvidia-smi lists no GPU" >&2
+  [ "\${1:-}" = --at-engine-start ] || exit 1
+  uuids=()
+fi
 mkdir -p "$(dirname "$daemon_json")" "$(dirname "$runtime_toml")"
 python3 - "$daemon_json" "\${uuids[@]}" <<'PY'
 import json, os, sys
@@ -204,6 +253,8 @@ path, uuids = sys.argv[1], sys.argv[2:]
 config = json.load(open(path)) if os.path.exists(path) else {}
 config["default-runtime"] = "nvidia"
 config["node-generic-resources"] = ["NVIDIA-GPU=" + u for u in uuids]
+if not uuids:
+    del config["node-generic-resources"]
 with open(path + ".tmp", "w") as f:
     json.dump(config, f, indent=2)
 os.replace(path + ".tmp", path)

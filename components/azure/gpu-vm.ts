@@ -11,6 +11,24 @@ import { azureNames } from "./names";
 /** Ubuntu 22.04 LTS, Gen2: Canonical publishes signed NVIDIA server drivers for its kernels, and the container toolkit supports it. */
 export const UBUNTU_IMAGE = { publisher: "Canonical", offer: "0001-com-ubuntu-server-jammy", sku: "22_04-lts-gen2", version: "latest" };
 export const DATA_DISK_LUN = 0;
+/** The VM's inputs Azure cannot update in place: a change replaces the VM (its data disk kept). */
+export const VM_REPLACED_ON = ["osProfile", "priority", "evictionPolicy", "securityProfile", "storageProfile.imageReference"];
+
+/** The VNet and the one subnet the VMs' NICs are in. */
+export const VNET_PREFIX = "10.42.0.0/16";
+export const SUBNET_PREFIX = "10.42.1.0/24";
+
+/**
+ * VM n's private address: the subnet's addresses in order from .4 (Azure keeps
+ * .0 to .3 and .255 for itself). Static, so that a swarm manager keeps the
+ * address its raft state holds (Docker wants fixed manager addresses), also
+ * when its NIC is made again; every VM gets one in order, so that no VM's
+ * dynamic address can take the one a later VM needs.
+ */
+export function vmPrivateAddress(vmNumber: number): string {
+    const [a, b, c] = SUBNET_PREFIX.split(/[./]/);
+    return `${a}.${b}.${c}.${3 + vmNumber}`;
+}
 
 export interface VmSpec {
     /** An Azure VM size, e.g. Standard_NC4as_T4_v3. */
@@ -129,8 +147,16 @@ export class GpuVm extends pulumi.ComponentResource {
                 ...common,
                 networkInterfaceName: names.nic,
                 networkSecurityGroup: { id: this.network.securityGroupId },
-                // Dynamic keeps the address while the NIC exists (deallocation included): the swarm's advertise address.
-                ipConfigurations: [{ name: "primary", subnet: { id: this.network.subnetId }, publicIPAddress: { id: ip.id }, privateIPAllocationMethod: "Dynamic" }],
+                // The swarm's advertise address: the same for this VM number, whatever happens to the NIC.
+                ipConfigurations: [
+                    {
+                        name: "primary",
+                        subnet: { id: this.network.subnetId },
+                        publicIPAddress: { id: ip.id },
+                        privateIPAllocationMethod: "Static",
+                        privateIPAddress: vmPrivateAddress(args.vmNumber ?? 1),
+                    },
+                ],
             },
             child,
         );
@@ -192,7 +218,20 @@ export class GpuVm extends pulumi.ComponentResource {
                 diagnosticsProfile: { bootDiagnostics: { enabled: true } },
                 ...(args.vm.spot ? { priority: "Spot", evictionPolicy: "Deallocate", billingProfile: { maxPrice: args.vm.spot.maxPrice } } : {}),
             },
-            { parent: this, additionalSecretOutputs: ["osProfile"] },
+            {
+                parent: this,
+                additionalSecretOutputs: ["osProfile"],
+                // Azure refuses to change these on an existing VM (PropertyChangeNotAllowed: the custom
+                // data, i.e. the boot script, the admin user and key; Spot), and azure-native would
+                // preview them as updates (pulumi-azure-native#577): they replace the VM, which the
+                // preview says. The old VM goes first (its name is the new one's); its data disk is
+                // detached, not deleted, and the new VM attaches it. What ran on the old VM's engine
+                // is not replaced in the same run (its provider is registered after the new VM is
+                // ready, too late for Pulumi to remove it first): the next `up --refresh` makes it
+                // again on the new engine (docs/azure.md, "Day two").
+                replaceOnChanges: VM_REPLACED_ON,
+                deleteBeforeReplace: true,
+            },
         );
 
         if (args.shutdown) {
@@ -222,10 +261,10 @@ export class GpuVm extends pulumi.ComponentResource {
     private makeNetwork(name: string, args: GpuVmArgs, vnetName: string, nsgName: string): { network: VmNetwork; securityGroup: network.NetworkSecurityGroup } {
         const child = { parent: this };
         const common = { resourceGroupName: args.resourceGroupName, location: args.location };
-        const vnet = new network.VirtualNetwork(`${name}-vnet`, { ...common, virtualNetworkName: vnetName, addressSpace: { addressPrefixes: ["10.42.0.0/16"] } }, child);
+        const vnet = new network.VirtualNetwork(`${name}-vnet`, { ...common, virtualNetworkName: vnetName, addressSpace: { addressPrefixes: [VNET_PREFIX] } }, child);
         const subnet = new network.Subnet(
             `${name}-subnet`,
-            { resourceGroupName: args.resourceGroupName, virtualNetworkName: vnet.name, subnetName: "default", addressPrefix: "10.42.1.0/24" },
+            { resourceGroupName: args.resourceGroupName, virtualNetworkName: vnet.name, subnetName: "default", addressPrefix: SUBNET_PREFIX },
             child,
         );
         const rules = [...inboundRules(args.network), ...(args.swarm ? swarmRules() : [])];

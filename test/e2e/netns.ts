@@ -45,15 +45,20 @@ export class NetNamespace {
     /**
      * Starts a dockerd inside it, with `hostname` if given. `ip netns exec`
      * mounts a fresh /sys without the cgroup v1 hierarchies dockerd needs:
-     * they are mounted again in the mount namespace it made.
+     * they are mounted again in the mount namespace it made. `binds`: [source,
+     * target] directories bound there too, seen by that dockerd only, with /
+     * shared there as systemd makes it on a real machine (on a private /,
+     * dockerd binds its data root onto itself, which hides mounts below it).
      */
-    spawnDockerd(args: string[], log: string, hostname?: string): ChildProcess {
+    spawnDockerd(args: string[], log: string, hostname?: string, binds: [string, string][] = []): ChildProcess {
         const cgroups = ["cpu", "cpuacct", "cpuset", "memory", "devices", "freezer", "blkio", "pids"].map(c => `mkdir -p /sys/fs/cgroup/${c} && mount -t cgroup -o ${c} cgroup /sys/fs/cgroup/${c}`);
         const script = [
             "mount -t tmpfs cgroup_root /sys/fs/cgroup",
             ...cgroups,
             "mkdir -p /sys/fs/cgroup/systemd && mount -t cgroup -o none,name=systemd cgroup /sys/fs/cgroup/systemd",
             ...(hostname ? [`hostname ${hostname}`] : []),
+            ...(binds.length ? ["mount --make-rshared /"] : []),
+            ...binds.map(([source, target]) => `mkdir -p ${target} && mount --bind ${source} ${target}`),
             `exec dockerd ${args.join(" ")}`,
         ].join(" && ");
         return this.spawn(["unshare", "--uts", "sh", "-c", script], log);

@@ -3,7 +3,7 @@ import * as crypto from "crypto";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { DATA_MOUNT, METADATA_ADDRESS, METADATA_BLOCK_COMMAND, METADATA_BLOCK_SCRIPT, storageSteps, SWARM_GPUS_SCRIPT } from "../../components/azure/cloud-init";
+import { DATA_MOUNT, DATA_VOLUMES, ENGINE_VOLUMES, METADATA_ADDRESS, METADATA_BLOCK_COMMAND, METADATA_BLOCK_SCRIPT, storageSteps, SWARM_GPUS_AT_ENGINE_START, SWARM_GPUS_COMMAND, SWARM_GPUS_SCRIPT } from "../../components/azure/cloud-init";
 import { GPU_PROBE } from "../../components/azure/remote-engine";
 import { waitFor } from "./harness";
 import { NetNamespace, stopDaemon } from "./netns";
@@ -14,7 +14,7 @@ import { NetNamespace, stopDaemon } from "./netns";
 // container behind it, and Azure's instance metadata service at
 // 169.254.169.254 (an HTTP server). The block must stop the container, and only
 // the container: the VM itself still reaches the service (its token command).
-// The data disk and Docker's data on it (steps 1 and 2): in a chroot of the
+// The data disk and Docker's volumes on it (steps 1 and 2): in a chroot of the
 // Debian base image (each "VM" a fresh overlay of it, in a mount namespace of
 // its own), with a loop device as the disk at LUN 0. Only systemd is absent
 // there: a systemctl that records its arguments.
@@ -95,7 +95,7 @@ test("run again (every Docker start), it adds nothing: one rule, one jump", () =
     expect(fetchMetadata(NS.container)).toMatch(/^URLError/);
 });
 
-describe("steps 1 and 2: the data disk, and Docker's and containerd's data on it", () => {
+describe("steps 1 and 2: the data disk, and Docker's volumes on it", () => {
     const image = path.join(dir, "data-disk.img");
     let loop = "";
 
@@ -131,16 +131,17 @@ bash -euo pipefail /steps.sh > /tmp/steps.log 2>&1 || { cat /tmp/steps.log; exit
 ${after}
 show() { echo "== $1"; cat "$2"; }
 show fstab /etc/fstab
-show daemon.json /etc/docker/daemon.json
-show containerd /etc/containerd/config.toml
 show docker-disk /etc/systemd/system/docker.service.d/dsenv-data-disk.conf
-show containerd-disk /etc/systemd/system/containerd.service.d/dsenv-data-disk.conf
+echo "== engine-config"; ls /etc/docker /etc/containerd /etc/systemd/system/containerd.service.d 2>/dev/null || true
+echo "== volumes-mount"; findmnt -n -o SOURCE --mountpoint ${ENGINE_VOLUMES} || true
+echo "== volumes"; ls ${ENGINE_VOLUMES} 2>/dev/null || true
 show docker-metadata /etc/systemd/system/docker.service.d/dsenv-metadata-block.conf
 show systemctl /tmp/systemctl.log
 echo "== mount"; findmnt -n -o SOURCE,FSTYPE --mountpoint ${DATA_MOUNT}
 echo "== label"; blkid -s LABEL -o value ${loop}
 echo "== uuid"; blkid -s UUID -o value ${loop}
 echo "== data"; ls ${DATA_MOUNT}; cat ${DATA_MOUNT}/notebook.txt 2>/dev/null || true
+echo "== size"; df -B1M --output=size ${DATA_MOUNT} | tail -n 1
 `;
         // Its own mount namespace: the overlay, /proc, a /dev with only the disk and null, all gone when it exits.
         const root = path.join(vmDir, "root");
@@ -156,19 +157,24 @@ exec chroot ${root} /bin/bash -c "$1"`;
 
     let first: Record<string, string>;
 
-    test("a blank disk is formatted, mounted on /data by UUID with nofail, and holds Docker's and containerd's roots", () => {
-        first = bootWith(`echo 'a notebook' > ${DATA_MOUNT}/notebook.txt`);
+    test("a blank disk is formatted, mounted on /data by UUID with nofail; Docker's volumes (only) live on it", () => {
+        first = bootWith(`echo 'a notebook' > ${DATA_MOUNT}/notebook.txt; mkdir -p ${ENGINE_VOLUMES}/db/_data; echo rows > ${ENGINE_VOLUMES}/db/_data/table`);
         expect(first.label).toBe("dsenv-data");
         expect(first.mount.split(/\s+/)).toEqual([loop, "ext4"]);
-        expect(first.fstab.split("\n").filter(l => l.includes(DATA_MOUNT))).toEqual([`UUID=${first.uuid} ${DATA_MOUNT} ext4 defaults,nofail,discard 0 2`]);
-        expect(JSON.parse(first["daemon.json"])).toEqual({ "data-root": `${DATA_MOUNT}/docker` });
-        expect(first.containerd.split("\n")).toEqual(["version = 2", `root = "${DATA_MOUNT}/containerd"`, 'disabled_plugins = ["cri"]']);
-        expect(first.data.split("\n")).toEqual(expect.arrayContaining(["containerd", "docker", "notebook.txt"]));
+        expect(first.fstab.split("\n").filter(l => l.includes(DATA_MOUNT))).toEqual([
+            `UUID=${first.uuid} ${DATA_MOUNT} ext4 defaults,nofail,discard 0 2`,
+            `${DATA_VOLUMES} ${ENGINE_VOLUMES} none bind,nofail,x-systemd.requires-mounts-for=${DATA_MOUNT} 0 0`,
+        ]);
+        // The bind mount: the volume written under Docker's volumes directory is on the disk.
+        expect(first["volumes-mount"]).toBe(`${loop}[${DATA_VOLUMES.slice(DATA_MOUNT.length)}]`);
+        expect(first.data.split("\n")).toEqual(expect.arrayContaining(["notebook.txt", "volumes"]));
+        // The engine's data root and containerd's root are where the packages put them: on the OS disk.
+        expect(first["engine-config"]).toBe("");
+        expect(first.data.split("\n")).not.toEqual(expect.arrayContaining(["docker"]));
     });
 
-    test("Docker and containerd wait for the disk; Docker blocks the metadata service before it starts", () => {
-        expect(first["docker-disk"]).toBe(`[Unit]\nRequiresMountsFor=${DATA_MOUNT}`);
-        expect(first["containerd-disk"]).toBe(`[Unit]\nRequiresMountsFor=${DATA_MOUNT}`);
+    test("Docker waits for its volumes; it blocks the metadata service before it starts", () => {
+        expect(first["docker-disk"]).toBe(`[Unit]\nRequiresMountsFor=${ENGINE_VOLUMES}`);
         expect(first["docker-metadata"]).toBe(`[Service]\nExecStartPre=${METADATA_BLOCK_COMMAND}`);
         expect(first.systemctl).toBe("daemon-reload");
     });
@@ -177,15 +183,38 @@ exec chroot ${root} /bin/bash -c "$1"`;
         const second = bootWith("true");
         expect(second.uuid).toBe(first.uuid);
         expect(second.data.split("\n")).toEqual(expect.arrayContaining(["notebook.txt", "a notebook"]));
-        expect(second.fstab.split("\n").filter(l => l.includes(DATA_MOUNT))).toHaveLength(1);
+        expect(second.fstab.split("\n").filter(l => l.includes(DATA_MOUNT))).toHaveLength(2);
+        expect(second.volumes).toBe("db");
+    });
+
+    test("a disk kept from a release with Docker's whole data root on it: the volumes move, the old engine state goes", () => {
+        const old = `${DATA_MOUNT}/docker`;
+        // What that release left: its data root (volumes, containers, networks, swarm) and containerd's root.
+        const legacy = `umount ${ENGINE_VOLUMES}; rm -rf ${DATA_VOLUMES}; mkdir -p ${old}/volumes/olddb/_data ${old}/containers/c1 ${old}/network ${old}/swarm ${DATA_MOUNT}/containerd; echo kept > ${old}/volumes/olddb/_data/table`;
+        bootWith(legacy);
+        const third = bootWith("true");
+        expect(third.volumes).toBe("olddb");
+        expect(third.data.split("\n").filter(l => ["docker", "containerd"].includes(l))).toEqual([]);
+    });
+
+    test("a disk made larger between two boots (azureDataDiskGb raised): its file system grows at the next boot, the data kept", () => {
+        const before = bootWith("true");
+        fs.truncateSync(image, 160 * 1024 * 1024);
+        // What a VM sees at its next boot: the disk at its new size.
+        execFileSync("losetup", ["-c", loop]);
+        const after = bootWith("true");
+        expect(Number(before.size)).toBeLessThan(70);
+        expect(Number(after.size)).toBeGreaterThan(140);
+        expect(after.uuid).toBe(first.uuid);
+        expect(after.data.split("\n")).toEqual(expect.arrayContaining(["notebook.txt", "a notebook", "volumes"]));
     });
 });
 
 describe("a swarm node's GPUs: advertised to the swarm, as dockerd reads them", () => {
     const gpuDir = path.join(dir, "swarm-gpus");
     const UUIDS = ["GPU-3b0e6c2a-51d7-4d6e-9f0b-0a1b2c3d4e5f", "GPU-8c9d0e1f-2a3b-4c5d-8e7f-1a2b3c4d5e6f"];
-    /** What the boot script's earlier steps and `nvidia-ctk runtime configure` leave, and the toolkit's own config.toml. */
-    const DAEMON_JSON = { "data-root": `${DATA_MOUNT}/docker`, runtimes: { nvidia: { args: [], path: "nvidia-container-runtime" } } };
+    /** What `nvidia-ctk runtime configure` leaves, and the toolkit's own config.toml. */
+    const DAEMON_JSON = { runtimes: { nvidia: { args: [], path: "nvidia-container-runtime" } } };
     const TOOLKIT_TOML = ['#accept-nvidia-visible-devices-as-volume-mounts = false', '#swarm-resource = "DOCKER_RESOURCE_GPU"', "", "[nvidia-container-cli]", 'environment = []', ""].join("\n");
     let daemon: ChildProcess | undefined;
     let netns: NetNamespace | undefined;
@@ -195,7 +224,7 @@ describe("a swarm node's GPUs: advertised to the swarm, as dockerd reads them", 
      * namespace of its own: nothing here changes), `nvidia-smi` a stand-in that
      * lists `gpus`; returns the files it wrote, or its failure.
      */
-    function advertise(run: string, gpus: string[], before = "true"): { daemonJson?: string; toml?: string; error?: string } {
+    function advertise(run: string, gpus: string[], before = "true", command = SWARM_GPUS_COMMAND): { daemonJson?: string; toml?: string; error?: string } {
         const work = path.join(gpuDir, run);
         for (const d of ["upper", "work", "bin"]) fs.mkdirSync(path.join(work, d), { recursive: true });
         fs.writeFileSync(path.join(work, "bin", "nvidia-smi"), `#!/bin/sh\n[ "$*" = "--query-gpu=uuid --format=csv,noheader" ] || exit 9\nprintf '%s\\n' ${gpus.join(" ")}\n`, { mode: 0o755 });
@@ -204,7 +233,7 @@ describe("a swarm node's GPUs: advertised to the swarm, as dockerd reads them", 
 mount -t overlay overlay -o lowerdir=/etc,upperdir=${work}/upper,workdir=${work}/work /etc
 mkdir -p /etc/docker /etc/nvidia-container-runtime
 ${before}
-PATH=${work}/bin:$PATH ${work}/script
+PATH=${work}/bin:$PATH ${work}/script ${command.slice(SWARM_GPUS_COMMAND.length)}
 cp /etc/docker/daemon.json ${work}/daemon.json
 cp /etc/nvidia-container-runtime/config.toml ${work}/config.toml`;
         try {
@@ -249,27 +278,58 @@ cp /etc/nvidia-container-runtime/config.toml ${work}/config.toml`;
         expect(advertise("none", []).error).toContain("nvidia-smi lists no GPU");
     });
 
+    const d = path.join(gpuDir, "dockerd");
+    const host = `unix://${d}/docker.sock`;
+    const docker = (...args: string[]) => execFileSync("docker", ["-H", host, ...args], { encoding: "utf8", stdio: "pipe" }).trim();
+    /** Starts the VM's dockerd with this daemon.json (its data root, the OS disk's, kept from one start to the next). */
+    async function startEngine(daemonJson: string): Promise<void> {
+        fs.mkdirSync(d, { recursive: true });
+        fs.writeFileSync(path.join(d, "daemon.json"), JSON.stringify({ ...JSON.parse(daemonJson), "data-root": path.join(d, "data") }));
+        netns ??= new NetNamespace(`dsgpu-${id}`);
+        daemon = netns.spawnDockerd(["--config-file", path.join(d, "daemon.json"), `--host=${host}`, `--exec-root=${d}/exec`, `--pidfile=${d}/docker.pid`, `--cgroup-parent=/dsgpu-${id}`], path.join(d, "dockerd.log"));
+        await waitFor("the second dockerd", () => docker("info", "--format", "{{.ID}}"), 60_000, 500);
+    }
+    const advertised = (json: string) => (JSON.parse(json) as { NamedResourceSpec?: { Kind: string; Value: string } }[] | null ?? []).map(r => `${r.NamedResourceSpec?.Kind}=${r.NamedResourceSpec?.Value}`).sort();
+
     test("dockerd reads the file and advertises both GPUs, as the readiness probe checks", async () => {
         // A dockerd beside the machine's: its own socket and roots, and a network namespace of its own.
-        const d = path.join(gpuDir, "dockerd");
-        fs.mkdirSync(d, { recursive: true });
-        const config = { ...JSON.parse(first.daemonJson!), "data-root": path.join(d, "data") };
-        fs.writeFileSync(path.join(d, "daemon.json"), JSON.stringify(config));
-        const host = `unix://${d}/docker.sock`;
-        netns = new NetNamespace(`dsgpu-${id}`);
-        daemon = netns.spawnDockerd(["--config-file", path.join(d, "daemon.json"), `--host=${host}`, `--exec-root=${d}/exec`, `--pidfile=${d}/docker.pid`, `--cgroup-parent=/dsgpu-${id}`], path.join(d, "dockerd.log"));
-        const info = () => {
-            try {
-                return execFileSync("docker", ["-H", host, "info", "--format", "{{json .GenericResources}}"], { encoding: "utf8", stdio: "pipe" }).trim();
-            } catch {
-                return "";
-            }
-        };
-        await waitFor("the second dockerd", () => info() !== "", 60_000, 500);
-        const resources = JSON.parse(info()) as { NamedResourceSpec?: { Kind: string; Value: string } }[];
-        expect(resources.map(r => `${r.NamedResourceSpec?.Kind}=${r.NamedResourceSpec?.Value}`).sort()).toEqual(UUIDS.map(u => `NVIDIA-GPU=${u}`).sort());
+        await startEngine(first.daemonJson!);
+        expect(advertised(docker("info", "--format", "{{json .GenericResources}}"))).toEqual(UUIDS.map(u => `NVIDIA-GPU=${u}`).sort());
         // The probe line of the readiness step, against this engine.
         expect(execFileSync("bash", ["-c", GPU_PROBE], { encoding: "utf8", env: { ...process.env, DOCKER_HOST: host } }).trim()).toBe("gpus-advertised");
-        expect(execFileSync("docker", ["-H", host, "info", "--format", "{{.DefaultRuntime}}"], { encoding: "utf8" }).trim()).toBe("nvidia");
+        expect(docker("info", "--format", "{{.DefaultRuntime}}")).toBe("nvidia");
+    });
+
+    test("Docker runs the advertisement before every start (the drop-in the boot steps write)", () => {
+        const steps = storageSteps({ dataDiskLun: 0, advertiseGpus: true });
+        expect(steps).toContain(`printf '%s\\n' '[Service]' 'ExecStartPre=${SWARM_GPUS_AT_ENGINE_START}' > /etc/systemd/system/docker.service.d/dsenv-swarm-gpus.conf`);
+        expect(storageSteps({ dataDiskLun: 0 })).not.toContain("dsenv-swarm-gpus.conf");
+    });
+
+    test("a deallocated VM started on other GPUs: the next engine start advertises the new ones, and the swarm's node has them", async () => {
+        docker("swarm", "init", "--advertise-addr", "127.0.0.1");
+        const node = () => advertised(docker("node", "inspect", "self", "--format", "{{json .Description.Resources.GenericResources}}"));
+        await waitFor("the node's GPUs in the swarm", () => (node().length === 2 ? true : undefined), 30_000, 500);
+        expect(node()).toEqual(UUIDS.map(u => `NVIDIA-GPU=${u}`).sort());
+        await stopDaemon(daemon);
+
+        // The VM's /etc and OS disk as they were (deallocation keeps them); the host's GPUs are others.
+        const OTHER = ["GPU-0a0a0a0a-1111-4222-8333-944444444444"];
+        const keep = `echo '${first.daemonJson!.replace(/\n/g, " ")}' > /etc/docker/daemon.json; printf '%s' '${first.toml!}' > /etc/nvidia-container-runtime/config.toml`;
+        const restart = advertise("restart", OTHER, keep, SWARM_GPUS_AT_ENGINE_START);
+        expect(restart.error).toBeUndefined();
+        await startEngine(restart.daemonJson!);
+        expect(advertised(docker("info", "--format", "{{json .GenericResources}}"))).toEqual([`NVIDIA-GPU=${OTHER[0]}`]);
+        await waitFor("the node's new GPUs in the swarm", () => (node().length === 1 ? true : undefined), 30_000, 500);
+        expect(node()).toEqual([`NVIDIA-GPU=${OTHER[0]}`]);
+        docker("swarm", "leave", "--force");
+    });
+
+    test("at an engine start where the driver lists no GPU, none are advertised (no stale ids) and Docker still starts", () => {
+        const keep = `echo '${first.daemonJson!.replace(/\n/g, " ")}' > /etc/docker/daemon.json`;
+        const none = advertise("none-at-start", [], keep, SWARM_GPUS_AT_ENGINE_START);
+        expect(none.error).toBeUndefined();
+        const config = JSON.parse(none.daemonJson!);
+        expect(config).toEqual({ ...DAEMON_JSON, "default-runtime": "nvidia" });
     });
 });

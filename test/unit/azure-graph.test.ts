@@ -10,7 +10,7 @@ import { loadSettings } from "../../config/load";
 import { Settings } from "../../config/settings";
 import { deploy as deployStack } from "../../targets";
 import { byType, Declared, isSecret, nameOf, one, Run, runWithMocks, valueOf } from "./harness";
-import { exchanges, sshCalls } from "./azure-mocks";
+import { azure, exchanges, resetAzure, sshCalls } from "./azure-mocks";
 import { privateKeyFile, sshPublicKeyLine } from "./ssh-keys";
 
 const KEY = sshPublicKeyLine();
@@ -155,19 +155,25 @@ describe("the Azure graph", () => {
             "usermod -aG docker dsenv",
             "/dev/disk/azure/scsi1/lun0",
             "blkid \"$disk\" >/dev/null || mkfs.ext4",
-            `{"data-root": "/data/docker"}`,
-            // Docker >= 29 keeps images in containerd's store: its root is on the data disk too.
-            `'root = "/data/containerd"'`,
-            // Neither starts before the data disk is mounted.
-            "'RequiresMountsFor=/data' > \"/etc/systemd/system/$unit.service.d/dsenv-data-disk.conf\"",
-            "for unit in containerd docker; do",
-            // Ubuntu's signed driver for the running kernel, no DKMS.
-            'apt_get install -y "linux-modules-nvidia-580-server-$kernel" "linux-modules-nvidia-580-server-${kernel##*-}" nvidia-headless-no-dkms-580-server nvidia-utils-580-server',
+            // A larger disk: the file system grows with it.
+            'resize2fs "$disk"',
+            // The data disk keeps Docker's volumes only: the engine's own state stays with the VM's OS disk.
+            "/data/volumes /var/lib/docker/volumes none bind,nofail,x-systemd.requires-mounts-for=/data 0 0",
+            // Docker does not start before the volumes are mounted.
+            "'RequiresMountsFor=/var/lib/docker/volumes' > /etc/systemd/system/docker.service.d/dsenv-data-disk.conf",
+            // Ubuntu's signed driver, no DKMS, for the flavour's newest kernel (the one that will run), with that kernel.
+            'apt_get install -y "linux-image-$flavour" "linux-modules-nvidia-580-server-$flavour" nvidia-headless-no-dkms-580-server nvidia-utils-580-server',
+            // Unattended upgrades leave the driver and the kernel to the user (a driver upgraded under the loaded module breaks NVML).
+            '"linux-$flavour\\"; };" > /etc/apt/apt.conf.d/51dsenv-hold-driver',
+            // The lists lock is waited for: apt-get update is tried again while another apt holds it.
+            "apt_update() { for _ in $(seq 90); do apt_get update && return 0; sleep 10; done; apt_get update; }",
             `> ${READY_MARKER}`,
         ]) {
             expect([step, yaml.includes(step)]).toEqual([step, true]);
         }
-        const order = ["mount /data", "data-root", "RequiresMountsFor", "nvidia-headless-no-dkms", "nvidia-smi -L", "nvidia-ctk runtime configure", "systemctl restart containerd docker", "usermod -aG docker", READY_MARKER + "\n"].map(s => yaml.lastIndexOf(s));
+        // The disk's steps run on every boot, before the check that ends a set-up done already.
+        expect(yaml.indexOf('resize2fs "$disk"')).toBeLessThan(yaml.indexOf(`[ -f ${READY_MARKER} ] && exit 0`));
+        const order = ["mount /data", "mount /var/lib/docker/volumes", "RequiresMountsFor", "nvidia-headless-no-dkms", "nvidia-smi -L", "nvidia-ctk runtime configure", "systemctl restart containerd docker", "usermod -aG docker", READY_MARKER + "\n"].map(s => yaml.lastIndexOf(s));
         expect([...order].sort((a, b) => a - b)).toEqual(order);
     });
 
@@ -415,6 +421,33 @@ describe("ci-push", () => {
 
 describe("the target from stack config (index.ts's path)", () => {
     const AZURE = { target: "azure", azureSshPublicKey: KEY, azureSshPrivateKeyPath: PRIVATE_KEY, azureAllowedCidrs: '["10.20.30.40/32"]', azureRegistryName: "dsenvunit01" };
+
+    test("destroy kept the group and disk: the next up imports them once; later ups (the stack manages them) import nothing", async () => {
+        const group = "/subscriptions/sub-1/resourceGroups/dsenv-unit-rg";
+        const disk = `${group}/providers/Microsoft.Compute/disks/dsenv-unit-data`;
+        const tags = { "dsenv-stack": "dsenv/unit" };
+        azure.groups.set("dsenv-unit-rg", { id: group, location: "eastus", tags });
+        azure.disks.set("dsenv-unit-data", { id: disk, location: "eastus", diskSizeGB: 256, tags });
+        try {
+            const adopting = await runWithMocks(AZURE, () => deployStack(loadSettings(undefined, {})) as Promise<Record<string, unknown>>);
+            expect(adopting.error).toBeUndefined();
+            expect(one(adopting, "azure-native:resources:ResourceGroup", "resource-group").opts.import).toBe(group);
+            expect(one(adopting, T.disk, "gpu-data").opts.import).toBe(disk);
+            // What the next run reads back as managed (the mocked engine's ids).
+            expect(await valueOf(adopting.result.resourceGroupId as pulumi.Output<string>)).toMatch(/resource-group$/);
+            expect(await valueOf(pulumi.all(adopting.result.dataDiskIds as pulumi.Output<string>[]))).toEqual([expect.stringMatching(/gpu-data$/)]);
+
+            // The state holds them under ids spelt otherwise than the lookup's, and a larger disk is asked for.
+            azure.stackOutputs = { resourceGroupId: group.replace("resourceGroups", "resourcegroups"), dataDiskIds: [disk.toUpperCase()] };
+            const later = await runWithMocks({ ...AZURE, azureDataDiskGb: "512" }, () => deployStack(loadSettings(undefined, {})) as Promise<Record<string, unknown>>);
+            expect(later.error).toBeUndefined();
+            expect(one(later, "azure-native:resources:ResourceGroup", "resource-group").opts.import).toBeUndefined();
+            expect(one(later, T.disk, "gpu-data").opts.import).toBeUndefined();
+            expect(later.inputs.get("gpu-data").diskSizeGB).toBe(512);
+        } finally {
+            resetAzure();
+        }
+    }, 30_000);
 
     test("azure: the workspace and a GPU workload run on the VM's engine, built locally and pulled by digest", async () => {
         const r = await runWithMocks({ ...AZURE, pytorchEnabled: "true" }, () => deployStack(loadSettings(undefined, {})));

@@ -12,6 +12,8 @@ const childProcess = require("child_process") as typeof import("child_process");
 export const azure = {
     groups: new Map<string, { id: string; location: string; tags?: Record<string, string> }>(),
     disks: new Map<string, { id: string; location: string; diskSizeGB: number; tags?: Record<string, string> }>(),
+    /** The stack's own outputs, as its last update left them (what a reference to itself reads). */
+    stackOutputs: {} as Record<string, unknown>,
     providers: new Map<string, string>(),
     /** Namespaces POSTed to .../register, in order. */
     registered: [] as string[],
@@ -21,6 +23,7 @@ export const azure = {
 export function resetAzure(): void {
     azure.groups.clear();
     azure.disks.clear();
+    azure.stackOutputs = {};
     azure.providers.clear();
     for (const ns of ["Microsoft.Compute", "Microsoft.Network", "Microsoft.ContainerRegistry", "Microsoft.DevTestLab"]) azure.providers.set(ns, "Registered");
     azure.registered.length = 0;
@@ -33,7 +36,8 @@ resetAzure();
 // the program calls three provider functions: both are answered here, every
 // other call still fails.
 const realSetMocks = pulumi.runtime.setMocks;
-jest.spyOn(pulumi.runtime, "setMocks").mockImplementation((mocks, ...rest) =>
+// The organization is the file backend's ("organization"): the program names its own stack by it.
+jest.spyOn(pulumi.runtime, "setMocks").mockImplementation((mocks, project, stack, preview, organization = "organization") =>
     realSetMocks(
         {
             newResource: args => {
@@ -64,7 +68,10 @@ jest.spyOn(pulumi.runtime, "setMocks").mockImplementation((mocks, ...rest) =>
                 }
             },
         },
-        ...rest,
+        project,
+        stack,
+        preview,
+        organization,
     ),
 );
 
@@ -86,8 +93,8 @@ function azureOutputs(type: string, inputs: any): Record<string, unknown> {
             // VM 1's is 20.61.7.9, VM 2's 20.61.7.10, ...
             return { ipAddress: `20.61.7.${8 + vmNumber(inputs.publicIpAddressName)}` };
         case "azure-native:network:NetworkInterface":
-            // Azure hands out the subnet's addresses from .4 on.
-            return { ipConfigurations: [{ ...inputs.ipConfigurations[0], privateIPAddress: `10.42.1.${3 + vmNumber(inputs.networkInterfaceName)}` }] };
+            // A static address is the one asked for; a dynamic one, Azure's next free one (from .4 on).
+            return { ipConfigurations: [{ ...inputs.ipConfigurations[0], privateIPAddress: inputs.ipConfigurations[0].privateIPAddress ?? `10.42.1.${3 + vmNumber(inputs.networkInterfaceName)}` }] };
         case "pulumi-nodejs:dynamic/dsenv:AcrTokenPassword":
             return { username: "dsenv-unit-swarm-pull", password: "token-password-1", expiry: "2027-11-30T00:00:00.000Z" };
         case "azure-native:compute:VirtualMachine":
@@ -96,6 +103,8 @@ function azureOutputs(type: string, inputs: any): Record<string, unknown> {
             return { name: inputs.virtualNetworkName };
         case "azure-native:resources:ResourceGroup":
             return { name: inputs.resourceGroupName };
+        case "pulumi:pulumi:StackReference":
+            return { outputs: azure.stackOutputs, secretOutputNames: [] };
         default:
             return {};
     }

@@ -1,5 +1,5 @@
 import { AzureSettings } from "../../config/azure";
-import { ensureResourceProviders, findKeptResources, resourceProvidersFor } from "../../targets/azure-survey";
+import { ensureResourceProviders, findKeptResources, ManagedResources, managedResources, quotaNotice, resourceProvidersFor } from "../../targets/azure-survey";
 import { azure, resetAzure } from "./azure-mocks";
 import { runWithMocks } from "./harness";
 
@@ -17,8 +17,8 @@ const GROUP = "/subscriptions/sub-1/resourceGroups/dsenv-unit-rg";
 const DISK = `${GROUP}/providers/Microsoft.Compute/disks/dsenv-unit-data`;
 const OURS = { "dsenv-stack": "dsenv/unit" };
 
-async function kept(settings: AzureSettings = SETTINGS) {
-    return runWithMocks({}, () => findKeptResources(settings, "dsenv-unit"));
+async function kept(settings: AzureSettings = SETTINGS, managed: ManagedResources = {}) {
+    return runWithMocks({}, () => findKeptResources(settings, "dsenv-unit", managed));
 }
 
 beforeEach(resetAzure);
@@ -62,16 +62,66 @@ describe("what an earlier destroy kept", () => {
         expect((await kept()).error?.message).toContain(`the data disk dsenv-unit-data exists without the dsenv-stack tag`);
     });
 
-    test("a kept disk that adoption would replace or shrink is refused before anything changes", async () => {
+    test("a kept disk is adopted at a larger size (imported, then grown); a smaller one is refused: a disk cannot shrink", async () => {
         azure.groups.set("dsenv-unit-rg", { id: GROUP, location: "eastus", tags: OURS });
+        azure.disks.set("dsenv-unit-data", { id: DISK, location: "eastus", diskSizeGB: 128, tags: OURS });
+        expect((await kept()).result).toEqual({ resourceGroupId: GROUP, dataDiskIds: [DISK] });
         azure.disks.set("dsenv-unit-data", { id: DISK, location: "eastus", diskSizeGB: 512, tags: OURS });
         expect((await kept()).error?.message).toBe(
-            "dsenv:azureDataDiskGb: got 256, expected 512, the size of the data disk dsenv-unit-data that an earlier destroy kept (it is adopted as it is; a disk cannot shrink, and to grow it set the larger size on a later up)",
+            "dsenv:azureDataDiskGb: got 256, expected 512 or more, the size of the data disk dsenv-unit-data (a disk cannot shrink; a larger size grows it, and its file system grows at the VM's next boot)",
         );
-        // Larger is refused too: import takes the disk as it is.
-        expect((await kept({ ...SETTINGS, vm: { dataDiskGb: 1024 } } as AzureSettings)).error?.message).toContain("dsenv:azureDataDiskGb: got 1024, expected 512");
         expect((await kept({ ...SETTINGS, location: "westeurope" })).error?.message).toContain("the resource group dsenv-unit-rg that an earlier destroy kept is in eastus, not in dsenv:azureLocation westeurope");
     });
+});
+
+describe("what the stack manages already: never imported again, never checked as adoptable", () => {
+    // The ids as the state holds them: ARM spells them differently from one answer to the next.
+    const MANAGED = { resourceGroupId: "/subscriptions/sub-1/resourcegroups/dsenv-unit-rg", dataDiskIds: [`${GROUP}/providers/Microsoft.Compute/disks/DSENV-UNIT-DATA`] };
+
+    test("the stack's own group and disk: nothing to import, on every later up", async () => {
+        azure.groups.set("dsenv-unit-rg", { id: GROUP, location: "eastus", tags: OURS });
+        azure.disks.set("dsenv-unit-data", { id: DISK, location: "eastus", diskSizeGB: 256, tags: OURS });
+        const r = await kept(SETTINGS, MANAGED);
+        expect(r.error).toBeUndefined();
+        expect(r.result).toEqual({});
+    });
+
+    test("its disk grows: a larger azureDataDiskGb than the disk has is no adoption problem (day two)", async () => {
+        azure.groups.set("dsenv-unit-rg", { id: GROUP, location: "eastus", tags: OURS });
+        azure.disks.set("dsenv-unit-data", { id: DISK, location: "eastus", diskSizeGB: 256, tags: OURS });
+        const r = await kept({ ...SETTINGS, vm: { dataDiskGb: 1024 } } as AzureSettings, MANAGED);
+        expect(r.error).toBeUndefined();
+        expect(r.result).toEqual({});
+        // Shrinking it is refused all the same: Azure would.
+        expect((await kept({ ...SETTINGS, vm: { dataDiskGb: 128 } } as AzureSettings, MANAGED)).error?.message).toContain("got 128, expected 256 or more");
+    });
+
+    test("the adoption checks (tag, region) are not asked of what the stack manages", async () => {
+        // Someone removed the tags of the stack's own resources: still the stack's.
+        azure.groups.set("dsenv-unit-rg", { id: GROUP, location: "eastus" });
+        azure.disks.set("dsenv-unit-data", { id: DISK, location: "eastus", diskSizeGB: 256 });
+        expect((await kept(SETTINGS, MANAGED)).result).toEqual({});
+        // A managed group beside a kept disk of VM 2: only the disk is adopted.
+        azure.disks.set("dsenv-unit-data2", { id: `${DISK}2`, location: "eastus", diskSizeGB: 256, tags: OURS });
+        expect((await kept({ ...SETTINGS, vmCount: 2 }, MANAGED)).result).toEqual({ dataDiskIds: [undefined, `${DISK}2`] });
+    });
+
+    test("what the stack manages is what its last update exported: read through a reference to itself", async () => {
+        azure.stackOutputs = { resourceGroupId: MANAGED.resourceGroupId, dataDiskIds: MANAGED.dataDiskIds, vmName: "dsenv-unit-vm" };
+        const r = await runWithMocks({}, managedResources);
+        expect(r.result).toEqual(MANAGED);
+        expect(r.declared.map(d => [d.type, d.name, d.props.name])).toEqual([["pulumi:pulumi:StackReference", "own-stack", "organization/dsenv/unit"]]);
+        // Never updated, or destroyed: nothing managed.
+        azure.stackOutputs = {};
+        expect((await runWithMocks({}, managedResources)).result).toEqual({});
+    });
+});
+
+test("a Spot VM's quota is the region's Spot vCPUs, not its family's: said at preview", () => {
+    expect(quotaNotice(SETTINGS)).toBeUndefined();
+    expect(quotaNotice({ ...SETTINGS, vmCount: 3, vm: { ...SETTINGS.vm, size: "Standard_NC4as_T4_v3", spot: { maxPrice: -1 } } } as AzureSettings)).toBe(
+        `dsenv:azureSpot: the 3 Spot VMs count against eastus's Spot vCPU quota ("Total Regional Spot vCPUs", lowPriorityCores), not the Standard_NC4as_T4_v3 family's: check it with az vm list-usage -l eastus -o table`,
+    );
 });
 
 describe("resource providers of a fresh subscription", () => {

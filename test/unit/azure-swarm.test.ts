@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
-import { SWARM_GPUS_COMMAND } from "../../components/azure/cloud-init";
-import { expiresWithin, generatePassword, tokenPasswordProvider } from "../../components/azure/registry-pull-token";
+import { SWARM_GPUS_AT_ENGINE_START, SWARM_GPUS_COMMAND } from "../../components/azure/cloud-init";
+import { expiresWithin, generatePassword, otherSlot, tokenPasswordProvider, waitUntilAccepted } from "../../components/azure/registry-pull-token";
 import { loadSettings } from "../../config/load";
 import { deploy } from "../../targets";
 import { byType, configProblem, Declared, isSecret, nameOf, one, Run, runWithMocks, valueOf } from "./harness";
@@ -61,6 +61,15 @@ describe("azureVmCount: 3 GPU VMs as one swarm", () => {
         expect(new Set(groups).size).toBe(1);
     });
 
+    test("every VM's private address is static, the subnet's in order from .4: a manager keeps the address its raft state holds", async () => {
+        const configs = await Promise.all(byType(r, T.nic).map(async n => (await valueOf(n.props.ipConfigurations))[0]));
+        expect(configs.map(c => [c.privateIPAllocationMethod, c.privateIPAddress])).toEqual([
+            ["Static", "10.42.1.4"],
+            ["Static", "10.42.1.5"],
+            ["Static", "10.42.1.6"],
+        ]);
+    });
+
     test("the swarm's ports are open from and to the VNet only; SSH stays as it was", async () => {
         const rules = (await valueOf(one(r, T.nsg, "gpu-nsg").props.securityRules)) as any[];
         const swarm = rules.filter(x => x.name.startsWith("allow-swarm-"));
@@ -75,7 +84,9 @@ describe("azureVmCount: 3 GPU VMs as one swarm", () => {
         for (const vm of byType(r, T.vm)) {
             const config = cloudConfigOf(r, vm);
             expect(config).toContain(`path: ${SWARM_GPUS_COMMAND}`);
-            expect(config).toMatch(new RegExp(`nvidia-ctk runtime configure --runtime=docker\\n\\s*# A swarm node[^\\n]*\\n\\s*${SWARM_GPUS_COMMAND}\\n`));
+            expect(config).toMatch(new RegExp(`nvidia-ctk runtime configure --runtime=docker\\n\\s*# A swarm node[^\\n]*\\n\\s*#[^\\n]*\\n\\s*${SWARM_GPUS_COMMAND}\\n`));
+            // And again before every Docker start: a deallocated VM comes back on other GPUs.
+            expect(config).toContain(`'ExecStartPre=${SWARM_GPUS_AT_ENGINE_START}' > /etc/systemd/system/docker.service.d/dsenv-swarm-gpus.conf`);
         }
         const readiness = byType(r, T.readiness);
         expect(readiness).toHaveLength(3);
@@ -187,7 +198,7 @@ describe("azureVmCount: the config", () => {
 });
 
 describe("the pull token's password", () => {
-    const INPUTS = { registryId: "/subscriptions/s/resourceGroups/g/providers/Microsoft.ContainerRegistry/registries/r", tokenId: "/subscriptions/s/.../tokens/t", armToken: "arm-1", validDays: 365 };
+    const INPUTS = { registryId: "/subscriptions/s/resourceGroups/g/providers/Microsoft.ContainerRegistry/registries/r", loginServer: "r.azurecr.io", tokenId: "/subscriptions/s/.../tokens/t", armToken: "arm-1", validDays: 365 };
     const NOW = Date.parse("2026-11-30T00:00:00Z");
     const RESULT = { username: "t", passwords: [{ name: "password1", value: "pw-1", expiry: "2027-11-30T00:00:00Z" }] };
 
@@ -230,8 +241,47 @@ describe("the pull token's password", () => {
         const olds = { registryId: INPUTS.registryId, tokenId: INPUTS.tokenId, validDays: 365, username: "t", password: "pw-1", expiry: new Date(Date.now() + 200 * 86_400_000).toISOString() };
         expect(await tokenPasswordProvider.diff!("id", olds, { ...INPUTS, armToken: "arm-2" })).toEqual({ changes: false, replaces: [] });
         const due = { ...olds, expiry: new Date(Date.now() + 10 * 86_400_000).toISOString() };
-        expect(await tokenPasswordProvider.diff!("id", due, INPUTS)).toEqual({ changes: true, replaces: ["expiry"] });
+        // An update, not a replacement: it knows which slot is in use.
+        expect(await tokenPasswordProvider.diff!("id", due, INPUTS)).toEqual({ changes: true, replaces: [] });
         expect(expiresWithin("2026-12-20T00:00:00Z", 30, NOW)).toBe(true);
         expect(expiresWithin("2027-01-20T00:00:00Z", 30, NOW)).toBe(false);
+    });
+
+    test("a renewal fills the other slot, the registry accepts it before it is handed on; the password in use keeps working", async () => {
+        expect([otherSlot(undefined), otherSlot("password1"), otherSlot("password2")]).toEqual(["password2", "password2", "password1"]);
+        const calls: { url: string; body?: string; auth?: string }[] = [];
+        let logins = 0;
+        // azure-mocks.ts's fetch, answering for the registry's and ARM's endpoints here only.
+        const spy = jest.spyOn(globalThis, "fetch");
+        const azureFetch = spy.getMockImplementation()!;
+        spy.mockImplementation(async (url, init) => {
+            const headers = (init?.headers ?? {}) as Record<string, string>;
+            calls.push({ url: String(url), body: init?.body ? String(init.body) : undefined, auth: headers.Authorization });
+            if (String(url).endsWith("/v2/")) return new Response("", { status: ++logins < 2 ? 401 : 200 });
+            const name = JSON.parse(String(init?.body)).name;
+            return new Response(JSON.stringify({ username: "t", passwords: [{ name, value: `pw-${name}`, expiry: "2028-11-30T00:00:00Z" }] }), { status: 200 });
+        });
+        jest.useFakeTimers({ doNotFake: ["nextTick", "setImmediate"] });
+        try {
+            const olds = { ...INPUTS, username: "t", password: "pw-password1", expiry: "2026-12-10T00:00:00Z", slot: "password1" as const };
+            const updating = tokenPasswordProvider.update!("id", olds, INPUTS);
+            await jest.advanceTimersByTimeAsync(10_000);
+            const outs = (await updating).outs!;
+            expect([outs.slot, outs.password]).toEqual(["password2", "pw-password2"]);
+            expect(JSON.parse(calls[0].body!).name).toBe("password2");
+            // Tried at the registry with the new password until it is accepted (once refused while it replicates).
+            expect(calls.slice(1).map(c => [c.url, c.auth])).toEqual([
+                ["https://r.azurecr.io/v2/", `Basic ${Buffer.from("t:pw-password2").toString("base64")}`],
+                ["https://r.azurecr.io/v2/", `Basic ${Buffer.from("t:pw-password2").toString("base64")}`],
+            ]);
+        } finally {
+            jest.useRealTimers();
+            spy.mockImplementation(azureFetch);
+        }
+    });
+
+    test("a password the registry never accepts fails the up with what it answered", async () => {
+        const fetchFn = (async () => new Response("", { status: 401 })) as unknown as typeof fetch;
+        await expect(waitUntilAccepted("r.azurecr.io", "t", "pw", fetchFn, 0, 0)).rejects.toThrow("r.azurecr.io does not accept the new password of t after 0 s (HTTP 401); run up again");
     });
 });

@@ -1,0 +1,114 @@
+import { VM_REPLACED_ON } from "../../components/azure/gpu-vm";
+import { loadSettings } from "../../config/load";
+import { deploy } from "../../targets";
+import { Declared, Run, runWithMocks } from "./harness";
+import "./azure-mocks";
+import { privateKeyFile, sshPublicKeyLine } from "./ssh-keys";
+
+// Day two on Azure (issue 18, item 2): what a change of the stack's config does
+// to its VMs and data disks, as the preview of the next `up` will say it. Two
+// runs of the program under mocks, before and after the change; each resource
+// the second declares is then what the engine makes of it: created, deleted,
+// the same, updated in place, or replaced, where a changed input is one of its
+// replaceOnChanges paths or a resource of its replaceWith is replaced (the
+// engine's rules for these two options, applied to what the program declared).
+
+const AZURE = { target: "azure", azureSshPublicKey: sshPublicKeyLine(), azureSshPrivateKeyPath: privateKeyFile(), azureAllowedCidrs: '["10.20.30.40/32"]', azureRegistryName: "dsenvunit01" };
+type Step = "create" | "delete" | "same" | "update" | "replace";
+
+function run(config: Record<string, string> = {}): Promise<Run<unknown>> {
+    return runWithMocks({ ...AZURE, ...config }, () => deploy(loadSettings(undefined, {})));
+}
+
+/** The leaf paths (a.b.c) where two input values differ. */
+function changedPaths(before: unknown, after: unknown, at = ""): string[] {
+    if (JSON.stringify(before) === JSON.stringify(after)) return [];
+    const isObject = (v: unknown) => v !== null && typeof v === "object";
+    if (!isObject(before) || !isObject(after) || Array.isArray(before) !== Array.isArray(after)) return [at];
+    const keys = new Set([...Object.keys(before as object), ...Object.keys(after as object)]);
+    return [...keys].flatMap(k => changedPaths((before as Record<string, unknown>)[k], (after as Record<string, unknown>)[k], at ? `${at}.${k}` : k));
+}
+
+/** What the engine does with each custom resource, by name (azure-native and docker ones, and the swarm's and the VM's steps). */
+function plan(before: Run<unknown>, after: Run<unknown>): Map<string, Step> {
+    const custom = (r: Run<unknown>) => r.declared.filter(d => !d.type.startsWith("dsenv:") && d.type !== "pulumi:pulumi:Stack");
+    const steps = new Map<string, Step>();
+    const byResource = new Map<unknown, Declared>(custom(after).map(d => [d.resource, d]));
+    const stepOf = (d: Declared): Step => {
+        if (steps.has(d.name)) return steps.get(d.name)!;
+        if (!before.inputs.has(d.name)) return "create";
+        const changed = changedPaths(before.inputs.get(d.name), after.inputs.get(d.name));
+        // Secret inputs travel wrapped ({ <sig>, value }): their paths are the wrapped value's.
+        const unwrapped = changed.map(p => p.replace(/\.value(?=\.|$)/, ""));
+        const replacedBy = (d.opts.replaceWith ?? []).some(r => byResource.has(r) && stepOf(byResource.get(r)!) === "replace");
+        const step: Step = replacedBy || unwrapped.some(p => (d.opts.replaceOnChanges ?? []).some(r => p === r || p.startsWith(`${r}.`))) ? "replace" : changed.length ? "update" : "same";
+        steps.set(d.name, step);
+        return step;
+    };
+    for (const d of custom(after)) steps.set(d.name, stepOf(d));
+    for (const d of custom(before)) if (!after.inputs.has(d.name)) steps.set(d.name, "delete");
+    return steps;
+}
+
+/** The VMs' and data disks' steps, in name order. */
+function machines(steps: Map<string, Step>): Record<string, Step> {
+    return Object.fromEntries([...steps].filter(([name]) => /^gpu\d*-(vm|data)$/.test(name)).sort(([a], [b]) => a.localeCompare(b)));
+}
+
+let baseline: Run<unknown>;
+beforeAll(async () => {
+    baseline = await run();
+    expect(baseline.error).toBeUndefined();
+}, 30_000);
+
+test("the VM is replaced on what Azure cannot change in place, the old one first; its data disk is detached, never replaced", () => {
+    const vm = baseline.declared.find(d => d.name === "gpu-vm")!;
+    expect(vm.opts.replaceOnChanges).toEqual(VM_REPLACED_ON);
+    expect(VM_REPLACED_ON).toEqual(expect.arrayContaining(["osProfile", "priority"]));
+    expect(vm.opts.deleteBeforeReplace).toBe(true);
+    expect(baseline.inputs.get("gpu-vm").storageProfile.dataDisks[0].deleteOption).toBe("Detach");
+    const disk = baseline.declared.find(d => d.name === "gpu-data")!;
+    expect([disk.opts.replaceOnChanges, disk.opts.deleteBeforeReplace]).toEqual([undefined, undefined]);
+});
+
+test("azureVmCount 1 -> 3 on a GPU size: VM 1 is replaced (its boot script now advertises GPUs to the swarm), its data disk kept; VMs 2 and 3 are new", async () => {
+    const grown = await run({ azureVmCount: "3" });
+    expect(grown.error).toBeUndefined();
+    const steps = plan(baseline, grown);
+    expect(machines(steps)).toEqual({ "gpu-data": "same", "gpu-vm": "replace", "gpu2-data": "create", "gpu2-vm": "create", "gpu3-data": "create", "gpu3-vm": "create" });
+    // VM 1's NIC and public address stay: the swarm's address and the ssh address are those of before.
+    expect([steps.get("gpu-nic"), steps.get("gpu-ip")]).toEqual(["same", "same"]);
+});
+
+test("a boot-script change (azureContainersReachMetadata): the VM is replaced, the disk kept; what ran on its engine is left to the next up --refresh", async () => {
+    const changed = await run({ azureContainersReachMetadata: "true" });
+    expect(changed.error).toBeUndefined();
+    const steps = plan(baseline, changed);
+    expect(machines(steps)).toEqual({ "gpu-data": "same", "gpu-vm": "replace" });
+    // Not replaced in this run (Pulumi would have to remove them before the VM, through a provider it
+    // registers only once the new VM is ready): the refresh of the next up finds them gone and makes them again.
+    expect([steps.get("workspace-mysql"), steps.get("workspace-jupyter"), steps.get("workspace-mysql-data")]).toEqual(["same", "same", "same"]);
+});
+
+test("a volume on a VM's engine is never deleted, kept on destroy or not: Pulumi deletes it only when the VM is replaced, and it is then the kept disk's data", async () => {
+    const notKept = await run({ mysqlKeepData: "false" });
+    expect(notKept.error).toBeUndefined();
+    const volumes = notKept.declared.filter(d => d.type === "docker:index/volume:Volume");
+    expect(volumes.map(v => v.name)).toContain("workspace-mysql-data");
+    for (const v of volumes) expect([v.name, v.opts.retainOnDelete]).toEqual([v.name, true]);
+});
+
+test("azureSpot: the VM is replaced (Azure cannot change a VM's priority), the disk kept", async () => {
+    const spot = await run({ azureSpot: "true" });
+    expect(spot.error).toBeUndefined();
+    expect(machines(plan(baseline, spot))).toEqual({ "gpu-data": "same", "gpu-vm": "replace" });
+});
+
+test("a larger data disk (azureDataDiskGb 256 -> 512): the disk is updated in place, the VM stays as it is", async () => {
+    const grown = await run({ azureDataDiskGb: "512" });
+    expect(grown.error).toBeUndefined();
+    const steps = plan(baseline, grown);
+    expect(machines(steps)).toEqual({ "gpu-data": "update", "gpu-vm": "same" });
+    expect(changedPaths(baseline.inputs.get("gpu-data"), grown.inputs.get("gpu-data"))).toEqual(["diskSizeGB"]);
+    expect(steps.get("workspace-mysql")).toBe("same");
+});
