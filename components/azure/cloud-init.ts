@@ -43,7 +43,7 @@ export interface CloudInitArgs {
     hostKey?: { privateKey: string; publicKey: string };
     /** Let containers reach the instance metadata service; blocked unless true. */
     containersReachMetadata?: boolean;
-    /** The VM is a swarm node with GPUs: they are advertised as NVIDIA-GPU generic resources (SWARM_GPUS_SCRIPT). */
+    /** The VM has GPUs: they are advertised as NVIDIA-GPU generic resources (SWARM_GPUS_SCRIPT), which a swarm reads and a lone engine ignores. */
     advertiseGpus?: boolean;
 }
 
@@ -108,7 +108,7 @@ ${nvidiaDriverBranch ? driverStep(nvidiaDriverBranch) : "# 4. No NVIDIA GPU on t
 #    with Docker (merged into daemon.json), then Docker restarted.
 apt_get install -y docker-ce docker-ce-cli containerd.io docker-buildx-plugin nvidia-container-toolkit
 nvidia-ctk runtime configure --runtime=docker
-${advertiseGpus ? `# A swarm node: its GPUs advertised to the swarm, which hands each task the ones it reserved
+${advertiseGpus ? `# Its GPUs advertised as swarm resources (the swarm hands each task the ones it reserved; a lone engine ignores them)
 # (none listed fails the set-up here; Docker's later starts advertise what there is then).
 ${SWARM_GPUS_COMMAND}
 ` : ""}systemctl enable containerd docker
@@ -176,7 +176,7 @@ mkdir -p /etc/systemd/system/docker.service.d
 printf '%s\\n' '[Unit]' 'RequiresMountsFor=${ENGINE_VOLUMES}' > /etc/systemd/system/docker.service.d/dsenv-data-disk.conf
 ${containersReachMetadata ? "# Containers may reach the instance metadata service (dsenv:azureContainersReachMetadata)." : `# Containers get no VM identity token: the metadata service is blocked for them before Docker starts.
 printf '%s\\n' '[Service]' 'ExecStartPre=${METADATA_BLOCK_COMMAND}' > /etc/systemd/system/docker.service.d/dsenv-metadata-block.conf`}
-${advertiseGpus ? `# The GPUs this VM has now, advertised to the swarm at every Docker start (a deallocated VM comes back on other GPUs).
+${advertiseGpus ? `# The GPUs this VM has now, advertised at every Docker start (a deallocated VM comes back on other GPUs).
 printf '%s\\n' '[Service]' 'ExecStartPre=${SWARM_GPUS_AT_ENGINE_START}' > /etc/systemd/system/docker.service.d/dsenv-swarm-gpus.conf
 ` : ""}systemctl daemon-reload
 `;

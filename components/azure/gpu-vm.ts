@@ -84,7 +84,7 @@ export interface GpuVmArgs {
     network: InboundAccess;
     /** The first VM's network, for the others; without it this VM makes the network. */
     sharedNetwork?: VmNetwork;
-    /** The VMs are one Docker swarm: its ports open inside the VNet (a network this VM makes), and the GPUs advertised to the swarm. */
+    /** The VMs are one Docker swarm: its ports open inside the VNet (a network this VM makes). */
     swarm?: boolean;
     /** Daily deallocation at "HHMM" in a Windows time zone; none when undefined. */
     shutdown?: { time: string; timeZone: string };
@@ -204,7 +204,10 @@ export class GpuVm extends pulumi.ComponentResource {
                                     nvidiaDriverBranch: args.vm.nvidiaDriverBranch,
                                     hostKey: key,
                                     containersReachMetadata: args.vm.containersReachMetadata,
-                                    advertiseGpus: args.swarm && this.hasGpu,
+                                    // Every GPU VM, one or several: a swarm reads the advertisement, a lone engine
+                                    // ignores it, and a one-VM stack that grows into a swarm keeps its boot script
+                                    // (Azure cannot change a VM's custom data: a change would replace VM 1).
+                                    advertiseGpus: this.hasGpu,
                                 }),
                             ).toString("base64"),
                         ),

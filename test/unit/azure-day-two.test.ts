@@ -71,11 +71,11 @@ test("the VM is replaced on what Azure cannot change in place, the old one first
     expect([disk.opts.replaceOnChanges, disk.opts.deleteBeforeReplace]).toEqual([undefined, undefined]);
 });
 
-test("azureVmCount 1 -> 3 on a GPU size: VM 1 is replaced (its boot script now advertises GPUs to the swarm), its data disk kept; VMs 2 and 3 are new", async () => {
+test("azureVmCount 1 -> 3 on a GPU size: VM 1 stays as it is (a GPU VM's boot script advertises its GPUs, one VM or several), its data disk too; VMs 2 and 3 are new", async () => {
     const grown = await run({ azureVmCount: "3" });
     expect(grown.error).toBeUndefined();
     const steps = plan(baseline, grown);
-    expect(machines(steps)).toEqual({ "gpu-data": "same", "gpu-vm": "replace", "gpu2-data": "create", "gpu2-vm": "create", "gpu3-data": "create", "gpu3-vm": "create" });
+    expect(machines(steps)).toEqual({ "gpu-data": "same", "gpu-vm": "same", "gpu2-data": "create", "gpu2-vm": "create", "gpu3-data": "create", "gpu3-vm": "create" });
     // VM 1's NIC and public address stay: the swarm's address and the ssh address are those of before.
     expect([steps.get("gpu-nic"), steps.get("gpu-ip")]).toEqual(["same", "same"]);
 });

@@ -146,7 +146,7 @@ describe("the Azure graph", () => {
 
     test("cloud-init in customData installs Docker and the NVIDIA toolkit, mounts the data disk, writes the marker", () => {
         const yaml = Buffer.from(osProfileOf(r).customData, "base64").toString("utf8");
-        expect(yaml).toBe(cloudInit({ adminUser: "dsenv", dataDiskLun: 0, nvidiaDriverBranch: "580", hostKey: HOST_KEY }));
+        expect(yaml).toBe(cloudInit({ adminUser: "dsenv", dataDiskLun: 0, nvidiaDriverBranch: "580", hostKey: HOST_KEY, advertiseGpus: true }));
         expect(yaml.startsWith("#cloud-config\n")).toBe(true);
         for (const step of [
             "apt_get install -y docker-ce docker-ce-cli containerd.io docker-buildx-plugin nvidia-container-toolkit",
@@ -368,6 +368,10 @@ describe("Azure options", () => {
         expect(byType(r, "azure-native:resources:ResourceGroup")).toEqual([]);
         expect(r.inputs.get("gpu-vm").resourceGroupName).toBe("team-rg");
         expect(r.inputs.get("gpu-engine-ready").required).not.toContain("gpu-visible");
+        // Nothing to advertise to a swarm: no GPU script in its boot script.
+        const customData = Buffer.from(String(await valueOf(r.inputs.get("gpu-vm").osProfile.customData)), "base64").toString();
+        expect(customData.startsWith("#cloud-config\n")).toBe(true);
+        expect(customData).not.toContain("dsenv-swarm-gpus");
     });
 
     test("a data disk and resource group an earlier destroy kept are adopted (import), not created again", async () => {

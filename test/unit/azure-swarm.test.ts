@@ -84,7 +84,7 @@ describe("azureVmCount: 3 GPU VMs as one swarm", () => {
         for (const vm of byType(r, T.vm)) {
             const config = cloudConfigOf(r, vm);
             expect(config).toContain(`path: ${SWARM_GPUS_COMMAND}`);
-            expect(config).toMatch(new RegExp(`nvidia-ctk runtime configure --runtime=docker\\n\\s*# A swarm node[^\\n]*\\n\\s*#[^\\n]*\\n\\s*${SWARM_GPUS_COMMAND}\\n`));
+            expect(config).toMatch(new RegExp(`nvidia-ctk runtime configure --runtime=docker\\n\\s*# Its GPUs advertised[^\\n]*\\n\\s*#[^\\n]*\\n\\s*${SWARM_GPUS_COMMAND}\\n`));
             // And again before every Docker start: a deallocated VM comes back on other GPUs.
             expect(config).toContain(`'ExecStartPre=${SWARM_GPUS_AT_ENGINE_START}' > /etc/systemd/system/docker.service.d/dsenv-swarm-gpus.conf`);
         }
