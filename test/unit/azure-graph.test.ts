@@ -369,7 +369,7 @@ describe("Azure options", () => {
         expect(r.inputs.get("gpu-vm").resourceGroupName).toBe("team-rg");
         expect(r.inputs.get("gpu-engine-ready").required).not.toContain("gpu-visible");
         // Nothing to advertise to a swarm: no GPU script in its boot script.
-        const customData = Buffer.from(String(await valueOf(r.inputs.get("gpu-vm").osProfile.customData)), "base64").toString();
+        const customData = Buffer.from(osProfileOf(r).customData, "base64").toString("utf8");
         expect(customData.startsWith("#cloud-config\n")).toBe(true);
         expect(customData).not.toContain("dsenv-swarm-gpus");
     });
