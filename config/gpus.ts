@@ -9,6 +9,8 @@ const UUID = /^(GPU|MIG)-[0-9a-fA-F]{8}(-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12}$/;
 const MAX_COUNT = 128;
 
 export const GPUS_ACCEPTED = '"" (no GPUs), "all", a number of GPUs such as "2", or "device=" with GPU indexes or UUIDs separated by commas, e.g. "device=0,2" (the forms of docker run --gpus)';
+/** What a GPU key takes: the forms of docker run --gpus, or `auto`, which the target resolves (config/notebook-gpus.ts, config/gpus-auto.ts). */
+export const GPUS_OR_AUTO_ACCEPTED = `"auto" (GPUs where the engine can give them, none elsewhere), or ${GPUS_ACCEPTED}`;
 
 /** undefined for "" (no GPUs); a problem when the value is none of the accepted forms. */
 export function parseGpus(value: string): { request?: GpuRequest; problem?: string } {

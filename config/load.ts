@@ -15,6 +15,7 @@ import { readNotebookVariables } from "./notebook-variables";
 import { NodeNumbering, readNotebookUsers } from "./notebook-users";
 import { notebookPlace, readNotebookGpus, withNotebookGpus } from "./notebook-gpus";
 import { checkSwarmGpus, readSwarm, readSwarmLayout, SwarmLayout, SwarmSettings } from "./swarm";
+import { WorkloadGpuPlace } from "./gpus-auto";
 import { gpuRequests, HostFacts, readWorkloads, THIS_HOST, workloadHostPorts } from "./workloads";
 
 /**
@@ -58,7 +59,8 @@ export function loadSettings(config = new pulumi.Config(), env: NodeJS.ProcessEn
     const jupyterRead = readJupyter(read, runsOn.engine, mysql, nodes);
     const notebookGpus = readNotebookGpus(read);
     // The local target's engine is asked about GPUs once, for the notebooks and the workloads (config/notebook-gpus.ts).
-    const workloads = kind === "ci-push" ? { notices: [] } : readWorkloads(read, runsOn.engine, runsOn.facts, nodes === undefined && kind !== "local");
+    const gpuPlace: WorkloadGpuPlace = swarm ? { kind: "swarm", swarm } : kind === "azure" ? { kind: "azure", vmSize: read.string("azureVmSize"), vmCount: azureVmCount } : { kind: "engine", engine };
+    const workloads = kind === "ci-push" ? { notices: [] } : readWorkloads(read, runsOn.engine, runsOn.facts, nodes === undefined && kind !== "local", gpuPlace);
     const gpus = gpuRequests(workloads);
     // ci-push tags the project's images with the commit: a user's packages would change the content, not the tag.
     if (kind === "ci-push") for (const key of ["jupyterRequirements", "jupyterEnvironment"] as const) read.rejectOrphan(key, "the ci-push target pushes the project's own images, tagged by commit");

@@ -7,7 +7,8 @@ import type { AzureSettings } from "./azure";
 import { checkCudaAgainstDriver, DriverVersion, GpuImage, readDriverVersion } from "./cuda-check";
 import { DEFAULTS } from "./defaults";
 import { checkGpuPath, engineDescription, GpuCheck } from "./gpu-check";
-import { GPUS_ACCEPTED, parseGpus } from "./gpus";
+import { GPUS_OR_AUTO_ACCEPTED, parseGpus } from "./gpus";
+import { autoOnEngine } from "./gpus-auto";
 import { HostFacts } from "./host-facts";
 import { notebookBaseImage } from "./notebook-image";
 import { pinnedCudaVersion } from "./notebook-images";
@@ -20,13 +21,12 @@ import { checkGpus, gpuRequests } from "./workloads";
 // resolved per target: `auto` asks the engine (local), the VM size (azure) or
 // what the swarm nodes advertise, and the stack says what it chose.
 
-export const NOTEBOOK_GPUS_ACCEPTED = `"auto" (GPUs where the engine can give them, none elsewhere), or ${GPUS_ACCEPTED}`;
 
 /** "auto", a request, or undefined for "" (no GPUs). */
 export type NotebookGpuValue = "auto" | GpuRequest | undefined;
 
 export function readNotebookGpus(read: ConfigReader): NotebookGpuValue {
-    const value = read.string("jupyterGpus", v => (v === "auto" || !parseGpus(v).problem ? undefined : NOTEBOOK_GPUS_ACCEPTED));
+    const value = read.string("jupyterGpus", v => (v === "auto" || !parseGpus(v).problem ? undefined : GPUS_OR_AUTO_ACCEPTED));
     return value === "auto" ? "auto" : parseGpus(value).request;
 }
 
@@ -117,20 +117,6 @@ export function resolveNotebookGpus(read: ConfigReader, value: NotebookGpuValue,
     }
     if (value === "auto") notices.push(`dsenv:jupyterGpus is auto: ${result.choice}`);
     return result;
-}
-
-/** `auto` on one engine: every GPU where the engine has a GPU path and a driver answers, none elsewhere. */
-function autoOnEngine(engine: EngineSettings, check: GpuCheck, host: HostFacts): { gpus?: GpuRequest; why: string; driver?: DriverVersion } {
-    const at = `the engine at ${engineDescription(engine)}`;
-    if (check.kind === "deferred") return { why: `${at} could not say whether it can give GPUs (${check.reason})` };
-    if (check.kind === "missing") return { why: `${at} has no GPU path (${check.looked})` };
-    // A GPU path says the toolkit is there, not that a GPU is: Docker Desktop lists its nvidia
-    // runtime on machines without one (docker/for-win#14331). The driver says whether one is.
-    const driver = readDriverVersion(engine, host.runHost);
-    if (driver.kind === "none") return { why: `${at} has ${check.via}, but no NVIDIA driver answers on its machine (${driver.said})`, driver };
-    if (driver.kind === "unknown" && check.dockerDesktop) return { why: `Docker Desktop lists its nvidia runtime on every machine, and no NVIDIA driver could be read (${driver.reason})`, driver };
-    const version = driver.kind === "found" ? `driver ${driver.version}` : `driver not read: ${driver.reason}`;
-    return { gpus: "all", why: `${at} gives GPUs through ${check.via}; ${version}`, driver };
 }
 
 /**

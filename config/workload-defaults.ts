@@ -10,12 +10,12 @@ export const WORKLOAD_DEFAULTS = {
     rstudioProjectDir: "",
     rstudioHostPort: 8787,
     rstudioHostIp: "127.0.0.1",
-    rstudioGpus: "all",
+    rstudioGpus: "auto",
 
     // W3: PyTorch GPU workspace.
     pytorchEnabled: false,
     pytorchImage: "pytorch/pytorch:2.5.1-cuda12.4-cudnn9-devel",
-    pytorchGpus: "all",
+    pytorchGpus: "auto",
     pytorchShmSizeMb: 2048,
     pytorchHomeDir: "",
     pytorchCommand: ["sleep", "infinity"],
@@ -28,7 +28,7 @@ export const WORKLOAD_DEFAULTS = {
     labWorkspaceDir: "",
     labHostPort: 8080,
     labHostIp: "127.0.0.1",
-    labGpus: "all",
+    labGpus: "auto",
     labHttpProxy: "",
     labHttpsProxy: "",
     labPipProxy: "",

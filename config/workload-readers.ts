@@ -1,10 +1,11 @@
 import type { GpuRequest } from "../components/gpu";
-import { parseGpus } from "./gpus";
+import { GPUS_OR_AUTO_ACCEPTED, parseGpus } from "./gpus";
 import { readWorkDir } from "./host-paths";
 import { ConfigReader } from "./reader";
 import * as rules from "./rules";
 import { EngineSettings, Published, WorkDir } from "./settings";
 import { WorkloadConfigKey } from "./workload-defaults";
+import type { AutoGpus } from "./gpus-auto";
 
 // Readers the workloads' keys share (workloads/*.ts).
 
@@ -12,9 +13,10 @@ export function readPublish(read: ConfigReader, portKey: WorkloadConfigKey, ipKe
     return { hostPort: read.integer(portKey, rules.port), hostIp: read.string(ipKey, rules.hostIp) };
 }
 
-/** An invalid value counts as no GPUs, so the engine is not asked about it too. */
-export function readGpus(read: ConfigReader, key: WorkloadConfigKey): GpuRequest | undefined {
-    return parseGpus(read.string(key, v => parseGpus(v).problem)).request;
+/** A GPU key: `auto` as the stack's place resolves it (config/gpus-auto.ts); an invalid value counts as no GPUs, so the engine is not asked about it too. */
+export function readGpus(read: ConfigReader, key: WorkloadConfigKey, auto: AutoGpus): GpuRequest | undefined {
+    const value = read.string(key, v => (v === "auto" ? undefined : parseGpus(v).problem && GPUS_OR_AUTO_ACCEPTED));
+    return value === "auto" ? auto(key) : parseGpus(value).request;
 }
 
 /** "" is a named volume (kept on destroy); a path must be an existing directory where the engine runs. */

@@ -7,6 +7,7 @@ import type { ConfigKey } from "./defaults";
 import { ConfigReader } from "./reader";
 import { EngineSettings, Published } from "./settings";
 import { WorkloadConfigKey } from "./workload-defaults";
+import { autoWorkloadGpus, WorkloadGpuPlace } from "./gpus-auto";
 
 // Reads the seeds' optional workloads, each from its definition in workloads/.
 
@@ -17,13 +18,15 @@ export { SHIPPED_APP_SOURCE, APP_MOUNT_POINTS } from "../workloads/app";
 /**
  * Reads and checks every enabled workload's keys, recording problems on `read`.
  * GPU requests are checked against the engine's runtimes, unless the target
- * checks them otherwise (`checkEngineGpus` false: a swarm, by its nodes' capacity).
+ * checks them otherwise (`checkEngineGpus` false: a swarm, by its nodes' capacity);
+ * `auto` in a GPU key is resolved for `gpuPlace`, where the workloads run.
  */
-export function readWorkloads(read: ConfigReader, engine: EngineSettings, host: HostFacts = THIS_HOST, checkEngineGpus = true): WorkloadSettings {
+export function readWorkloads(read: ConfigReader, engine: EngineSettings, host: HostFacts = THIS_HOST, checkEngineGpus = true, gpuPlace: WorkloadGpuPlace = { kind: "engine", engine }): WorkloadSettings {
     const settings: WorkloadSettings = { notices: [] };
+    const autoGpus = autoWorkloadGpus(gpuPlace, host, settings.notices);
     for (const key of Object.keys(WORKLOADS) as WorkloadKey[]) {
         const definition = WORKLOADS[key] as WorkloadDefinition<unknown>;
-        if (read.boolean(`${key}Enabled` as WorkloadConfigKey)) (settings as Record<string, unknown>)[key] = definition.read(read, { engine, host });
+        if (read.boolean(`${key}Enabled` as WorkloadConfigKey)) (settings as Record<string, unknown>)[key] = definition.read(read, { engine, host, autoGpus });
     }
     if (checkEngineGpus) checkGpus(read, engine, host, settings);
     return settings;

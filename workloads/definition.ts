@@ -5,12 +5,15 @@ import type { HostFacts } from "../config/host-facts";
 import type { ConfigReader } from "../config/reader";
 import type { EngineSettings, Published } from "../config/settings";
 import type { WorkloadConfigKey } from "../config/workload-defaults";
+import type { AutoGpus } from "../config/gpus-auto";
 
 /** What reading a workload's keys may need to know. */
 export interface ReadContext {
     /** The engine its containers run on (its host paths are checked only where that is here). */
     engine: EngineSettings;
     host: HostFacts;
+    /** What `auto` in a GPU key comes to where the stack runs (config/gpus-auto.ts). */
+    autoGpus: AutoGpus;
 }
 
 /** What declaring a workload needs. */

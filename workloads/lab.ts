@@ -6,6 +6,7 @@ import * as rules from "../config/rules";
 import { EngineSettings, Published, WorkDir } from "../config/settings";
 import { WorkloadConfigKey } from "../config/workload-defaults";
 import { readDirOrVolume, readGpus, readPublish } from "../config/workload-readers";
+import type { AutoGpus } from "../config/gpus-auto";
 import * as workloadRules from "../config/workload-rules";
 import { WorkloadDefinition } from "./definition";
 
@@ -24,7 +25,7 @@ export interface LabSettings {
     pipPackages: string[];
 }
 
-function readLab(read: ConfigReader, engine: EngineSettings, host: HostFacts): LabSettings {
+function readLab(read: ConfigReader, engine: EngineSettings, host: HostFacts, autoGpus: AutoGpus): LabSettings {
     const proxy = (key: WorkloadConfigKey) => read.string(key, v => (v === "" ? undefined : workloadRules.httpUrl(v))) || undefined;
     const proxies = { httpProxy: proxy("labHttpProxy"), httpsProxy: proxy("labHttpsProxy"), pipProxy: proxy("labPipProxy") };
     if (Object.values(proxies).every(p => p === undefined)) read.rejectOrphan("labProxyAtRuntime", "no proxy is set (dsenv:labHttpProxy, dsenv:labHttpsProxy, dsenv:labPipProxy)");
@@ -34,7 +35,7 @@ function readLab(read: ConfigReader, engine: EngineSettings, host: HostFacts): L
         gid: readLabId(read, "labGid", engine, host.user?.gid),
         workspaceDir: readDirOrVolume(read, "labWorkspaceDir", engine),
         publish: readPublish(read, "labHostPort", "labHostIp"),
-        gpus: readGpus(read, "labGpus"),
+        gpus: readGpus(read, "labGpus", autoGpus),
         proxy: proxies,
         proxyAtRuntime: read.boolean("labProxyAtRuntime"),
         aptPackages: read.strings("labAptPackages", workloadRules.aptPackage),
@@ -64,7 +65,7 @@ function readLabId(read: ConfigReader, key: "labUid" | "labGid", engine: EngineS
 
 export const lab: WorkloadDefinition<LabSettings> = {
     key: "lab",
-    read: (read, ctx) => readLab(read, ctx.engine, ctx.host),
+    read: (read, ctx) => readLab(read, ctx.engine, ctx.host, ctx.autoGpus),
     published: s => [["labHostPort", s.publish]],
     gpus: s => ["labGpus", s.gpus],
     deploy(s, ctx) {

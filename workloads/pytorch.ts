@@ -4,6 +4,7 @@ import { ConfigReader } from "../config/reader";
 import * as rules from "../config/rules";
 import { EngineSettings, WorkDir } from "../config/settings";
 import { readDirOrVolume, readGpus } from "../config/workload-readers";
+import type { AutoGpus } from "../config/gpus-auto";
 import * as workloadRules from "../config/workload-rules";
 import { WorkloadDefinition } from "./definition";
 
@@ -17,13 +18,13 @@ export interface PyTorchSettings {
     command: string[];
 }
 
-function readPyTorch(read: ConfigReader, engine: EngineSettings): PyTorchSettings {
+function readPyTorch(read: ConfigReader, engine: EngineSettings, autoGpus: AutoGpus): PyTorchSettings {
     const before = read.problems.length;
     const command = read.strings("pytorchCommand", v => (v === "" ? "a list of non-empty strings" : undefined));
     if (command.length === 0 && read.problems.length === before) read.reject("pytorchCommand", command, 'a non-empty command, e.g. ["sleep", "infinity"]');
     return {
         image: read.string("pytorchImage", rules.imageRef),
-        gpus: readGpus(read, "pytorchGpus"),
+        gpus: readGpus(read, "pytorchGpus", autoGpus),
         shmSizeMb: read.integer("pytorchShmSizeMb", workloadRules.shmSizeMb),
         homeDir: readDirOrVolume(read, "pytorchHomeDir", engine),
         command,
@@ -32,7 +33,7 @@ function readPyTorch(read: ConfigReader, engine: EngineSettings): PyTorchSetting
 
 export const pytorch: WorkloadDefinition<PyTorchSettings> = {
     key: "pytorch",
-    read: (read, ctx) => readPyTorch(read, ctx.engine),
+    read: (read, ctx) => readPyTorch(read, ctx.engine, ctx.autoGpus),
     published: () => [],
     gpus: s => ["pytorchGpus", s.gpus],
     deploy(s, ctx) {

@@ -5,6 +5,7 @@ import { ConfigReader } from "../config/reader";
 import * as rules from "../config/rules";
 import { EngineSettings, Published, WorkDir } from "../config/settings";
 import { readDirOrVolume, readGpus, readPublish } from "../config/workload-readers";
+import type { AutoGpus } from "../config/gpus-auto";
 import * as workloadRules from "../config/workload-rules";
 import { WorkloadDefinition } from "./definition";
 
@@ -20,7 +21,7 @@ export interface RStudioSettings {
     gpus?: GpuRequest;
 }
 
-function readRStudio(read: ConfigReader, engine: EngineSettings): RStudioSettings {
+function readRStudio(read: ConfigReader, engine: EngineSettings, autoGpus: AutoGpus): RStudioSettings {
     const downloadUrl = read.string("rstudioDownloadUrl", v =>
         v === "" ? "the http(s) URL of the rstudio-server .deb for dsenv:rstudioVersion and the base image's Ubuntu release (see docs/workloads.md)" : workloadRules.httpUrl(v),
     );
@@ -30,13 +31,13 @@ function readRStudio(read: ConfigReader, engine: EngineSettings): RStudioSetting
         downloadUrl,
         projectDir: readDirOrVolume(read, "rstudioProjectDir", engine),
         publish: readPublish(read, "rstudioHostPort", "rstudioHostIp"),
-        gpus: readGpus(read, "rstudioGpus"),
+        gpus: readGpus(read, "rstudioGpus", autoGpus),
     };
 }
 
 export const rstudio: WorkloadDefinition<RStudioSettings> = {
     key: "rstudio",
-    read: (read, ctx) => readRStudio(read, ctx.engine),
+    read: (read, ctx) => readRStudio(read, ctx.engine, ctx.autoGpus),
     published: s => [["rstudioHostPort", s.publish]],
     gpus: s => ["rstudioGpus", s.gpus],
     deploy(s, ctx) {
