@@ -12,6 +12,12 @@ export const GPUS_ACCEPTED = '"" (no GPUs), "all", a number of GPUs such as "2",
 /** What a GPU key takes: the forms of docker run --gpus, or `auto`, which the target resolves (config/notebook-gpus.ts, config/gpus-auto.ts). */
 export const GPUS_OR_AUTO_ACCEPTED = `"auto" (GPUs where the engine can give them, none elsewhere), or ${GPUS_ACCEPTED}`;
 
+/** The rule of a GPU key that takes `auto` too: what parseGpus says, with `auto` among what is accepted. */
+export function gpusOrAutoProblem(value: string): string | undefined {
+    const problem = value === "auto" ? undefined : parseGpus(value).problem;
+    return problem && `${GPUS_OR_AUTO_ACCEPTED}${problem.slice(GPUS_ACCEPTED.length)}`;
+}
+
 /** undefined for "" (no GPUs); a problem when the value is none of the accepted forms. */
 export function parseGpus(value: string): { request?: GpuRequest; problem?: string } {
     if (value === "") return {};

@@ -7,7 +7,7 @@ import type { AzureSettings } from "./azure";
 import { checkCudaAgainstDriver, DriverVersion, GpuImage, readDriverVersion } from "./cuda-check";
 import { DEFAULTS } from "./defaults";
 import { checkGpuPath, engineDescription, GpuCheck } from "./gpu-check";
-import { GPUS_OR_AUTO_ACCEPTED, parseGpus } from "./gpus";
+import { gpusOrAutoProblem, parseGpus } from "./gpus";
 import { autoOnEngine } from "./gpus-auto";
 import { HostFacts } from "./host-facts";
 import { notebookBaseImage } from "./notebook-image";
@@ -26,7 +26,7 @@ import { checkGpus, gpuRequests } from "./workloads";
 export type NotebookGpuValue = "auto" | GpuRequest | undefined;
 
 export function readNotebookGpus(read: ConfigReader): NotebookGpuValue {
-    const value = read.string("jupyterGpus", v => (v === "auto" || !parseGpus(v).problem ? undefined : GPUS_OR_AUTO_ACCEPTED));
+    const value = read.string("jupyterGpus", gpusOrAutoProblem);
     return value === "auto" ? "auto" : parseGpus(value).request;
 }
 

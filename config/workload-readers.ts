@@ -1,5 +1,5 @@
 import type { GpuRequest } from "../components/gpu";
-import { GPUS_OR_AUTO_ACCEPTED, parseGpus } from "./gpus";
+import { gpusOrAutoProblem, parseGpus } from "./gpus";
 import { readWorkDir } from "./host-paths";
 import { ConfigReader } from "./reader";
 import * as rules from "./rules";
@@ -15,7 +15,7 @@ export function readPublish(read: ConfigReader, portKey: WorkloadConfigKey, ipKe
 
 /** A GPU key: `auto` as the stack's place resolves it (config/gpus-auto.ts); an invalid value counts as no GPUs, so the engine is not asked about it too. */
 export function readGpus(read: ConfigReader, key: WorkloadConfigKey, auto: AutoGpus): GpuRequest | undefined {
-    const value = read.string(key, v => (v === "auto" ? undefined : parseGpus(v).problem && GPUS_OR_AUTO_ACCEPTED));
+    const value = read.string(key, gpusOrAutoProblem);
     return value === "auto" ? auto(key) : parseGpus(value).request;
 }
 

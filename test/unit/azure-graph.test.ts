@@ -467,7 +467,7 @@ describe("the target from stack config (index.ts's path)", () => {
     });
 
     test("azure: a GPU workload on a CPU size is refused before anything is declared", async () => {
-        const r = await runWithMocks({ ...AZURE, azureVmSize: "Standard_D4s_v5", pytorchEnabled: "true" }, () => deployStack(loadSettings(undefined, {})));
+        const r = await runWithMocks({ ...AZURE, azureVmSize: "Standard_D4s_v5", pytorchEnabled: "true", pytorchGpus: "all" }, () => deployStack(loadSettings(undefined, {})));
         expect(r.declared).toEqual([]);
         expect(r.error?.message).toContain("dsenv:azureVmSize: got \"Standard_D4s_v5\", expected a size with NVIDIA GPUs, one of Standard_NC4as_T4_v3");
     });

@@ -249,6 +249,8 @@ describe("CUDA against the driver at preview (recorded image configs and drivers
         const old = fakeHost("nvidia-runtime.json", { driver: "smi-470.256.02.txt", images: { [image]: "label-only-cuda-11.7.json" } });
         const compat = await settingsOf({ jupyterGpus: "", pytorchEnabled: "true", pytorchImage: image }, old);
         expect(compat.settings?.workloads.notices).toEqual([
+            // pytorchGpus is auto (its default): every GPU of this GPU host, said.
+            "dsenv:pytorchGpus is auto: all (the engine at the local socket gives GPUs through the nvidia runtime; driver 470.256.02)",
             `${image} (dsenv:pytorchImage, GPUs by dsenv:pytorchGpus) is built for CUDA 11.7.0; the driver 470.256.02 runs it by CUDA minor version compatibility (no JIT of newer PTX); a driver >= 515.43.04 runs all of it`,
         ]);
     });
@@ -383,3 +385,30 @@ async function envOf(container: Declared): Promise<Record<string, string>> {
     const pairs = await Promise.all(envs.map(e => valueOf(e as string)));
     return Object.fromEntries(pairs.map(p => [p!.slice(0, p!.indexOf("=")), p!.slice(p!.indexOf("=") + 1)]));
 }
+
+describe("auto in a GPU workload's key (rstudioGpus, pytorchGpus, labGpus, auto by default) on the swarm and azure targets", () => {
+    const AZURE = { target: "azure", azureSshPublicKey: sshPublicKeyLine(), azureSshPrivateKeyPath: privateKeyFile(), azureAllowedCidrs: '["10.20.30.40/32"]', azureRegistryName: "dsenvunit01" };
+    const NODES = ["unix:///run/lab/n1.sock 10.0.0.11", "ssh://lab@gpu2 10.0.0.12"];
+    const swarm = (capacity: number[]): HostFacts => ({
+        runDocker: args => ({ ok: true, stdout: JSON.stringify([{ DiscreteResourceSpec: { Kind: "NVIDIA-GPU", Value: capacity[NODES.findIndex(n => n.startsWith(`${args[1]} `))] } }]) }),
+    });
+    const SWARM = { target: "swarm", swarmNodes: JSON.stringify(NODES), registryServer: "http://10.0.0.11:5000", namePrefix: "p", pytorchEnabled: "true" };
+
+    test("azure: every GPU of a GPU size on one VM, one GPU of the swarm's on several, none on a CPU size (no refusal)", async () => {
+        const one = await settingsOf({ ...AZURE, azureVmSize: "Standard_NC4as_T4_v3", pytorchEnabled: "true" }, fakeHost(undefined));
+        expect(one.settings?.workloads.pytorch?.gpus).toBe("all");
+        const three = await settingsOf({ ...AZURE, azureVmSize: "Standard_NC4as_T4_v3", azureVmCount: "3", pytorchEnabled: "true" }, fakeHost(undefined));
+        expect(three.settings?.workloads.pytorch?.gpus).toEqual({ count: 1 });
+        const cpu = await settingsOf({ ...AZURE, azureVmSize: "Standard_D4s_v5", pytorchEnabled: "true" }, fakeHost(undefined));
+        expect([cpu.error, cpu.settings?.workloads.pytorch?.gpus]).toEqual([undefined, undefined]);
+        expect(cpu.settings?.workloads.notices).toContain("dsenv:pytorchGpus is auto: none (the VM size Standard_D4s_v5 has no NVIDIA GPU)");
+    });
+
+    test("swarm: one GPU, reserved where a node advertises one; none where no node does", async () => {
+        const gpus = await settingsOf(SWARM, swarm([0, 2]));
+        expect(gpus.settings?.workloads.pytorch?.gpus).toEqual({ count: 1 });
+        const none = await settingsOf(SWARM, swarm([0, 0]));
+        expect(none.settings?.workloads.pytorch?.gpus).toBeUndefined();
+        expect(none.settings?.workloads.notices).toContain("dsenv:pytorchGpus is auto: none (no node advertises an NVIDIA-GPU (node 1 (unix:///run/lab/n1.sock): 0, node 2 (ssh://lab@gpu2): 0))");
+    });
+});

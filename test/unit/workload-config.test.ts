@@ -49,7 +49,7 @@ async function read(config: Record<string, string>, facts: HostFacts = host(), e
     return r.result;
 }
 
-const GPUS = '"" (no GPUs), "all", a number of GPUs such as "2", or "device=" with GPU indexes or UUIDs separated by commas, e.g. "device=0,2" (the forms of docker run --gpus)';
+const GPUS = '"auto" (GPUs where the engine can give them, none elsewhere), or "" (no GPUs), "all", a number of GPUs such as "2", or "device=" with GPU indexes or UUIDs separated by commas, e.g. "device=0,2" (the forms of docker run --gpus)';
 const RSTUDIO = { rstudioEnabled: "true", rstudioDownloadUrl: "https://downloads.example.com/rstudio-server-2024.12.1-563-amd64.deb", rstudioGpus: "" };
 const GPU_OFF = { rstudioGpus: "", pytorchGpus: "", labGpus: "" };
 
@@ -217,7 +217,7 @@ describe("files and directories: a key says which it wants, and nothing is writt
 describe("GPUs are checked against the engine before any resource", () => {
     test("an engine without the NVIDIA runtime: every GPU key fails, saying why and how to fix it", async () => {
         const facts = host({ ok: true, stdout: RUNC });
-        const { problems } = await read({ pytorchEnabled: "true", labEnabled: "true", labGpus: "device=0,1" }, facts);
+        const { problems } = await read({ pytorchEnabled: "true", pytorchGpus: "all", labEnabled: "true", labGpus: "device=0,1" }, facts);
         const fix = (key: string) =>
             `the Docker engine at the local socket cannot give containers GPUs (runtimes: io.containerd.runc.v2, runc; CDI off; no nvidia-container-runtime-hook on its host). ` +
             `To use GPUs, install the NVIDIA driver and the NVIDIA container toolkit on that host (its nvidia-container-runtime-hook serves docker run --gpus), ` +
@@ -231,10 +231,21 @@ describe("GPUs are checked against the engine before any resource", () => {
 
     test("an engine with it passes, asked once at its configured host", async () => {
         const facts = host({ ok: true, stdout: NVIDIA });
-        const { settings, problems } = await read({ ...RSTUDIO, rstudioGpus: "all", pytorchEnabled: "true", labEnabled: "true", labUid: "1000", labGid: "1000" }, facts, REMOTE);
+        const { settings, problems } = await read({ ...RSTUDIO, rstudioGpus: "all", pytorchEnabled: "true", pytorchGpus: "all", labEnabled: "true", labGpus: "all", labUid: "1000", labGid: "1000" }, facts, REMOTE);
         expect(problems).toEqual([]);
         expect(facts.calls).toEqual([["-H", "ssh://azureuser@20.1.2.3", "info", "--format", "{{json .}}"]]);
         expect([settings.rstudio?.gpus, settings.pytorch?.gpus, settings.lab?.gpus]).toEqual(["all", "all", "all"]);
+    });
+
+    test("auto (the default) on an engine without a GPU path: the workloads get none, and each says why; nothing is refused", async () => {
+        const facts = host({ ok: true, stdout: RUNC });
+        const { settings, problems } = await read({ pytorchEnabled: "true", labEnabled: "true", labUid: "1000", labGid: "1000" }, facts);
+        expect(problems).toEqual([]);
+        expect([settings.pytorch?.gpus, settings.lab?.gpus]).toEqual([undefined, undefined]);
+        const why = "the engine at the local socket has no GPU path (runtimes: io.containerd.runc.v2, runc; CDI off; no nvidia-container-runtime-hook on its host)";
+        expect(settings.notices).toEqual([`dsenv:pytorchGpus is auto: none (${why})`, `dsenv:labGpus is auto: none (${why})`]);
+        // The engine is asked once for both.
+        expect(facts.calls).toEqual([["info", "--format", "{{json .}}"]]);
     });
 
     test("an engine that cannot be reached at preview leaves the check to deploy time, and says so", async () => {
