@@ -1,4 +1,4 @@
-import type { GpuRequest } from "../components/gpu";
+import { GpuRequest, gpusFlag } from "../components/gpu";
 import { gpuSize } from "./azure-gpu-sizes";
 import { DriverVersion, readDriverVersion } from "./cuda-check";
 import { checkGpuPath, engineDescription, GpuCheck } from "./gpu-check";
@@ -66,7 +66,7 @@ export function autoWorkloadGpus(place: WorkloadGpuPlace, host: HostFacts, notic
     };
     return key => {
         decided ??= decide();
-        notices.push(`dsenv:${key} is auto: ${decided.gpus === undefined ? "none" : decided.gpus === "all" ? "all" : `${(decided.gpus as { count: number }).count}`} (${decided.why})`);
+        notices.push(`dsenv:${key} is auto: ${gpusFlag(decided.gpus) ?? "none"} (${decided.why})`);
         return decided.gpus;
     };
 }

@@ -20,3 +20,23 @@ export const THIS_HOST: HostFacts = {
     user: process.getuid && process.getgid ? { uid: process.getuid(), gid: process.getgid() } : undefined,
     projectCommit: () => checkoutCommit(path.join(__dirname, "..")),
 };
+
+/**
+ * The same facts, each question put to a machine once: within one program run
+ * several readers ask the same (the engine's `docker info` for the notebooks'
+ * and the workloads' GPUs, a node's GPU capacity, the driver), and the answer
+ * does not change in between.
+ */
+export function askedOnce(host: HostFacts): HostFacts {
+    const answers = new Map<string, unknown>();
+    const once = <T>(key: string, ask: () => T): T => {
+        if (!answers.has(key)) answers.set(key, ask());
+        return answers.get(key) as T;
+    };
+    const runHost = host.runHost;
+    return {
+        ...host,
+        runDocker: args => once(JSON.stringify(["docker", ...args]), () => host.runDocker(args)),
+        runHost: runHost && ((engine, script) => once(JSON.stringify(["host", engine.host ?? "", engine.sshOpts ?? [], script]), () => runHost(engine, script))),
+    };
+}

@@ -16,6 +16,7 @@ import { NodeNumbering, readNotebookUsers } from "./notebook-users";
 import { notebookPlace, readNotebookGpus, withNotebookGpus } from "./notebook-gpus";
 import { checkSwarmGpus, readSwarm, readSwarmLayout, SwarmLayout, SwarmSettings } from "./swarm";
 import { WorkloadGpuPlace } from "./gpus-auto";
+import { askedOnce } from "./host-facts";
 import { gpuRequests, HostFacts, readWorkloads, THIS_HOST, workloadHostPorts } from "./workloads";
 
 /**
@@ -32,7 +33,8 @@ const AZURE_VM: { engine: EngineSettings; facts: HostFacts } = {
  * Reads and validates the whole stack config. Throws one ConfigError listing
  * every problem; returns settings that components can trust.
  */
-export function loadSettings(config = new pulumi.Config(), env: NodeJS.ProcessEnv = process.env, host: HostFacts = THIS_HOST): Settings {
+export function loadSettings(config = new pulumi.Config(), env: NodeJS.ProcessEnv = process.env, facts: HostFacts = THIS_HOST): Settings {
+    const host = askedOnce(facts);
     const read = new ConfigReader(config);
     const stack = pulumi.getStack();
     read.rejectUnknownKeys();

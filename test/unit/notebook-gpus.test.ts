@@ -179,6 +179,14 @@ describe("dsenv:jupyterGpus on the local target", () => {
         expect(settings.workloads.notices).toContain("dsenv:jupyterGpus is auto: all (auto: the engine at the local socket gives GPUs through the nvidia runtime; driver 535.129.03)");
     });
 
+    test("the notebooks' and a workload's auto ask the engine and its machine once each", async () => {
+        const h = fakeHost("nvidia-runtime.json", { driver: "proc-535.129.03.txt" });
+        const s = await settingsOf({ pytorchEnabled: "true" }, h);
+        expect([s.settings?.jupyter.gpus, s.settings?.workloads.pytorch?.gpus]).toEqual(["all", "all"]);
+        expect(h.calls.filter(c => c.includes("info"))).toEqual([["info", "--format", "{{json .}}"]]);
+        expect(h.scripts.filter(x => x === DRIVER_SCRIPT)).toEqual([DRIVER_SCRIPT]);
+    });
+
     test("each user's notebook gets them too, with the shared memory asked for", async () => {
         const h = fakeHost("cdi-only-docker29.json", { driver: "smi-550.54.15-two-gpus.txt" });
         const r = await runWithMocks({ jupyterUsers: '["alice", "bob"]', jupyterShmSizeMb: "8192" }, () => deploy(loadSettings(undefined, {}, h)) as Record<string, unknown>);
