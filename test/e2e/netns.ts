@@ -92,3 +92,13 @@ export function run(cmd: string, args: string[], timeoutMs = 30_000): string | u
         return undefined;
     }
 }
+
+/** Starts what `start` starts; when it fails half-way, `stop` takes away what it had started, and the failure goes on. */
+export async function startOrUndo(start: () => Promise<void>, stop: () => Promise<void>): Promise<void> {
+    try {
+        await start();
+    } catch (e) {
+        await stop();
+        throw e;
+    }
+}

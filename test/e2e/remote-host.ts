@@ -4,7 +4,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { canConnect, freePort, waitFor } from "./harness";
-import { NetNamespace, run as runCommand, stopDaemon } from "./netns";
+import { NetNamespace, run as runCommand, startOrUndo, stopDaemon } from "./netns";
 
 /**
  * A second machine with a Docker engine, simulated on this one, the way an
@@ -60,12 +60,7 @@ export class RemoteDockerHost {
     }
 
     async start(): Promise<this> {
-        try {
-            await this.startAll();
-        } catch (e) {
-            await this.stop();
-            throw e;
-        }
+        await startOrUndo(() => this.startAll(), () => this.stop());
         return this;
     }
 

@@ -4,7 +4,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { waitFor } from "./harness";
-import { ip, NetNamespace, run, stopDaemon } from "./netns";
+import { ip, NetNamespace, run, startOrUndo, stopDaemon } from "./netns";
 
 /** One simulated machine of a lab: its own network namespace, hostname and dockerd. */
 export interface SwarmNode {
@@ -59,12 +59,7 @@ export class SwarmNodes {
     }
 
     async start(): Promise<this> {
-        try {
-            await this.startAll();
-        } catch (e) {
-            await this.stop();
-            throw e;
-        }
+        await startOrUndo(() => this.startAll(), () => this.stop());
         return this;
     }
 
