@@ -14,6 +14,7 @@ import { readNotebookBaseImage, readNotebookPackages } from "./notebook-image";
 import { readNotebookVariables } from "./notebook-variables";
 import { NodeNumbering, readNotebookUsers } from "./notebook-users";
 import { notebookPlace, readNotebookGpus, withNotebookGpus } from "./notebook-gpus";
+import { HubGpuPlace, hubServerGpus, readJupyterHub } from "./jupyter-hub";
 import { checkSwarmGpus, readSwarm, readSwarmLayout, SwarmLayout, SwarmSettings } from "./swarm";
 import { WorkloadGpuPlace } from "./gpus-auto";
 import { askedOnce } from "./host-facts";
@@ -58,7 +59,7 @@ export function loadSettings(config = new pulumi.Config(), env: NodeJS.ProcessEn
     const namePrefix = read.string("namePrefix", v => (v === "" ? undefined : rules.resourceName(v))) || prefixFromStack(read, stack);
     const restartPolicy = read.string("restartPolicy", rules.oneOf(RESTART_POLICIES)) as RestartPolicy;
     const mysql = readMySql(read);
-    const jupyterRead = readJupyter(read, runsOn.engine, mysql, nodes);
+    const jupyterRead = readJupyter(read, runsOn.engine, mysql, kind, nodes);
     const notebookGpus = readNotebookGpus(read);
     // The local target's engine is asked about GPUs once, for the notebooks and the workloads (config/notebook-gpus.ts).
     const gpuPlace: WorkloadGpuPlace = swarm ? { kind: "swarm", swarm } : kind === "azure" ? { kind: "azure", vmSize: read.string("azureVmSize"), vmCount: azureVmCount } : { kind: "engine", engine };
@@ -70,12 +71,21 @@ export function loadSettings(config = new pulumi.Config(), env: NodeJS.ProcessEn
     const target = readTarget(read, kind, [...gpus.map(([key]) => key), ...notebookGpuKeys], namePrefix, host, swarm, { count: azureVmCount, swarm: azureSwarm });
     if (swarm) checkSwarmGpus(read, swarm, gpus, host.runDocker, workloads.notices);
     if (target.kind === "azure") checkAzureSwarmGpus(read, target.azure, gpus, workloads.notices);
-    const jupyter = withNotebookGpus(read, jupyterRead, notebookGpus, notebookPlace(target, engine, workloads, host), host, workloads.notices, buildEngine);
+    const hubGpuPlace: HubGpuPlace = target.kind === "swarm" || azureSwarm ? { kind: "swarm" } : target.kind === "azure" ? { kind: "azure", vmSize: target.azure.vm.size } : { kind: "engine", engine };
+    const jupyter = hubServerGpus(
+        read,
+        withNotebookGpus(read, jupyterRead, notebookGpus, notebookPlace(target, engine, workloads, host), host, workloads.notices, buildEngine),
+        notebookGpus === "auto",
+        hubGpuPlace,
+        host,
+        workloads.notices,
+    );
 
     checkHostPortsDistinct(read, [
         ["mysqlHostPort", mysql.publish],
-        ["jupyterHostPort", jupyter.users.length ? undefined : jupyter.publish],
-        ...jupyter.users.map((u): [string, Published] => ["jupyterUsers", { hostPort: u.hostPort, hostIp: jupyter.publish.hostIp }]),
+        // The hub, or the workspace's one notebook, is at jupyterHostPort; always-on notebooks on the ports after it.
+        ["jupyterHostPort", jupyter.users.length && !jupyter.hub ? undefined : jupyter.publish],
+        ...(jupyter.hub ? [] : jupyter.users.map((u): [string, Published] => ["jupyterUsers", { hostPort: u.hostPort, hostIp: jupyter.publish.hostIp }])),
         ...workloadHostPorts(workloads),
     ]);
     // What this target never reads has no effect; a disabled workload's keys may stay (docs/workloads.md).
@@ -164,22 +174,26 @@ function distinctAliases(aliases: string[]): string[] {
     return aliases.filter(a => !seen.has(a.toLowerCase()) && seen.add(a.toLowerCase()));
 }
 
-function readJupyter(read: ConfigReader, engine: EngineSettings, mysql: MySqlSettings, nodes?: NodeNumbering): Omit<JupyterSettings, "gpus" | "gpuChoice"> {
+function readJupyter(read: ConfigReader, engine: EngineSettings, mysql: MySqlSettings, target: Target["kind"], nodes?: NodeNumbering): Omit<JupyterSettings, "gpus" | "gpuChoice"> {
     const workDir = read.string("jupyterWorkDir", v => (v === "" ? undefined : rules.hostPath(v)));
     const keepWork = read.boolean("jupyterKeepWork");
     if (workDir !== "") read.rejectOrphan("jupyterKeepWork", "dsenv:jupyterWorkDir is a host directory, which destroy never removes");
     const publish = { hostPort: read.integer("jupyterHostPort", rules.port), hostIp: read.string("jupyterHostIp", rules.hostIp) };
     const users = readNotebookUsers(read, publish.hostPort, mysql, nodes);
     const env = readNotebookVariables(read, users.map(u => u.name));
+    const workDirSettings = readWorkDir(read, "jupyterWorkDir", workDir, keepWork, engine);
+    // The GPU ids a hub hands out are known once the GPUs are (hubServerGpus).
+    const hub = readJupyterHub(read, { users, workDir: workDirSettings }, target);
     return {
         // "" until the notebooks' GPUs are known: then the pinned default or its CUDA variant (withNotebookGpus).
         baseImage: readNotebookBaseImage(read),
         packages: readNotebookPackages(read),
         publish,
-        workDir: readWorkDir(read, "jupyterWorkDir", workDir, keepWork, engine),
+        workDir: workDirSettings,
         users: users.map(u => ({ ...u, env: env.byUser[u.name] })),
         env: env.shared,
         shmSizeMb: read.integer("jupyterShmSizeMb", shmSizeMb),
+        hub: hub && { ...hub, engineGpus: [] },
     };
 }
 
