@@ -111,11 +111,12 @@ export class JupyterHub extends pulumi.ComponentResource {
         // Each server is handed what an always-on notebook of theirs is (notebookServerEnv); the image starts as root and drops to them.
         const servers = args.users.map(u => ({ user: u, handed: notebookServerEnv({ database: u.database, user: u, env: u.env }), spawn: args.runtime.spawnTarget(u.placement) }));
         const shared = args.env ?? { env: {}, secretEnv: {} };
-        const network = args.runtime.spawnTarget(args.placement).network;
+        const hubSpawns = args.runtime.spawnTarget(args.placement);
         const config = pulumi.jsonStringify({
-            spawner: servers[0]?.spawn.kind ?? args.runtime.spawnTarget(args.placement).kind,
+            // DockerSpawner starts containers on one engine, SwarmSpawner services on a swarm.
+            spawner: hubSpawns.kind === "swarm" ? "swarm" : "docker",
             hubConnectHost: hubName,
-            network,
+            network: hubSpawns.network,
             image: args.notebookImage.ref,
             serverName: `${args.namePrefix}-jupyter-{username}`,
             // The always-on notebooks' volume names: a user's files stay theirs when a stack turns its hub on or off.

@@ -42,7 +42,7 @@ export const DEFAULTS = {
     jupyterUserEnv: {} as Record<string, unknown>,
     jupyterUserSecretEnv: {} as Record<string, unknown>,
     jupyterHub: false,
-    jupyterHubBaseImage: "quay.io/jupyterhub/jupyterhub:5.2.1",
+    jupyterHubBaseImage: "quay.io/jupyterhub/jupyterhub:5.5.4",
     jupyterHubAdmins: [] as string[],
     jupyterHubIdleMinutes: 60,
     jupyterHubAuth: "password",

@@ -34,7 +34,7 @@ describe("a hub on one engine", () => {
     let env: Record<string, string>;
     let config: any;
     beforeAll(async () => {
-        r = await run({ ...HUB, jupyterUserDatabases: "own", "jupyterUserEnv.alice.WANDB_PROJECT": "alice-runs", "jupyterUserSecretEnv.bob.HF_TOKEN": "hf_bob" }, NOT_ASKED, ["jupyterUserSecretEnv"]);
+        r = await run({ ...HUB, jupyterUserDatabases: "own", jupyterUserEnv: '{"alice": {"WANDB_PROJECT": "alice-runs"}}', jupyterUserSecretEnv: '{"bob": {"HF_TOKEN": "hf_bob"}}' }, NOT_ASKED, ["jupyterUserSecretEnv"]);
         expect(r.error).toBeUndefined();
         env = await envOf(one(r, CONTAINER, "workspace-hub"));
         config = JSON.parse(env.DSENV_HUB_CONFIG);
@@ -46,13 +46,13 @@ describe("a hub on one engine", () => {
         const hub = one(r, CONTAINER, "workspace-hub");
         expect(await valueOf(hub.props.name)).toBe("lab-jupyterhub");
         expect(await valueOf(hub.props.ports)).toEqual([{ internal: 8000, external: 8888, ip: "127.0.0.1", protocol: "tcp" }]);
-        const mounts = (await valueOf(hub.props.mounts)) as any[];
-        expect(mounts.map(m => [m.type, m.source, m.target])).toEqual([
+        const mounts = await Promise.all(((await valueOf(hub.props.mounts)) as any[]).map(async m => [m.type, await valueOf(m.source), m.target]));
+        expect(mounts).toEqual([
             ["bind", "/var/run/docker.sock", "/var/run/docker.sock"],
             ["volume", "lab-jupyterhub-state", "/srv/jupyterhub"],
         ]);
         expect(r.result.jupyterHubUrl).toBeDefined();
-        expect(await valueOf(r.result.jupyterHubUrl)).toBe("http://127.0.0.1:8888");
+        expect(await valueOf(r.result.jupyterHubUrl)).toBe("http://127.0.0.1:8888/");
         expect(r.result.notebooks).toBeUndefined();
     });
 
@@ -123,7 +123,8 @@ describe("a hub on a swarm", () => {
     test("the hub runs on the first node (a manager) through its socket, and reads its secrets from a Docker secret", async () => {
         const spec = (await valueOf(one(r, SERVICE, "workspace-hub").props.taskSpec)) as any;
         expect(await valueOf(spec.placement.constraints)).toEqual(["node.labels.dsenv.place.hub==true"]);
-        expect((await valueOf(spec.containerSpec.mounts)).map((m: any) => [m.type, m.source, m.target])).toEqual([
+        const mounts = await Promise.all(((await valueOf(spec.containerSpec.mounts)) as any[]).map(async m => [m.type, await valueOf(m.source), m.target]));
+        expect(mounts).toEqual([
             ["bind", "/run/lab/n1.sock", "/var/run/docker.sock"],
             ["volume", "lab-jupyterhub-state", "/srv/jupyterhub"],
         ]);
