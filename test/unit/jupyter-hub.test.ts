@@ -166,7 +166,7 @@ describe("GPUs of their own on one GPU engine", () => {
         const r = await runWithMocks(HUB, () => loadSettings(undefined, {}, gpuHost("0\n1\n")));
         expect(r.error).toBeUndefined();
         expect(r.result.jupyter.users.map((u: any) => u.gpus)).toEqual([{ count: 1 }, { count: 1 }]);
-        expect(r.result.jupyter.hub.engineGpus).toEqual(["0", "1"]);
+        expect(r.result.jupyter.hub?.engineGpus).toEqual(["0", "1"]);
         expect(r.result.workloads.notices).toContain("dsenv:jupyterHub: each server gets 1 GPU of its own while it runs, from GPUs 0, 1; a spawn is refused while they are taken");
     });
 
@@ -174,10 +174,10 @@ describe("GPUs of their own on one GPU engine", () => {
         const many = await runWithMocks({ ...HUB, jupyterGpus: "3" }, () => loadSettings(undefined, {}, gpuHost("0\n1\n")));
         expect(many.error?.message).toContain('dsenv:jupyterGpus: got "3", expected at most 2 GPUs per server: the hub gives each server GPUs of its own from the 2 the machine has (0, 1)');
         const devices = await runWithMocks({ ...HUB, jupyterGpus: "device=1" }, () => loadSettings(undefined, {}, gpuHost("0\n1\n")));
-        expect(devices.result.jupyter.hub.engineGpus).toEqual(["1"]);
+        expect(devices.result.jupyter.hub?.engineGpus).toEqual(["1"]);
         expect(devices.result.jupyter.users.map((u: any) => u.gpus)).toEqual([{ count: 1 }, { count: 1 }]);
         const all = await runWithMocks({ ...HUB, jupyterGpus: "all" }, () => loadSettings(undefined, {}, gpuHost("0\n1\n")));
-        expect([all.result.jupyter.users[0].gpus, all.result.jupyter.hub.engineGpus]).toEqual(["all", []]);
+        expect([all.result.jupyter.users[0].gpus, all.result.jupyter.hub?.engineGpus]).toEqual(["all", []]);
     });
 });
 
