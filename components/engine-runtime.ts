@@ -54,7 +54,7 @@ export class EngineRuntime implements Runtime {
     }
 
     spawnTarget(_placement: Placement): SpawnTarget {
-        return { kind: "engine", network: this.args.network.name };
+        return { kind: "engine", network: this.args.network.name, registryLogins: [] };
     }
 
     url(published: { hostPort: number; hostIp?: string }, _placement: Placement): string {

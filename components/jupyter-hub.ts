@@ -142,6 +142,8 @@ export class JupyterHub extends pulumi.ComponentResource {
                 passwords: passwords ?? {},
                 oauthClientSecret: args.auth.kind === "password" ? null : args.auth.clientSecret,
                 secretEnv: shared.secretEnv,
+                // SwarmSpawner's services pull the notebook image on their node with these (docker-py reads them from the hub's Docker config).
+                registryLogins: hubSpawns.registryLogins.filter(l => l.username).map(l => ({ server: l.server, username: l.username, password: l.password })),
                 users: Object.fromEntries(servers.map(s => [s.user.name, { secretEnv: s.handed.fileSecrets }])),
             }),
         );

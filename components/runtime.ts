@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import type { RegistryLogin } from "./engine";
 import { ContainerImage, ImageSource } from "./image";
 import { DataVolume } from "./volume";
 import { WorkloadSpec } from "./workload-spec";
@@ -28,6 +29,8 @@ export interface SpawnTarget {
     kind: "engine" | "swarm";
     network: pulumi.Output<string>;
     constraint?: string;
+    /** What the spawned services pull with (a swarm's nodes pull for themselves; one engine has the images already). */
+    registryLogins: RegistryLogin[];
 }
 
 /**

@@ -99,7 +99,7 @@ export class SwarmRuntime implements Runtime {
     }
 
     spawnTarget(placement: Placement): SpawnTarget {
-        return { kind: "swarm", network: this.args.network.name, constraint: this.constraintOf(placement, this.nodeOf(placement)) };
+        return { kind: "swarm", network: this.args.network.name, constraint: this.constraintOf(placement, this.nodeOf(placement)), registryLogins: this.args.swarm.registryLogins };
     }
 
     /** The constraint that puts a service on `node`, by its placement label; keys without a node of their own live on the default node, labelled "default". */

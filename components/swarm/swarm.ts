@@ -52,6 +52,8 @@ export class Swarm extends pulumi.ComponentResource {
     readonly manager: DockerEngine;
     readonly nodes: SwarmNode[];
     readonly clusterId: pulumi.Output<string>;
+    /** What the manager hands the services it creates to pull with (SwarmArgs.registryLogins). */
+    readonly registryLogins: RegistryLogin[];
     /** Done when every node is in the swarm and labelled: what services wait for. */
     readonly ready: pulumi.Resource[];
 
@@ -94,6 +96,7 @@ export class Swarm extends pulumi.ComponentResource {
         });
         this.manager = this.nodes[0].engine;
         this.clusterId = init.clusterId;
+        this.registryLogins = args.registryLogins ?? [];
         this.ready = [init, ...joins, ...labels];
         this.registerOutputs({ clusterId: this.clusterId });
     }
