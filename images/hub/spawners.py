@@ -22,7 +22,7 @@ USER_LABEL = "dsenv.hub.user"
 _creating = asyncio.Lock()
 
 
-class LabServer:
+class LabServer(DockerSpawner):
     """What both spawners share: settings come from the hub's HubSettings."""
 
     hub_settings = Any(help="hub_settings.HubSettings").tag(config=True)
@@ -56,7 +56,7 @@ class LabServer:
         raise web.HTTPError(409, message)
 
 
-class LabDockerSpawner(LabServer, DockerSpawner):
+class LabDockerSpawner(LabServer):
     async def create_object(self):
         gpus = self._user.get("gpus", 0)
         labels = {}
