@@ -41,6 +41,8 @@ def held_by_containers(containers: list, label: str) -> dict:
     """
     held = {}
     for container in containers:
+        if container.get("State") in ("exited", "dead"):
+            continue  # a stopped server holds nothing (servers are removed when stopped anyway)
         value = (container.get("Labels") or {}).get(label, "")
         user, _, ids = value.partition(":")
         for gpu in filter(None, ids.split(",")):

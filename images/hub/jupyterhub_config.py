@@ -62,7 +62,7 @@ from spawners import LabDockerSpawner, LabSwarmSpawner  # noqa: E402
 
 spawner = {"docker": LabDockerSpawner, "swarm": LabSwarmSpawner}[config["spawner"]]
 c.JupyterHub.spawner_class = spawner
-c.DockerSpawner.hub_settings = settings
+c.LabServer.hub_settings = settings
 c.DockerSpawner.image = config["image"]
 c.DockerSpawner.name_template = config["serverName"]
 c.DockerSpawner.network_name = config["network"]

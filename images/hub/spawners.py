@@ -22,7 +22,7 @@ USER_LABEL = "dsenv.hub.user"
 _creating = asyncio.Lock()
 
 
-class LabServer:
+class LabServer(DockerSpawner):
     """What both spawners share: settings come from the hub's HubSettings."""
 
     hub_settings = Any(help="hub_settings.HubSettings").tag(config=True)
@@ -43,16 +43,20 @@ class LabServer:
         # The hub's own JUPYTERHUB_* variables are never overridden by configured env.
         env.update({k: v for k, v in self.hub_settings.server_env(self.user.name).items() if not k.startswith("JUPYTERHUB_")})
         env.update(NB_UID=str(self._user["uid"]), NB_GID=str(self._user["gid"]), CHOWN_HOME="yes", CHOWN_HOME_OPTS="-R")
-        if self._config.get("gpuCapable") and self._user.get("gpus", 0) == 0:
-            env["NVIDIA_VISIBLE_DEVICES"] = "void"  # a CUDA image would otherwise see every GPU
+        env.update(self._gpu_env(self._user.get("gpus", 0)))
         return env
+
+    def _gpu_env(self, gpus) -> dict:
+        if self._config.get("gpuCapable") and gpus == 0:
+            return {"NVIDIA_VISIBLE_DEVICES": "void"}  # a CUDA image would otherwise see every GPU
+        return {}
 
     def _refuse(self, message: str):
         self.log.warning("dsenv: %s's server refused: %s", self.user.name, message)
         raise web.HTTPError(409, message)
 
 
-class LabDockerSpawner(LabServer, DockerSpawner):
+class LabDockerSpawner(LabServer):
     async def create_object(self):
         gpus = self._user.get("gpus", 0)
         labels = {}
@@ -76,6 +80,12 @@ class LabDockerSpawner(LabServer, DockerSpawner):
 
 
 class LabSwarmSpawner(LabServer, SwarmSpawner):
+    def _gpu_env(self, gpus) -> dict:
+        if gpus == "all":
+            # Shared: no reservation; the node's NVIDIA runtime shows every GPU.
+            return {"NVIDIA_VISIBLE_DEVICES": "all"}
+        return super()._gpu_env(gpus)
+
     @property
     def mounts(self):
         config = self._config
@@ -110,10 +120,7 @@ class LabSwarmSpawner(LabServer, SwarmSpawner):
             self.extra_placement_spec = {"constraints": constraints}
             self.extra_create_kwargs = {"labels": {USER_LABEL: self.user.name}}
             self.extra_resources_spec = {}
-            if gpus == "all":
-                # Shared: no reservation, the node's runtime shows every GPU.
-                self.extra_container_spec["env"] = {**self.get_env(), "NVIDIA_VISIBLE_DEVICES": "all"}
-            elif gpus:
+            if gpus and gpus != "all":
                 await self._check_free_gpus(gpus, constraints)
                 self.extra_resources_spec = {"generic_resources": {KIND: gpus}}
             return await super().create_object()

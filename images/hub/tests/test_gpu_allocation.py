@@ -30,6 +30,7 @@ class HeldByContainersTest(unittest.TestCase):
             {"Labels": {LABEL: "bob:1"}},
             {"Labels": {"other": "x"}},
             {"Labels": None},
+            {"Labels": {LABEL: "carol:3"}, "State": "exited"},
         ]
         self.assertEqual(held_by_containers(containers, LABEL), {"0": "alice", "2": "alice", "1": "bob"})
 
