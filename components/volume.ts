@@ -3,7 +3,6 @@ import * as pulumi from "@pulumi/pulumi";
 import * as path from "path";
 import { DockerEngine } from "./engine";
 import { toLabelList } from "./labels";
-import type { Placement, Runtime } from "./runtime";
 
 export interface DataVolumeArgs {
     engine: DockerEngine;
@@ -75,24 +74,4 @@ export function toContainerMount(m: Mount): docker.types.input.ContainerMount {
         case "anonymous":
             return { type: "volume", target: m.target };
     }
-}
-
-/**
- * Where a workload keeps the directory a user works in: the host directory when
- * one is given, else a named volume `volumeName` made by the runtime where the
- * workload runs.
- */
-/**
- * Where a workload with this work directory runs on a runtime of several
- * machines: with its named volume (pinned under `key`), or anywhere when the
- * directory is a host directory (which every machine must then have, e.g. an
- * NFS home).
- */
-export function workDirPlacement(workDir: WorkDir, key: string): Placement {
-    return workDir.kind === "volume" ? { pinned: key } : "anywhere";
-}
-
-export function workDirMount(parent: pulumi.Resource, name: string, runtime: Runtime, volumeName: string, workDir: WorkDir, target: string, placement: Placement): Mount {
-    if (workDir.kind === "bind") return bindMount(workDir.hostPath, target);
-    return volumeMount(runtime.volume(parent, name, { volumeName, keepOnDestroy: workDir.keepOnDestroy }, placement), target);
 }

@@ -4,7 +4,8 @@ import * as random from "@pulumi/random";
 import { GpuRequest } from "../gpu";
 import { ContainerImage } from "../image";
 import { Runtime, RunningWorkload } from "../runtime";
-import { WorkDir, workDirMount, workDirPlacement } from "../volume";
+import type { WorkDir } from "../volume";
+import { workDirMount, workDirPlacement } from "../work-dir";
 
 export const LAB_PORT = 8080;
 export const LAB_WORKSPACE = "/workspace";

@@ -2,7 +2,8 @@ import * as pulumi from "@pulumi/pulumi";
 import { GpuRequest } from "../gpu";
 import { ContainerImage } from "../image";
 import { Runtime, RunningWorkload } from "../runtime";
-import { WorkDir, workDirMount, workDirPlacement } from "../volume";
+import type { WorkDir } from "../volume";
+import { workDirMount, workDirPlacement } from "../work-dir";
 
 export const PYTORCH_DEFAULT_IMAGE = "pytorch/pytorch:2.5.1-cuda12.4-cudnn9-devel";
 /** Idle but alive: work happens through `docker exec`, and the container never exits on its own. */

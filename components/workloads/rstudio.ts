@@ -4,7 +4,8 @@ import * as random from "@pulumi/random";
 import { GpuRequest } from "../gpu";
 import { ContainerImage } from "../image";
 import { Runtime, RunningWorkload } from "../runtime";
-import { WorkDir, workDirMount, workDirPlacement } from "../volume";
+import type { WorkDir } from "../volume";
+import { workDirMount, workDirPlacement } from "../work-dir";
 
 export const RSTUDIO_PORT = 8787;
 /** The seed's project directory inside the container. */
