@@ -10,6 +10,7 @@ import { PyTorchWorkspace } from "../../components/workloads/pytorch";
 import { RStudioServer } from "../../components/workloads/rstudio";
 import { StatefulApp } from "../../components/workloads/stateful-app";
 import { StaticSite } from "../../components/workloads/static-site";
+import { DEFAULTS } from "../../config/defaults";
 import { checkGpuPath, DockerRunner } from "../../config/gpu-check";
 import { WorkloadSettings } from "../../config/workloads";
 import { deployWorkloads } from "../../targets/workloads";
@@ -135,10 +136,12 @@ describe("RStudioServer (W1)", () => {
     });
 });
 
-describe("PyTorchWorkspace (W3)", () => {
-    test("the seed's compose service: pinned CUDA image, 2 GB shm, GPUs by device, home at /home, idle command", async () => {
+describe("PyTorchWorkspace", () => {
+    const defaults = { image: DEFAULTS.pytorchImage, shmSizeMb: DEFAULTS.pytorchShmSizeMb, command: DEFAULTS.pytorchCommand };
+
+    test("the defaults: pinned CUDA image, 2 GB shm, GPUs by device, home at /home, idle command that stops at once", async () => {
         const r = await withRuntime(runtime =>
-            new PyTorchWorkspace("pytorch", { runtime, namePrefix: "p", gpus: { devices: ["0", "2"] }, homeDir: { kind: "bind", hostPath: "/home/patrick" } }),
+            new PyTorchWorkspace("pytorch", { runtime, namePrefix: "p", ...defaults, gpus: { devices: ["0", "2"] }, homeDir: { kind: "bind", hostPath: "/home/me" } }),
         );
         expect(r.error).toBeUndefined();
         expect(await valueOf(one(r, IMAGE, "pytorch-image").props.name)).toMatch(/^pytorch\/pytorch:[0-9.]+-cuda[0-9.]+-cudnn[0-9]+-devel$/);
@@ -146,14 +149,14 @@ describe("PyTorchWorkspace (W3)", () => {
         expect(c.props).toMatchObject({ name: "p-pytorch", gpus: '"device=0,2"', shmSize: 2048, command: ["sleep", "infinity"], destroyGraceSeconds: 5 });
         expect(c.props.ports).toEqual([]);
         expect(await envOf(c)).toEqual({ NVIDIA_VISIBLE_DEVICES: "0,2", NVIDIA_DRIVER_CAPABILITIES: "compute,utility" });
-        expect(await mountsOf(c)).toEqual([{ type: "bind", source: "/home/patrick", target: "/home", readOnly: false }]);
+        expect(await mountsOf(c)).toEqual([{ type: "bind", source: "/home/me", target: "/home", readOnly: false }]);
         expectUnderComponent(r, "pytorch", "dsenv:workloads:PyTorchWorkspace");
     });
 
     test("all GPUs, a chosen image, shm and command; GPUs off hides them even from an nvidia default runtime", async () => {
         const r = await withRuntime(runtime => {
             new PyTorchWorkspace("gpu", { runtime, namePrefix: "a", image: "pytorch/pytorch:2.4.1-cuda12.1-cudnn9-devel", gpus: "all", shmSizeMb: 8192, homeDir: { kind: "volume", keepOnDestroy: true }, command: ["python", "train.py"] });
-            new PyTorchWorkspace("cpu", { runtime, namePrefix: "b", homeDir: { kind: "volume", keepOnDestroy: false } });
+            new PyTorchWorkspace("cpu", { runtime, namePrefix: "b", ...defaults, homeDir: { kind: "volume", keepOnDestroy: false } });
         });
         const gpu = one(r, CONTAINER, "gpu");
         expect(gpu.props).toMatchObject({ gpus: "all", shmSize: 8192, command: ["python", "train.py"], destroyGraceSeconds: 30 });
