@@ -273,12 +273,12 @@ describe("valid workload config", () => {
         expect(workloadHostPorts(settings).every(([, p]) => p === undefined)).toBe(true);
     });
 
-    test("each workload's settings, with the seed's values", async () => {
+    test("each workload's settings, with typical values", async () => {
         const rproject = dir("rproject");
         const nas = dir("nas");
         const site = dir("site2");
         const app = dir("app", "feedback", "node_modules");
-        const env = file("app.env", "# the seed's --env-file\nGREETING=hello\nDB_PASS='s3cr3t'\nADMIN_TOKEN=\"t0k3n\"\n");
+        const env = file("app.env", "# a docker run --env-file\nGREETING=hello\nDB_PASS='s3cr3t'\nADMIN_TOKEN=\"t0k3n\"\n");
         const { settings, problems } = await read(
             {
                 ...RSTUDIO,

@@ -63,7 +63,7 @@ function expectUnderComponent(r: Run<unknown>, component: string, type: string):
     expect(one(r, type, component).opts.parent).toBeUndefined();
 }
 
-describe("RStudioServer (W1)", () => {
+describe("RStudioServer", () => {
     let r: Run<RStudioServer>;
     beforeAll(async () => {
         r = await withRuntime(runtime =>
@@ -93,7 +93,7 @@ describe("RStudioServer (W1)", () => {
         expect(JSON.stringify(build)).not.toContain("secret-rstudio-password");
     });
 
-    test("the seed's docker run line: 8787 on 127.0.0.1, --gpus all, the project at /home/rstudio/rproject", async () => {
+    test("the docker run line it replaces: 8787 on 127.0.0.1, --gpus all, the project at /home/rstudio/rproject", async () => {
         const c = one(r, CONTAINER, "rstudio");
         expect(c.props.name).toBe("p-rstudio");
         expect(c.props.ports).toEqual([{ internal: 8787, external: 8787, ip: "127.0.0.1", protocol: "tcp" }]);
@@ -170,7 +170,7 @@ describe("PyTorchWorkspace", () => {
     });
 });
 
-describe("SharedLab (W6)", () => {
+describe("SharedLab", () => {
     const base: Omit<SharedLabArgs, "runtime"> = {
         namePrefix: "p",
         baseImage: "tensorflow/tensorflow:2.18.0-gpu",
@@ -225,8 +225,8 @@ describe("SharedLab (W6)", () => {
     });
 });
 
-describe("StaticSite (W7)", () => {
-    test("serves a host directory read-only from the pulled httpd image on the seed's 9999", async () => {
+describe("StaticSite", () => {
+    test("serves a host directory read-only from the pulled httpd image on 9999", async () => {
         const r = await withRuntime(runtime => new StaticSite("site", { runtime, namePrefix: "p", image: "httpd:2.4-alpine", content: { kind: "bind", hostPath: "/home/ubuntu/site" }, publish: { hostPort: 9999 } }));
         expect(r.error).toBeUndefined();
         expect(await valueOf(one(r, IMAGE, "site-image").props.name)).toBe("httpd:2.4-alpine");
@@ -237,7 +237,7 @@ describe("StaticSite (W7)", () => {
         expectUnderComponent(r, "site", "dsenv:workloads:StaticSite");
     });
 
-    test("or builds images/site with the seed's labels and mounts nothing", async () => {
+    test("or builds images/site with its labels and mounts nothing", async () => {
         const r = await withRuntime(runtime =>
             new StaticSite("site", { runtime, namePrefix: "p", image: "httpd:2.4", content: { kind: "image", maintainer: "me@example.com", version: "1.0.0", description: "A test image" }, publish: { hostPort: 9999, hostIp: "0.0.0.0" } }),
         );
@@ -249,7 +249,7 @@ describe("StaticSite (W7)", () => {
     });
 });
 
-describe("StatefulApp (W5)", () => {
+describe("StatefulApp", () => {
     let r: Run<StatefulApp>;
     beforeAll(async () => {
         r = await withRuntime(runtime =>
