@@ -45,7 +45,7 @@ export type WorkDir = { kind: "bind"; hostPath: string } | { kind: "volume"; kee
 export type Mount =
     | { kind: "volume"; volume: DataVolume | pulumi.Input<string>; target: string; readOnly?: boolean }
     | { kind: "bind"; hostPath: string; target: string; readOnly?: boolean }
-    /** Anonymous: hides what a bind mount would put at `target` (the seed's /app/node_modules). */
+    /** Anonymous: hides what a bind mount would put at `target` (e.g. an app's /app/node_modules). */
     | { kind: "anonymous"; target: string };
 
 /** Mounts a named volume at `target`. */
