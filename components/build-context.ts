@@ -41,7 +41,7 @@ export interface Provenance {
     buildDate: string;
 }
 
-/** The seed's `git-commit` and `build-date` labels, taken from git so that they only change with the content. */
+/** The images' `git-commit` and `build-date` labels, taken from git so that they only change with the content. */
 export function provenanceOf(context: string): Provenance {
     try {
         const [commit, date] = git(context, "log", "-1", "--format=%H%n%cI", "--", ".").split("\n");

@@ -1,6 +1,9 @@
 // Which GPUs a container gets, in the two forms Docker and the NVIDIA runtime
 // read: `docker run --gpus` and NVIDIA_VISIBLE_DEVICES.
 
+/** The swarm's name of the generic resource NVIDIA GPUs are advertised as (dockerd `node-generic-resources`). */
+export const GPU_RESOURCE = "NVIDIA-GPU";
+
 /** What `docker run --gpus` asks for: every GPU, a number of them, or some by index or UUID. */
 export type GpuRequest = "all" | { count: number } | { devices: string[] };
 

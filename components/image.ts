@@ -7,7 +7,7 @@ import { DockerEngine } from "./engine";
 export interface BuildSpec {
     /** Build context directory. */
     context: string;
-    /** Dockerfile path, relative to the context or absolute, inside the context; defaults to Dockerfile (the seed's `-f other_dockerfile`). */
+    /** Dockerfile path, relative to the context or absolute, inside the context; defaults to Dockerfile (`docker build -f`). */
     dockerfile?: string;
     /** Build-time ARGs. Never secrets: they are stored in the image's history. */
     args?: Record<string, string>;
@@ -53,7 +53,7 @@ export interface ContainerImageArgs {
 /**
  * The image a container runs, made ready on its engine: pulled by reference,
  * or built from a Dockerfile and, with a push target, pushed to the registry
- * and pulled back by digest (the seed's build -> push -> pull pipeline).
+ * and pulled back by digest (build -> push -> pull).
  *
  * A built image is tagged with a digest of its build inputs, so `ref` changes
  * exactly when the content does: containers are replaced then, and an unchanged

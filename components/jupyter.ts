@@ -6,7 +6,8 @@ import { ContainerImage, ImageSource } from "./image";
 import { MySqlAccess } from "./mysql-access";
 import { hasUserPackages, NotebookPackages, stageNotebookContext } from "./notebook-packages";
 import { Placement, Runtime, RunningWorkload } from "./runtime";
-import { WorkDir, workDirMount } from "./volume";
+import type { WorkDir } from "./volume";
+import { workDirMount } from "./work-dir";
 
 export const JUPYTER_PORT = 8888;
 /** The build context of the notebook image the project ships. */

@@ -20,7 +20,7 @@ export interface MySqlArgs {
     image: string;
     database: string;
     user: string;
-    /** Names besides "mysql" on the network (the seed's `--link mydb:myjupyterdb`). */
+    /** Names besides "mysql" on the network (e.g. myjupyterdb, the name `--link mydb:myjupyterdb` gave it). */
     extraAliases?: string[];
     /** Publish 3306 on the host; off by default, and on 127.0.0.1 unless hostIp says otherwise. */
     publish?: { hostPort: number; hostIp?: string };

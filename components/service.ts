@@ -10,7 +10,8 @@ import type { Healthcheck, WorkloadSpec } from "./workload-spec";
 export type { Healthcheck, PortMapping } from "./workload-spec";
 
 /** Docker's restart policies (docker run --restart). */
-export type RestartPolicy = "no" | "on-failure" | "always" | "unless-stopped";
+export const RESTART_POLICIES = ["no", "on-failure", "always", "unless-stopped"] as const;
+export type RestartPolicy = (typeof RESTART_POLICIES)[number];
 
 /** An address a browser on the engine's host can open for a port published on `hostIp`. */
 export function browsableUrl(hostIp: string, hostPort: number): string {

@@ -3,7 +3,6 @@ import * as pulumi from "@pulumi/pulumi";
 import * as path from "path";
 import { DockerEngine } from "./engine";
 import { toLabelList } from "./labels";
-import type { Placement, Runtime } from "./runtime";
 
 export interface DataVolumeArgs {
     engine: DockerEngine;
@@ -46,7 +45,7 @@ export type WorkDir = { kind: "bind"; hostPath: string } | { kind: "volume"; kee
 export type Mount =
     | { kind: "volume"; volume: DataVolume | pulumi.Input<string>; target: string; readOnly?: boolean }
     | { kind: "bind"; hostPath: string; target: string; readOnly?: boolean }
-    /** Anonymous: hides what a bind mount would put at `target` (the seed's /app/node_modules). */
+    /** Anonymous: hides what a bind mount would put at `target` (e.g. an app's /app/node_modules). */
     | { kind: "anonymous"; target: string };
 
 /** Mounts a named volume at `target`. */
@@ -75,24 +74,4 @@ export function toContainerMount(m: Mount): docker.types.input.ContainerMount {
         case "anonymous":
             return { type: "volume", target: m.target };
     }
-}
-
-/**
- * Where a workload keeps the directory a user works in: the host directory when
- * one is given, else a named volume `volumeName` made by the runtime where the
- * workload runs.
- */
-/**
- * Where a workload with this work directory runs on a runtime of several
- * machines: with its named volume (pinned under `key`), or anywhere when the
- * directory is a host directory (which every machine must then have, e.g. an
- * NFS home).
- */
-export function workDirPlacement(workDir: WorkDir, key: string): Placement {
-    return workDir.kind === "volume" ? { pinned: key } : "anywhere";
-}
-
-export function workDirMount(parent: pulumi.Resource, name: string, runtime: Runtime, volumeName: string, workDir: WorkDir, target: string, placement: Placement): Mount {
-    if (workDir.kind === "bind") return bindMount(workDir.hostPath, target);
-    return volumeMount(runtime.volume(parent, name, { volumeName, keepOnDestroy: workDir.keepOnDestroy }, placement), target);
 }

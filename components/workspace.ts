@@ -40,7 +40,7 @@ export interface WorkspaceArgs {
 }
 
 /**
- * The seed's "Jupyter linked to MySQL", done the modern way: the database on
+ * Jupyter linked to MySQL, without `--link`: the database on
  * the runtime's network under "mysql" and the legacy link name, and a notebook
  * (or one per user) that is handed the credentials.
  */

@@ -1,31 +1,7 @@
-// The defaults of the Azure keys (targets `azure` and `ci-push`). Pure data:
-// config/defaults.ts spreads them into DEFAULTS and Pulumi.yaml declares the
-// same values, so the schema test keeps all three in step.
-export const AZURE_DEFAULTS = {
-    azureLocation: "eastus",
-    azureResourceGroup: "",
-    azureUseExistingResourceGroup: false,
-    azureVmSize: "Standard_NC4as_T4_v3",
-    azureAdminUser: "dsenv",
-    azureSshPublicKey: "",
-    azureSshPrivateKeyPath: "~/.ssh/id_ed25519",
-    azureAllowedCidrs: [] as string[],
-    azureOpenToInternet: false,
-    azureAppPorts: [] as string[],
-    azureOsDiskGb: 128,
-    azureVmCount: 1,
-    azureDataDiskGb: 256,
-    azureKeepDataDisk: true,
-    azureShutdownTime: "19:00",
-    azureShutdownTimeZone: "UTC",
-    azureSpot: false,
-    azureSpotMaxPrice: "-1",
-    azureContainersReachMetadata: false,
-    azureRegistryName: "",
-    azureRegistrySku: "Basic",
-    azureRegistryAdmin: false,
-    azureImageTag: "",
-    azureAllowUnlisted: [] as string[],
-};
+// The defaults of the Azure keys (targets `azure` and `ci-push`), as Pulumi.yaml
+// declares them (its section `azure`; config/defaults.ts is made from it).
+import { SECTION_DEFAULTS } from "./defaults";
+
+export const AZURE_DEFAULTS = SECTION_DEFAULTS.azure;
 
 export type AzureKey = keyof typeof AZURE_DEFAULTS;

@@ -1,4 +1,4 @@
-import { GpuRequest, gpusFlag } from "../components/gpu";
+import { GPU_RESOURCE, GpuRequest, gpusFlag } from "../components/gpu";
 import { gpuSize } from "./azure-gpu-sizes";
 import { DriverVersion, readDriverVersion } from "./cuda-check";
 import { checkGpuPath, engineDescription, GpuCheck } from "./gpu-check";
@@ -55,7 +55,7 @@ export function autoWorkloadGpus(place: WorkloadGpuPlace, host: HostFacts, notic
                 const capacity = gpuCapacity(place.swarm.nodes, host.runDocker);
                 const most = Math.max(0, ...capacity.map(c => c ?? 0));
                 const listing = place.swarm.nodes.map((n, i) => `node ${i + 1} (${n.engine.host}): ${capacity[i] ?? "did not answer"}`).join(", ");
-                return most > 0 ? { gpus: { count: 1 }, why: `1 GPU reserved from what the nodes advertise (${listing})` } : { why: `no node advertises an NVIDIA-GPU (${listing})` };
+                return most > 0 ? { gpus: { count: 1 }, why: `1 GPU reserved from what the nodes advertise (${listing})` } : { why: `no node advertises an ${GPU_RESOURCE} (${listing})` };
             }
             case "azure": {
                 const size = gpuSize(place.vmSize);

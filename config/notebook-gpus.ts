@@ -1,5 +1,5 @@
 import type { GpuRequest } from "../components/gpu";
-import { gpusFlag } from "../components/gpu";
+import { GPU_RESOURCE, gpusFlag } from "../components/gpu";
 import type { WorkloadSettings } from "../workloads";
 import { enabledWorkloads } from "../workloads";
 import { gpuSize } from "./azure-gpu-sizes";
@@ -149,7 +149,7 @@ function onSwarm(read: ConfigReader, value: NotebookGpuValue, users: NotebookUse
                 const c = capacity[n];
                 if (c === undefined) notices.push(`dsenv:jupyterGpus: ${value.count} GPUs per notebook; ${nodeName(n)} did not say what it advertises (${where}), so the swarm decides at deploy time`);
                 else if (value.count * sharing(n) > c) {
-                    read.reject("jupyterGpus", read.string("jupyterGpus"), `at most ${Math.floor(c / sharing(n))} GPUs per notebook: ${nodeName(n)} advertises ${c} NVIDIA-GPU for the ${sharing(n)} notebook(s) pinned to it, and a swarm reserves each GPU for one task (${listing})`);
+                    read.reject("jupyterGpus", read.string("jupyterGpus"), `at most ${Math.floor(c / sharing(n))} GPUs per notebook: ${nodeName(n)} advertises ${c} ${GPU_RESOURCE} for the ${sharing(n)} notebook(s) pinned to it, and a swarm reserves each GPU for one task (${listing})`);
                 }
             }
         }
@@ -160,7 +160,7 @@ function onSwarm(read: ConfigReader, value: NotebookGpuValue, users: NotebookUse
         const reasons = nodes.map((n, i) => {
             const c = capacity[n];
             if (per[i]) return `${nodeName(n)} advertises ${c}`;
-            return c === undefined ? `${nodeName(n)} did not say what it advertises` : c === 0 ? `${nodeName(n)} advertises no NVIDIA-GPU` : `${nodeName(n)} advertises ${c} for ${sharing(n)} notebooks`;
+            return c === undefined ? `${nodeName(n)} did not say what it advertises` : c === 0 ? `${nodeName(n)} advertises no ${GPU_RESOURCE}` : `${nodeName(n)} advertises ${c} for ${sharing(n)} notebooks`;
         });
         const names = users.length ? users.map(u => u.name) : ["the notebook"];
         const all = per.every(p => p) ? "1 each" : per.every(p => !p) ? "none" : "per notebook";
@@ -204,7 +204,7 @@ export function notebookPlace(target: Target, engine: EngineSettings, workloads:
                 nodeEngines: nodes.map(n => ({ host: n.engine.host, sshOpts: n.engine.sshOpts, isLocal: n.engine.host.startsWith("unix://") })),
                 dataNode: target.swarm.dataNode,
                 capacity,
-                where: "NVIDIA-GPU generic resources",
+                where: `${GPU_RESOURCE} generic resources`,
             };
         }
         case "ci-push":

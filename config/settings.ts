@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { GpuRequest } from "../components/gpu";
 import type { NotebookPackages } from "../components/notebook-packages";
-import type { RestartPolicy } from "../components/service";
+import { RESTART_POLICIES, type RestartPolicy } from "../components/service";
 import type { WorkDir } from "../components/volume";
 import type { NotebookVariables } from "../components/jupyter";
 import type { HubAuth } from "../components/jupyter-hub";
@@ -14,7 +14,7 @@ import type { WorkloadSettings } from "../workloads";
 // setting is a component's argument as it is, it has the component's type.
 
 export type { RestartPolicy, WorkDir };
-export const RESTART_POLICIES: readonly RestartPolicy[] = ["no", "on-failure", "always", "unless-stopped"];
+export { RESTART_POLICIES };
 
 /** A port published on the host: `hostIp:hostPort -> container port`. */
 export interface Published {

@@ -1,4 +1,4 @@
-import type { GpuRequest } from "../components/gpu";
+import { GPU_RESOURCE, type GpuRequest } from "../components/gpu";
 import { isAllInterfaces, isHostIp, isNeverLocal } from "./addresses";
 import { DockerRunner } from "./gpu-check";
 import { ConfigReader } from "./reader";
@@ -88,8 +88,8 @@ export function gpuCapacity(nodes: SwarmNodeSettings[], run: DockerRunner): (num
         if (!Array.isArray(resources)) return undefined;
         let gpus = 0;
         for (const res of resources) {
-            if (res?.NamedResourceSpec?.Kind === "NVIDIA-GPU") gpus += 1;
-            if (res?.DiscreteResourceSpec?.Kind === "NVIDIA-GPU") gpus += Number(res.DiscreteResourceSpec.Value) || 0;
+            if (res?.NamedResourceSpec?.Kind === GPU_RESOURCE) gpus += 1;
+            if (res?.DiscreteResourceSpec?.Kind === GPU_RESOURCE) gpus += Number(res.DiscreteResourceSpec.Value) || 0;
         }
         return gpus;
     });
@@ -117,7 +117,7 @@ export function checkGpuReservations(read: ConfigReader, requests: [WorkloadConf
         } else {
             const count = request.count;
             if (count > most && capacity.every(c => c !== undefined)) {
-                read.reject(key, value, `at most ${most} GPUs, what the best-equipped node advertises (NVIDIA-GPU generic resources; ${listing}): a task's GPUs come from one node`);
+                read.reject(key, value, `at most ${most} GPUs, what the best-equipped node advertises (${GPU_RESOURCE} generic resources; ${listing}): a task's GPUs come from one node`);
             } else if (count > most) {
                 notices.push(`${read.key(key)}: ${count} GPUs; not every swarm node answered (${listing}), so the swarm decides at deploy time`);
             }

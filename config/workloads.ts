@@ -9,7 +9,7 @@ import { EngineSettings, Published } from "./settings";
 import { WorkloadConfigKey } from "./workload-defaults";
 import { autoWorkloadGpus, WorkloadGpuPlace } from "./gpus-auto";
 
-// Reads the seeds' optional workloads, each from its definition in workloads/.
+// Reads the optional workloads, each from its definition in workloads/.
 
 export type { HostFacts, WorkloadSettings };
 export { THIS_HOST };

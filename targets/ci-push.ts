@@ -13,7 +13,7 @@ export interface CiPushOutputs {
 }
 
 /**
- * The image pipeline alone (the seed's build -> push, for CI): builds the
+ * The image pipeline alone (build -> push, for CI): builds the
  * project's images on the local engine, tags them with the git commit and
  * pushes them to an existing registry. Nothing runs, no VM is touched.
  */

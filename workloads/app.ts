@@ -1,6 +1,6 @@
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
-import { StatefulApp } from "../components/workloads/stateful-app";
+import { APP_IMAGE_CONTEXT, StatefulApp } from "../components/workloads/stateful-app";
 import { parseEnvFile, splitSecretEnv } from "../config/env-file";
 import { expandHome, hostDir, notADirectory, readTextFile } from "../config/host-paths";
 import { ConfigReader } from "../config/reader";
@@ -10,7 +10,7 @@ import { readPublish } from "../config/workload-readers";
 import * as workloadRules from "../config/workload-rules";
 import { WorkloadDefinition } from "./definition";
 
-// W5: an app with state (named, bind and anonymous volumes at once).
+// The feedback app: an app with state (named, bind and anonymous volumes at once).
 
 export interface AppSettings {
     baseImage: string;
@@ -25,8 +25,8 @@ export interface AppSettings {
 /** Directories the app's source must contain: the volumes are mounted over them, inside the read-only /app. */
 export const APP_MOUNT_POINTS = ["feedback", "node_modules"];
 
-/** The app's source as shipped with the project (images/feedback-app). */
-export const SHIPPED_APP_SOURCE = path.join(__dirname, "..", "images", "feedback-app");
+/** The app's source as shipped with the project: the image's build context, images/feedback-app. */
+export const SHIPPED_APP_SOURCE = APP_IMAGE_CONTEXT;
 
 /** Reads and checks every workload key, recording problems on `read`. */
 function readApp(read: ConfigReader, engine: EngineSettings): AppSettings {

@@ -26,7 +26,7 @@ export interface DeployContext {
 export type WorkloadOutputs = Record<string, pulumi.Output<unknown> | number>;
 
 /**
- * One optional workload of the seeds, whole: how its keys are read and checked,
+ * One optional workload, whole: how its keys are read and checked,
  * and how it is declared on a runtime, with its outputs. A new workload is one
  * such file, listed once in workloads/index.ts; a new runtime renders them all.
  */

@@ -6,7 +6,7 @@ import { rstudio } from "./rstudio";
 import { site } from "./site";
 
 /**
- * The seeds' optional workloads, the one list: config reads the enabled ones
+ * The optional workloads, the one list: config reads the enabled ones
  * from it (config/workloads.ts), targets declare them from it
  * (targets/workloads.ts). A new workload is one file and one line here.
  */

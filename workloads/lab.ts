@@ -10,7 +10,7 @@ import type { AutoGpus } from "../config/gpus-auto";
 import * as workloadRules from "../config/workload-rules";
 import { WorkloadDefinition } from "./definition";
 
-// W6: the shared-lab GPU environment with the host user's uid/gid.
+// The shared-lab GPU environment with the host user's uid/gid.
 
 export interface LabSettings {
     baseImage: string;

@@ -8,7 +8,7 @@ import type { AutoGpus } from "../config/gpus-auto";
 import * as workloadRules from "../config/workload-rules";
 import { WorkloadDefinition } from "./definition";
 
-// W3: a PyTorch GPU workspace.
+// A PyTorch GPU workspace.
 
 export interface PyTorchSettings {
     image: string;

@@ -9,7 +9,7 @@ import type { AutoGpus } from "../config/gpus-auto";
 import * as workloadRules from "../config/workload-rules";
 import { WorkloadDefinition } from "./definition";
 
-// W1: RStudio Server on the Kaggle GPU R image.
+// RStudio Server on the Kaggle GPU R image.
 
 export interface RStudioSettings {
     baseImage: string;

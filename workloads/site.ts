@@ -8,7 +8,7 @@ import { readPublish } from "../config/workload-readers";
 import * as workloadRules from "../config/workload-rules";
 import { WorkloadDefinition } from "./definition";
 
-// W7: a static web server.
+// A static web server.
 
 /** Where the site comes from: the component's own choice of a host directory or a built image. */
 export type SiteContent = StaticSiteContent;

@@ -5,6 +5,7 @@
 // time, the rest until it has succeeded once. It is the only thing that installs packages (no VM
 // extension runs beside it), so nothing races it for the dpkg lock but
 // Ubuntu's own apt timers, which DPkg::Lock::Timeout waits out.
+import { GPU_RESOURCE } from "../gpu";
 
 /** Written last: its presence means every step before it succeeded. */
 export const READY_MARKER = "/var/lib/dsenv/ready";
@@ -252,7 +253,7 @@ import json, os, sys
 path, uuids = sys.argv[1], sys.argv[2:]
 config = json.load(open(path)) if os.path.exists(path) else {}
 config["default-runtime"] = "nvidia"
-config["node-generic-resources"] = ["NVIDIA-GPU=" + u for u in uuids]
+config["node-generic-resources"] = ["${GPU_RESOURCE}=" + u for u in uuids]
 if not uuids:
     del config["node-generic-resources"]
 with open(path + ".tmp", "w") as f:
@@ -260,7 +261,7 @@ with open(path + ".tmp", "w") as f:
 os.replace(path + ".tmp", path)
 PY
 # A top-level key: before the file's first table.
-line='swarm-resource = "DOCKER_RESOURCE_NVIDIA-GPU"'
+line='swarm-resource = "DOCKER_RESOURCE_${GPU_RESOURCE}"'
 { echo "$line"; grep -vE '^#?[[:space:]]*swarm-resource[[:space:]]*=' "$runtime_toml" 2>/dev/null || true; } > "$runtime_toml.tmp"
 mv "$runtime_toml.tmp" "$runtime_toml"
 `;
@@ -305,7 +306,7 @@ def may_pull(refresh):
 
 
 imds = urllib.request.Request(
-    "http://169.254.169.254/metadata/identity/oauth2/token?api-version=2018-02-01&resource=" + urllib.parse.quote(AUDIENCE, safe=""),
+    "http://${METADATA_ADDRESS}/metadata/identity/oauth2/token?api-version=2018-02-01&resource=" + urllib.parse.quote(AUDIENCE, safe=""),
     headers={"Metadata": "true"})
 aad = json.load(urllib.request.urlopen(imds, timeout=10))["access_token"]
 refresh = post("/oauth2/exchange", {"grant_type": "access_token", "service": server, "access_token": aad})["refresh_token"]

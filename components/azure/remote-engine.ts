@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { DockerEngine, RegistryLogin } from "../engine";
+import { GPU_RESOURCE } from "../gpu";
 import { ACR_TOKEN_COMMAND, READY_MARKER } from "./cloud-init";
 import { GpuVm } from "./gpu-vm";
 import { ContainerRegistry } from "./registry";
@@ -12,7 +13,7 @@ import { defaultControlDir, ensureControlDir, multiplexedSshOptions } from "./ss
 export const GPU_CHECK_IMAGE = "ubuntu:22.04";
 
 /** On a swarm node: the GPUs advertised to the swarm (the boot script's SWARM_GPUS_SCRIPT, read by dockerd). */
-export const GPU_PROBE = `docker info --format '{{json .GenericResources}}' 2>/dev/null | grep -q '"NVIDIA-GPU"' && echo gpus-advertised`;
+export const GPU_PROBE = `docker info --format '{{json .GenericResources}}' 2>/dev/null | grep -q '"${GPU_RESOURCE}"' && echo gpus-advertised`;
 
 // One token a line for each condition that holds; cloud-init's log tail when set-up failed.
 // The GPU is proved end to end: the driver on the host, and a container Docker

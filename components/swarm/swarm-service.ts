@@ -1,14 +1,12 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { DockerEngine } from "../engine";
+import { GPU_RESOURCE } from "../gpu";
 import { toLabelList } from "../labels";
 import { withHealthcheckDefaults } from "../service";
 import { toContainerMount } from "../volume";
 import { WorkloadSpec } from "../workload-spec";
 import { OverlayNetwork } from "./overlay-network";
-
-/** The swarm's name of the generic resource NVIDIA GPUs are advertised as (dockerd `node-generic-resources`). */
-export const GPU_RESOURCE = "NVIDIA-GPU";
 
 /**
  * How a published port reaches the service. `host`: on the node that runs the

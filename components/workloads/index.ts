@@ -1,4 +1,4 @@
-// The seeds' other workloads, each a component of its own (for another program);
+// The workloads besides MySQL + Jupyter, each a component of its own (for another program);
 // workloads/ says how this program reads and declares each.
 export { SharedLab } from "./lab";
 export { PyTorchWorkspace } from "./pytorch";

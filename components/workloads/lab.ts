@@ -4,7 +4,8 @@ import * as random from "@pulumi/random";
 import { GpuRequest } from "../gpu";
 import { ContainerImage } from "../image";
 import { Runtime, RunningWorkload } from "../runtime";
-import { WorkDir, workDirMount, workDirPlacement } from "../volume";
+import type { WorkDir } from "../volume";
+import { workDirMount, workDirPlacement } from "../work-dir";
 
 export const LAB_PORT = 8080;
 export const LAB_WORKSPACE = "/workspace";
@@ -25,23 +26,23 @@ export interface SharedLabArgs {
     /** The lab user's ids: those of the host user who owns the workspace directory. */
     uid: number;
     gid: number;
-    /** The seed's NAS directory, at /workspace. */
+    /** The lab's shared (NAS) directory, at /workspace. */
     workspaceDir: WorkDir;
     publish: { hostPort: number; hostIp?: string };
     gpus?: GpuRequest;
     /** Used while building; in the container only with proxyAtRuntime. */
     proxy?: LabProxy;
     proxyAtRuntime?: boolean;
-    /** The seed's `apt install my_preferred_util` and `pip install my_favo_py_lib`. */
+    /** Extra Debian packages and pip requirements built into the image. */
     aptPackages?: string[];
     pipPackages?: string[];
 }
 
 /**
- * The seed's shared-lab image and `docker run --gpus all -v /mnt/nas/me:/workspace -p 8080:8080`:
+ * A shared-lab GPU image run as `docker run --gpus all -v /mnt/nas/me:/workspace -p 8080:8080` would:
  * a non-root user with the host user's uid/gid, so files written to the
  * workspace belong to that user, and a Jupyter server on 8080 behind a generated
- * token (it replaces the seed's `passwd` step: there is no password and no sudo).
+ * token (instead of a password set at build time: there is no password and no sudo).
  */
 export class SharedLab extends pulumi.ComponentResource {
     readonly url: pulumi.Output<string>;

@@ -2,30 +2,28 @@ import * as pulumi from "@pulumi/pulumi";
 import { GpuRequest } from "../gpu";
 import { ContainerImage } from "../image";
 import { Runtime, RunningWorkload } from "../runtime";
-import { WorkDir, workDirMount, workDirPlacement } from "../volume";
-
-export const PYTORCH_DEFAULT_IMAGE = "pytorch/pytorch:2.5.1-cuda12.4-cudnn9-devel";
-/** Idle but alive: work happens through `docker exec`, and the container never exits on its own. */
-export const PYTORCH_IDLE_COMMAND = ["sleep", "infinity"];
+import type { WorkDir } from "../volume";
+import { workDirMount, workDirPlacement } from "../work-dir";
 
 export interface PyTorchWorkspaceArgs {
     runtime: Runtime;
     namePrefix: string;
-    /** Default: a pinned pytorch/pytorch CUDA devel image. */
-    image?: string;
+    /** A PyTorch image, e.g. a pytorch/pytorch CUDA devel image. */
+    image: string;
     gpus?: GpuRequest;
-    /** /dev/shm in MiB (default 2048): DataLoader workers share batches through it, Docker's 64 is too small. */
-    shmSizeMb?: number;
-    /** The seed's `/home/patrick:/home`. */
+    /** /dev/shm in MiB: DataLoader workers share batches through it, Docker's 64 is too small. */
+    shmSizeMb: number;
+    /** The user's home directory (a host directory or a named volume). */
     homeDir: WorkDir;
-    /** Where homeDir appears in the container (default /home, as in the seed). */
+    /** Where homeDir appears in the container (default /home). */
     homeTarget?: string;
-    command?: string[];
+    /** The container's main process; `["sleep", "infinity"]` keeps it idle but alive, for work through `docker exec`. */
+    command: string[];
 }
 
 /**
- * The seed's compose service (`shm_size: 2gb`, `runtime: nvidia`,
- * `NVIDIA_VISIBLE_DEVICES=all`, `/home/patrick:/home`) as a long-running
+ * A PyTorch GPU workspace (a compose service's `shm_size: 2gb`, `runtime:
+ * nvidia`, `NVIDIA_VISIBLE_DEVICES=all`, `~:/home`) as a long-running
  * container: `docker exec -it <container> nvidia-smi` or `python train.py`.
  */
 export class PyTorchWorkspace extends pulumi.ComponentResource {
@@ -35,7 +33,7 @@ export class PyTorchWorkspace extends pulumi.ComponentResource {
 
     constructor(name: string, args: PyTorchWorkspaceArgs, opts?: pulumi.ComponentResourceOptions) {
         super("dsenv:workloads:PyTorchWorkspace", name, {}, opts);
-        this.image = args.runtime.image(this, `${name}-image`, { pull: args.image ?? PYTORCH_DEFAULT_IMAGE });
+        this.image = args.runtime.image(this, `${name}-image`, { pull: args.image });
         const placement = workDirPlacement(args.homeDir, "pytorch");
         this.service = args.runtime.run(
             this,
@@ -45,11 +43,11 @@ export class PyTorchWorkspace extends pulumi.ComponentResource {
                 image: this.image.ref,
                 gpus: args.gpus,
                 gpuCapable: true,
-                shmSizeMb: args.shmSizeMb ?? 2048,
+                shmSizeMb: args.shmSizeMb,
                 mounts: [workDirMount(this, `${name}-home`, args.runtime, `${args.namePrefix}-pytorch-home`, args.homeDir, args.homeTarget ?? "/home", placement)],
-                command: args.command ?? PYTORCH_IDLE_COMMAND,
+                command: args.command,
                 // sleep as PID 1 ignores SIGTERM and has nothing to save: no need to wait the full 30 s.
-                stopGraceSeconds: args.command ? undefined : 5,
+                stopGraceSeconds: args.command[0] === "sleep" ? 5 : undefined,
             },
             placement,
         );

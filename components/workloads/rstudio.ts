@@ -4,10 +4,11 @@ import * as random from "@pulumi/random";
 import { GpuRequest } from "../gpu";
 import { ContainerImage } from "../image";
 import { Runtime, RunningWorkload } from "../runtime";
-import { WorkDir, workDirMount, workDirPlacement } from "../volume";
+import type { WorkDir } from "../volume";
+import { workDirMount, workDirPlacement } from "../work-dir";
 
 export const RSTUDIO_PORT = 8787;
-/** The seed's project directory inside the container. */
+/** The project directory inside the container. */
 export const RSTUDIO_PROJECT_DIR = "/home/rstudio/rproject";
 export const RSTUDIO_IMAGE_CONTEXT = path.join(__dirname, "..", "..", "images", "rstudio");
 
@@ -27,7 +28,7 @@ export interface RStudioServerArgs {
 }
 
 /**
- * RStudio Server on an R image, replacing the seed's
+ * RStudio Server on an R image, replacing
  * `docker run -d -p 8787:8787 --gpus all -v ~/rproject:/home/rstudio/rproject ... rstudio-server start && tail -f /dev/null`:
  * rserver runs in the foreground as the container's main process, and user
  * rstudio logs in with a generated password handed in at start.

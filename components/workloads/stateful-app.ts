@@ -4,7 +4,7 @@ import { ContainerImage } from "../image";
 import { Placement, Runtime, RunningWorkload } from "../runtime";
 import { anonymousMount, bindMount, volumeMount } from "../volume";
 
-/** The seed's `--env PORT=8000`: the app listens here, whatever the image's default. */
+/** `--env PORT=8000`: the app listens here, whatever the image's default. */
 export const APP_PORT = 8000;
 export const APP_IMAGE_CONTEXT = path.join(__dirname, "..", "..", "images", "feedback-app");
 
@@ -24,7 +24,7 @@ export interface StatefulAppArgs {
 }
 
 /**
- * The seed's feedback app with all three kinds of storage at once:
+ * The feedback app (images/feedback-app) with all three kinds of storage at once:
  * `-v feedback:/app/feedback` (named: the data, kept), `-v $(pwd):/app:ro`
  * (bind: the source, read-only) and `-v /app/node_modules` (anonymous: keeps the
  * image's dependencies visible under the bind mount).

@@ -12,7 +12,7 @@ export const SITE_IMAGE_CONTEXT = path.join(__dirname, "..", "..", "images", "si
 export type StaticSiteContent =
     /** A host directory, mounted read-only: the server cannot change the site. */
     | { kind: "bind"; hostPath: string }
-    /** images/site/site copied into an image that carries the seed's labels. */
+    /** images/site/site copied into an image that carries maintainer, version and description labels. */
     | { kind: "image"; maintainer: string; version: string; description: string };
 
 export interface StaticSiteArgs {
@@ -21,12 +21,11 @@ export interface StaticSiteArgs {
     /** httpd:2.4 or httpd:2.4-alpine (or an image with the same contract): served from, or built on. */
     image: string;
     content: StaticSiteContent;
-    /** The seed's -p 9999:80. */
     publish: { hostPort: number; hostIp?: string };
 }
 
 /**
- * The seed's `docker run -d -p 9999:80 -v ~/site:/usr/local/apache2/htdocs httpd`,
+ * `docker run -d -p 9999:80 -v ~/site:/usr/local/apache2/htdocs httpd`,
  * or its custom image (`COPY ./site /usr/local/apache2/htdocs` with LABELs).
  */
 export class StaticSite extends pulumi.ComponentResource {

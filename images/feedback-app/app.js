@@ -1,4 +1,4 @@
-// The seed's feedback app, with no dependencies: a form, and each feedback
+// The feedback app, with no dependencies: a form, and each feedback
 // saved as /app/feedback/<title>.txt. The feedback directory is a named volume,
 // so what is saved survives the container; the rest of /app may be read-only.
 const fs = require("fs");

@@ -72,7 +72,7 @@ test("1. up succeeds and both containers become healthy, with no secret in plain
     expect(state).not.toContain(out.jupyterToken);
 });
 
-test("2. from Jupyter, Python reaches MySQL by 'mysql' and by the seed's link name, and round-trips a row", () => {
+test("2. from Jupyter, Python reaches MySQL by 'mysql' and by its link name myjupyterdb, and round-trips a row", () => {
     sqlVia("mysql", "CREATE TABLE IF NOT EXISTS visits (id INT PRIMARY KEY, note VARCHAR(64))");
     sqlVia("mysql", "INSERT INTO visits VALUES (1, 'written through mysql')");
     expect(sqlVia("myjupyterdb", "SELECT note FROM visits WHERE id = 1")).toBe("(('written through mysql',),)");

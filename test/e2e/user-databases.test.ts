@@ -137,7 +137,7 @@ test("4. a user added later gets their database and account on the kept database
     expect(sql(handedTo("alice"), "SELECT note FROM analytics_alice.results")).toBe("alice was here");
 });
 
-test("5. a user removed from the list loses their notebook; their database stays (data is kept) until dropped as the README says", async () => {
+test("5. a user removed from the list loses their notebook; their database stays (data is kept) until dropped as docs/notebook.md says", async () => {
     const carol = handedTo("carol");
     // A shorter list: set --path would leave the old last entry in place. (The last user is removed:
     // one from the middle would move the ports of those after them, see the notebooks' ports.)
@@ -148,7 +148,7 @@ test("5. a user removed from the list loses their notebook; their database stays
     expect(sql(carol, "SELECT id FROM analytics_carol.t")).toBe("3");
     expect(sql(handedTo("alice"), "SELECT note FROM analytics_alice.results")).toBe("alice was here");
 
-    // The README's command to drop a removed user's database and account.
+    // docs/notebook.md's command to drop a removed user's database and account.
     docker("exec", mysqlContainer(), "sh", "-c", 'mysql -uroot -p"${MYSQL_ROOT_PASSWORD:-$(cat "$MYSQL_ROOT_PASSWORD_FILE")}" -e "DROP DATABASE analytics_carol; DROP USER analyst_carol"');
     expect(refused(carol, "SELECT 1")).toMatch(/denied/i);
     expect(docker("exec", mysqlContainer(), "ls", "/var/lib/mysql")).not.toContain("analytics_carol");

@@ -3,8 +3,8 @@ import * as os from "os";
 import * as path from "path";
 import { docker, freePort, httpRequest, inspect, TestStack } from "./harness";
 
-// The non-GPU workloads of the seeds, for real: W7 static site, W5 app with
-// state, W6 shared lab (GPUs off, on a stand-in base). One stack runs them
+// The non-GPU workloads, for real: the static site, the app with
+// state, the shared lab (GPUs off, on a stand-in base). One stack runs them
 // all beside the workspace, as a user's stack would.
 jest.setTimeout(15 * 60_000);
 
@@ -56,14 +56,14 @@ afterAll(async () => {
     if (host) fs.rmSync(host, { recursive: true, force: true });
 });
 
-test("W7: the site answers on its port with the mounted file, and cannot write to it", async () => {
+test("site: the site answers on its port with the mounted file, and cannot write to it", async () => {
     const page = await httpRequest(`http://127.0.0.1:${ports.site}/`);
     expect(page).toEqual({ status: 200, body: "<h1>served from the host</h1>\n" });
     expect(docker("port", container("site"))).toBe(`80/tcp -> 127.0.0.1:${ports.site}`);
     expect(() => docker("exec", container("site"), "touch", "/usr/local/apache2/htdocs/x")).toThrow(/Read-only file system/);
 });
 
-test("W5: the app's feedback lives on its named volume and survives a replacement; .env reaches it", async () => {
+test("app: the app's feedback lives on its named volume and survives a replacement; .env reaches it", async () => {
     const base = `http://127.0.0.1:${ports.app}`;
     const saved = await httpRequest(`${base}/create`, { method: "POST", headers: { "Content-Type": "application/x-www-form-urlencoded" }, body: "title=first&text=kept+across+replacement" });
     expect(saved.status).toBe(201);
@@ -82,7 +82,7 @@ test("W5: the app's feedback lives on its named volume and survives a replacemen
     expect((await httpRequest(`http://127.0.0.1:${ports.app}/feedback`, { headers: { Authorization: "Bearer e2e-admin-token-123" } })).status).toBe(200);
 });
 
-test("W6: the lab runs as the configured uid/gid and writes files on the mount with that owner", async () => {
+test("lab: the lab runs as the configured uid/gid and writes files on the mount with that owner", async () => {
     expect(health("lab")).toBe("healthy");
     expect(docker("exec", container("lab"), "id", "-u")).toBe(String(LAB_UID));
     expect(docker("exec", container("lab"), "id", "-g")).toBe(String(LAB_GID));

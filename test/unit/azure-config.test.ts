@@ -10,7 +10,6 @@ import * as YAML from "yaml";
 import { configProblem, runWithMocks } from "./harness";
 import { privateKeyFile, sshPublicKeyLine } from "./ssh-keys";
 
-// Until config/defaults.ts spreads AZURE_DEFAULTS into DEFAULTS (then this is a no-op).
 const KEY = sshPublicKeyLine();
 const PRIVATE_KEY = privateKeyFile();
 const VALID = { azureSshPublicKey: KEY, azureSshPrivateKeyPath: PRIVATE_KEY, azureAllowedCidrs: '["10.20.30.40/32"]', azureRegistryName: "dsenvunit01" };

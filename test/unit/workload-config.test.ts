@@ -13,7 +13,6 @@ const IMAGE = "an image reference like name:tag, repo/name:tag or host:port/repo
 const DOCKER_HOST = "unix:///path/to/docker.sock, tcp://host:port or ssh://user@host[:port] (port 1 to 65535, an IPv6 address in brackets)";
 const REGISTRY = "a registry host name with an optional port (1 to 65535), without path: HTTPS as is (e.g. myregistry.example.com, 127.0.0.1:5000, [2001:db8::5]:5000), plain HTTP after http:// (e.g. http://127.0.0.1:5000)";
 const HTTP_URL = "an http:// or https:// URL without spaces (port 1 to 65535, an IPv6 address in brackets)";
-// Until config/defaults.ts spreads WORKLOAD_DEFAULTS, the reader learns the workload defaults here; afterwards this is a no-op.
 const LOCAL: EngineSettings = { host: undefined, isLocal: true };
 const REMOTE: EngineSettings = { host: "ssh://azureuser@20.1.2.3", isLocal: false };
 const RUNC = JSON.stringify({ ServerVersion: "27.3.1", Runtimes: { "io.containerd.runc.v2": { path: "runc" }, runc: { path: "runc" } } });
@@ -273,12 +272,12 @@ describe("valid workload config", () => {
         expect(workloadHostPorts(settings).every(([, p]) => p === undefined)).toBe(true);
     });
 
-    test("each workload's settings, with the seed's values", async () => {
+    test("each workload's settings, with typical values", async () => {
         const rproject = dir("rproject");
         const nas = dir("nas");
         const site = dir("site2");
         const app = dir("app", "feedback", "node_modules");
-        const env = file("app.env", "# the seed's --env-file\nGREETING=hello\nDB_PASS='s3cr3t'\nADMIN_TOKEN=\"t0k3n\"\n");
+        const env = file("app.env", "# a docker run --env-file\nGREETING=hello\nDB_PASS='s3cr3t'\nADMIN_TOKEN=\"t0k3n\"\n");
         const { settings, problems } = await read(
             {
                 ...RSTUDIO,

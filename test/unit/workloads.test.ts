@@ -10,6 +10,7 @@ import { PyTorchWorkspace } from "../../components/workloads/pytorch";
 import { RStudioServer } from "../../components/workloads/rstudio";
 import { StatefulApp } from "../../components/workloads/stateful-app";
 import { StaticSite } from "../../components/workloads/static-site";
+import { DEFAULTS } from "../../config/defaults";
 import { checkGpuPath, DockerRunner } from "../../config/gpu-check";
 import { WorkloadSettings } from "../../config/workloads";
 import { deployWorkloads } from "../../targets/workloads";
@@ -62,7 +63,7 @@ function expectUnderComponent(r: Run<unknown>, component: string, type: string):
     expect(one(r, type, component).opts.parent).toBeUndefined();
 }
 
-describe("RStudioServer (W1)", () => {
+describe("RStudioServer", () => {
     let r: Run<RStudioServer>;
     beforeAll(async () => {
         r = await withRuntime(runtime =>
@@ -92,7 +93,7 @@ describe("RStudioServer (W1)", () => {
         expect(JSON.stringify(build)).not.toContain("secret-rstudio-password");
     });
 
-    test("the seed's docker run line: 8787 on 127.0.0.1, --gpus all, the project at /home/rstudio/rproject", async () => {
+    test("the docker run line it replaces: 8787 on 127.0.0.1, --gpus all, the project at /home/rstudio/rproject", async () => {
         const c = one(r, CONTAINER, "rstudio");
         expect(c.props.name).toBe("p-rstudio");
         expect(c.props.ports).toEqual([{ internal: 8787, external: 8787, ip: "127.0.0.1", protocol: "tcp" }]);
@@ -135,10 +136,12 @@ describe("RStudioServer (W1)", () => {
     });
 });
 
-describe("PyTorchWorkspace (W3)", () => {
-    test("the seed's compose service: pinned CUDA image, 2 GB shm, GPUs by device, home at /home, idle command", async () => {
+describe("PyTorchWorkspace", () => {
+    const defaults = { image: DEFAULTS.pytorchImage, shmSizeMb: DEFAULTS.pytorchShmSizeMb, command: DEFAULTS.pytorchCommand };
+
+    test("the defaults: pinned CUDA image, 2 GB shm, GPUs by device, home at /home, idle command that stops at once", async () => {
         const r = await withRuntime(runtime =>
-            new PyTorchWorkspace("pytorch", { runtime, namePrefix: "p", gpus: { devices: ["0", "2"] }, homeDir: { kind: "bind", hostPath: "/home/patrick" } }),
+            new PyTorchWorkspace("pytorch", { runtime, namePrefix: "p", ...defaults, gpus: { devices: ["0", "2"] }, homeDir: { kind: "bind", hostPath: "/home/me" } }),
         );
         expect(r.error).toBeUndefined();
         expect(await valueOf(one(r, IMAGE, "pytorch-image").props.name)).toMatch(/^pytorch\/pytorch:[0-9.]+-cuda[0-9.]+-cudnn[0-9]+-devel$/);
@@ -146,14 +149,14 @@ describe("PyTorchWorkspace (W3)", () => {
         expect(c.props).toMatchObject({ name: "p-pytorch", gpus: '"device=0,2"', shmSize: 2048, command: ["sleep", "infinity"], destroyGraceSeconds: 5 });
         expect(c.props.ports).toEqual([]);
         expect(await envOf(c)).toEqual({ NVIDIA_VISIBLE_DEVICES: "0,2", NVIDIA_DRIVER_CAPABILITIES: "compute,utility" });
-        expect(await mountsOf(c)).toEqual([{ type: "bind", source: "/home/patrick", target: "/home", readOnly: false }]);
+        expect(await mountsOf(c)).toEqual([{ type: "bind", source: "/home/me", target: "/home", readOnly: false }]);
         expectUnderComponent(r, "pytorch", "dsenv:workloads:PyTorchWorkspace");
     });
 
     test("all GPUs, a chosen image, shm and command; GPUs off hides them even from an nvidia default runtime", async () => {
         const r = await withRuntime(runtime => {
             new PyTorchWorkspace("gpu", { runtime, namePrefix: "a", image: "pytorch/pytorch:2.4.1-cuda12.1-cudnn9-devel", gpus: "all", shmSizeMb: 8192, homeDir: { kind: "volume", keepOnDestroy: true }, command: ["python", "train.py"] });
-            new PyTorchWorkspace("cpu", { runtime, namePrefix: "b", homeDir: { kind: "volume", keepOnDestroy: false } });
+            new PyTorchWorkspace("cpu", { runtime, namePrefix: "b", ...defaults, homeDir: { kind: "volume", keepOnDestroy: false } });
         });
         const gpu = one(r, CONTAINER, "gpu");
         expect(gpu.props).toMatchObject({ gpus: "all", shmSize: 8192, command: ["python", "train.py"], destroyGraceSeconds: 30 });
@@ -167,7 +170,7 @@ describe("PyTorchWorkspace (W3)", () => {
     });
 });
 
-describe("SharedLab (W6)", () => {
+describe("SharedLab", () => {
     const base: Omit<SharedLabArgs, "runtime"> = {
         namePrefix: "p",
         baseImage: "tensorflow/tensorflow:2.18.0-gpu",
@@ -222,8 +225,8 @@ describe("SharedLab (W6)", () => {
     });
 });
 
-describe("StaticSite (W7)", () => {
-    test("serves a host directory read-only from the pulled httpd image on the seed's 9999", async () => {
+describe("StaticSite", () => {
+    test("serves a host directory read-only from the pulled httpd image on 9999", async () => {
         const r = await withRuntime(runtime => new StaticSite("site", { runtime, namePrefix: "p", image: "httpd:2.4-alpine", content: { kind: "bind", hostPath: "/home/ubuntu/site" }, publish: { hostPort: 9999 } }));
         expect(r.error).toBeUndefined();
         expect(await valueOf(one(r, IMAGE, "site-image").props.name)).toBe("httpd:2.4-alpine");
@@ -234,7 +237,7 @@ describe("StaticSite (W7)", () => {
         expectUnderComponent(r, "site", "dsenv:workloads:StaticSite");
     });
 
-    test("or builds images/site with the seed's labels and mounts nothing", async () => {
+    test("or builds images/site with its labels and mounts nothing", async () => {
         const r = await withRuntime(runtime =>
             new StaticSite("site", { runtime, namePrefix: "p", image: "httpd:2.4", content: { kind: "image", maintainer: "me@example.com", version: "1.0.0", description: "A test image" }, publish: { hostPort: 9999, hostIp: "0.0.0.0" } }),
         );
@@ -246,7 +249,7 @@ describe("StaticSite (W7)", () => {
     });
 });
 
-describe("StatefulApp (W5)", () => {
+describe("StatefulApp", () => {
     let r: Run<StatefulApp>;
     beforeAll(async () => {
         r = await withRuntime(runtime =>

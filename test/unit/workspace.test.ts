@@ -46,7 +46,7 @@ describe("the local workspace graph", () => {
         expect(nameOf(one(r, CONTAINER, "workspace-mysql").opts.parent)).toBe("workspace-mysql");
     });
 
-    test("MySQL answers to mysql and the seed's link name on the workspace network, and is not published", async () => {
+    test("MySQL answers to mysql and its link name myjupyterdb on the workspace network, and is not published", async () => {
         const mysql = one(r, CONTAINER, "workspace-mysql");
         const networks = (await valueOf(mysql.props.networksAdvanced)) as any[];
         expect(networks).toHaveLength(1);
