@@ -106,6 +106,27 @@ test("a boot-script change (azureContainersReachMetadata): the VM is replaced, t
     expect(steps.get("workspace-jupyter-image")).toBe("same");
 });
 
+test("on a swarm (azureVmCount 3), a boot-script change replaces every VM; the same up makes the swarm again on them: init, joins, services, overlay network; the volumes not", async () => {
+    const swarm = await run({ azureVmCount: "3" });
+    const changed = await run({ azureVmCount: "3", azureContainersReachMetadata: "true" });
+    expect([swarm.error, changed.error]).toEqual([undefined, undefined]);
+    const steps = plan(swarm, changed);
+    expect(machines(steps)).toEqual({ "gpu-data": "same", "gpu-vm": "replace", "gpu2-data": "same", "gpu2-vm": "replace", "gpu3-data": "same", "gpu3-vm": "replace" });
+    expect(["gpu-incarnation", "gpu2-incarnation", "gpu3-incarnation"].map(n => steps.get(n))).toEqual(["replace", "replace", "replace"]);
+    // Each VM's membership goes with it, deleted without a connection (its incarnation), and is made again.
+    const of = (type: string) => changed.declared.filter(d => d.type === type);
+    for (const d of [...of("pulumi-nodejs:dynamic/dsenv:SwarmInit"), ...of("pulumi-nodejs:dynamic/dsenv:SwarmJoin")]) {
+        expect([d.name, steps.get(d.name), nameOf(d.opts.deletedWith)]).toEqual([d.name, "replace", expect.stringMatching(/^gpu\d*-incarnation$/)]);
+    }
+    // The services, their secrets and the overlay network are in the first manager's swarm state.
+    const onManager = changed.declared.filter(d => nameOf(d.opts.provider) === "swarm-node1" && d.type !== "docker:index/volume:Volume");
+    expect(onManager.map(d => d.type)).toEqual(expect.arrayContaining(["docker:index/service:Service", "docker:index/network:Network"]));
+    for (const d of onManager) expect([d.name, steps.get(d.name)]).toEqual([d.name, "replace"]);
+    const volumes = of("docker:index/volume:Volume");
+    expect(volumes.length).toBeGreaterThan(0);
+    for (const v of volumes) expect([v.name, steps.get(v.name)]).toEqual([v.name, "same"]);
+});
+
 test("an update the VM takes in place (azureDataDiskGb) replaces nothing on its engine", async () => {
     const grown = await run({ azureDataDiskGb: "512" });
     const steps = plan(baseline, grown);
@@ -114,7 +135,7 @@ test("an update the VM takes in place (azureDataDiskGb) replaces nothing on its 
     expect(onVm.filter(d => steps.get(d.name) === "replace").map(d => d.name)).toEqual([]);
 });
 
-test("a volume on a VM's engine is never deleted, kept on destroy or not: Pulumi deletes it only when the VM is replaced, and it is then the kept disk's data", async () => {
+test("a volume on a VM's engine is never deleted, kept on destroy or not: it is the kept data disk's data, which a replaced VM finds there", async () => {
     const notKept = await run({ mysqlKeepData: "false" });
     expect(notKept.error).toBeUndefined();
     const volumes = notKept.declared.filter(d => d.type === "docker:index/volume:Volume");
