@@ -4,8 +4,8 @@ import * as network from "@pulumi/azure-native/network";
 import type * as azureInputs from "@pulumi/azure-native/types/input";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import { cloudInit } from "./cloud-init";
 import { machineIncarnation, ManagedMachine } from "../managed-machine";
+import { cloudInit } from "./cloud-init";
 import { hostKeyFromSeed } from "./host-key";
 import { azureNames } from "./names";
 
