@@ -252,8 +252,10 @@ async function applyLabels(inputs: NodeLabelsInputs, previous: Record<string, st
 
 const nodeLabelsProvider: pulumi.dynamic.ResourceProvider<NodeLabelsInputs> = {
     async diff(_id, olds: NodeLabelsInputs, news: NodeLabelsInputs) {
-        const changes = JSON.stringify(olds.labels) !== JSON.stringify(news.labels) || olds.managerHost !== news.managerHost;
-        return { changes, replaces: olds.nodeId !== news.nodeId ? ["nodeId"] : [] };
+        // Another node (one that joined again) is a replacement: it has none of the labels yet.
+        const replaces = olds.nodeId !== news.nodeId ? ["nodeId"] : [];
+        const changes = replaces.length > 0 || JSON.stringify(olds.labels) !== JSON.stringify(news.labels) || olds.managerHost !== news.managerHost;
+        return { changes, replaces };
     },
     async create(inputs: NodeLabelsInputs) {
         await applyLabels(inputs, {});

@@ -182,3 +182,24 @@ test("a replaced worker VM: one up joins it again, removes its earlier node, and
     // Nothing is left to change.
     expect((await stack.preview({ expectNoChanges: true })).changeSummary?.same).toBeGreaterThan(0);
 });
+
+test("a replaced manager VM (VM 1): one up makes a new swarm on it, node 2 leaves the old one and joins, and the service runs again on node 2's data", async () => {
+    const volumeData = () => path.join(lab.dir, "n2", "data", "volumes", `${prefix}-db`, "_data", "starts");
+    const startsBefore = fs.readFileSync(volumeData(), "utf8").trim().split("\n").length;
+    await lab.replace(n1);
+    lab.loadImages([n1], IMAGE);
+    generations[0] += 1;
+
+    const up = await stack.up();
+    expect(up.summary.result).toBe("succeeded");
+    expect(lab.docker(n1, "info", "--format", "{{.Swarm.ControlAvailable}}")).toBe("true");
+    // Node 2 is in the new swarm: its manager lists it, ready (a worker knows no cluster id).
+    expect(lab.docker(n2, "info", "--format", "{{.Swarm.LocalNodeState}}")).toBe("active");
+    expect(nodeList().map(n => [n.hostname, n.status])).toEqual([
+        [n1.name, "Ready"],
+        [n2.name, "Ready"],
+    ]);
+    await waitFor("the service's task on node 2", () => taskOnNode2() !== undefined, 90_000);
+    await waitFor("the task's start on the kept volume", () => fs.readFileSync(volumeData(), "utf8").trim().split("\n").length === startsBefore + 1, 30_000);
+    expect((await stack.preview({ expectNoChanges: true })).changeSummary?.same).toBeGreaterThan(0);
+});
