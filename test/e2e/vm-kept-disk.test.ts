@@ -29,7 +29,8 @@ import { NetNamespace, run, stopDaemon } from "./netns";
 // engine restored, so the check can tell the two apart. And a VM replaced by
 // an up (item 2), at the same address (a link that a stand-in for the
 // readiness step points at the new VM's socket): that one up makes what ran on
-// the old engine again on the new one, the volume's data there.
+// the old engine again on the new one, the volume's data there; and a stack
+// made with the options of the release before, whose next up replaces nothing.
 jest.setTimeout(8 * 60_000);
 
 const IMAGE = "dsenv/debian:bookworm";
@@ -107,6 +108,8 @@ interface Address {
     generation: number;
     /** The link at `socket` leads to this VM's socket once the new VM is there (the readiness step's place). */
     link?: { target: string };
+    /** The options of the release before: everything on the engine deletedWith the VM itself, no incarnation. */
+    legacy?: boolean;
 }
 
 /**
@@ -149,23 +152,24 @@ class VmReady extends pulumi.dynamic.Resource {
 /** The azure target's shape on a VM's engine: everything there deleted with the VM, and made again on a replaced VM but the volume. */
 function program(layout: Layout, address: () => Address): () => Promise<void> {
     return async () => {
-        const { socket, generation, link } = address();
+        const { socket, generation, link, legacy } = address();
         // Stands for the Azure VM: a new generation replaces it, the old one first (as the VM's deleteBeforeReplace).
         const vm = new random.RandomId("vm", { byteLength: 4, keepers: { socket, generation: String(generation) } }, { deleteBeforeReplace: true });
         // As GpuVm's: one life of the VM, keyed on its id.
-        const machine = { resource: vm, incarnation: machineIncarnation("vm-incarnation", vm.hex, {}) };
+        const machine = legacy ? undefined : { resource: vm, incarnation: machineIncarnation("vm-incarnation", vm.hex, {}) };
         const ready = link ? [new VmReady("vm-ready", { link: socket.replace("unix://", ""), target: link.target, image: IMAGE }, { dependsOn: [vm] })] : [];
         const engine = new DockerEngine("vm-engine", { host: socket, isLocal: false, machine, readyAfter: ready });
+        const on = () => (legacy ? { ...engine.on(engine), deletedWith: vm } : engine.on(engine));
         const prefix = names(layout);
         // The image, as the azure target pulls it onto the VM's engine (here it is there already: the test loads it).
-        const image = new docker.RemoteImage("image", { name: IMAGE, keepLocally: true }, engine.on(engine));
-        const network = new docker.Network("net", { name: `${prefix}-net` }, engine.on(engine));
+        const image = new docker.RemoteImage("image", { name: IMAGE, keepLocally: true }, on());
+        const network = new docker.Network("net", { name: `${prefix}-net` }, on());
         // The project's volume, not kept on destroy: on a managed machine it is never deleted all the
         // same. The control's a plain one: its failing up must leave no component output pending.
         const volume =
             layout === "volumes-on-disk"
                 ? new DataVolume("db", { engine, volumeName: `${prefix}-db`, keepOnDestroy: false })
-                : new docker.Volume("db", { name: `${prefix}-db` }, engine.on(engine));
+                : new docker.Volume("db", { name: `${prefix}-db` }, on());
         new docker.Container(
             "box",
             {
@@ -178,7 +182,7 @@ function program(layout: Layout, address: () => Address): () => Promise<void> {
                 ports: [{ internal: 8080, external: 18080, ip: "127.0.0.1" }],
                 destroyGraceSeconds: 1,
             },
-            engine.on(engine),
+            on(),
         );
     };
 }
@@ -305,6 +309,27 @@ test("a VM replaced by an up (a change Azure cannot make in place): that one up 
     expect(refreshed.summary.resourceChanges?.update ?? 0).toBe(0);
     expect(refreshed.summary.resourceChanges?.delete ?? 0).toBe(0);
     expect((await s.preview({ expectNoChanges: true })).changeSummary?.same).toBeGreaterThan(0);
+});
+
+test("a stack made by the release before (deletedWith the VM itself, no incarnation): its next up adds the incarnation and replaces nothing", async () => {
+    const dataDisk = path.join(dir, "disk-legacy");
+    fs.mkdirSync(dataDisk);
+    const vm = new SimulatedVm("l-1", dataDisk, "volumes-on-disk");
+    vms.push(vm);
+    await vm.started();
+    loadImage(vm);
+    const address: Address = { socket: vm.socket, generation: 1, legacy: true };
+    const s = await stack("volumes-on-disk", () => address, "legacy");
+    await s.up();
+    const box = `${names("volumes-on-disk")}-box`;
+    const container = vm.docker("inspect", "-f", "{{.Id}}", box);
+
+    address.legacy = false;
+    const preview = await s.preview();
+    expect(preview.changeSummary).toEqual({ create: 1, same: expect.any(Number) });
+    const up = await s.up();
+    expect(up.summary.resourceChanges).toEqual({ create: 1, same: expect.any(Number) });
+    expect(vm.docker("inspect", "-f", "{{.Id}}", box)).toBe(container);
 });
 
 test("control: the engine's whole data root on the kept disk brings the old engine back, and the second up fails on it", async () => {
