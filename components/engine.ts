@@ -1,5 +1,6 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
+import type { ManagedMachine } from "./managed-machine";
 
 export interface RegistryLogin {
     /** host[:port], as image references name it. */
@@ -33,9 +34,10 @@ export interface DockerEngineArgs {
     /**
      * The machine the engine runs on, when this program manages it: everything
      * declared on the engine is deleted with it, so destroy needs no
-     * connection to a machine that is stopped or gone.
+     * connection to a machine that is stopped or gone; and what the engine
+     * keeps on the machine's disk is made again when the machine is replaced.
      */
-    deletedWith?: pulumi.Resource;
+    machine?: ManagedMachine;
 }
 
 /**
@@ -50,18 +52,18 @@ export class DockerEngine extends pulumi.ComponentResource {
     readonly isLocal: boolean;
     /** Containers on it get a healthcheck start interval (DockerEngineArgs.healthStartInterval). */
     readonly healthStartInterval: boolean;
-    private readonly deletedWith?: pulumi.Resource;
+    private readonly machine?: ManagedMachine;
 
-    /** The engine runs on a machine this program manages (DockerEngineArgs.deletedWith). */
+    /** The engine runs on a machine this program manages (DockerEngineArgs.machine). */
     get onManagedMachine(): boolean {
-        return this.deletedWith !== undefined;
+        return this.machine !== undefined;
     }
 
     constructor(name: string, args: DockerEngineArgs = {}, opts?: pulumi.ComponentResourceOptions) {
         super("dsenv:docker:Engine", name, {}, opts);
         this.isLocal = args.isLocal ?? args.host === undefined;
         this.healthStartInterval = args.healthStartInterval ?? false;
-        this.deletedWith = args.deletedWith;
+        this.machine = args.machine;
         this.provider = new docker.Provider(
             name,
             {
@@ -76,9 +78,22 @@ export class DockerEngine extends pulumi.ComponentResource {
         this.registerOutputs({ host: this.host });
     }
 
-    /** Options for a resource declared on this engine, under the given parent. */
+    /**
+     * Options for a resource declared on this engine, under the given parent: on
+     * a managed machine, it is made again when the machine is replaced (the
+     * engine keeps it on the machine's own disk).
+     */
     on(parent: pulumi.Resource, extra: pulumi.CustomResourceOptions = {}): pulumi.CustomResourceOptions {
-        return { ...(this.deletedWith ? { deletedWith: this.deletedWith } : {}), ...extra, parent, provider: this.provider };
+        return this.onData(parent, { ...(this.machine ? { replaceWith: [this.machine.resource] } : {}), ...extra });
+    }
+
+    /**
+     * Options for a named volume on this engine: on a managed machine, its data
+     * is on the kept data disk, where the next machine finds it; it is not made
+     * again when the machine is replaced.
+     */
+    onData(parent: pulumi.Resource, extra: pulumi.CustomResourceOptions = {}): pulumi.CustomResourceOptions {
+        return { ...(this.machine ? { deletedWith: this.machine.incarnation } : {}), ...extra, parent, provider: this.provider };
     }
 }
 

@@ -29,9 +29,9 @@ export class DataVolume extends pulumi.ComponentResource {
                 name: args.volumeName,
                 labels: toLabelList({ ...args.labels, "dsenv.keep-on-destroy": String(args.keepOnDestroy) }),
             },
-            // On a machine the program manages, the engine's things are deleted only when the machine is
-            // replaced (a destroy skips them: deletedWith), and a volume is then the kept data disk's data.
-            args.engine.on(this, { retainOnDelete: args.keepOnDestroy || args.engine.onManagedMachine }),
+            // On a machine the program manages, the volume is the kept data disk's data: never deleted,
+            // and not made again when the machine is replaced (the next machine finds it on the disk).
+            args.engine.onData(this, { retainOnDelete: args.keepOnDestroy || args.engine.onManagedMachine }),
         );
         this.name = volume.name;
         this.registerOutputs({ name: this.name });

@@ -185,7 +185,7 @@ function onSwarm({ settings, workspace, resourceGroupName, registry, vms, buildE
                 // Published ports are reached through an ssh tunnel to the VM (NSG rules let in SSH only, unless azureAppPorts).
                 browseHost: clientAddress(workspace.jupyter.publish.hostIp),
                 readyAfter: [remotes[i].readiness],
-                deletedWith: vm.vm,
+                machine: vm.machine,
             })),
             layout,
             buildEngine,

@@ -4,6 +4,7 @@ import * as network from "@pulumi/azure-native/network";
 import type * as azureInputs from "@pulumi/azure-native/types/input";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
+import { machineIncarnation, ManagedMachine } from "../managed-machine";
 import { cloudInit } from "./cloud-init";
 import { hostKeyFromSeed } from "./host-key";
 import { azureNames } from "./names";
@@ -103,6 +104,8 @@ export interface GpuVmArgs {
  */
 export class GpuVm extends pulumi.ComponentResource {
     readonly vm: compute.VirtualMachine;
+    /** The VM as what runs on it sees it: what its engine keeps on the OS disk is made again on a replaced VM (components/managed-machine.ts). */
+    readonly machine: ManagedMachine;
     readonly vmName: string;
     readonly publicIp: pulumi.Output<string>;
     /** The VM's system-assigned identity (AcrPull is granted to it). */
@@ -229,13 +232,13 @@ export class GpuVm extends pulumi.ComponentResource {
                 // preview them as updates (pulumi-azure-native#577): they replace the VM, which the
                 // preview says. The old VM goes first (its name is the new one's); its data disk is
                 // detached, not deleted, and the new VM attaches it. What ran on the old VM's engine
-                // is not replaced in the same run (its provider is registered after the new VM is
-                // ready, too late for Pulumi to remove it first): the next `up --refresh` makes it
-                // again on the new engine (docs/azure.md, "Day two").
+                // is made again on the new one in the same run (this.machine).
                 replaceOnChanges: VM_REPLACED_ON,
                 deleteBeforeReplace: true,
             },
         );
+        // Azure's id of the VM: a replaced VM has a new one.
+        this.machine = { resource: this.vm, incarnation: machineIncarnation(`${name}-incarnation`, this.vm.vmId, child) };
 
         if (args.shutdown) {
             this.shutdown = new devtestlab.GlobalSchedule(

@@ -60,7 +60,8 @@ export interface RemoteEngineArgs {
  * answering, the nvidia runtime registered (and, on a GPU size, the GPU visible
  * on the host and in a container), so the first `pulumi up` after creating the
  * VM does not fail on a half-booted host. What runs on it is deleted with the
- * VM: destroy does not need to reach a VM that is deallocated or gone.
+ * VM: destroy does not need to reach a VM that is deallocated or gone; and
+ * made again on a replaced VM in the same run (components/managed-machine.ts).
  */
 export class RemoteEngine extends pulumi.ComponentResource {
     /** The engine's provider; none on a swarm node (the swarm makes it). */
@@ -132,7 +133,7 @@ export class RemoteEngine extends pulumi.ComponentResource {
                 sshOpts: this.sshOptions,
                 registryLogins: logins,
                 readyAfter: [this.readiness],
-                deletedWith: vm.vm,
+                machine: vm.machine,
             },
             { parent: this },
         );

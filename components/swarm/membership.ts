@@ -162,6 +162,7 @@ const swarmJoinProvider: pulumi.dynamic.ResourceProvider<SwarmJoinInputs, SwarmJ
             await mustDocker(engine, ["swarm", "join", "--token", inputs.joinToken, "--advertise-addr", inputs.advertiseAddr, inputs.managerAddr], "joining the swarm");
             state = await nodeState(engine);
         }
+        await removeEarlierNodes({ host: inputs.managerHost, sshOpts: inputs.managerSshOpts ?? [] }, state.nodeId);
         return { id: state.nodeId, outs: { ...inputs, nodeId: state.nodeId } };
     },
     async delete(id, olds: SwarmJoinOutputs) {
@@ -171,6 +172,29 @@ const swarmJoinProvider: pulumi.dynamic.ResourceProvider<SwarmJoinInputs, SwarmJ
         if (!r.ok && !/not found|not a swarm manager|not part of a swarm/i.test(r.stderr)) throw new Error(`removing node ${id} from the swarm: ${r.stderr}`);
     },
 };
+
+/**
+ * Removes from the swarm's list the nodes that were this machine before: same
+ * host name, same address as the manager sees them, another node id. A
+ * replaced VM (same name, same static address) joins as a new node; its
+ * predecessor left no word (its delete is skipped: deletedWith) and stays
+ * listed as down, a manager among the raft's members, until removed here (a
+ * manager is demoted first: Docker removes no manager).
+ */
+async function removeEarlierNodes(manager: NodeEngine, nodeId: string): Promise<void> {
+    const ids = (await mustDocker(manager, ["node", "ls", "--quiet"], "listing the swarm's nodes")).split(/\s+/).filter(Boolean);
+    const described = await mustDocker(manager, ["node", "inspect", "--format", "{{.ID}} {{.Description.Hostname}} {{.Status.Addr}} {{.Spec.Role}}", ...ids], "reading the swarm's nodes");
+    const nodes = described.split("\n").map(line => {
+        const [id, hostname, addr, role] = line.trim().split(" ");
+        return { id, hostname, addr, role };
+    });
+    const self = nodes.find(n => n.id === nodeId);
+    if (!self) return;
+    for (const earlier of nodes.filter(n => n.id !== nodeId && n.hostname === self.hostname && n.addr === self.addr)) {
+        if (earlier.role === "manager") await mustDocker(manager, ["node", "demote", earlier.id], `demoting the earlier node ${earlier.id} of ${self.hostname}`);
+        await mustDocker(manager, ["node", "rm", "--force", earlier.id], `removing the earlier node ${earlier.id} of ${self.hostname}`);
+    }
+}
 
 export interface SwarmJoinArgs {
     engine: pulumi.Input<NodeEngine>;
@@ -228,8 +252,10 @@ async function applyLabels(inputs: NodeLabelsInputs, previous: Record<string, st
 
 const nodeLabelsProvider: pulumi.dynamic.ResourceProvider<NodeLabelsInputs> = {
     async diff(_id, olds: NodeLabelsInputs, news: NodeLabelsInputs) {
-        const changes = JSON.stringify(olds.labels) !== JSON.stringify(news.labels) || olds.managerHost !== news.managerHost;
-        return { changes, replaces: olds.nodeId !== news.nodeId ? ["nodeId"] : [] };
+        // Another node (one that joined again) is a replacement: it has none of the labels yet.
+        const replaces = olds.nodeId !== news.nodeId ? ["nodeId"] : [];
+        const changes = replaces.length > 0 || JSON.stringify(olds.labels) !== JSON.stringify(news.labels) || olds.managerHost !== news.managerHost;
+        return { changes, replaces };
     },
     async create(inputs: NodeLabelsInputs) {
         await applyLabels(inputs, {});

@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { DockerEngine, RegistryLogin } from "../engine";
+import type { ManagedMachine } from "../managed-machine";
 import { NodeEngine } from "./engine-cli";
 import { NodeLabels, SwarmInit, SwarmJoin } from "./membership";
 
@@ -17,10 +18,12 @@ export interface SwarmNodeArgs {
     readyAfter?: pulumi.Resource[];
     /**
      * The machine, when the program manages it: what lives on the node (its
-     * membership, volumes; on the first manager, the services) is deleted with
-     * it, so destroy needs no connection to a machine that is stopped or gone.
+     * membership, volumes; on the first manager, the swarm and its services)
+     * is deleted with it, so destroy needs no connection to a machine that is
+     * stopped or gone; and made again when the machine is replaced (the node
+     * joins again, the earlier one is removed from the swarm's list).
      */
-    deletedWith?: pulumi.Resource;
+    machine?: ManagedMachine;
 }
 
 export interface SwarmArgs {
@@ -63,7 +66,12 @@ export class Swarm extends pulumi.ComponentResource {
         const managers = args.managers ?? 1;
         const [first] = args.nodes;
 
-        const on = (node: SwarmNodeArgs) => ({ parent: this, dependsOn: node.readyAfter, deletedWith: node.deletedWith });
+        // A node's membership is in its engine's state, on the machine's own disk: it goes with the machine.
+        const on = (node: SwarmNodeArgs): pulumi.CustomResourceOptions => ({
+            parent: this,
+            dependsOn: node.readyAfter,
+            ...(node.machine ? { deletedWith: node.machine.incarnation, replaceWith: [node.machine.resource] } : {}),
+        });
         const init = new SwarmInit(`${name}-init`, { engine: first.engine, advertiseAddr: first.advertiseAddr }, on(first));
         const joins = args.nodes.slice(1).map(
             (node, i) =>
@@ -75,7 +83,7 @@ export class Swarm extends pulumi.ComponentResource {
         );
         const nodeIds = [init.nodeId, ...joins.map(j => j.nodeId)];
         const labels = args.nodes.map(
-            (node, i) => new NodeLabels(`${name}-node${i + 1}-labels`, { managerEngine: first.engine, nodeId: nodeIds[i], labels: node.labels }, { parent: this, deletedWith: first.deletedWith }),
+            (node, i) => new NodeLabels(`${name}-node${i + 1}-labels`, { managerEngine: first.engine, nodeId: nodeIds[i], labels: node.labels }, { parent: this, deletedWith: first.machine?.incarnation }),
         );
 
         this.nodes = args.nodes.map((node, i) => {
@@ -86,7 +94,7 @@ export class Swarm extends pulumi.ComponentResource {
                 // The first manager's hands the registry logins to the services declared on it.
                 engine: new DockerEngine(
                     `${name}-node${i + 1}`,
-                    { host: engine.host, sshOpts: engine.sshOpts, isLocal: false, readyAfter: [i === 0 ? init : joins[i - 1]], registryLogins: i === 0 && args.registryLogins?.length ? args.registryLogins : undefined, deletedWith: node.deletedWith },
+                    { host: engine.host, sshOpts: engine.sshOpts, isLocal: false, readyAfter: [i === 0 ? init : joins[i - 1]], registryLogins: i === 0 && args.registryLogins?.length ? args.registryLogins : undefined, machine: node.machine },
                     { parent: this },
                 ),
                 advertiseAddr,

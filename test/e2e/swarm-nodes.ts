@@ -93,7 +93,13 @@ export class SwarmNodes {
         ip("-n", this.hub, "link", "set", "dev", `${this.tag}n${i + 1}`, "master", "br0", "up");
         ip("-n", netns.name, "addr", "add", `${node.address}/24`, "dev", "eth0");
         ip("-n", netns.name, "link", "set", "dev", "eth0", "up");
-        const args = [
+        this.daemons.push(netns.spawnDockerd(this.daemonArgs(node, i), path.join(dir, "dockerd.log"), node.name));
+    }
+
+    /** Node i's dockerd: its socket, data root and exec root under its directory, its own address ranges. */
+    private daemonArgs(node: SwarmNode, i: number): string[] {
+        const dir = path.join(this.dir, `n${i + 1}`);
+        return [
             `--host=${node.dockerHost}`,
             `--data-root=${dir}/data`,
             `--exec-root=${dir}/exec`,
@@ -103,7 +109,23 @@ export class SwarmNodes {
             `--default-address-pool=base=10.${100 + i}.0.0/16,size=24`,
             ...node.gpus.map(g => `--node-generic-resource=NVIDIA-GPU=${g}`),
         ];
-        this.daemons.push(netns.spawnDockerd(args, path.join(dir, "dockerd.log"), node.name));
+    }
+
+    /**
+     * The machine replaced by a new one, as Azure replaces a VM: the same
+     * hostname and address, a new OS disk (the engine's data root emptied: no
+     * containers, images, networks or swarm membership), and the volumes the
+     * kept data disk holds. Its dockerd is started again on that.
+     */
+    async replace(node: SwarmNode): Promise<void> {
+        const i = this.nodes.indexOf(node);
+        const dir = path.join(this.dir, `n${i + 1}`);
+        await stopDaemon(this.daemons[i]);
+        run("umount", ["-R", path.join(dir, "exec")]);
+        fs.rmSync(path.join(dir, "exec"), { recursive: true, force: true });
+        for (const entry of fs.readdirSync(path.join(dir, "data"))) if (entry !== "volumes") fs.rmSync(path.join(dir, "data", entry), { recursive: true, force: true });
+        this.daemons[i] = this.namespaces[i].spawnDockerd(this.daemonArgs(node, i), path.join(dir, `dockerd-${Date.now()}.log`), node.name);
+        await waitFor(`dockerd of the new ${node.name}`, () => run("docker", ["-H", node.dockerHost, "info", "--format", "{{.Name}}"]) === node.name, 90_000);
     }
 
     /** Debian's docker-registry (scripts/toolchain/ensure-registry.sh installs it), storage in this lab's directory. */

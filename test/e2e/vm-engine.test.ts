@@ -9,6 +9,7 @@ import * as random from "@pulumi/random";
 import { hostKeyFromSeed, pinHostKey } from "../../components/azure/host-key";
 import { pinnedHostKeyOptions, runOverSsh, SshTarget } from "../../components/azure/remote-host";
 import { DockerEngine } from "../../components/engine";
+import { machineIncarnation } from "../../components/managed-machine";
 import { RemoteDockerHost } from "./remote-host";
 
 // The azure target's engine on a VM, Azure aside, on the simulated remote host
@@ -75,12 +76,13 @@ describe("destroy when the VM's engine cannot be reached", () => {
         return async () => {
             // Stands for the VM: deleting it needs no connection to the engine.
             const vm = new random.RandomId("vm", { byteLength: 4 });
+            const machine = withVm ? { resource: vm, incarnation: machineIncarnation("vm-incarnation", vm.hex, {}) } : undefined;
             const knownHosts = pinHostKey(ALIAS, HOST_KEY.publicKey, path.join(dir, "engine"));
             const engine = new DockerEngine("vm-engine", {
                 host: remote.dockerHost,
                 isLocal: false,
                 sshOpts: ["-i", remote.clientKey, ...pinnedHostKeyOptions({ knownHostsPath: knownHosts, hostKeyAlias: ALIAS })],
-                deletedWith: withVm ? vm : undefined,
+                machine,
             });
             const network = new docker.Network("net", { name: `${prefix}-${name}-net` }, engine.on(engine));
             const volume = new docker.Volume("vol", { name: `${prefix}-${name}-vol` }, engine.on(engine));

@@ -9,6 +9,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { DATA_VOLUMES, ENGINE_VOLUMES } from "../../components/azure/cloud-init";
 import { DockerEngine } from "../../components/engine";
+import { machineIncarnation } from "../../components/managed-machine";
 import { DataVolume } from "../../components/volume";
 import { waitFor } from "./harness";
 import { NetNamespace, run, stopDaemon } from "./netns";
@@ -27,8 +28,9 @@ import { NetNamespace, run, stopDaemon } from "./netns";
 // the same steps as the control: its second up must fail on what the old
 // engine restored, so the check can tell the two apart. And a VM replaced by
 // an up (item 2), at the same address (a link that a stand-in for the
-// readiness step points at the new VM's socket): the replacing up succeeds,
-// the next `up --refresh` makes the container again on the new engine.
+// readiness step points at the new VM's socket): that one up makes what ran on
+// the old engine again on the new one, the volume's data there; and a stack
+// made with the options of the release before, whose next up replaces nothing.
 jest.setTimeout(8 * 60_000);
 
 const IMAGE = "dsenv/debian:bookworm";
@@ -106,6 +108,8 @@ interface Address {
     generation: number;
     /** The link at `socket` leads to this VM's socket once the new VM is there (the readiness step's place). */
     link?: { target: string };
+    /** The options of the release before: everything on the engine deletedWith the VM itself, no incarnation. */
+    legacy?: boolean;
 }
 
 /**
@@ -145,27 +149,32 @@ class VmReady extends pulumi.dynamic.Resource {
     }
 }
 
-/** The azure target's shape on a VM's engine: everything there deletedWith the VM. */
+/** The azure target's shape on a VM's engine: everything there deleted with the VM, and made again on a replaced VM but the volume. */
 function program(layout: Layout, address: () => Address): () => Promise<void> {
     return async () => {
-        const { socket, generation, link } = address();
+        const { socket, generation, link, legacy } = address();
         // Stands for the Azure VM: a new generation replaces it, the old one first (as the VM's deleteBeforeReplace).
         const vm = new random.RandomId("vm", { byteLength: 4, keepers: { socket, generation: String(generation) } }, { deleteBeforeReplace: true });
+        // As GpuVm's: one life of the VM, keyed on its id.
+        const machine = legacy ? undefined : { resource: vm, incarnation: machineIncarnation("vm-incarnation", vm.hex, {}) };
         const ready = link ? [new VmReady("vm-ready", { link: socket.replace("unix://", ""), target: link.target, image: IMAGE }, { dependsOn: [vm] })] : [];
-        const engine = new DockerEngine("vm-engine", { host: socket, isLocal: false, deletedWith: vm, readyAfter: ready });
+        const engine = new DockerEngine("vm-engine", { host: socket, isLocal: false, machine, readyAfter: ready });
+        const on = () => (legacy ? { ...engine.on(engine), deletedWith: vm } : engine.on(engine));
         const prefix = names(layout);
-        const network = new docker.Network("net", { name: `${prefix}-net` }, engine.on(engine));
+        // The image, as the azure target pulls it onto the VM's engine (here it is there already: the test loads it).
+        const image = new docker.RemoteImage("image", { name: IMAGE, keepLocally: true }, on());
+        const network = new docker.Network("net", { name: `${prefix}-net` }, on());
         // The project's volume, not kept on destroy: on a managed machine it is never deleted all the
         // same. The control's a plain one: its failing up must leave no component output pending.
         const volume =
             layout === "volumes-on-disk"
                 ? new DataVolume("db", { engine, volumeName: `${prefix}-db`, keepOnDestroy: false })
-                : new docker.Volume("db", { name: `${prefix}-db` }, engine.on(engine));
+                : new docker.Volume("db", { name: `${prefix}-db` }, on());
         new docker.Container(
             "box",
             {
                 name: `${prefix}-box`,
-                image: IMAGE,
+                image: image.imageId,
                 command: ["sh", "-c", "date >> /var/lib/db/starts && exec sleep 600"],
                 restart: "unless-stopped",
                 networksAdvanced: [{ name: network.name }],
@@ -173,7 +182,7 @@ function program(layout: Layout, address: () => Address): () => Promise<void> {
                 ports: [{ internal: 8080, external: 18080, ip: "127.0.0.1" }],
                 destroyGraceSeconds: 1,
             },
-            engine.on(engine),
+            on(),
         );
     };
 }
@@ -256,7 +265,7 @@ test("volumes on the kept disk, the engine on the OS disk: up, destroy with the 
     expect(second.docker("info", "--format", "{{.Swarm.LocalNodeState}}")).toBe("inactive");
 });
 
-test("a VM replaced by an up (a change Azure cannot make in place): the up replaces it, the next up --refresh makes what ran there again on the new engine, the data kept", async () => {
+test("a VM replaced by an up (a change Azure cannot make in place): that one up makes what ran there again on the new engine, the data kept", async () => {
     const dataDisk = path.join(dir, "disk-replaced");
     fs.mkdirSync(dataDisk);
     const first = new SimulatedVm("r-1", dataDisk, "volumes-on-disk");
@@ -269,11 +278,17 @@ test("a VM replaced by an up (a change Azure cannot make in place): the up repla
     const s = await stack("volumes-on-disk", () => address, "replaced");
     await s.up();
     const box = `${names("volumes-on-disk")}-box`;
+    const volume = `${names("volumes-on-disk")}-db`;
     expect(first.docker("inspect", "-f", "{{.State.Running}}", box)).toBe("true");
 
     // The boot script changed: a new VM. The old one is deleted first; the disk is attached to one VM at a time.
     const secondSocket = SimulatedVm.socketOf("r-2").replace("unix://", "");
     Object.assign(address, { generation: 2, link: { target: secondSocket } });
+    // The preview says what the up will do: the VM and what its engine keeps on the VM's own disk are
+    // replaced; the volume (the data disk's) is not.
+    const preview = await s.preview();
+    // The VM, its incarnation, the image, the network, the container; the readiness step's stand-in updates.
+    expect(preview.changeSummary).toMatchObject({ replace: 5, update: 1 });
     const replacing = s.up();
     await waitFor("the address to lead to the new VM", () => fs.readlinkSync(link) === secondSocket, 120_000, 200);
     await first.gone();
@@ -283,18 +298,38 @@ test("a VM replaced by an up (a change Azure cannot make in place): the up repla
     loadImage(second);
     const replaced = await replacing;
     expect(replaced.summary.result).toBe("succeeded");
-    expect(replaced.summary.resourceChanges?.replace).toBe(1);
-    // The state still holds the old VM's container, which the new engine does not have.
-    expect(second.docker("ps", "-a", "--format", "{{.Names}}")).toBe("");
-
-    const refreshed = await s.up({ refresh: true });
-    expect(refreshed.summary.result).toBe("succeeded");
+    // The same up made the container again on the new engine, on the same data.
     expect(second.docker("inspect", "-f", "{{.State.Running}}", box)).toBe("true");
-    // The same data: the first VM's start and this one's.
-    const starts = path.join(onDisk(dataDisk, DATA_VOLUMES), `${names("volumes-on-disk")}-db`, "_data", "starts");
+    expect(second.docker("volume", "ls", "--format", "{{.Name}}")).toBe(volume);
+    const starts = path.join(onDisk(dataDisk, DATA_VOLUMES), volume, "_data", "starts");
     expect(fs.readFileSync(starts, "utf8").trim().split("\n")).toHaveLength(2);
-    // And no change is left to make.
+    expect(second.docker("exec", box, "cat", "/var/lib/db/starts")).toBe(fs.readFileSync(starts, "utf8").trim());
+    // And the state is what the engine has: a refresh finds nothing to change, no change is left to make.
+    const refreshed = await s.refresh();
+    expect(refreshed.summary.resourceChanges?.update ?? 0).toBe(0);
+    expect(refreshed.summary.resourceChanges?.delete ?? 0).toBe(0);
     expect((await s.preview({ expectNoChanges: true })).changeSummary?.same).toBeGreaterThan(0);
+});
+
+test("a stack made by the release before (deletedWith the VM itself, no incarnation): its next up adds the incarnation and replaces nothing", async () => {
+    const dataDisk = path.join(dir, "disk-legacy");
+    fs.mkdirSync(dataDisk);
+    const vm = new SimulatedVm("l-1", dataDisk, "volumes-on-disk");
+    vms.push(vm);
+    await vm.started();
+    loadImage(vm);
+    const address: Address = { socket: vm.socket, generation: 1, legacy: true };
+    const s = await stack("volumes-on-disk", () => address, "legacy");
+    await s.up();
+    const box = `${names("volumes-on-disk")}-box`;
+    const container = vm.docker("inspect", "-f", "{{.Id}}", box);
+
+    address.legacy = false;
+    const preview = await s.preview();
+    expect(preview.changeSummary).toEqual({ create: 1, same: expect.any(Number) });
+    const up = await s.up();
+    expect(up.summary.resourceChanges).toEqual({ create: 1, same: expect.any(Number) });
+    expect(vm.docker("inspect", "-f", "{{.Id}}", box)).toBe(container);
 });
 
 test("control: the engine's whole data root on the kept disk brings the old engine back, and the second up fails on it", async () => {

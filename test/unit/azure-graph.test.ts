@@ -1,3 +1,4 @@
+import type * as compute from "@pulumi/azure-native/compute";
 import * as pulumi from "@pulumi/pulumi";
 import { AzureDeployment, deployAzure, WorkspaceSettings } from "../../targets/azure";
 import { ciPush, CiPushOutputs } from "../../targets/ci-push";
@@ -261,7 +262,8 @@ describe("the Azure graph", () => {
         expect(after).toContain("gpu-engine-ready");
 
         const ready = r.inputs.get("gpu-engine-ready");
-        expect({ host: ready.host, user: ready.user, trigger: ready.trigger }).toEqual({ host: "20.61.7.9", user: "dsenv", trigger: "0f6e-vm-guid" });
+        // A new VM (Azure's id of it) is probed again.
+        expect({ host: ready.host, user: ready.user, trigger: ready.trigger }).toEqual({ host: "20.61.7.9", user: "dsenv", trigger: r.inputs.get("gpu-incarnation").keepers.machineId });
         expect(ready.required).toEqual(["cloud-init-finished", "setup-done", "docker-answers", "nvidia-runtime", "gpu-visible", "gpu-in-container"]);
         expect(ready.probeCommand).toContain(`test -f ${READY_MARKER}`);
         // The GPU end to end: on the host, and in a container Docker starts with --gpus all.
@@ -285,12 +287,25 @@ describe("the Azure graph", () => {
         expect(r.declared.filter(d => d.type.startsWith("pulumi-nodejs:dynamic/")).map(d => d.name)).toEqual(["gpu-engine-ready"]);
     });
 
-    test("everything on the VM's engine is deleted with the VM: destroy needs no connection to it", () => {
+    test("everything on the VM's engine is deleted with the VM (its incarnation): destroy needs no connection to it", async () => {
         const onVm = r.declared.filter(d => nameOf(d.opts.provider) === "gpu-engine-docker");
         expect(onVm.map(d => d.type)).toEqual(expect.arrayContaining([T.container, T.image, "docker:index/network:Network", "docker:index/volume:Volume"]));
-        expect(onVm.filter(d => nameOf(d.opts.deletedWith) !== "gpu-vm").map(d => d.name)).toEqual([]);
+        expect(onVm.filter(d => nameOf(d.opts.deletedWith) !== "gpu-incarnation").map(d => d.name)).toEqual([]);
+        // The incarnation is keyed on Azure's id of the VM: a replaced VM has a new one.
+        const incarnation = one(r, "random:index/randomId:RandomId", "gpu-incarnation");
+        const vm = one(r, "azure-native:compute:VirtualMachine", "gpu-vm").resource as compute.VirtualMachine;
+        expect(await valueOf(pulumi.output(incarnation.props.keepers))).toEqual({ machineId: await valueOf(vm.vmId) });
         // What is built and pushed here is not.
-        expect(r.declared.filter(d => nameOf(d.opts.provider) === "build-engine" && d.opts.deletedWith)).toEqual([]);
+        expect(r.declared.filter(d => nameOf(d.opts.provider) === "build-engine" && (d.opts.deletedWith || d.opts.replaceWith))).toEqual([]);
+    });
+
+    test("what the VM's engine keeps on the OS disk is replaced with the VM; a volume (the data disk's) is not", () => {
+        const onVm = r.declared.filter(d => nameOf(d.opts.provider) === "gpu-engine-docker");
+        const replacedWith = (d: Declared) => ((d.opts.replaceWith ?? []) as pulumi.Resource[]).map(nameOf);
+        for (const d of onVm.filter(d => d.type !== "docker:index/volume:Volume")) expect([d.name, replacedWith(d)]).toEqual([d.name, ["gpu-vm"]]);
+        const volumes = onVm.filter(d => d.type === "docker:index/volume:Volume");
+        expect(volumes.length).toBeGreaterThan(0);
+        for (const v of volumes) expect([v.name, replacedWith(v), v.opts.retainOnDelete]).toEqual([v.name, [], true]);
     });
 
     test("images are built on the local engine, pushed with the deployer's token, and run on the VM by digest", async () => {

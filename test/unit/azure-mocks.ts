@@ -1,5 +1,7 @@
 import type { ChildProcess } from "child_process";
+import * as crypto from "crypto";
 import * as pulumi from "@pulumi/pulumi";
+import { VM_REPLACED_ON } from "../../components/azure/gpu-vm";
 
 // The module object itself (an ES namespace import cannot be spied on), as the program's require sees it.
 const childProcess = require("child_process") as typeof import("child_process");
@@ -98,7 +100,7 @@ function azureOutputs(type: string, inputs: any): Record<string, unknown> {
         case "pulumi-nodejs:dynamic/dsenv:AcrTokenPassword":
             return { username: "dsenv-unit-swarm-pull", password: "token-password-1", expiry: "2027-11-30T00:00:00.000Z" };
         case "azure-native:compute:VirtualMachine":
-            return { name: inputs.vmName, vmId: "0f6e-vm-guid", identity: { type: "SystemAssigned", principalId: "vm-principal-1" } };
+            return { name: inputs.vmName, vmId: vmIdOf(inputs), identity: { type: "SystemAssigned", principalId: "vm-principal-1" } };
         case "azure-native:network:VirtualNetwork":
             return { name: inputs.virtualNetworkName };
         case "azure-native:resources:ResourceGroup":
@@ -137,3 +139,10 @@ jest.spyOn(childProcess, "execFile").mockImplementation(((file: string, args: st
     setImmediate(() => callback(null, "acr-token-of-the-vm\n", ""));
     return {} as ChildProcess;
 }) as unknown as typeof childProcess.execFile);
+
+/** Azure's id of a VM: a new one for a new VM, i.e. when an input Azure cannot change in place differs (VM_REPLACED_ON). */
+export function vmIdOf(inputs: Record<string, unknown>): string {
+    const at = (path: string) => path.split(".").reduce<unknown>((v, k) => (v as Record<string, unknown> | undefined)?.[k], inputs);
+    const hash = crypto.createHash("sha256").update(JSON.stringify(VM_REPLACED_ON.map(at))).digest("hex");
+    return `${hash.slice(0, 8)}-vm-guid`;
+}

@@ -99,8 +99,11 @@ describe("azureVmCount: 3 GPU VMs as one swarm", () => {
         expect(await valueOf(one(r, T.join, "swarm-node2").props.advertiseAddr)).toBe("10.42.1.5");
         expect(await valueOf(one(r, T.join, "swarm-node3").props.host)).toBe("ssh://dsenv@20.61.7.11");
         expect((one(r, T.join, "swarm-node3").opts.dependsOn as pulumi.Resource[]).map(nameOf)).toEqual(["gpu3-engine-ready"]);
-        // Stopped or deleted VMs: what lives on them goes with them, destroy needs no ssh.
-        expect(nameOf(one(r, T.join, "swarm-node2").opts.deletedWith)).toBe("gpu2-vm");
+        // Stopped or deleted VMs: what lives on them goes with them, destroy needs no ssh; a replaced
+        // VM joins again (its join is replaced with it).
+        expect(nameOf(one(r, T.join, "swarm-node2").opts.deletedWith)).toBe("gpu2-incarnation");
+        expect((one(r, T.join, "swarm-node2").opts.replaceWith as pulumi.Resource[]).map(nameOf)).toEqual(["gpu2-vm"]);
+        expect((one(r, T.init, "swarm-init").opts.replaceWith as pulumi.Resource[]).map(nameOf)).toEqual(["gpu-vm"]);
         // One provider per node (for its volumes) and none made by the VMs' engines.
         expect(byType(r, T.provider).map(p => p.name).sort()).toEqual(["build-engine", "swarm-node1", "swarm-node2", "swarm-node3"]);
     });
