@@ -58,7 +58,13 @@ else:
     c.Authenticator.username_map = {k.lower(): v for k, v in config.get("logins", {}).items()}
 
 # --- the servers
+from registry_logins import write_docker_config  # noqa: E402
 from spawners import LabDockerSpawner, LabSwarmSpawner  # noqa: E402
+
+# docker-py reads the registries' logins from DOCKER_CONFIG when it makes its client (after this file).
+docker_config = write_docker_config(settings.secrets.get("registryLogins", []))
+if docker_config:
+    os.environ["DOCKER_CONFIG"] = docker_config
 
 spawner = {"docker": LabDockerSpawner, "swarm": LabSwarmSpawner}[config["spawner"]]
 c.JupyterHub.spawner_class = spawner

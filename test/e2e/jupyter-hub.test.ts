@@ -80,7 +80,10 @@ test("3. alice's server starts on demand as her uid/gid with her volume, her dat
             url,
             alice.token!,
             ["import json, os", 'open("/home/jovyan/work/alice.txt", "w").write("hers")', 'print(json.dumps({"uid": os.getuid(), "gid": os.getgid(), "db": os.environ.get("MYSQL_DATABASE"), "hf": os.environ.get("HF_TOKEN")}))'].join("\n"),
-        ),
+        ).catch(e => {
+            // What the server said is the first thing to read when this fails.
+            throw new Error(`${e.message}\n--- ${name}'s log ---\n${execFileSync("sh", ["-c", `docker logs --tail 40 ${name} 2>&1`], { encoding: "utf8" })}`);
+        }),
     );
     expect(seen).toEqual({ uid: 1001, gid: 1001, db: "analytics_alice", hf: SECRET });
     expect(docker("exec", name, "stat", "-c", "%u:%g", "/home/jovyan/work/alice.txt").trim()).toBe("1001:1001");
