@@ -205,12 +205,13 @@ function onSwarm({ settings, workspace, resourceGroupName, registry, vms, buildE
             ...(ports.length ? { tunnelCommand: tunnelCommand(settings, vm, ports, "127.0.0.1") } : {}),
         };
     });
-    const dataVm = vms[layout.dataNode];
+    // Jupyter is on the data VM, or the hub on VM 1 (a manager).
+    const jupyterVm = workspace.jupyter.hub ? 0 : layout.dataNode;
     return {
         targets: { runtime, hasGpu: vms[0].hasGpu },
         outputs: {
             ...vmOutputs(settings, vms[0], remotes[0], resourceGroupName, registry),
-            jupyterTunnelCommand: tunnelCommand(settings, dataVm, runtime.portsOn(layout.dataNode), "127.0.0.1"),
+            jupyterTunnelCommand: tunnelCommand(settings, vms[jupyterVm], runtime.portsOn(jupyterVm), "127.0.0.1"),
             vms: perVm,
             ...outputs,
         },

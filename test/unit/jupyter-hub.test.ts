@@ -5,6 +5,7 @@ import { loadSettings } from "../../config/load";
 import { deploy } from "../../targets";
 import * as fs from "fs";
 import * as path from "path";
+import { privateKeyFile, sshPublicKeyLine } from "./ssh-keys";
 import { byType, Declared, isSecret, leaves, one, Run, runWithMocks, valueOf } from "./harness";
 
 // dsenv:jupyterHub under mocks: the users log in to one JupyterHub instead of
@@ -178,6 +179,16 @@ describe("GPUs of their own on one GPU engine", () => {
         expect(devices.result.jupyter.users.map((u: any) => u.gpus)).toEqual([{ count: 1 }, { count: 1 }]);
         const all = await runWithMocks({ ...HUB, jupyterGpus: "all" }, () => loadSettings(undefined, {}, gpuHost("0\n1\n")));
         expect([all.result.jupyter.users[0].gpus, all.result.jupyter.hub?.engineGpus]).toEqual(["all", []]);
+    });
+});
+
+describe("GPUs of their own on one Azure VM", () => {
+    test("auto: one GPU each, from the GPUs of the VM size (no engine asked: the VM may not exist yet)", async () => {
+        const azure = { target: "azure", azureSshPublicKey: sshPublicKeyLine(), azureSshPrivateKeyPath: privateKeyFile(), azureAllowedCidrs: '["10.20.30.40/32"]', azureRegistryName: "dsenvunit01" };
+        const r = await runWithMocks({ ...HUB, ...azure, azureVmSize: "Standard_NC64as_T4_v3" }, () => loadSettings(undefined, {}, NOT_ASKED));
+        expect(r.error).toBeUndefined();
+        expect(r.result.jupyter.users.map((u: any) => u.gpus)).toEqual([{ count: 1 }, { count: 1 }]);
+        expect(r.result.jupyter.hub?.engineGpus).toEqual(["0", "1", "2", "3"]);
     });
 });
 
