@@ -72,6 +72,12 @@ export class TestStack {
         await this.stack.up({ onOutput: log });
     }
 
+    /** The pulumi CLI on this stack, as a user runs it in the project directory. */
+    cli(...args: string[]): string {
+        const env = { ...process.env, ...(this.stack.workspace as LocalWorkspace).envVars };
+        return execFileSync("pulumi", [...args, "--stack", this.name], { cwd: this.dir, env, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+    }
+
     async outputs(): Promise<Record<string, any>> {
         const out = await this.stack.outputs();
         return Object.fromEntries(Object.entries(out).map(([k, v]) => [k, v.value]));

@@ -1,6 +1,5 @@
 import { execFileSync } from "child_process";
 import * as crypto from "crypto";
-import { LocalWorkspace } from "@pulumi/pulumi/automation";
 import { docker, freePort, inspect, TestStack, waitFor } from "./harness";
 import { HubUserSession } from "./hub-client";
 import { runInKernel } from "./jupyter-kernel";
@@ -23,11 +22,9 @@ let alice: HubUserSession;
 let bob: HubUserSession;
 const hub = () => `${s.prefix}-jupyterhub`;
 const serverOf = (user: string) => `${s.prefix}-jupyter-${user}`;
+/** A container's log, stdout and stderr as they came. */
+const logsOf = (container: string, tail?: number) => execFileSync("sh", ["-c", `docker logs ${tail ? `--tail ${tail} ` : ""}${container} 2>&1`], { encoding: "utf8" });
 
-function pulumiCli(...args: string[]): string {
-    const env = { ...process.env, ...(s.stack.workspace as LocalWorkspace).envVars };
-    return execFileSync("pulumi", [...args, "--stack", s.name], { cwd: s.dir, env, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
-}
 
 beforeAll(async () => {
     s = new TestStack();
@@ -82,7 +79,7 @@ test("3. alice's server starts on demand as her uid/gid with her volume, her dat
             ["import json, os", 'open("/home/jovyan/work/alice.txt", "w").write("hers")', 'print(json.dumps({"uid": os.getuid(), "gid": os.getgid(), "db": os.environ.get("MYSQL_DATABASE"), "hf": os.environ.get("HF_TOKEN")}))'].join("\n"),
         ).catch(e => {
             // What the server said is the first thing to read when this fails.
-            throw new Error(`${e.message}\n--- ${name}'s log ---\n${execFileSync("sh", ["-c", `docker logs --tail 40 ${name} 2>&1`], { encoding: "utf8" })}`);
+            throw new Error(`${e.message}\n--- ${name}'s log ---\n${logsOf(name, 40)}`);
         }),
     );
     expect(seen).toEqual({ uid: 1001, gid: 1001, db: "analytics_alice", hf: SECRET });
@@ -111,11 +108,12 @@ test("6. the hub's secrets are nowhere in plain text: not the state, the stack e
     const values: string[] = [secrets.cookieSecret, secrets.proxyToken, passwords.alice, passwords.bob, SECRET];
     const places: Record<string, string> = {
         "the state file": s.rawState(),
-        "pulumi stack export": pulumiCli("stack", "export"),
-        "pulumi stack output --json": pulumiCli("stack", "output", "--json"),
+        "pulumi stack export": s.cli("stack", "export"),
+        "pulumi stack output --json": s.cli("stack", "output", "--json"),
         "the hub image": docker("image", "inspect", inspect(hub(), "{{.Image}}")!),
         "the hub's labels": inspect(hub(), "{{json .Config.Labels}}")!,
-        "the hub's log": execFileSync("docker", ["logs", hub()], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] }) + execFileSync("docker", ["logs", hub()], { encoding: "utf8", stdio: ["ignore", "ignore", "pipe"] }),
+        // JupyterHub logs to stderr.
+        "the hub's log": logsOf(hub()),
         "alice's server's labels": inspect(serverOf("alice"), "{{json .Config.Labels}}")!,
     };
     expect(places["the state file"]).toContain('"ciphertext"');

@@ -1,6 +1,5 @@
 import { execFileSync } from "child_process";
 import * as crypto from "crypto";
-import { LocalWorkspace } from "@pulumi/pulumi/automation";
 import { docker, freePort, inspect, TestStack } from "./harness";
 import { runInKernel } from "./jupyter-kernel";
 
@@ -25,12 +24,6 @@ let s: TestStack;
 let out: Record<string, any>;
 let upLog = "";
 const notebook = () => `${s.prefix}-jupyter`;
-
-/** The pulumi CLI on the test's stack, as a user runs it. */
-function pulumiCli(...args: string[]): string {
-    const env = { ...process.env, ...(s.stack.workspace as LocalWorkspace).envVars };
-    return execFileSync("pulumi", [...args, "--stack", s.name], { cwd: s.dir, env, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
-}
 
 beforeAll(async () => {
     s = new TestStack();
@@ -65,8 +58,8 @@ test("2. code in a kernel of the notebook's server sees the plain and the secret
 test("3. the secret is in no state file, stack export, output, image, label or log in plain text", () => {
     const places: Record<string, string> = {
         "the state file": s.rawState(),
-        "pulumi stack export": pulumiCli("stack", "export"),
-        "pulumi stack output --json": pulumiCli("stack", "output", "--json"),
+        "pulumi stack export": s.cli("stack", "export"),
+        "pulumi stack output --json": s.cli("stack", "output", "--json"),
         "the image": docker("image", "inspect", String(out.jupyterImage)),
         "the image's history": docker("history", "--no-trunc", String(out.jupyterImage)),
         "the container's labels": inspect(notebook(), "{{json .Config.Labels}}")!,
