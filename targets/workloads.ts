@@ -14,7 +14,8 @@ export interface DeployWorkloadsArgs {
 
 /** Declares every enabled workload (workloads/index.ts) and returns their stack outputs. */
 export function deployWorkloads(args: DeployWorkloadsArgs): { outputs: WorkloadOutputs } {
-    for (const notice of args.settings.notices) pulumi.log.warn(notice);
+    // Each once: a check that runs per node (the CUDA of an image on each GPU node) may say the same twice.
+    for (const notice of new Set(args.settings.notices)) pulumi.log.warn(notice);
     const outputs: WorkloadOutputs = {};
     for (const w of enabledWorkloads(args.settings)) Object.assign(outputs, w.definition.deploy(w.settings, { runtime: args.runtime, namePrefix: args.namePrefix }));
     return { outputs };

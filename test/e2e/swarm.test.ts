@@ -255,7 +255,7 @@ test("10b. with the hub on, the always-on notebooks give way to one hub on a man
     const node = lucky === "alice" ? n2 : n3;
     // Written by the always-on notebook, as its user, before the hub takes over.
     lab.docker(node, "exec", "-u", lucky === "alice" ? "1001" : "1002", taskContainer(node, service(`jupyter-${lucky}`))!, "sh", "-c", "echo before-hub > /home/jovyan/work/before-hub.txt");
-    await s.set({ jupyterHub: "true", jupyterGpus: "1", jupyterHubAdmins: ["alice"] });
+    await s.set({ jupyterHub: "true", jupyterHubBaseImage: "dsenv/jupyterhub-standin:test", jupyterGpus: "1", jupyterHubAdmins: ["alice"] });
     await s.up();
     out = await s.outputs();
     expect(nodeRunning(service("jupyterhub"))?.name).toBe("lab-node1");
