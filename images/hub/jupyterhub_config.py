@@ -79,6 +79,9 @@ volumes = {config["workVolume"]: config["workDir"]}
 if config.get("userFolder"):
     volumes[config["userFolder"]["hostPath"]] = config["userFolder"]["mountPoint"]
 c.DockerSpawner.volumes = volumes  # the swarm spawner builds its mounts from the settings itself
+# A server's name resolves to its task (DNS round robin): a virtual IP needs IPVS in the
+# nodes' kernels, and the hub reaches each server at its task's own address anyway.
+c.SwarmSpawner.extra_endpoint_spec = {"mode": "dnsrr"}
 # A CUDA image and a first start that hands the home over can be slow.
 c.Spawner.start_timeout = 300
 c.Spawner.http_timeout = 120
