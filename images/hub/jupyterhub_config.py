@@ -14,7 +14,11 @@ config = settings.config
 # --- the hub: proxy on 8000, API on 8081 for servers on the workspace network
 c.JupyterHub.bind_url = "http://0.0.0.0:8000"
 c.JupyterHub.hub_bind_url = "http://0.0.0.0:8081"
-c.JupyterHub.hub_connect_url = f"http://{config['hubConnectHost']}:8081"
+# The servers reach the hub by its name on the workspace network; the proxy, in this
+# container, by the container's own hostname (JupyterHub's default for 0.0.0.0). Not
+# JupyterHub.hub_connect_url, which the proxy would use too: a swarm's DNS names a task
+# only once it is healthy, and the hub's health check goes through the proxy.
+c.Spawner.hub_connect_url = f"http://{config['hubConnectHost']}:8081"
 c.JupyterHub.db_url = "sqlite:////srv/jupyterhub/jupyterhub.sqlite"
 c.JupyterHub.pid_file = "/srv/jupyterhub/jupyterhub.pid"
 c.ConfigurableHTTPProxy.pid_file = "/srv/jupyterhub/jupyterhub-proxy.pid"

@@ -256,12 +256,22 @@ test("10b. with the hub on, the always-on notebooks give way to one hub on a man
     // Written by the always-on notebook, as its user, before the hub takes over.
     lab.docker(node, "exec", "-u", lucky === "alice" ? "1001" : "1002", taskContainer(node, service(`jupyter-${lucky}`))!, "sh", "-c", "echo before-hub > /home/jovyan/work/before-hub.txt");
     await s.set({ jupyterHub: "true", jupyterHubBaseImage: "dsenv/jupyterhub-standin:test", jupyterGpus: "1", jupyterHubAdmins: ["alice"] });
-    await s.up().catch(e => {
-        // Where the hub's task is and what it said: the first thing to read when this fails.
-        const tasks = lab.docker(n1, "service", "ps", "--no-trunc", service("jupyterhub"));
-        const task = taskContainer(n1, service("jupyterhub"));
-        throw new Error(`${e.message}\n--- the hub's tasks ---\n${tasks}\n--- its log ---\n${task ? execFileSync("sh", ["-c", `docker -H ${n1.dockerHost} logs --tail 60 ${task} 2>&1`], { encoding: "utf8" }) : "(no container on node 1)"}`);
-    });
+    // Where the hub's task is and what it said, looked at while up waits for it: the first thing to read when this fails.
+    let seen = "";
+    const watch = setInterval(() => {
+        try {
+            const task = taskContainer(n1, service("jupyterhub"));
+            seen = `${lab.docker(n1, "service", "ps", "--no-trunc", service("jupyterhub"))}\n--- its log ---\n${task ? execFileSync("sh", ["-c", `docker -H ${n1.dockerHost} logs --tail 60 ${task} 2>&1`], { encoding: "utf8" }) : "(no container on node 1)"}`;
+        } catch {
+            // Not made yet.
+        }
+    }, 15_000);
+    await s
+        .up()
+        .catch(e => {
+            throw new Error(`${e.message}\n--- the hub's tasks ---\n${seen}`);
+        })
+        .finally(() => clearInterval(watch));
     out = await s.outputs();
     expect(nodeRunning(service("jupyterhub"))?.name).toBe("lab-node1");
     expect(nodeRunning(service("jupyter-alice"))).toBeUndefined();
