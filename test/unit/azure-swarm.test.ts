@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { SWARM_GPUS_AT_ENGINE_START, SWARM_GPUS_COMMAND } from "../../components/azure/cloud-init";
 import { expiresWithin, generatePassword, otherSlot, tokenPasswordProvider, waitUntilAccepted } from "../../components/azure/registry-pull-token";
-import { loadSettings } from "../../config/load";
+import { loadSettings } from "../../settings/load";
 import { deploy } from "../../targets";
 import { byType, configProblem, Declared, isSecret, nameOf, one, Run, runWithMocks, valueOf } from "./harness";
 import { sshCalls } from "./azure-mocks";

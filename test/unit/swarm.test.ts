@@ -1,5 +1,5 @@
-import { loadSettings } from "../../config/load";
-import { HostFacts } from "../../config/workloads";
+import { loadSettings } from "../../settings/load";
+import { HostFacts } from "../../workloads/read";
 import { deploy } from "../../targets";
 import { byType, configProblem, Declared, leaves, nameOf, one, Run, runWithMocks, valueOf } from "./harness";
 

@@ -1,4 +1,4 @@
-import { loadSettings } from "../../config/load";
+import { loadSettings } from "../../settings/load";
 import { deploy } from "../../targets";
 import { byType, configProblem, Declared, isSecret, leaves, one, Run, runWithMocks, valueOf } from "./harness";
 

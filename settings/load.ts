@@ -1,23 +1,24 @@
 import * as pulumi from "@pulumi/pulumi";
 import { MYSQL_ALIAS } from "../components/mysql";
-import { canonicalEngineAddress, canonicalIp, isAllInterfaces, isHostIp } from "./addresses";
-import { AZURE_VM_ORDER, checkAzureSwarmGpus, readAzure, readCiPush } from "./azure";
-import * as azureRules from "./azure-rules";
-import { runsHealthStartInterval } from "./engine-api";
-import { readWorkDir } from "./host-paths";
-import { ConfigError, ConfigReader } from "./reader";
-import * as rules from "./rules";
-import { EngineSettings, JupyterSettings, MySqlSettings, Published, RegistrySettings, RESTART_POLICIES, RestartPolicy, Settings, Target, TARGETS } from "./settings";
-import { WORKLOAD_DEFAULTS } from "./workload-defaults";
-import { shmSizeMb } from "./workload-rules";
-import { readNotebookBaseImage, readNotebookPackages } from "./notebook-image";
-import { readNotebookVariables } from "./notebook-variables";
-import { NodeNumbering, readNotebookUsers } from "./notebook-users";
+import { canonicalEngineAddress, canonicalIp, isAllInterfaces, isHostIp } from "../config/addresses";
+import { AZURE_VM_ORDER, checkAzureSwarmGpus, readAzure, readCiPush } from "../config/azure";
+import * as azureRules from "../config/azure-rules";
+import { runsHealthStartInterval } from "../config/engine-api";
+import { readWorkDir } from "../config/host-paths";
+import { ConfigError, ConfigReader } from "../config/reader";
+import * as rules from "../config/rules";
+import { EngineSettings, JupyterSettings, MySqlSettings, Published, RegistrySettings, RESTART_POLICIES, RestartPolicy, Target, TARGETS } from "../config/settings";
+import type { Settings } from "./index";
+import { WORKLOAD_DEFAULTS } from "../config/workload-defaults";
+import { shmSizeMb } from "../config/workload-rules";
+import { readNotebookBaseImage, readNotebookPackages } from "../config/notebook-image";
+import { readNotebookVariables } from "../config/notebook-variables";
+import { NodeNumbering, readNotebookUsers } from "../config/notebook-users";
 import { notebookPlace, readNotebookGpus, withNotebookGpus } from "./notebook-gpus";
-import { checkSwarmGpus, readSwarm, readSwarmLayout, SwarmLayout, SwarmSettings } from "./swarm";
-import { WorkloadGpuPlace } from "./gpus-auto";
-import { askedOnce } from "./host-facts";
-import { gpuRequests, HostFacts, readWorkloads, THIS_HOST, workloadHostPorts } from "./workloads";
+import { checkSwarmGpus, readSwarm, readSwarmLayout, SwarmLayout, SwarmSettings } from "../config/swarm";
+import { WorkloadGpuPlace } from "../config/gpus-auto";
+import { askedOnce } from "../config/host-facts";
+import { gpuRequests, HostFacts, readWorkloads, THIS_HOST, workloadHostPorts } from "../workloads/read";
 
 /**
  * On the azure target the containers run on a VM this stack creates: its paths
