@@ -76,7 +76,7 @@ export function loadSettings(config = new pulumi.Config(), env: NodeJS.ProcessEn
     checkHostPortsDistinct(read, [
         ["mysqlHostPort", mysql.publish],
         ["jupyterHostPort", jupyter.users.length ? undefined : jupyter.publish],
-        ...jupyter.users.map((u): [string, Published] => ["jupyterUsers", { hostPort: u.hostPort, hostIp: jupyter.publish.hostIp }]),
+        ...jupyter.users.map((u): [string, Published, string] => ["jupyterUsers", { hostPort: u.hostPort, hostIp: jupyter.publish.hostIp }, u.name]),
         ...workloadHostPorts(workloads),
     ]);
     // What this target never reads has no effect; a disabled workload's keys may stay (docs/workloads.md).
@@ -189,13 +189,18 @@ function readJupyter(read: ConfigReader, engine: EngineSettings, mysql: MySqlSet
  * the same address however it is spelt, or every interface (0.0.0.0, ::, ...)
  * and anything. Invalid addresses are reported by their own rule.
  */
-export function checkHostPortsDistinct(read: ConfigReader, published: [string, Published | undefined][]): void {
-    const seen: [string, Published][] = [];
+export function checkHostPortsDistinct(read: ConfigReader, published: [key: string, publish: Published | undefined, user?: string][]): void {
+    const seen: [string, Published, string?][] = [];
     const overlap = (a: string, b: string) => isAllInterfaces(a) || isAllInterfaces(b) || canonicalIp(a) === canonicalIp(b);
-    for (const [name, p] of published) {
+    // A notebook user's port is set in their entry of dsenv:jupyterUsers ("<name>=<port>"): the way out names it.
+    const userWay = (user: string) => `give ${JSON.stringify(user)} another with ${JSON.stringify(`${user}=<port>`)} in dsenv:jupyterUsers`;
+    for (const [name, p, user] of published) {
         if (!p || !isHostIp(p.hostIp)) continue;
         const clash = seen.find(([, q]) => q.hostPort === p.hostPort && overlap(q.hostIp, p.hostIp));
-        if (clash) read.reject(name, p.hostPort, `a host port not already published by ${read.key(clash[0])}`);
-        else seen.push([name, p]);
+        if (!clash) seen.push([name, p, user]);
+        else if (user && clash[2]) continue; // two users: readNotebookUsers refused it, with a free port
+        else if (user) read.reject(name, user, `a port not already published by ${read.key(clash[0])} (${p.hostPort}): ${userWay(user)}, or set ${read.key(clash[0])} to another`);
+        else if (clash[2]) read.reject(name, p.hostPort, `a host port not already published by ${read.key(clash[0])} (the notebook of ${JSON.stringify(clash[2])}): another, or ${userWay(clash[2])}`);
+        else read.reject(name, p.hostPort, `a host port not already published by ${read.key(clash[0])}`);
     }
 }
