@@ -3,7 +3,7 @@ import { DockerEngine } from "./engine";
 import { gpusFlag, nvidiaEnv } from "./gpu";
 import { ContainerImage, ImageSource, PushTarget } from "./image";
 import { BridgeNetwork } from "./network";
-import { Placement, Runtime, RunningWorkload } from "./runtime";
+import { Placement, Runtime, RunningWorkload, SpawnTarget } from "./runtime";
 import { browsableUrl, RestartPolicy, Service } from "./service";
 import { DataVolume } from "./volume";
 import { WorkloadSpec } from "./workload-spec";
@@ -51,6 +51,10 @@ export class EngineRuntime implements Runtime {
             { parent },
         );
         return { name: service.containerName, resource: service };
+    }
+
+    spawnTarget(_placement: Placement): SpawnTarget {
+        return { kind: "engine", network: this.args.network.name, registryLogins: [] };
     }
 
     url(published: { hostPort: number; hostIp?: string }, _placement: Placement): string {

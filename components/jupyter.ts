@@ -12,7 +12,8 @@ import { workDirMount } from "./work-dir";
 export const JUPYTER_PORT = 8888;
 /** The build context of the notebook image the project ships. */
 export const JUPYTER_IMAGE_CONTEXT = path.join(__dirname, "..", "images", "jupyter");
-const WORK_DIR = "/home/jovyan/work";
+/** Where a notebook's work directory (its volume, or jupyterWorkDir) appears. */
+export const JUPYTER_WORK_DIR = "/home/jovyan/work";
 
 /**
  * The notebook image: images/jupyter on `baseImage`, plus the user's own
@@ -92,6 +93,32 @@ export interface JupyterNotebookArgs {
 }
 
 /**
+ * What a notebook server is handed, whoever starts it (a JupyterNotebook, or
+ * JupyterHub's spawner for a hub's user): the database's coordinates and
+ * secrets, the user it runs as, and the user's own variables, under dsenv's.
+ * The image reads each secret from VAR or VAR_FILE (images/jupyter/dsenv-file-env.sh),
+ * so a swarm hands them over as secret files.
+ */
+export function notebookServerEnv(args: { database?: MySqlAccess; user?: NotebookUser; env?: NotebookVariables }): {
+    env: Record<string, pulumi.Input<string>>;
+    fileSecrets: Record<string, pulumi.Input<string>>;
+    /** Who the container starts as: root, to drop to the user (docker-stacks' start script); none: the image's. */
+    user?: string;
+} {
+    const db = args.database;
+    const dbEnv: Partial<Record<(typeof DATABASE_ENV)[number], pulumi.Input<string>>> = db ? { MYSQL_HOST: db.host, MYSQL_PORT: String(db.port), MYSQL_DATABASE: db.database, MYSQL_USER: db.user } : {};
+    const secrets: Partial<Record<Exclude<(typeof SECRET_ENV)[number], "JUPYTER_TOKEN">, pulumi.Input<string>>> = db ? { MYSQL_PASSWORD: db.password, DATABASE_URL: db.url("mysql+pymysql") } : {};
+    // The official image's way to run as someone else: start as root with NB_UID/NB_GID,
+    // it renumbers jovyan, hands over the home (CHOWN_HOME) and drops to that user.
+    const asUser: Partial<Record<(typeof RUN_AS_ENV)[number], string>> = args.user ? { NB_UID: String(args.user.uid), NB_GID: String(args.user.gid), CHOWN_HOME: "yes", CHOWN_HOME_OPTS: "-R" } : {};
+    return {
+        env: { ...args.env?.env, ...dbEnv, ...asUser },
+        fileSecrets: { ...args.env?.secretEnv, ...secrets },
+        user: args.user ? "root" : undefined,
+    };
+}
+
+/**
  * A Jupyter server with a generated token, its work directory kept outside the
  * container, and the linked database's coordinates in its environment
  * (MYSQL_HOST, MYSQL_PORT, MYSQL_DATABASE, MYSQL_USER, MYSQL_PASSWORD and a
@@ -120,18 +147,7 @@ export class JupyterNotebook extends pulumi.ComponentResource {
         this.image = args.image;
         const suffix = args.user ? `jupyter-${args.user.name}` : "jupyter";
 
-        const db = args.database;
-        const dbEnv: Partial<Record<(typeof DATABASE_ENV)[number], pulumi.Input<string>>> = db ? { MYSQL_HOST: db.host, MYSQL_PORT: String(db.port), MYSQL_DATABASE: db.database, MYSQL_USER: db.user } : {};
-        // The image reads each from VAR or VAR_FILE (images/jupyter/dsenv-file-env.sh), so a swarm hands them over as secret files.
-        const secrets: Partial<Record<(typeof SECRET_ENV)[number], pulumi.Input<string>>> = db
-            ? // jupyter_server reads the token from JUPYTER_TOKEN, so it never shows in a command line.
-              { JUPYTER_TOKEN: this.token, MYSQL_PASSWORD: db.password, DATABASE_URL: db.url("mysql+pymysql") }
-            : { JUPYTER_TOKEN: this.token };
-        // The official image's way to run as someone else: start as root with NB_UID/NB_GID,
-        // it renumbers jovyan, hands over the home (CHOWN_HOME) and drops to that user.
-        const asUser: { user?: string; env: Partial<Record<(typeof RUN_AS_ENV)[number], string>> } = args.user
-            ? { user: "root", env: { NB_UID: String(args.user.uid), NB_GID: String(args.user.gid), CHOWN_HOME: "yes", CHOWN_HOME_OPTS: "-R" } }
-            : { env: {} };
+        const server = notebookServerEnv(args);
 
         this.service = args.runtime.run(
             this,
@@ -140,14 +156,15 @@ export class JupyterNotebook extends pulumi.ComponentResource {
                 name: `${args.namePrefix}-${suffix}`,
                 image: this.image.ref,
                 ports: [{ containerPort: JUPYTER_PORT, hostPort: args.publish.hostPort, hostIp: args.publish.hostIp }],
-                env: { ...args.env?.env, ...dbEnv, ...asUser.env },
+                env: server.env,
                 // The user's secrets travel as dsenv's do: secret env on one engine, Docker secrets on a swarm.
-                fileSecrets: { ...args.env?.secretEnv, ...secrets },
-                user: asUser.user,
+                // jupyter_server reads the token from JUPYTER_TOKEN, so it never shows in a command line.
+                fileSecrets: { ...args.env?.secretEnv, JUPYTER_TOKEN: this.token, ...server.fileSecrets },
+                user: server.user,
                 gpus: args.gpus,
                 gpuCapable: args.gpuCapable,
                 shmSizeMb: args.shmSizeMb,
-                mounts: [workDirMount(this, `${name}-work`, args.runtime, `${args.namePrefix}-${suffix}-work`, args.workDir, WORK_DIR, args.placement)],
+                mounts: [workDirMount(this, `${name}-work`, args.runtime, `${args.namePrefix}-${suffix}-work`, args.workDir, JUPYTER_WORK_DIR, args.placement)],
                 // /api answers without a token once the server is up.
                 healthcheck: {
                     test: ["CMD", "python", "-c", `import urllib.request; urllib.request.urlopen("http://127.0.0.1:${JUPYTER_PORT}/api", timeout=4)`],
@@ -161,7 +178,7 @@ export class JupyterNotebook extends pulumi.ComponentResource {
         );
 
         this.hostPort = args.publish.hostPort;
-        this.database = db?.database;
+        this.database = args.database?.database;
         this.url = pulumi.output(args.runtime.url(args.publish, args.placement));
         this.loginUrl = pulumi.secret(pulumi.interpolate`${this.url}?token=${this.token}`);
         this.containerName = this.service.name;

@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import type { RegistryLogin } from "./engine";
 import { ContainerImage, ImageSource } from "./image";
 import { DataVolume } from "./volume";
 import { WorkloadSpec } from "./workload-spec";
@@ -18,6 +19,21 @@ export interface RunningWorkload {
 }
 
 /**
+ * What a program running on the runtime needs to start containers of its own
+ * beside the runtime's workloads (JupyterHub's spawners start each user's
+ * server): the Docker API it speaks (one engine's containers, or a swarm's
+ * services), the workloads' network, and on a swarm the constraint that puts
+ * a spawned service on the machine of a pinned placement.
+ */
+export interface SpawnTarget {
+    kind: "engine" | "swarm";
+    network: pulumi.Output<string>;
+    constraint?: string;
+    /** What the spawned services pull with (a swarm's nodes pull for themselves; one engine has the images already). */
+    registryLogins: RegistryLogin[];
+}
+
+/**
  * Where workloads run and how a spec becomes something running: one engine
  * (EngineRuntime: a container per spec) or a swarm (SwarmRuntime: a service per
  * spec). A workload component builds its specs and hands them to the runtime
@@ -30,6 +46,8 @@ export interface Runtime {
     volume(parent: pulumi.Resource, name: string, args: { volumeName: string; keepOnDestroy: boolean }, placement: Placement): DataVolume;
     /** Runs the spec (as a child of `parent`, under `name`). */
     run(parent: pulumi.Resource, name: string, spec: WorkloadSpec, placement: Placement): RunningWorkload;
+    /** How a program running here starts workloads placed at `placement` itself. */
+    spawnTarget(placement: Placement): SpawnTarget;
     /** The address a browser opens for a port published by a workload placed at `placement` (an Output where the machine's address is one). */
     url(published: { hostPort: number; hostIp?: string }, placement: Placement): pulumi.Input<string>;
 }

@@ -1,5 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
+import { ContainerImage } from "./image";
 import { jupyterImageSource, JupyterNotebook, JupyterNotebookArgs, NotebookVariables, NotebookUser } from "./jupyter";
+import { JupyterHub, JupyterHubArgs } from "./jupyter-hub";
 import { MySql, MYSQL_PLACEMENT, MySqlArgs } from "./mysql";
 import { NotebookPackages } from "./notebook-packages";
 import { Placement, Runtime } from "./runtime";
@@ -29,6 +31,12 @@ export interface WorkspaceArgs {
     };
     /** One notebook each, with the workspace's database or one of their own; none: one notebook for the workspace. */
     users?: WorkspaceUser[];
+    /**
+     * With users: one JupyterHub at the notebook's address where they log in and
+     * get their server on demand, instead of an always-on notebook each (their
+     * hostPort is then unused).
+     */
+    hub?: Pick<JupyterHubArgs, "baseImage" | "dockerSocket" | "placement" | "admins" | "auth" | "logins" | "idleMinutes" | "userFolder" | "engineGpus" | "keepStateOnDestroy">;
 }
 
 /**
@@ -40,8 +48,12 @@ export class Workspace extends pulumi.ComponentResource {
     readonly mysql: MySql;
     /** The workspace's notebook, when it has no users. */
     readonly jupyter?: JupyterNotebook;
-    /** Each user's notebook, by user name. */
+    /** Each user's notebook, by user name (none with a hub). */
     readonly notebooks: Record<string, JupyterNotebook>;
+    /** The hub the users log in to, when the workspace has one. */
+    readonly hub?: JupyterHub;
+    /** The image every notebook (and every hub user's server) runs. */
+    readonly notebookImage: ContainerImage;
 
     constructor(name: string, args: WorkspaceArgs, opts?: pulumi.ComponentResourceOptions) {
         super("dsenv:workloads:Workspace", name, {}, opts);
@@ -64,7 +76,7 @@ export class Workspace extends pulumi.ComponentResource {
             { parent: this },
         );
         // One build for every notebook.
-        const image = args.runtime.image(this, `${name}-jupyter-image`, jupyterImageSource(args.jupyter.baseImage, undefined, args.jupyter.packages));
+        const image = (this.notebookImage = args.runtime.image(this, `${name}-jupyter-image`, jupyterImageSource(args.jupyter.baseImage, undefined, args.jupyter.packages)));
         // The one image is a GPU image when any notebook has GPUs: the others are told to see none.
         const gpuCapable = args.jupyter.gpus !== undefined || users.some(u => u.gpus !== undefined);
         const notebook = (suffix: string, extra: Pick<JupyterNotebookArgs, "user" | "publish" | "placement" | "database" | "gpus" | "env">) =>
@@ -74,14 +86,32 @@ export class Workspace extends pulumi.ComponentResource {
                 { parent: this },
             );
 
+        const databaseOf = (u: WorkspaceUser) => (u.ownDatabase ? this.mysql.accounts[u.name] : this.mysql);
+        this.hub =
+            args.hub && users.length > 0
+                ? new JupyterHub(
+                      `${name}-hub`,
+                      {
+                          ...args.hub,
+                          runtime: args.runtime,
+                          namePrefix: args.namePrefix,
+                          notebookImage: image,
+                          gpuCapable,
+                          shmSizeMb: args.jupyter.shmSizeMb ?? 64,
+                          publish: args.jupyter.publish,
+                          users: users.map(u => ({ name: u.name, uid: u.uid, gid: u.gid, placement: u.placement, gpus: hubGpus(u.gpus), database: databaseOf(u), env: u.env })),
+                      },
+                      { parent: this },
+                  )
+                : undefined;
         this.notebooks = Object.fromEntries(
-            users.map(u => [
+            (this.hub ? [] : users).map(u => [
                 u.name,
                 notebook(`jupyter-${u.name}`, {
                     user: u,
                     publish: { ...args.jupyter.publish, hostPort: u.hostPort },
                     placement: u.placement,
-                    database: u.ownDatabase ? this.mysql.accounts[u.name] : this.mysql,
+                    database: databaseOf(u),
                     gpus: u.gpus,
                     env: u.env,
                 }),
@@ -91,4 +121,10 @@ export class Workspace extends pulumi.ComponentResource {
         this.jupyter = users.length === 0 ? notebook("jupyter", { publish: args.jupyter.publish, placement: MYSQL_PLACEMENT, database: this.mysql, gpus: args.jupyter.gpus, env: args.jupyter.env }) : undefined;
         this.registerOutputs({});
     }
+}
+
+/** A user's GPUs as a hub hands them out: a number of their own, or every GPU, shared. */
+function hubGpus(gpus: WorkspaceUser["gpus"]): number | "all" | undefined {
+    if (gpus === undefined || gpus === "all") return gpus;
+    return "count" in gpus ? gpus.count : gpus.devices.length;
 }

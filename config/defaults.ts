@@ -75,6 +75,31 @@ export const SECTION_DEFAULTS = {
         /** With jupyterUsers, a user's own secret variables over jupyterSecretEnv (pulumi config set --secret --path 'dsenv:jupyterUserSecretEnv.alice.NAME' value). */
         jupyterUserSecretEnv: {} as Record<string, unknown>,
     },
+    /** The lab hub (JupyterHub) */
+    hub: {
+        /** With jupyterUsers, one JupyterHub at jupyterHostPort where each user logs in and gets their own notebook server on demand (stopped when idle, files kept), instead of an always-on notebook each (docs/hub.md). */
+        jupyterHub: false,
+        /** Base image of the hub image built from images/hub (JupyterHub and configurable-http-proxy; the spawners, the idle culler and the authenticators are added at pinned versions). */
+        jupyterHubBaseImage: "quay.io/jupyterhub/jupyterhub:5.5.4",
+        /** With jupyterHub, the users (names from jupyterUsers) who administer the hub (see and stop everyone's servers). */
+        jupyterHubAdmins: [] as string[],
+        /** With jupyterHub, minutes without activity after which a user's server is stopped (its files and volume kept, its GPUs free again); 0 never stops one. */
+        jupyterHubIdleMinutes: 60,
+        /** With jupyterHub, how users log in: password (a password generated for each user, the secret stack output jupyterHubPasswords; they can change it), github or entra (OAuth through GitHub or Microsoft Entra ID: jupyterHubOAuthClientId, jupyterHubOAuthClientSecret, jupyterHubOAuthCallbackUrl, and for entra jupyterHubOAuthTenant). */
+        jupyterHubAuth: "password",
+        /** With jupyterHubAuth github or entra, the OAuth app's client id. */
+        jupyterHubOAuthClientId: "",
+        /** With jupyterHubAuth github or entra, the OAuth app's client secret; set it with pulumi config set --secret. */
+        jupyterHubOAuthClientSecret: "",
+        /** With jupyterHubAuth entra, the Microsoft Entra tenant id (a GUID). */
+        jupyterHubOAuthTenant: "",
+        /** With jupyterHubAuth github or entra, the callback URL registered with the OAuth app, the hub's address followed by /hub/oauth_callback (e.g. https://lab.example.org/hub/oauth_callback). */
+        jupyterHubOAuthCallbackUrl: "",
+        /** With jupyterHubAuth github or entra, the provider's user name -> the user's name in jupyterUsers, for names that differ (pulumi config set --path 'dsenv:jupyterHubLogins["alice@contoso.com"]' alice). */
+        jupyterHubLogins: {} as Record<string, unknown>,
+        /** With jupyterHub, a host folder per user bound at /home/jovyan/storage in their server, {username} in the path (a lab's network storage, e.g. /mnt/nas/{username}); it must exist on every machine their server may run on. Empty means none. */
+        jupyterHubUserFolder: "",
+    },
     /** Target swarm */
     swarm: {
         /** The swarm target's machines, the first the manager, each "<engine> <advertise-ip> [<label>=<value> ...]" (e.g. "ssh://lab@gpu1 192.168.10.11 gpu=a100"). */
@@ -249,6 +274,7 @@ export const DEFAULTS = {
     ...SECTION_DEFAULTS.engine,
     ...SECTION_DEFAULTS.mysql,
     ...SECTION_DEFAULTS.jupyter,
+    ...SECTION_DEFAULTS.hub,
     ...SECTION_DEFAULTS.swarm,
     ...SECTION_DEFAULTS.rstudio,
     ...SECTION_DEFAULTS.pytorch,

@@ -34,7 +34,7 @@ export interface NodeNumbering {
 /**
  * dsenv:jupyterUsers: one notebook each, on the port its entry gives, else on
  * its name's port after jupyterHostPort (defaultUserPort); two on one port are
- * refused. On a swarm each lives on the node given (else round-robin over the nodes). With
+ * refused with the other published ports (checkHostPortsDistinct). On a swarm each lives on the node given (else round-robin over the nodes). With
  * dsenv:jupyterUserDatabases own, each with a database and a MySQL account of
  * their own on the workspace's server.
  */
@@ -70,19 +70,5 @@ export function readNotebookUsers(read: ConfigReader, basePort: number, mysql: M
     const names = users.map(u => u.name);
     const twice = names.find((n, i) => names.indexOf(n) !== i);
     if (twice) read.reject("jupyterUsers", entries, `each name once (${JSON.stringify(twice)} is listed twice)`);
-    if (!twice) rejectSharedPorts(read, entries, users);
     return users;
-}
-
-/** Two users on one port: the later is refused, with a port no user has for the way out. */
-function rejectSharedPorts(read: ConfigReader, entries: string[], users: NotebookUserSettings[]): void {
-    const taken = new Set(users.map(u => u.hostPort));
-    users.forEach((u, i) => {
-        const first = users.find(o => o.hostPort === u.hostPort);
-        if (first === u) return;
-        let free = u.hostPort + 1;
-        while (taken.has(free) && free < 65535) free += 1;
-        const entry = entries.find(e => USER.exec(e)?.[1] === u.name) ?? u.name;
-        read.reject("jupyterUsers", entry, `a port of its own (${JSON.stringify(first!.name)} has ${u.hostPort}${entry.includes("=") ? "" : ": without =<port> a port is picked from the name"}); give one of them another, e.g. ${JSON.stringify(`${entry.replace(/=[0-9]+$/, "")}=${free}`)}`);
-    });
 }

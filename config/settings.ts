@@ -4,6 +4,7 @@ import type { NotebookPackages } from "../components/notebook-packages";
 import { RESTART_POLICIES, type RestartPolicy } from "../components/service";
 import type { WorkDir } from "../components/volume";
 import type { NotebookVariables } from "../components/jupyter";
+import type { HubAuth } from "../components/jupyter-hub";
 import type { AzureSettings, CiPushSettings } from "./azure";
 import type { EngineSettings } from "./engine-settings";
 import type { SwarmSettings } from "./swarm";
@@ -55,6 +56,22 @@ export interface NotebookUserSettings {
     env?: NotebookVariables;
 }
 
+/** The lab hub (dsenv:jupyterHub): the users log in at the notebook's address and get their servers on demand. */
+export interface HubSettings {
+    /** dsenv:jupyterHubBaseImage: what images/hub is built on. */
+    baseImage: string;
+    admins: string[];
+    auth: HubAuth;
+    /** OAuth: the provider's user name -> the user's name in dsenv:jupyterUsers. */
+    logins: Record<string, string>;
+    /** 0: servers are never stopped for idleness. */
+    idleMinutes: number;
+    /** A host folder per user, `{username}` in the path; none: no folder. */
+    userFolder?: string;
+    /** One engine: the GPU ids the hub hands servers GPUs of their own from; empty elsewhere (a swarm's nodes advertise theirs). */
+    engineGpus: string[];
+}
+
 export interface JupyterSettings {
     /** dsenv:jupyterBaseImage, else the pinned default (config/notebook-images.ts). */
     baseImage: string;
@@ -72,6 +89,8 @@ export interface JupyterSettings {
     shmSizeMb: number;
     /** The workspace notebook's own variables (jupyterEnv, jupyterSecretEnv). */
     env?: NotebookVariables;
+    /** With users: the hub they log in to, instead of a notebook each. */
+    hub?: HubSettings;
 }
 
 export const TARGETS = ["local", "swarm", "azure", "ci-push"] as const;

@@ -15,6 +15,7 @@ import { readNotebookBaseImage, readNotebookPackages } from "../config/notebook-
 import { readNotebookVariables } from "../config/notebook-variables";
 import { NodeNumbering, readNotebookUsers } from "../config/notebook-users";
 import { notebookPlace, readNotebookGpus, withNotebookGpus } from "./notebook-gpus";
+import { HubGpuPlace, hubServerGpus, readJupyterHub } from "../config/jupyter-hub";
 import { checkSwarmGpus, readSwarm, readSwarmLayout, SwarmLayout, SwarmSettings } from "../config/swarm";
 import { WorkloadGpuPlace } from "../config/gpus-auto";
 import { askedOnce } from "../config/host-facts";
@@ -59,9 +60,9 @@ export function loadSettings(config = new pulumi.Config(), env: NodeJS.ProcessEn
     const namePrefix = read.string("namePrefix", v => (v === "" ? undefined : rules.resourceName(v))) || prefixFromStack(read, stack);
     const restartPolicy = read.string("restartPolicy", rules.oneOf(RESTART_POLICIES)) as RestartPolicy;
     const mysql = readMySql(read);
-    const jupyterRead = readJupyter(read, runsOn.engine, mysql, nodes);
+    const jupyterRead = readJupyter(read, runsOn.engine, mysql, kind, nodes);
     const notebookGpus = readNotebookGpus(read);
-    // The local target's engine is asked about GPUs once, for the notebooks and the workloads (config/notebook-gpus.ts).
+    // The local target's engine is asked about GPUs once, for the notebooks and the workloads (settings/notebook-gpus.ts).
     const gpuPlace: WorkloadGpuPlace = swarm ? { kind: "swarm", swarm } : kind === "azure" ? { kind: "azure", vmSize: read.string("azureVmSize"), vmCount: azureVmCount } : { kind: "engine", engine };
     const workloads = kind === "ci-push" ? { notices: [] } : readWorkloads(read, runsOn.engine, runsOn.facts, nodes === undefined && kind !== "local", gpuPlace);
     const gpus = gpuRequests(workloads);
@@ -71,12 +72,21 @@ export function loadSettings(config = new pulumi.Config(), env: NodeJS.ProcessEn
     const target = readTarget(read, kind, [...gpus.map(([key]) => key), ...notebookGpuKeys], namePrefix, host, swarm, { count: azureVmCount, swarm: azureSwarm });
     if (swarm) checkSwarmGpus(read, swarm, gpus, host.runDocker, workloads.notices);
     if (target.kind === "azure") checkAzureSwarmGpus(read, target.azure, gpus, workloads.notices);
-    const jupyter = withNotebookGpus(read, jupyterRead, notebookGpus, notebookPlace(target, engine, workloads, host), host, workloads.notices, buildEngine);
+    const hubGpuPlace: HubGpuPlace = target.kind === "swarm" || azureSwarm ? { kind: "swarm" } : target.kind === "azure" ? { kind: "azure", vmSize: target.azure.vm.size } : { kind: "engine", engine };
+    const jupyter = hubServerGpus(
+        read,
+        withNotebookGpus(read, jupyterRead, notebookGpus, notebookPlace(target, engine, workloads, host), host, workloads.notices, buildEngine),
+        notebookGpus === "auto",
+        hubGpuPlace,
+        host,
+        workloads.notices,
+    );
 
     checkHostPortsDistinct(read, [
         ["mysqlHostPort", mysql.publish],
-        ["jupyterHostPort", jupyter.users.length ? undefined : jupyter.publish],
-        ...jupyter.users.map((u): [string, Published, string] => ["jupyterUsers", { hostPort: u.hostPort, hostIp: jupyter.publish.hostIp }, u.name]),
+        // The hub, or the workspace's one notebook, is at jupyterHostPort; always-on notebooks on their names' ports.
+        ["jupyterHostPort", jupyter.users.length && !jupyter.hub ? undefined : jupyter.publish],
+        ...(jupyter.hub ? [] : jupyter.users.map((u): [string, Published, string] => ["jupyterUsers", { hostPort: u.hostPort, hostIp: jupyter.publish.hostIp }, u.name])),
         ...workloadHostPorts(workloads),
     ]);
     // What this target never reads has no effect; a disabled workload's keys may stay (docs/workloads.md).
@@ -165,22 +175,26 @@ function distinctAliases(aliases: string[]): string[] {
     return aliases.filter(a => !seen.has(a.toLowerCase()) && seen.add(a.toLowerCase()));
 }
 
-function readJupyter(read: ConfigReader, engine: EngineSettings, mysql: MySqlSettings, nodes?: NodeNumbering): Omit<JupyterSettings, "gpus" | "gpuChoice"> {
+function readJupyter(read: ConfigReader, engine: EngineSettings, mysql: MySqlSettings, target: Target["kind"], nodes?: NodeNumbering): Omit<JupyterSettings, "gpus" | "gpuChoice"> {
     const workDir = read.string("jupyterWorkDir", v => (v === "" ? undefined : rules.hostPath(v)));
     const keepWork = read.boolean("jupyterKeepWork");
     if (workDir !== "") read.rejectOrphan("jupyterKeepWork", "dsenv:jupyterWorkDir is a host directory, which destroy never removes");
     const publish = { hostPort: read.integer("jupyterHostPort", rules.port), hostIp: read.string("jupyterHostIp", rules.hostIp) };
     const users = readNotebookUsers(read, publish.hostPort, mysql, nodes);
     const env = readNotebookVariables(read, users.map(u => u.name));
+    const workDirSettings = readWorkDir(read, "jupyterWorkDir", workDir, keepWork, engine);
+    // The GPU ids a hub hands out are known once the GPUs are (hubServerGpus).
+    const hub = readJupyterHub(read, { users, workDir: workDirSettings }, target);
     return {
         // "" until the notebooks' GPUs are known: then the pinned default or its CUDA variant (withNotebookGpus).
         baseImage: readNotebookBaseImage(read),
         packages: readNotebookPackages(read),
         publish,
-        workDir: readWorkDir(read, "jupyterWorkDir", workDir, keepWork, engine),
+        workDir: workDirSettings,
         users: users.map(u => ({ ...u, env: env.byUser[u.name] })),
         env: env.shared,
         shmSizeMb: read.integer("jupyterShmSizeMb", shmSizeMb),
+        hub: hub && { ...hub, engineGpus: [] },
     };
 }
 
@@ -192,15 +206,18 @@ function readJupyter(read: ConfigReader, engine: EngineSettings, mysql: MySqlSet
 export function checkHostPortsDistinct(read: ConfigReader, published: [key: string, publish: Published | undefined, user?: string][]): void {
     const seen: [string, Published, string?][] = [];
     const overlap = (a: string, b: string) => isAllInterfaces(a) || isAllInterfaces(b) || canonicalIp(a) === canonicalIp(b);
-    // A notebook user's port is set in their entry of dsenv:jupyterUsers ("<name>=<port>"): the way out names it.
-    const userWay = (user: string) => `give ${JSON.stringify(user)} another with ${JSON.stringify(`${user}=<port>`)} in dsenv:jupyterUsers`;
+    // A notebook user's port is their entry's =<port>, else picked from their name: the way out is a free one.
+    const taken = new Set(published.map(([, p]) => p?.hostPort));
+    const freeAfter = (port: number) => [...Array(65535 - port).keys()].map(i => port + 1 + i).find(p => !taken.has(p));
+    const userWay = (user: string, port: number) => `end ${JSON.stringify(user)}'s entry in dsenv:jupyterUsers with =<port> (e.g. =${freeAfter(port)}; without one, its port is picked from the name)`;
     for (const [name, p, user] of published) {
         if (!p || !isHostIp(p.hostIp)) continue;
         const clash = seen.find(([, q]) => q.hostPort === p.hostPort && overlap(q.hostIp, p.hostIp));
         if (!clash) seen.push([name, p, user]);
-        else if (user && clash[2]) continue; // two users: readNotebookUsers refused it, with a free port
-        else if (user) read.reject(name, user, `a port not already published by ${read.key(clash[0])} (${p.hostPort}): ${userWay(user)}, or set ${read.key(clash[0])} to another`);
-        else if (clash[2]) read.reject(name, p.hostPort, `a host port not already published by ${read.key(clash[0])} (the notebook of ${JSON.stringify(clash[2])}): another, or ${userWay(clash[2])}`);
+        else if (user && clash[2] === user) continue; // one name twice: refused as such (readNotebookUsers)
+        else if (user && clash[2]) read.reject(name, user, `a port of its own (${JSON.stringify(clash[2])} has ${p.hostPort} too): ${userWay(user, p.hostPort)}`);
+        else if (user) read.reject(name, user, `a port not already published by ${read.key(clash[0])} (${p.hostPort}): ${userWay(user, p.hostPort)}, or set ${read.key(clash[0])} to another`);
+        else if (clash[2]) read.reject(name, p.hostPort, `a host port not already published by ${read.key(clash[0])} (the notebook of ${JSON.stringify(clash[2])}): another, or ${userWay(clash[2], p.hostPort)}`);
         else read.reject(name, p.hostPort, `a host port not already published by ${read.key(clash[0])}`);
     }
 }

@@ -62,7 +62,7 @@ export interface CudaCheckArgs {
  * what it decided (for `auto`) in `notices`. On one engine the engine is asked
  * once, for the notebooks and the GPU workloads together.
  */
-export function resolveNotebookGpus(read: ConfigReader, value: NotebookGpuValue, users: NotebookUserSettings[], place: NotebookPlace, host: HostFacts, notices: string[], cuda?: CudaCheckArgs): NotebookGpus {
+export function resolveNotebookGpus(read: ConfigReader, value: NotebookGpuValue, users: NotebookUserSettings[], place: NotebookPlace, host: HostFacts, notices: string[], cuda?: CudaCheckArgs, hub = false): NotebookGpus {
     const same = (gpus: GpuRequest | undefined, choice: string): NotebookGpus => ({ gpus, userGpus: users.map(() => gpus), choice });
     const explicit = value === "auto" ? undefined : value;
     const said = (g: GpuRequest | undefined) => (g === undefined ? "none" : gpusFlag(g)!);
@@ -91,7 +91,7 @@ export function resolveNotebookGpus(read: ConfigReader, value: NotebookGpuValue,
             const size = gpuSize(place.azure.vm.size);
             if (place.azure.swarm) {
                 const perVm = size?.gpus ?? 0;
-                result = onSwarm(read, value, users, place.azure.swarm.dataNode, () => perVm, (i: number) => `VM ${i + 1}`, `${place.azure.vm.size}: ${perVm} each`, notices);
+                result = onSwarm(read, value, users, place.azure.swarm.dataNode, () => perVm, (i: number) => `VM ${i + 1}`, `${place.azure.vm.size}: ${perVm} each`, notices, hub);
             } else if (value !== "auto") {
                 result = same(explicit, value === undefined ? 'none (dsenv:jupyterGpus is "")' : `${said(explicit)} (dsenv:jupyterGpus)`);
             } else {
@@ -107,7 +107,7 @@ export function resolveNotebookGpus(read: ConfigReader, value: NotebookGpuValue,
         }
         case "swarm": {
             // Asked only when a notebook may want GPUs.
-            result = onSwarm(read, value, users, place.dataNode, i => place.capacity()[i], i => place.nodeNames[i], place.where, notices);
+            result = onSwarm(read, value, users, place.dataNode, i => place.capacity()[i], i => place.nodeNames[i], place.where, notices, hub);
             // The notebook image against the driver of each node a GPU notebook is pinned to.
             const gpuNodes = new Set(users.length ? users.flatMap((u, i) => (result.userGpus[i] ? [u.node ?? place.dataNode] : [])) : result.gpus ? [place.dataNode] : []);
             const images = cuda && gpuNodes.size ? gpuImages(true, undefined, cuda, cuda.buildEngine) : [];
@@ -128,11 +128,13 @@ export function resolveNotebookGpus(read: ConfigReader, value: NotebookGpuValue,
  * exclusive, so one each leaves the rest of the node to GPU workloads, and a
  * node with fewer GPUs than notebooks would leave some notebooks pending.
  */
-function onSwarm(read: ConfigReader, value: NotebookGpuValue, users: NotebookUserSettings[], dataNode: number, capacityOf: (node: number) => number | undefined, nodeName: (i: number) => string, where: string, notices: string[]): NotebookGpus {
+function onSwarm(read: ConfigReader, value: NotebookGpuValue, users: NotebookUserSettings[], dataNode: number, capacityOf: (node: number) => number | undefined, nodeName: (i: number) => string, where: string, notices: string[], hub: boolean): NotebookGpus {
     const nodes = users.length ? users.map(u => u.node ?? dataNode) : [dataNode];
     const capacity: Record<number, number | undefined> = {};
     if (value !== undefined) for (const n of new Set(nodes)) capacity[n] = capacityOf(n);
-    const sharing = (node: number) => nodes.filter(n => n === node).length;
+    // A hub's servers run only while used, and one that finds its node's GPUs taken is refused at spawn:
+    // each request need only fit its node alone, where always-on notebooks must fit it together.
+    const sharing = (node: number) => (hub ? 1 : nodes.filter(n => n === node).length);
     const listing = [...new Set(nodes)].map(n => `${nodeName(n)}: ${capacity[n] ?? "did not answer"} for ${sharing(n)} notebook${sharing(n) > 1 ? "s" : ""}`).join(", ");
     let per: (GpuRequest | undefined)[];
     let choice: string;
@@ -212,7 +214,8 @@ export function notebookPlace(target: Target, engine: EngineSettings, workloads:
 
 /** The notebook settings with dsenv:jupyterGpus resolved for each notebook. */
 export function withNotebookGpus(read: ConfigReader, jupyter: Omit<JupyterSettings, "gpus" | "gpuChoice">, value: NotebookGpuValue, place: NotebookPlace, host: HostFacts, notices: string[], buildEngine: EngineSettings): JupyterSettings {
-    const r = resolveNotebookGpus(read, value, jupyter.users, place, host, notices, { buildEngine, jupyterBaseImage: notebookBaseImage(jupyter.baseImage, true), knownCuda: pinnedCudaVersion });
+    const cuda = { buildEngine, jupyterBaseImage: notebookBaseImage(jupyter.baseImage, true), knownCuda: pinnedCudaVersion };
+    const r = resolveNotebookGpus(read, value, jupyter.users, place, host, notices, cuda, jupyter.hub !== undefined);
     // One image for every notebook: the CUDA one when any of them has GPUs.
     const anyGpus = r.gpus !== undefined || r.userGpus.some(g => g !== undefined);
     return { ...jupyter, baseImage: notebookBaseImage(jupyter.baseImage, anyGpus), users: jupyter.users.map((u, i) => ({ ...u, gpus: r.userGpus[i] })), gpus: r.gpus, gpuChoice: r.choice };

@@ -20,7 +20,7 @@ import { oneEngineRuntime } from "./engine-runtime";
 import { deployOnSwarm } from "./swarm";
 import { deployWorkloads } from "./workloads";
 import { workspaceOutputs, WorkspaceOutputs } from "./workspace-outputs";
-import { workspaceUsers } from "./workspace-users";
+import { engineSocket, workspaceHub, workspaceUsers } from "./workspace-users";
 
 /** The workspace part of the validated settings (settings/load.ts). */
 export interface WorkspaceSettings {
@@ -146,11 +146,11 @@ function onOneVm({ settings, workspace, resourceGroupName, registry, vms: [vm], 
     const remote = new RemoteEngine("gpu-engine", { vm, privateKeyPath: settings.vm.sshPrivateKeyPath, registry, pullAccess, pullCheckRepository: PULL_CHECK_REPOSITORY });
     const { runtime, network } = oneEngineRuntime({ engine: remote.engine!, buildEngine, push: registry.pushTarget, namePrefix: workspace.namePrefix, restart: workspace.restart });
     const users = workspace.jupyter.users;
-    const ws = new Workspace("workspace", { runtime, namePrefix: workspace.namePrefix, mysql: workspace.mysql, jupyter: workspace.jupyter, users: workspaceUsers(users) });
+    const ws = new Workspace("workspace", { runtime, namePrefix: workspace.namePrefix, mysql: workspace.mysql, jupyter: workspace.jupyter, users: workspaceUsers(users), hub: workspaceHub(workspace.jupyter, engineSocket(undefined)) });
     const workloads = workspace.workloads ? deployWorkloads({ runtime, namePrefix: workspace.namePrefix, settings: workspace.workloads }).outputs : {};
 
-    // The workspace's notebook's port, or each user's.
-    const notebookPorts = users.length ? users.map(u => u.hostPort) : [workspace.jupyter.publish.hostPort];
+    // The workspace's notebook's port or the hub's, or each user's.
+    const notebookPorts = users.length && !workspace.jupyter.hub ? users.map(u => u.hostPort) : [workspace.jupyter.publish.hostPort];
     // Jupyter's address on the VM, as ssh -L wants it (IPv6 in brackets).
     const jupyterOnVm = urlHost(clientAddress(workspace.jupyter.publish.hostIp));
     return {
@@ -192,6 +192,7 @@ function onSwarm({ settings, workspace, resourceGroupName, registry, vms, buildE
             push: registry.pushTarget,
             pullLogins: [pullToken.login],
             pullCredentialVersion: pullToken.version,
+            firstNodeSocket: engineSocket(undefined),
         },
     );
     const perVm: VmOutputs[] = vms.map((vm, i) => {
@@ -204,12 +205,13 @@ function onSwarm({ settings, workspace, resourceGroupName, registry, vms, buildE
             ...(ports.length ? { tunnelCommand: tunnelCommand(settings, vm, ports, "127.0.0.1") } : {}),
         };
     });
-    const dataVm = vms[layout.dataNode];
+    // Jupyter is on the data VM, or the hub on VM 1 (a manager).
+    const jupyterVm = workspace.jupyter.hub ? 0 : layout.dataNode;
     return {
         targets: { runtime, hasGpu: vms[0].hasGpu },
         outputs: {
             ...vmOutputs(settings, vms[0], remotes[0], resourceGroupName, registry),
-            jupyterTunnelCommand: tunnelCommand(settings, dataVm, runtime.portsOn(layout.dataNode), "127.0.0.1"),
+            jupyterTunnelCommand: tunnelCommand(settings, vms[jupyterVm], runtime.portsOn(jupyterVm), "127.0.0.1"),
             vms: perVm,
             ...outputs,
         },

@@ -2,7 +2,7 @@ import { DockerEngine } from "../components/engine";
 import { PushTarget } from "../components/image";
 import { oneEngineRuntime } from "./engine-runtime";
 import { deployWorkloads } from "./workloads";
-import { workspaceUsers } from "./workspace-users";
+import { engineSocket, workspaceHub, workspaceUsers } from "./workspace-users";
 import { Workspace } from "../components/workspace";
 import { Settings } from "../settings";
 import { workspaceOutputs, WorkspaceOutputs } from "./workspace-outputs";
@@ -22,7 +22,7 @@ export function deployLocal(settings: Settings): LocalOutputs {
 
     const { runtime, network } = oneEngineRuntime({ engine, namePrefix: settings.namePrefix, restart: settings.restartPolicy, buildEngine, push });
 
-    const ws = new Workspace("workspace", { runtime, namePrefix: settings.namePrefix, mysql: settings.mysql, jupyter: settings.jupyter, users: workspaceUsers(settings.jupyter.users) });
+    const ws = new Workspace("workspace", { runtime, namePrefix: settings.namePrefix, mysql: settings.mysql, jupyter: settings.jupyter, users: workspaceUsers(settings.jupyter.users), hub: workspaceHub(settings.jupyter, engineSocket(settings.engine.host)) });
     const workloads = deployWorkloads({ runtime, namePrefix: settings.namePrefix, settings: settings.workloads });
     return { ...workspaceOutputs(ws, network.name, settings.mysql.image, settings.mysql.publish), jupyterGpus: settings.jupyter.gpuChoice, ...workloads.outputs };
 }

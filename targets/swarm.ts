@@ -9,7 +9,7 @@ import { Settings } from "../settings";
 import { SwarmLayout, SwarmSettings } from "../config/swarm";
 import { deployWorkloads } from "./workloads";
 import { workspaceOutputs, WorkspaceOutputs } from "./workspace-outputs";
-import { userPlacementKey, workspaceUsers } from "./workspace-users";
+import { engineSocket, HUB_PLACEMENT_KEY, userPlacementKey, workspaceHub, workspaceUsers } from "./workspace-users";
 
 /** The key of the data node's placement: MySQL, the workspace's notebook, and every pinned workload without a node of its own. */
 const DATA = "data";
@@ -29,6 +29,8 @@ export interface SwarmTarget {
     pullLogins: RegistryLogin[];
     /** Changes with the pull credential (SwarmRuntimeArgs.pullCredentialVersion). */
     pullCredentialVersion?: pulumi.Input<string>;
+    /** The engine's socket on the first machine's host, where the hub runs and spawns (dsenv:jupyterHub). */
+    firstNodeSocket: string;
 }
 
 export interface SwarmDeployment {
@@ -50,6 +52,8 @@ export function deployOnSwarm(settings: Pick<Settings, "namePrefix" | "mysql" | 
     // Which machine each placement key lives on: the data node, and each user's.
     const placements: Record<string, number> = { [DATA]: layout.dataNode };
     for (const u of users) placements[userPlacementKey(u.name)] = u.node ?? layout.dataNode;
+    // The hub spawns its users' servers through a manager's API: the first node is one.
+    if (settings.jupyter.hub) placements[HUB_PLACEMENT_KEY] = 0;
     const labelsOf = (i: number) => ({
         ...target.machines[i].labels,
         ...Object.fromEntries(Object.entries(placements).filter(([, node]) => node === i).map(([key]) => [placementLabel(key), "true"])),
@@ -73,7 +77,7 @@ export function deployOnSwarm(settings: Pick<Settings, "namePrefix" | "mysql" | 
         pullCredentialVersion: target.pullCredentialVersion,
     });
 
-    const ws = new Workspace("workspace", { runtime, namePrefix: settings.namePrefix, mysql: settings.mysql, jupyter: settings.jupyter, users: workspaceUsers(users) });
+    const ws = new Workspace("workspace", { runtime, namePrefix: settings.namePrefix, mysql: settings.mysql, jupyter: settings.jupyter, users: workspaceUsers(users), hub: workspaceHub(settings.jupyter, target.firstNodeSocket) });
     const workloads = deployWorkloads({ runtime, namePrefix: settings.namePrefix, settings: settings.workloads });
     return {
         swarm,
@@ -103,5 +107,6 @@ export function deploySwarm(settings: Settings, swarmSettings: SwarmSettings): R
         push: settings.registry && { server: settings.registry.server },
         // Only a registry with a login: the others want none, and the provider must not look for one.
         pullLogins: settings.registry?.username ? [settings.registry] : [],
+        firstNodeSocket: engineSocket(swarmSettings.nodes[0].engine.host),
     }).outputs;
 }

@@ -1,6 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
 import { clientAddress } from "../components/host-address";
-import { JupyterNotebook } from "../components/jupyter";
 import { Workspace } from "../components/workspace";
 import { Published } from "../config/settings";
 
@@ -19,6 +18,11 @@ export interface WorkspaceOutputs extends Partial<NotebookOutputs> {
     notebooks?: Record<string, { url: pulumi.Output<string>; container: pulumi.Output<string>; hostPort: number; database?: string }>;
     /** Each user's login URL with their token, secret, by user name. */
     notebookLoginUrls?: pulumi.Output<Record<string, string>>;
+    /** The hub's address, where each user logs in (dsenv:jupyterHub). */
+    jupyterHubUrl?: pulumi.Output<string>;
+    /** Each user's initial hub password, secret, by user name (jupyterHubAuth password). */
+    jupyterHubPasswords?: pulumi.Output<Record<string, string>>;
+    jupyterHubContainer?: pulumi.Output<string>;
     jupyterImage: pulumi.Output<string>;
     mysqlConnectionString: pulumi.Output<string>;
     mysqlHostConnectionString?: pulumi.Output<string>;
@@ -31,8 +35,6 @@ export interface WorkspaceOutputs extends Partial<NotebookOutputs> {
 
 export function workspaceOutputs(ws: Workspace, network: pulumi.Output<string>, mysqlImage: string, published?: Published): WorkspaceOutputs {
     const users = Object.entries(ws.notebooks);
-    // Every notebook runs the one image.
-    const someNotebook: JupyterNotebook = ws.jupyter ?? users[0][1];
     return {
         ...(ws.jupyter && {
             jupyterUrl: ws.jupyter.url,
@@ -45,7 +47,12 @@ export function workspaceOutputs(ws: Workspace, network: pulumi.Output<string>, 
             notebooks: Object.fromEntries(users.map(([user, nb]) => [user, { url: nb.url, container: nb.containerName, hostPort: nb.hostPort, database: nb.database }])),
             notebookLoginUrls: pulumi.secret(pulumi.all(Object.fromEntries(users.map(([user, nb]) => [user, nb.loginUrl])))),
         }),
-        jupyterImage: someNotebook.image.ref,
+        ...(ws.hub && {
+            jupyterHubUrl: ws.hub.url,
+            ...(ws.hub.passwords && { jupyterHubPasswords: ws.hub.passwords }),
+            jupyterHubContainer: ws.hub.containerName,
+        }),
+        jupyterImage: ws.notebookImage.ref,
         mysqlConnectionString: ws.mysql.connectionUrl,
         mysqlContainer: ws.mysql.containerName,
         mysqlImage,

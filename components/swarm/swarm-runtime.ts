@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { ContainerImage, ImageSource, PushTarget } from "../image";
 import { DockerEngine } from "../engine";
-import { Placement, Runtime, RunningWorkload } from "../runtime";
+import { Placement, Runtime, RunningWorkload, SpawnTarget } from "../runtime";
 import { browsableUrl } from "../service";
 import { DataVolume } from "../volume";
 import { WorkloadSpec } from "../workload-spec";
@@ -78,9 +78,7 @@ export class SwarmRuntime implements Runtime {
 
     run(parent: pulumi.Resource, name: string, spec: WorkloadSpec, placement: Placement): RunningWorkload {
         const node = this.nodeOf(placement, (spec.ports ?? []).length > 0);
-        // Keys without a node of their own live on the default node, labelled "default".
-        const key = placement !== "anywhere" && placement.pinned in this.args.placements ? placement.pinned : "default";
-        const label = node !== undefined ? key : undefined;
+        const constraint = this.constraintOf(placement, node);
         const ports = (spec.ports ?? []).map(p => p.hostPort);
         if (this.args.publishMode === "host" && node !== undefined) this.published[node].push(...ports);
         else if (ports.length) this.published.forEach(list => list.push(...ports));
@@ -90,7 +88,7 @@ export class SwarmRuntime implements Runtime {
                 manager: this.args.swarm.manager,
                 spec,
                 network: this.args.network,
-                constraints: label ? [`node.labels.${placementLabel(label)}==true`] : [],
+                constraints: constraint ? [constraint] : [],
                 publishMode: this.args.publishMode,
                 serviceLabels: this.args.pullCredentialVersion === undefined ? {} : { "dsenv.pull-credential": this.args.pullCredentialVersion },
                 dependsOn: this.args.swarm.ready,
@@ -98,6 +96,17 @@ export class SwarmRuntime implements Runtime {
             { parent },
         );
         return { name: service.serviceName, resource: service };
+    }
+
+    spawnTarget(placement: Placement): SpawnTarget {
+        return { kind: "swarm", network: this.args.network.name, constraint: this.constraintOf(placement, this.nodeOf(placement)), registryLogins: this.args.swarm.registryLogins };
+    }
+
+    /** The constraint that puts a service on `node`, by its placement label; keys without a node of their own live on the default node, labelled "default". */
+    private constraintOf(placement: Placement, node: number | undefined): string | undefined {
+        if (node === undefined) return undefined;
+        const key = placement !== "anywhere" && placement.pinned in this.args.placements ? placement.pinned : "default";
+        return `node.labels.${placementLabel(key)}==true`;
     }
 
     url(published: { hostPort: number; hostIp?: string }, placement: Placement): pulumi.Output<string> {

@@ -55,6 +55,8 @@ export class Swarm extends pulumi.ComponentResource {
     readonly manager: DockerEngine;
     readonly nodes: SwarmNode[];
     readonly clusterId: pulumi.Output<string>;
+    /** What the manager hands the services it creates to pull with (SwarmArgs.registryLogins). */
+    readonly registryLogins: RegistryLogin[];
     /** Done when every node is in the swarm and labelled: what services wait for. */
     readonly ready: pulumi.Resource[];
 
@@ -102,6 +104,7 @@ export class Swarm extends pulumi.ComponentResource {
         });
         this.manager = this.nodes[0].engine;
         this.clusterId = init.clusterId;
+        this.registryLogins = args.registryLogins ?? [];
         this.ready = [init, ...joins, ...labels];
         this.registerOutputs({ clusterId: this.clusterId });
     }

@@ -45,17 +45,18 @@ function stackConfig(stack, root = ROOT) {
 
 /**
  * The images a local stack pulls: every `<part>Image` / `<part>BaseImage` key,
- * where `<part>` is on (a workload with `<part>Enabled` true) or always there
- * (no such switch: MySQL, Jupyter).
+ * where `<part>` is on (a workload with `<part>Enabled` true, the hub with
+ * `jupyterHub` true) or always there (no such switch: MySQL, Jupyter).
  */
 function pulledImages({ declared, values }) {
     const images = [];
     for (const key of declared) {
-        const m = /^([a-z]+?)(Base)?Image$/.exec(key);
+        const m = /^([a-z][A-Za-z]*?)(Base)?Image$/.exec(key);
         const image = m && (values[key] || pickedImage(key, values));
         if (!image) continue;
-        const enabledKey = `${m[1]}Enabled`;
-        const on = !declared.has(enabledKey) || values[enabledKey] === true || values[enabledKey] === "true";
+        // A part's switch: `<part>Enabled` (a workload), or the key `<part>` itself (jupyterHub).
+        const switchKey = [`${m[1]}Enabled`, m[1]].find(k => declared.has(k));
+        const on = !switchKey || values[switchKey] === true || values[switchKey] === "true";
         if (on) images.push({ key, image: String(image) });
     }
     return images;

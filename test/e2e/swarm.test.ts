@@ -5,6 +5,7 @@ import * as os from "os";
 import * as path from "path";
 import { LocalWorkspace } from "@pulumi/pulumi/automation";
 import { httpRequest, TestStack, waitFor } from "./harness";
+import { HubUserSession } from "./hub-client";
 import { runInKernel } from "./jupyter-kernel";
 import { SwarmNode, SwarmNodes } from "./swarm-nodes";
 
@@ -246,6 +247,47 @@ test("10. MySQL's data survives a service update, and it stays on its node", asy
     expect(nodeRunning(service("mysql"))?.name).toBe("lab-node1");
     const alice = taskContainer(n2, service("jupyter-alice"))!;
     await waitFor("MySQL answering after its update", () => sqlFrom(n2, alice, "labdb", "SELECT note FROM runs WHERE id = 1") === "(('from node 2',),)", 120_000, 2000);
+});
+
+test("10b. with the hub on, the always-on notebooks give way to one hub on a manager; alice's server starts on her node with a GPU of her own, and her files are there", async () => {
+    // The GPU workspace holds one of the two GPUs (nodes 2 and 3 advertise one each): the user on the other node gets that one.
+    const taken = nodeRunning(service("pytorch"))!;
+    const [lucky, unlucky] = taken === n2 ? ["bob", "alice"] : ["alice", "bob"];
+    const node = lucky === "alice" ? n2 : n3;
+    // Written by the always-on notebook, as its user, before the hub takes over.
+    lab.docker(node, "exec", "-u", lucky === "alice" ? "1001" : "1002", taskContainer(node, service(`jupyter-${lucky}`))!, "sh", "-c", "echo before-hub > /home/jovyan/work/before-hub.txt");
+    await s.set({ jupyterHub: "true", jupyterGpus: "1", jupyterHubAdmins: ["alice"] });
+    await s.up();
+    out = await s.outputs();
+    expect(nodeRunning(service("jupyterhub"))?.name).toBe("lab-node1");
+    expect(nodeRunning(service("jupyter-alice"))).toBeUndefined();
+    const hubUrl = out.jupyterHubUrl as string;
+    const session = new HubUserSession(hubUrl, lucky);
+    await waitFor("the hub answering", async () => (await httpRequest(`${hubUrl}hub/health`).catch(() => ({ status: 0 }))).status === 200, 120_000);
+    expect(await session.login(out.jupyterHubPasswords[lucky])).toBe(302);
+    expect([201, 202]).toContain((await session.startServer()).status);
+    await session.ready();
+    expect(nodeRunning(service(`jupyter-${lucky}`))?.name).toBe(node.name);
+    const env = lab.docker(node, "inspect", taskContainer(node, service(`jupyter-${lucky}`))!, "--format", "{{json .Config.Env}}");
+    expect(env).toMatch(new RegExp(`DOCKER_RESOURCE_NVIDIA-GPU=${node.gpus[0]}`));
+    // The always-on notebook's volume is the server's: what was written there before is there.
+    expect(lab.docker(node, "exec", taskContainer(node, service(`jupyter-${lucky}`))!, "cat", "/home/jovyan/work/before-hub.txt")).toBe("before-hub");
+
+    // The other user's node has its one GPU taken by the GPU workspace: the start is refused, saying so.
+    const refused = new HubUserSession(hubUrl, unlucky);
+    expect(await refused.login(out.jupyterHubPasswords[unlucky])).toBe(302);
+    const answer = await refused.startServer();
+    const said = answer.status >= 400 ? answer.body : JSON.stringify(await refused.server());
+    expect(said).toMatch(/1 GPU\(s\) asked for, 0 free; held by: .*pytorch/);
+    expect(nodeRunning(service(`jupyter-${unlucky}`))).toBeUndefined();
+});
+
+test("10c. the hub's secrets are in no service spec, state or output in plain text", () => {
+    const values = Object.values(out.jupyterHubPasswords as Record<string, string>);
+    const spec = lab.docker(n1, "service", "inspect", service("jupyterhub"));
+    const leaks = values.filter(v => s.rawState().includes(v) || spec.includes(v));
+    expect(leaks).toEqual([]);
+    expect(JSON.parse(spec)[0].Spec.TaskTemplate.ContainerSpec.Env).toContain("DSENV_HUB_SECRETS_FILE=/run/secrets/dsenv_hub_secrets");
 });
 
 test("11. destroy leaves the swarm and the kept volumes", async () => {

@@ -29,6 +29,8 @@ function mockState(type: string, name: string, inputs: any): any {
     switch (type) {
         case "random:index/randomPassword:RandomPassword":
             return { ...inputs, result: `secret-${name}-${"x".repeat(8)}` };
+        case "random:index/randomBytes:RandomBytes":
+            return { ...inputs, hex: "ab".repeat(inputs.length), base64: Buffer.from("\xab".repeat(inputs.length), "latin1").toString("base64") };
         case "docker:index/remoteImage:RemoteImage":
             return { ...inputs, imageId: `sha256:${Buffer.from(String(inputs.name)).toString("hex").padEnd(64, "0").slice(0, 64)}`, repoDigest: "" };
         case "docker:index/registryImage:RegistryImage":

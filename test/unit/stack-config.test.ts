@@ -38,6 +38,12 @@ describe("stack config as the preflight reads it", () => {
         ]);
     });
 
+    test("the hub's base image counts only with jupyterHub on", () => {
+        const hubImage = (lines: string[]) => pulledImages(stackConfig("h", projectWithStack("h", lines))).find((i: { key: string }) => i.key === "jupyterHubBaseImage");
+        expect(hubImage([])).toBeUndefined();
+        expect(hubImage(["dsenv:jupyterHub: true"])).toEqual({ key: "jupyterHubBaseImage", image: "quay.io/jupyterhub/jupyterhub:5.5.4" });
+    });
+
     test("the pinned notebook base: its CUDA variant where dsenv:jupyterGpus asks for GPUs, the CPU one for auto or none", () => {
         const { NOTEBOOK_IMAGES } = require("../../config/notebook-images");
         const picked = (gpus: string) => pulledImages(stackConfig("g", projectWithStack("g", [`dsenv:jupyterGpus: "${gpus}"`]))).find((i: { key: string }) => i.key === "jupyterBaseImage").image;

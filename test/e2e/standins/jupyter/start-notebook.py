@@ -10,6 +10,9 @@ Started as root (docker run --user root), it does what upstream's start.sh
 does with NB_UID and NB_GID: jovyan gets that uid and that group id, the home
 (with CHOWN_HOME=yes, and CHOWN_HOME_OPTS such as -R) is handed over, and the
 server runs as jovyan, never as root.
+
+With JUPYTERHUB_API_TOKEN set (a server JupyterHub spawned), it runs
+jupyterhub-singleuser instead of `jupyter lab`, as upstream does.
 """
 import grp
 import os
@@ -39,7 +42,12 @@ if os.getuid() == 0:
     os.environ.update(HOME=home, USER=USER)
     os.chdir(home)
 
-cmd = ["jupyter", "lab", "--ip=0.0.0.0", "--port=8888", "--no-browser"]
+# Spawned by JupyterHub (it hands over its API token), the hub's single-user
+# server runs instead, as upstream does; its address and port come from the hub.
+if "JUPYTERHUB_API_TOKEN" in os.environ:
+    cmd = ["jupyterhub-singleuser"]
+else:
+    cmd = ["jupyter", "lab", "--ip=0.0.0.0", "--port=8888", "--no-browser"]
 cmd += shlex.split(os.environ.get("NOTEBOOK_ARGS", ""))
 cmd += sys.argv[1:]
 os.execvp(cmd[0], cmd)
