@@ -10,7 +10,7 @@ const GRAMMAR = '"<name>[:<uid>[:<gid>]][@<node>][=<port>]" with a lowercase nam
 const DEFAULT_UID = 1000;
 const DEFAULT_GID = 100;
 /** How many ports after dsenv:jupyterHostPort the users' default ports are spread over. */
-export const USER_PORT_SPAN = 1000;
+const USER_PORT_SPAN = 1000;
 
 /**
  * A user's port when their entry gives none: one of the USER_PORT_SPAN ports
@@ -33,8 +33,9 @@ export interface NodeNumbering {
 
 /**
  * dsenv:jupyterUsers: one notebook each, on the port its entry gives, else on
- * its name's port after jupyterHostPort (defaultUserPort); two on one port are
- * refused with the other published ports (checkHostPortsDistinct). On a swarm each lives on the node given (else round-robin over the nodes). With
+ * its name's port after jupyterHostPort (defaultUserPort; a clash is refused
+ * with the other published ports, settings/load.ts). On a swarm each lives on
+ * the node given (else round-robin over the nodes). With
  * dsenv:jupyterUserDatabases own, each with a database and a MySQL account of
  * their own on the workspace's server.
  */
