@@ -111,6 +111,10 @@ test("every compiled folder of the program is a layer of the table", () => {
     expect([...importGraph(PROGRAM).values()].flat().map(layerOf).filter(l => !PROGRAM.includes(l))).toEqual([]);
 });
 
+test("the table only points down: each layer may import only layers listed before it", () => {
+    expect(LAYERS.flatMap(([layer, may], i) => may.filter(m => !PROGRAM.slice(0, i).includes(m)).map(m => `${layer} -> ${m}`))).toEqual([]);
+});
+
 test("each layer imports only the layers below it", () => {
     expect(upwardImports(importGraph(PROGRAM))).toEqual([]);
 });
