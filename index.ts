@@ -1,5 +1,5 @@
 // config -> validated settings -> components -> outputs. The entry is index.js.
-import { loadSettings } from "./config/load";
+import { loadSettings } from "./settings/load";
 import { deploy } from "./targets";
 
 export = deploy(loadSettings());

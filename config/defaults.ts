@@ -58,7 +58,7 @@ export const SECTION_DEFAULTS = {
         jupyterWorkDir: "",
         /** Keep the Jupyter work volume on pulumi destroy (only without jupyterWorkDir). */
         jupyterKeepWork: true,
-        /** One notebook per person instead of the workspace's one, each "<name>[:<uid>[:<gid>]][@<node>]" (e.g. "alice:1001:1001@2"), on port jupyterHostPort+1, +2, ... with its own token and work volume; @<node> places it on a swarm node. */
+        /** One notebook per person instead of the workspace's one, each "<name>[:<uid>[:<gid>]][@<node>][=<port>]" (e.g. "alice:1001:1001@2=8901") with its own token and work volume; @<node> places it on a swarm node; its port is =<port>, else one picked from the name among the 1000 after jupyterHostPort (others added or removed move no one); two notebooks on one port are refused. */
         jupyterUsers: [] as string[],
         /** GPUs for every notebook (the workspace's and each user's): auto (GPUs where the engine can give them, none elsewhere; the stack output jupyterGpus says which), "" (none), "all", a number, or "device=0,2" (the forms of docker run --gpus; on a swarm, a number per notebook). */
         jupyterGpus: "auto",

@@ -1,6 +1,6 @@
 import { execFileSync } from "child_process";
 import { HostCommandRunner } from "./host-command";
-import { EngineSettings } from "./settings";
+import { EngineSettings } from "./engine-settings";
 
 /** Runs the docker CLI with these arguments; injected so that tests need no engine. */
 export type DockerRunner = (args: string[]) => { ok: true; stdout: string } | { ok: false; error: string };

@@ -9,7 +9,7 @@ import { WorkloadConfigKey } from "./workload-defaults";
 
 // `auto` in a GPU key: the same stack gives every GPU on a GPU host and none on
 // a laptop, instead of stopping the laptop's preview. The notebooks' key
-// (jupyterGpus, config/notebook-gpus.ts) and the GPU workloads' keys
+// (jupyterGpus, settings/notebook-gpus.ts) and the GPU workloads' keys
 // (rstudioGpus, pytorchGpus, labGpus, here) resolve it for where they run.
 
 /** `auto` on one engine: every GPU where the engine has a GPU path and a driver answers, none elsewhere. */

@@ -9,7 +9,7 @@ const UUID = /^(GPU|MIG)-[0-9a-fA-F]{8}(-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12}$/;
 const MAX_COUNT = 128;
 
 export const GPUS_ACCEPTED = '"" (no GPUs), "all", a number of GPUs such as "2", or "device=" with GPU indexes or UUIDs separated by commas, e.g. "device=0,2" (the forms of docker run --gpus)';
-/** What a GPU key takes: the forms of docker run --gpus, or `auto`, which the target resolves (config/notebook-gpus.ts, config/gpus-auto.ts). */
+/** What a GPU key takes: the forms of docker run --gpus, or `auto`, which the target resolves (settings/notebook-gpus.ts, config/gpus-auto.ts). */
 export const GPUS_OR_AUTO_ACCEPTED = `"auto" (GPUs where the engine can give them, none elsewhere), or ${GPUS_ACCEPTED}`;
 
 /** The rule of a GPU key that takes `auto` too: what parseGpus says, with `auto` among what is accepted. */

@@ -1,5 +1,5 @@
 import { execFileSync } from "child_process";
-import { EngineSettings } from "./settings";
+import { EngineSettings } from "./engine-settings";
 
 /**
  * Runs a shell command on the machine an engine runs on: here for the local

@@ -3,7 +3,8 @@ import * as os from "os";
 import * as path from "path";
 import { ConfigReader } from "./reader";
 import * as rules from "./rules";
-import { EngineSettings, WorkDir } from "./settings";
+import type { WorkDir } from "../components/volume";
+import { EngineSettings } from "./engine-settings";
 
 // Host paths the config names: directories a container mounts, files this
 // program reads. Validation only looks: nothing here creates or changes a file.

@@ -6,31 +6,20 @@ import type { WorkDir } from "../components/volume";
 import type { NotebookVariables } from "../components/jupyter";
 import type { HubAuth } from "../components/jupyter-hub";
 import type { AzureSettings, CiPushSettings } from "./azure";
+import type { EngineSettings } from "./engine-settings";
 import type { SwarmSettings } from "./swarm";
-import type { WorkloadSettings } from "../workloads";
 
 // The validated shape every component is built from. Nothing here is raw
 // config: paths are absolute, ports are numbers, names are checked. Where a
 // setting is a component's argument as it is, it has the component's type.
 
-export type { RestartPolicy, WorkDir };
+export type { EngineSettings, RestartPolicy, WorkDir };
 export { RESTART_POLICIES };
 
 /** A port published on the host: `hostIp:hostPort -> container port`. */
 export interface Published {
     hostPort: number;
     hostIp: string;
-}
-
-export interface EngineSettings {
-    /** Docker host URL; undefined means the provider's default (the local socket). */
-    host?: string;
-    /** Options for the ssh client of an ssh:// host (a key file, known-hosts settings). */
-    sshOpts?: string[];
-    /** True when the engine runs on this machine, so host paths can be checked here. */
-    isLocal: boolean;
-    /** The engine runs a healthcheck's start interval (config/engine-api.ts); false where not asked. */
-    healthStartInterval?: boolean;
 }
 
 export interface RegistrySettings {
@@ -94,7 +83,7 @@ export interface JupyterSettings {
     users: NotebookUserSettings[];
     /** The workspace's notebook's GPUs (dsenv:jupyterGpus, `auto` resolved); with users, set when any of theirs has GPUs (the image is then a CUDA one). */
     gpus?: GpuRequest;
-    /** What dsenv:jupyterGpus came to and why: the stack output jupyterGpus (config/notebook-gpus.ts). */
+    /** What dsenv:jupyterGpus came to and why: the stack output jupyterGpus (settings/notebook-gpus.ts). */
     gpuChoice: string;
     /** Size of every notebook's /dev/shm in MiB (dsenv:jupyterShmSizeMb). */
     shmSizeMb: number;
@@ -108,18 +97,3 @@ export const TARGETS = ["local", "swarm", "azure", "ci-push"] as const;
 
 /** Where the stack puts things: the engine at dockerHost, a swarm of engines, an Azure GPU VM, or only the registry. */
 export type Target = { kind: "local" } | { kind: "swarm"; swarm: SwarmSettings } | { kind: "azure"; azure: AzureSettings } | { kind: "ci-push"; ciPush: CiPushSettings };
-
-export interface Settings {
-    stack: string;
-    namePrefix: string;
-    target: Target;
-    /** The engine at dockerHost: it runs the containers of the local target. */
-    engine: EngineSettings;
-    /** The engine images are built on (buildDockerHost, else dockerHost), for every target. */
-    buildEngine: EngineSettings;
-    restartPolicy: RestartPolicy;
-    registry?: RegistrySettings;
-    mysql: MySqlSettings;
-    jupyter: JupyterSettings;
-    workloads: WorkloadSettings;
-}

@@ -3,7 +3,7 @@ import { isAllInterfaces, isHostIp, isNeverLocal } from "./addresses";
 import { DockerRunner } from "./gpu-check";
 import { ConfigReader } from "./reader";
 import * as rules from "./rules";
-import { EngineSettings } from "./settings";
+import { EngineSettings } from "./engine-settings";
 import { WorkloadConfigKey } from "./workload-defaults";
 
 // The swarm target's settings: the machines (their engines and addresses), who

@@ -22,7 +22,7 @@ import { deployWorkloads } from "./workloads";
 import { workspaceOutputs, WorkspaceOutputs } from "./workspace-outputs";
 import { engineSocket, workspaceHub, workspaceUsers } from "./workspace-users";
 
-/** The workspace part of the validated settings (config/load.ts). */
+/** The workspace part of the validated settings (settings/load.ts). */
 export interface WorkspaceSettings {
     namePrefix: string;
     restart: RestartPolicy;

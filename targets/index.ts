@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import type { Settings } from "../config/settings";
+import type { Settings } from "../settings";
 
 /** Stack outputs: names to plain values and Outputs (secrets are secret Outputs). */
 export type StackOutputs = Record<string, unknown>;

@@ -4,7 +4,7 @@ import { oneEngineRuntime } from "./engine-runtime";
 import { deployWorkloads } from "./workloads";
 import { engineSocket, workspaceHub, workspaceUsers } from "./workspace-users";
 import { Workspace } from "../components/workspace";
-import { Settings } from "../config/settings";
+import { Settings } from "../settings";
 import { workspaceOutputs, WorkspaceOutputs } from "./workspace-outputs";
 
 /** The workspace outputs plus those of the enabled workloads (components/workloads). */

@@ -5,7 +5,7 @@ import { OverlayNetwork } from "../components/swarm/overlay-network";
 import { Swarm, SwarmNodeArgs } from "../components/swarm/swarm";
 import { placementLabel, SwarmRuntime } from "../components/swarm/swarm-runtime";
 import { Workspace } from "../components/workspace";
-import { Settings } from "../config/settings";
+import { Settings } from "../settings";
 import { SwarmLayout, SwarmSettings } from "../config/swarm";
 import { deployWorkloads } from "./workloads";
 import { workspaceOutputs, WorkspaceOutputs } from "./workspace-outputs";

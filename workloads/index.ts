@@ -7,7 +7,7 @@ import { site } from "./site";
 
 /**
  * The optional workloads, the one list: config reads the enabled ones
- * from it (config/workloads.ts), targets declare them from it
+ * from it (workloads/read.ts), targets declare them from it
  * (targets/workloads.ts). A new workload is one file and one line here.
  */
 export const WORKLOADS = { rstudio, pytorch, lab, site, app };

@@ -52,7 +52,7 @@ async function main() {
     await runInPulumiStack(async () => {
         // As index.js does, in two steps: the program's modules first
         // (loading), then the program itself (index.ts).
-        require(path.join(root, "config", "load"));
+        require(path.join(root, "settings", "load"));
         require(path.join(root, "targets"));
         const started = process.hrtime.bigint();
         loadMs = Number(started - t0) / 1e6;

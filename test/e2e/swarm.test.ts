@@ -81,7 +81,8 @@ beforeAll(async () => {
         mysqlImage: "dsenv/mysql-standin:test",
         jupyterBaseImage: "dsenv/jupyter-standin:test",
         jupyterHostPort: String(BASE_PORT),
-        jupyterUsers: ["alice:1001:1001@2", "bob:1002:1002@3"],
+        // alice gives her port; bob gets the one picked from his name.
+        jupyterUsers: [`alice:1001:1001@2=${BASE_PORT + 1}`, "bob:1002:1002@3"],
         // The notebooks' own packages, installed into the one notebook image every node pulls.
         jupyterRequirements: "requirements.txt",
         // The GPUs are the GPU workspace's (jupyterGpus auto would reserve one per notebook: docs/notebook.md).

@@ -137,19 +137,23 @@ test("4. a user added later gets their database and account on the kept database
     expect(sql(handedTo("alice"), "SELECT note FROM analytics_alice.results")).toBe("alice was here");
 });
 
-test("5. a user removed from the list loses their notebook; their database stays (data is kept) until dropped as docs/notebook.md says", async () => {
-    const carol = handedTo("carol");
-    // A shorter list: set --path would leave the old last entry in place. (The last user is removed:
-    // one from the middle would move the ports of those after them, see the notebooks' ports.)
+test("5. a user removed from the middle of the list loses their notebook; the others keep theirs and their URLs; the database stays (data is kept) until dropped as docs/notebook.md says", async () => {
+    const before = (await s.outputs()).notebooks;
+    const carolsContainer = inspect(notebook("carol"), "{{.Id}}");
+    // A shorter list: set --path would leave the old last entry in place.
     await s.stack.removeConfig("dsenv:jupyterUsers");
-    await s.set({ jupyterUsers: ["alice", "bob"] });
+    await s.set({ jupyterUsers: ["alice", "carol"] });
     await s.up();
-    expect(inspect(notebook("carol"), "{{.Id}}")).toBeUndefined();
-    expect(sql(carol, "SELECT id FROM analytics_carol.t")).toBe("3");
-    expect(sql(handedTo("alice"), "SELECT note FROM analytics_alice.results")).toBe("alice was here");
+    expect(inspect(notebook("bob"), "{{.Id}}")).toBeUndefined();
+    // Ports follow names: carol, after bob in the list, is where she was, in the same container.
+    expect(inspect(notebook("carol"), "{{.Id}}")).toBe(carolsContainer);
+    const after = (await s.outputs()).notebooks;
+    expect([after.alice.url, after.carol.url]).toEqual([before.alice.url, before.carol.url]);
+    expect(sql(bob, "SELECT id FROM analytics_bob.notes")).toBe("2");
+    expect(sql(handedTo("carol"), "SELECT id FROM analytics_carol.t")).toBe("3");
 
     // docs/notebook.md's command to drop a removed user's database and account.
-    docker("exec", mysqlContainer(), "sh", "-c", 'mysql -uroot -p"${MYSQL_ROOT_PASSWORD:-$(cat "$MYSQL_ROOT_PASSWORD_FILE")}" -e "DROP DATABASE analytics_carol; DROP USER analyst_carol"');
-    expect(refused(carol, "SELECT 1")).toMatch(/denied/i);
-    expect(docker("exec", mysqlContainer(), "ls", "/var/lib/mysql")).not.toContain("analytics_carol");
+    docker("exec", mysqlContainer(), "sh", "-c", 'mysql -uroot -p"${MYSQL_ROOT_PASSWORD:-$(cat "$MYSQL_ROOT_PASSWORD_FILE")}" -e "DROP DATABASE analytics_bob; DROP USER analyst_bob"');
+    expect(refused(bob, "SELECT 1")).toMatch(/denied/i);
+    expect(docker("exec", mysqlContainer(), "ls", "/var/lib/mysql")).not.toContain("analytics_bob");
 });

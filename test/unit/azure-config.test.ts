@@ -5,7 +5,7 @@ import * as path from "path";
 import { GPU_SIZES } from "../../config/azure-gpu-sizes";
 import { azureNameProblem, azureNamePrefix, isNvidiaGpuSize } from "../../config/azure-rules";
 import { ConfigError, ConfigReader } from "../../config/reader";
-import { loadSettings } from "../../config/load";
+import { loadSettings } from "../../settings/load";
 import * as YAML from "yaml";
 import { configProblem, runWithMocks } from "./harness";
 import { privateKeyFile, sshPublicKeyLine } from "./ssh-keys";

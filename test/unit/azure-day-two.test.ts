@@ -1,5 +1,5 @@
 import { VM_REPLACED_ON } from "../../components/azure/gpu-vm";
-import { loadSettings } from "../../config/load";
+import { loadSettings } from "../../settings/load";
 import { deploy } from "../../targets";
 import { Declared, nameOf, Run, runWithMocks } from "./harness";
 import "./azure-mocks";

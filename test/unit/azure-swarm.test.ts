@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { SWARM_GPUS_AT_ENGINE_START, SWARM_GPUS_COMMAND } from "../../components/azure/cloud-init";
 import { expiresWithin, generatePassword, otherSlot, tokenPasswordProvider, waitUntilAccepted } from "../../components/azure/registry-pull-token";
-import { loadSettings } from "../../config/load";
+import { loadSettings } from "../../settings/load";
 import { deploy } from "../../targets";
 import { byType, configProblem, Declared, isSecret, nameOf, one, Run, runWithMocks, valueOf } from "./harness";
 import { sshCalls } from "./azure-mocks";
@@ -142,10 +142,10 @@ describe("azureVmCount: 3 GPU VMs as one swarm", () => {
             ["dsenv-unit-vm2", "20.61.7.10", "10.42.1.5"],
             ["dsenv-unit-vm3", "20.61.7.11", "10.42.1.6"],
         ]);
-        expect(vms[1].tunnelCommand).toBe(`ssh -N -L 8889:127.0.0.1:8889 -i ${AZURE.azureSshPrivateKeyPath} dsenv@20.61.7.10`);
+        expect(vms[1].tunnelCommand).toBe(`ssh -N -L 9368:127.0.0.1:9368 -i ${AZURE.azureSshPrivateKeyPath} dsenv@20.61.7.10`);
         expect(await valueOf(r.result.dockerHost)).toBe("ssh://dsenv@20.61.7.9");
         const notebooks = (await valueOf(pulumi.output(r.result.notebooks))) as any;
-        expect(notebooks.alice.url).toBe("http://127.0.0.1:8889/");
+        expect(notebooks.alice.url).toBe("http://127.0.0.1:9368/");
         expect(await valueOf(r.result.swarmDataNode)).toBe("10.42.1.4");
     });
 });
@@ -166,8 +166,8 @@ describe("azureVmCount: the config", () => {
         const r = await azureStack({ azureVmCount: "1", jupyterUsers: '["alice", "bob"]' });
         expect(r.error).toBeUndefined();
         expect(byType(r, T.container).map(c => c.props.name).sort()).toEqual(["dsenv-unit-jupyter-alice", "dsenv-unit-jupyter-bob", "dsenv-unit-mysql"]);
-        expect(await valueOf(r.result.jupyterTunnelCommand as pulumi.Output<string>)).toBe(`ssh -N -L 8889:127.0.0.1:8889 -L 8890:127.0.0.1:8890 -i ${AZURE.azureSshPrivateKeyPath} dsenv@20.61.7.9`);
-        expect(((await valueOf(pulumi.output(r.result.notebooks))) as any).bob.url).toBe("http://127.0.0.1:8890/");
+        expect(await valueOf(r.result.jupyterTunnelCommand as pulumi.Output<string>)).toBe(`ssh -N -L 9368:127.0.0.1:9368 -L 9133:127.0.0.1:9133 -i ${AZURE.azureSshPrivateKeyPath} dsenv@20.61.7.9`);
+        expect(((await valueOf(pulumi.output(r.result.notebooks))) as any).bob.url).toBe("http://127.0.0.1:9133/");
     });
 
     test("a count outside 1 to 10 is refused", async () => {

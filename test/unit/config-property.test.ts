@@ -1,9 +1,9 @@
 import fc from "fast-check";
 import { AZURE_DEFAULTS } from "../../config/azure-defaults";
 import { ConfigKey, DEFAULTS } from "../../config/defaults";
-import { loadSettings } from "../../config/load";
+import { loadSettings } from "../../settings/load";
 import { ConfigError } from "../../config/reader";
-import { HostFacts } from "../../config/workloads";
+import { HostFacts } from "../../workloads/read";
 import { WORKLOAD_DEFAULTS } from "../../config/workload-defaults";
 import { deploy } from "../../targets";
 import "./azure-mocks";

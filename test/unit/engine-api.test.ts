@@ -1,6 +1,6 @@
 import { apiAtLeast, runsHealthStartInterval } from "../../config/engine-api";
 import { DockerRunner } from "../../config/gpu-check";
-import { loadSettings } from "../../config/load";
+import { loadSettings } from "../../settings/load";
 import { deploy } from "../../targets";
 import { byType, runWithMocks } from "./harness";
 

@@ -1,7 +1,7 @@
 import { DRIVER_SCRIPT } from "../../config/cuda-check";
 import { FIND_HOOK_SCRIPT } from "../../config/gpu-check";
 import { HostFacts } from "../../config/host-facts";
-import { loadSettings } from "../../config/load";
+import { loadSettings } from "../../settings/load";
 import { deploy } from "../../targets";
 import * as fs from "fs";
 import * as path from "path";

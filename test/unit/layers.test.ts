@@ -1,10 +1,26 @@
 import * as fs from "fs";
 import * as path from "path";
 
-// components/ is the ground floor: another Pulumi program can take it alone.
 const ROOT = path.join(__dirname, "..", "..");
-/** The program's sources (tests, scripts and node_modules are not part of it). */
-const PROGRAM = ["index.ts", "boot", "components", "config", "targets", "workloads"];
+
+/**
+ * The layers, bottom first, and what each may import besides itself: only
+ * what is below it. components/ is the ground floor (another Pulumi program
+ * can take it alone); config/ reads and checks keys into settings shaped by
+ * the components' args; workloads/ each read their keys with config/ and
+ * declare themselves with components/; settings/ assembles the whole stack's
+ * Settings (loadSettings()); targets/ declare them; index.ts runs the two.
+ */
+const LAYERS: [layer: string, mayImport: string[]][] = [
+    ["components", []],
+    ["config", ["components"]],
+    ["workloads", ["config", "components"]],
+    ["settings", ["workloads", "config", "components"]],
+    ["targets", ["settings", "workloads", "config", "components"]],
+    ["index.ts", ["targets", "settings"]],
+];
+/** The program's sources (tests, scripts and node_modules are not part of it; boot/ is JavaScript that imports none of them). */
+const PROGRAM = LAYERS.map(([layer]) => layer);
 
 function sources(dir: string): string[] {
     if (fs.statSync(path.join(ROOT, dir)).isFile()) return [dir];
@@ -74,23 +90,46 @@ function importGraph(roots: string[]): Map<string, string[]> {
     return new Map(roots.flatMap(sources).map(file => [file, importsOf(file)]));
 }
 
-test("components/ imports nothing from config/, workloads/ or targets/", () => {
-    const offending = sources("components").flatMap(file =>
-        importsOf(file)
-            .filter(target => /^(config|targets|workloads)(\/|$)/.test(target))
-            .map(target => `${file} -> ${target}`),
+/** The layer a file of the program is in: its top folder (or index.ts). */
+function layerOf(file: string): string {
+    return file.split(path.sep)[0];
+}
+
+/** Imports that point to a layer the importer may not import: `file -> target`. */
+function upwardImports(graph: Map<string, string[]>): string[] {
+    const allowed = new Map(LAYERS);
+    return [...graph].flatMap(([file, targets]) =>
+        targets.filter(t => layerOf(t) !== layerOf(file) && !(allowed.get(layerOf(file)) ?? []).includes(layerOf(t))).map(t => `${file} -> ${t}`),
     );
-    expect(offending).toEqual([]);
+}
+
+test("every compiled folder of the program is a layer of the table", () => {
+    // What tsconfig.json compiles, less the tests and the scripts (not part of the program).
+    const include: string[] = JSON.parse(fs.readFileSync(path.join(ROOT, "tsconfig.json"), "utf8")).include;
+    const compiled = [...new Set(include.map(glob => glob.split("/")[0]))].filter(top => top !== "test" && top !== "scripts");
+    expect(compiled.filter(top => !PROGRAM.includes(top))).toEqual([]);
+    expect([...importGraph(PROGRAM).values()].flat().map(layerOf).filter(l => !PROGRAM.includes(l))).toEqual([]);
 });
 
-test("no file of components/ is in an import cycle, type-only imports included", () => {
-    // Cycles are found over the whole program, so a cycle that passes through
-    // components/ from above is seen too; those elsewhere are reported, not
-    // (yet) failed on: config/ and workloads/ still have one (issue 19).
-    const cycles = importCycles(importGraph(PROGRAM));
-    const elsewhere = cycles.filter(c => !c.some(f => f.startsWith(`components${path.sep}`)));
-    if (elsewhere.length > 0) console.log(`import cycles outside components/ (not failed on yet):\n${elsewhere.map(c => `  ${c.join(" <-> ")}`).join("\n")}`);
-    expect(cycles.filter(c => c.some(f => f.startsWith(`components${path.sep}`)))).toEqual([]);
+test("the table only points down: each layer may import only layers listed before it", () => {
+    expect(LAYERS.flatMap(([layer, may], i) => may.filter(m => !PROGRAM.slice(0, i).includes(m)).map(m => `${layer} -> ${m}`))).toEqual([]);
+});
+
+test("each layer imports only the layers below it", () => {
+    expect(upwardImports(importGraph(PROGRAM))).toEqual([]);
+});
+
+test("no file of the program is in an import cycle, type-only imports included", () => {
+    expect(importCycles(importGraph(PROGRAM))).toEqual([]);
+});
+
+test("the layer check finds an import that points up", () => {
+    const graph = new Map([
+        ["config/a.ts", importsOf("config/a.ts", 'import type { W } from "../workloads/w";\nimport { C } from "../components/c";')],
+        ["components/c.ts", importsOf("components/c.ts", 'import { b } from "./b";')],
+        ["targets/t.ts", importsOf("targets/t.ts", 'import { Settings } from "../settings";')],
+    ]);
+    expect(upwardImports(graph)).toEqual(["config/a.ts -> workloads/w.ts"]);
 });
 
 test("the cycle check finds a cycle, type-only imports included", () => {

@@ -4,10 +4,10 @@ import { cudaFitsDriver, driverAtLeast, newestCudaFor } from "../../config/cuda-
 import { DRIVER_SCRIPT, imageCudaOf, parseDriverVersion, readDriverVersion } from "../../config/cuda-check";
 import { checkGpuPath, DockerRunner, FIND_HOOK_SCRIPT } from "../../config/gpu-check";
 import { hostCommandArgv, HostCommandRunner } from "../../config/host-command";
-import { loadSettings } from "../../config/load";
-import { Settings } from "../../config/settings";
+import { loadSettings } from "../../settings/load";
+import { Settings } from "../../settings";
 import { NOTEBOOK_IMAGES } from "../../config/notebook-images";
-import { HostFacts } from "../../config/workloads";
+import { HostFacts } from "../../workloads/read";
 import { deploy } from "../../targets";
 import { byType, configProblem, Declared, one, runWithMocks, valueOf } from "./harness";
 import { privateKeyFile, sshPublicKeyLine } from "./ssh-keys";

@@ -6,8 +6,8 @@ import { JUPYTER_IMAGE_CONTEXT, jupyterImageSource } from "../../components/jupy
 import { NotebookPackages, stageNotebookContext, withUserEnvironment } from "../../components/notebook-packages";
 import { checkEnvironmentYml, checkRequirementsTxt } from "../../config/notebook-image";
 import { defaultNotebookBaseImage, NOTEBOOK_IMAGES } from "../../config/notebook-images";
-import { loadSettings } from "../../config/load";
-import { Settings } from "../../config/settings";
+import { loadSettings } from "../../settings/load";
+import { Settings } from "../../settings";
 import { deployLocal } from "../../targets/local";
 import { byType, runWithMocks, valueOf } from "./harness";
 

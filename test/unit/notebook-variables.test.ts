@@ -1,5 +1,5 @@
 import { NOTEBOOK_RESERVED_ENV } from "../../components/jupyter";
-import { loadSettings } from "../../config/load";
+import { loadSettings } from "../../settings/load";
 import { deploy } from "../../targets";
 import { byType, configProblem, Declared, isSecret, leaves, one, Run, runWithMocks, valueOf } from "./harness";
 

@@ -1,5 +1,5 @@
-import { loadSettings } from "../../config/load";
-import { HostFacts } from "../../config/workloads";
+import { loadSettings } from "../../settings/load";
+import { HostFacts } from "../../workloads/read";
 import { deploy } from "../../targets";
 import { byType, configProblem, Declared, leaves, nameOf, one, Run, runWithMocks, valueOf } from "./harness";
 
@@ -91,7 +91,7 @@ describe("the swarm target: membership, the workspace as services", () => {
 describe("per-user notebooks and GPU workloads on the swarm", () => {
     let r: Run<unknown>;
     beforeAll(async () => {
-        r = await swarmStack({ jupyterUsers: '["alice:1001:1002@2", "bob"]', pytorchEnabled: "true", pytorchGpus: "2", pytorchHomeDir: "/nfs/home" });
+        r = await swarmStack({ jupyterUsers: '["alice:1001:1002@2=8901", "bob"]', pytorchEnabled: "true", pytorchGpus: "2", pytorchHomeDir: "/nfs/home" });
     });
 
     test("each user gets a notebook on their node, as their uid/gid, on their own port, with their own work volume", async () => {
@@ -102,11 +102,12 @@ describe("per-user notebooks and GPU workloads on the swarm", () => {
         expect(spec.containerSpec.user).toBe("root");
         expect(await valueOf(spec.containerSpec.env)).toMatchObject({ NB_UID: "1001", NB_GID: "1002", CHOWN_HOME: "yes" });
         expect(spec.placement.constraints).toEqual(["node.labels.dsenv.place.user-alice==true"]);
-        expect((await valueOf(alice.props.endpointSpec)).ports[0].publishedPort).toBe(8889);
+        expect((await valueOf(alice.props.endpointSpec)).ports[0].publishedPort).toBe(8901);
         expect(nameOf(one(r, VOLUME, "workspace-jupyter-alice-work").opts.provider)).toBe("swarm-node2");
         // bob has no @node: second in the list, second node.
         expect(await valueOf(one(r, LABELS, "swarm-node2-labels").props.labels)).toEqual({ gpu: "a100", "dsenv.place.user-alice": "true", "dsenv.place.user-bob": "true" });
-        expect((await valueOf(one(r, SERVICE, "workspace-jupyter-bob").props.endpointSpec)).ports[0].publishedPort).toBe(8890);
+        // bob gives no port: his name's, after jupyterHostPort (8888).
+        expect((await valueOf(one(r, SERVICE, "workspace-jupyter-bob").props.endpointSpec)).ports[0].publishedPort).toBe(9133);
     });
 
     test("a GPU workload reserves a count of NVIDIA-GPU and runs anywhere it fits when its home is on every node", async () => {
@@ -137,7 +138,7 @@ describe("swarm config is checked before anything is declared", () => {
         ["an even number of managers", { swarmManagers: "2" }, "dsenv:swarmManagers: got 2, expected an odd number of managers from 1 to the number of nodes (3): a swarm keeps working while a majority of its managers does"],
         ["a data node that is not in the list", { swarmDataNode: "4" }, "dsenv:swarmDataNode: got 4, expected the number of the node (1 to 3, in dsenv:swarmNodes' order) that keeps the data"],
         ["no registry for the images built here", { registryServer: "" }, 'dsenv:registryServer: got "", expected a registry every swarm node can pull from (host:port, or http://host:port for a plain-HTTP lab registry): the nodes pull the images built here from it'],
-        ["a user on a node that is not there", { jupyterUsers: '["alice@4"]' }, 'dsenv:jupyterUsers: got "alice@4", expected "<name>[:<uid>[:<gid>]][@<node>]" with a lowercase name (letters, digits, dashes), e.g. "alice:1001:1001@2", with a node from 1 to 3 (dsenv:swarmNodes\' order)'],
+        ["a user on a node that is not there", { jupyterUsers: '["alice@4"]' }, 'dsenv:jupyterUsers: got "alice@4", expected "<name>[:<uid>[:<gid>]][@<node>][=<port>]" with a lowercase name (letters, digits, dashes), e.g. "alice:1001:1001@2=8901", with a node from 1 to 3 (dsenv:swarmNodes\' order)'],
         ["a user twice", { jupyterUsers: '["alice", "alice:1002"]' }, 'dsenv:jupyterUsers: got ["alice","alice:1002"], expected each name once ("alice" is listed twice)'],
     ])("%s", async (_, config, message) => {
         expect(await rejected(config)).toBe(configProblem(message));
@@ -157,7 +158,7 @@ describe("swarm config is checked before anything is declared", () => {
     test("@<node> on a target with one engine is refused", async () => {
         const r = await runWithMocks({ jupyterUsers: '["alice@2"]' }, () => deploy(loadSettings(undefined, {})));
         expect(r.error?.message).toBe(
-            configProblem('dsenv:jupyterUsers: got "alice@2", expected "<name>[:<uid>[:<gid>]][@<node>]" with a lowercase name (letters, digits, dashes), e.g. "alice:1001:1001@2" without @<node>: only a swarm stack has nodes to place notebooks on'),
+            configProblem('dsenv:jupyterUsers: got "alice@2", expected "<name>[:<uid>[:<gid>]][@<node>][=<port>]" with a lowercase name (letters, digits, dashes), e.g. "alice:1001:1001@2=8901" without @<node>: only a swarm stack has nodes to place notebooks on'),
         );
     });
 });

@@ -1,4 +1,4 @@
-import { loadSettings } from "../../config/load";
+import { loadSettings } from "../../settings/load";
 import { deploy } from "../../targets";
 import { byType, configProblem, Declared, isSecret, leaves, one, Run, runWithMocks, valueOf } from "./harness";
 
@@ -183,7 +183,7 @@ describe("dsenv:jupyterUserDatabases is checked before anything is declared", ()
             `dsenv:jupyterUsers: got "a", expected a shorter dsenv:mysqlUser or dsenv:mysqlDatabase: with dsenv:jupyterUserDatabases own it makes the MySQL account "${"u".repeat(31)}_a" (33 characters, MySQL allows 32) and the database "analytics_a" (11, MySQL allows 64)`,
         ],
         // '-' maps to '_', so "a-b" and "a_b" would share a database: "a_b" is no name (names have no '_').
-        ["a name with '_', which could share a database with its '-' twin", { jupyterUsers: '["a-b", "a_b"]', jupyterUserDatabases: "own" }, 'dsenv:jupyterUsers: got "a_b", expected "<name>[:<uid>[:<gid>]][@<node>]" with a lowercase name (letters, digits, dashes), e.g. "alice:1001:1001@2"'],
+        ["a name with '_', which could share a database with its '-' twin", { jupyterUsers: '["a-b", "a_b"]', jupyterUserDatabases: "own" }, 'dsenv:jupyterUsers: got "a_b", expected "<name>[:<uid>[:<gid>]][@<node>][=<port>]" with a lowercase name (letters, digits, dashes), e.g. "alice:1001:1001@2=8901"'],
         // An invalid dsenv:mysqlUser is reported once, by its own rule, not again for every user.
         ["an invalid dsenv:mysqlUser", { mysqlUser: "u".repeat(40), jupyterUsers: '["alice"]', jupyterUserDatabases: "own" }, `dsenv:mysqlUser: got "${"u".repeat(40)}", expected 1 to 32 letters, digits or underscores, not root`],
     ])("%s", async (_, config, message) => {

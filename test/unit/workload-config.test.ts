@@ -3,10 +3,10 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
-import { checkHostPortsDistinct } from "../../config/load";
+import { checkHostPortsDistinct } from "../../settings/load";
 import { ConfigReader } from "../../config/reader";
 import { EngineSettings } from "../../config/settings";
-import { HostFacts, readWorkloads, SHIPPED_APP_SOURCE, WorkloadSettings, workloadHostPorts } from "../../config/workloads";
+import { HostFacts, readWorkloads, SHIPPED_APP_SOURCE, WorkloadSettings, workloadHostPorts } from "../../workloads/read";
 import { isSecret, runWithMocks } from "./harness";
 
 const IMAGE = "an image reference like name:tag, repo/name:tag or host:port/repo/name@sha256:<64 hex> (lower-case repository, tag up to 128 characters, name up to 255)";

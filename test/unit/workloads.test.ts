@@ -12,7 +12,7 @@ import { StatefulApp } from "../../components/workloads/stateful-app";
 import { StaticSite } from "../../components/workloads/static-site";
 import { DEFAULTS } from "../../config/defaults";
 import { checkGpuPath, DockerRunner } from "../../config/gpu-check";
-import { WorkloadSettings } from "../../config/workloads";
+import { WorkloadSettings } from "../../workloads/read";
 import { deployWorkloads } from "../../targets/workloads";
 import { byType, Declared, isSecret, leaves, nameOf, one, Run, runWithMocks, valueOf } from "./harness";
 

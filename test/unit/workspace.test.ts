@@ -1,4 +1,4 @@
-import { loadSettings } from "../../config/load";
+import { loadSettings } from "../../settings/load";
 import { deployLocal, LocalOutputs } from "../../targets/local";
 import { byType, Declared, isSecret, leaves, nameOf, one, Run, runWithMocks, valueOf } from "./harness";
 

@@ -1,24 +1,25 @@
 import * as pulumi from "@pulumi/pulumi";
 import { MYSQL_ALIAS } from "../components/mysql";
-import { canonicalEngineAddress, canonicalIp, isAllInterfaces, isHostIp } from "./addresses";
-import { AZURE_VM_ORDER, checkAzureSwarmGpus, readAzure, readCiPush } from "./azure";
-import * as azureRules from "./azure-rules";
-import { runsHealthStartInterval } from "./engine-api";
-import { readWorkDir } from "./host-paths";
-import { ConfigError, ConfigReader } from "./reader";
-import * as rules from "./rules";
-import { EngineSettings, JupyterSettings, MySqlSettings, Published, RegistrySettings, RESTART_POLICIES, RestartPolicy, Settings, Target, TARGETS } from "./settings";
-import { WORKLOAD_DEFAULTS } from "./workload-defaults";
-import { shmSizeMb } from "./workload-rules";
-import { readNotebookBaseImage, readNotebookPackages } from "./notebook-image";
-import { readNotebookVariables } from "./notebook-variables";
-import { NodeNumbering, readNotebookUsers } from "./notebook-users";
+import { canonicalEngineAddress, canonicalIp, isAllInterfaces, isHostIp } from "../config/addresses";
+import { AZURE_VM_ORDER, checkAzureSwarmGpus, readAzure, readCiPush } from "../config/azure";
+import * as azureRules from "../config/azure-rules";
+import { runsHealthStartInterval } from "../config/engine-api";
+import { readWorkDir } from "../config/host-paths";
+import { ConfigError, ConfigReader } from "../config/reader";
+import * as rules from "../config/rules";
+import { EngineSettings, JupyterSettings, MySqlSettings, Published, RegistrySettings, RESTART_POLICIES, RestartPolicy, Target, TARGETS } from "../config/settings";
+import type { Settings } from "./index";
+import { WORKLOAD_DEFAULTS } from "../config/workload-defaults";
+import { shmSizeMb } from "../config/workload-rules";
+import { readNotebookBaseImage, readNotebookPackages } from "../config/notebook-image";
+import { readNotebookVariables } from "../config/notebook-variables";
+import { NodeNumbering, readNotebookUsers } from "../config/notebook-users";
 import { notebookPlace, readNotebookGpus, withNotebookGpus } from "./notebook-gpus";
-import { HubGpuPlace, hubServerGpus, readJupyterHub } from "./jupyter-hub";
-import { checkSwarmGpus, readSwarm, readSwarmLayout, SwarmLayout, SwarmSettings } from "./swarm";
-import { WorkloadGpuPlace } from "./gpus-auto";
-import { askedOnce } from "./host-facts";
-import { gpuRequests, HostFacts, readWorkloads, THIS_HOST, workloadHostPorts } from "./workloads";
+import { HubGpuPlace, hubServerGpus, readJupyterHub } from "../config/jupyter-hub";
+import { checkSwarmGpus, readSwarm, readSwarmLayout, SwarmLayout, SwarmSettings } from "../config/swarm";
+import { WorkloadGpuPlace } from "../config/gpus-auto";
+import { askedOnce } from "../config/host-facts";
+import { gpuRequests, HostFacts, readWorkloads, THIS_HOST, workloadHostPorts } from "../workloads/read";
 
 /**
  * On the azure target the containers run on a VM this stack creates: its paths
@@ -61,7 +62,7 @@ export function loadSettings(config = new pulumi.Config(), env: NodeJS.ProcessEn
     const mysql = readMySql(read);
     const jupyterRead = readJupyter(read, runsOn.engine, mysql, kind, nodes);
     const notebookGpus = readNotebookGpus(read);
-    // The local target's engine is asked about GPUs once, for the notebooks and the workloads (config/notebook-gpus.ts).
+    // The local target's engine is asked about GPUs once, for the notebooks and the workloads (settings/notebook-gpus.ts).
     const gpuPlace: WorkloadGpuPlace = swarm ? { kind: "swarm", swarm } : kind === "azure" ? { kind: "azure", vmSize: read.string("azureVmSize"), vmCount: azureVmCount } : { kind: "engine", engine };
     const workloads = kind === "ci-push" ? { notices: [] } : readWorkloads(read, runsOn.engine, runsOn.facts, nodes === undefined && kind !== "local", gpuPlace);
     const gpus = gpuRequests(workloads);
@@ -83,9 +84,9 @@ export function loadSettings(config = new pulumi.Config(), env: NodeJS.ProcessEn
 
     checkHostPortsDistinct(read, [
         ["mysqlHostPort", mysql.publish],
-        // The hub, or the workspace's one notebook, is at jupyterHostPort; always-on notebooks on the ports after it.
+        // The hub, or the workspace's one notebook, is at jupyterHostPort; always-on notebooks on their names' ports.
         ["jupyterHostPort", jupyter.users.length && !jupyter.hub ? undefined : jupyter.publish],
-        ...(jupyter.hub ? [] : jupyter.users.map((u): [string, Published] => ["jupyterUsers", { hostPort: u.hostPort, hostIp: jupyter.publish.hostIp }])),
+        ...(jupyter.hub ? [] : jupyter.users.map((u): [string, Published, string] => ["jupyterUsers", { hostPort: u.hostPort, hostIp: jupyter.publish.hostIp }, u.name])),
         ...workloadHostPorts(workloads),
     ]);
     // What this target never reads has no effect; a disabled workload's keys may stay (docs/workloads.md).
@@ -202,13 +203,21 @@ function readJupyter(read: ConfigReader, engine: EngineSettings, mysql: MySqlSet
  * the same address however it is spelt, or every interface (0.0.0.0, ::, ...)
  * and anything. Invalid addresses are reported by their own rule.
  */
-export function checkHostPortsDistinct(read: ConfigReader, published: [string, Published | undefined][]): void {
-    const seen: [string, Published][] = [];
+export function checkHostPortsDistinct(read: ConfigReader, published: [key: string, publish: Published | undefined, user?: string][]): void {
+    const seen: [string, Published, string?][] = [];
     const overlap = (a: string, b: string) => isAllInterfaces(a) || isAllInterfaces(b) || canonicalIp(a) === canonicalIp(b);
-    for (const [name, p] of published) {
+    // A notebook user's port is their entry's =<port>, else picked from their name: the way out is a free one.
+    const taken = new Set(published.map(([, p]) => p?.hostPort));
+    const freeAfter = (port: number) => [...Array(65535 - port).keys()].map(i => port + 1 + i).find(p => !taken.has(p));
+    const userWay = (user: string, port: number) => `end ${JSON.stringify(user)}'s entry in dsenv:jupyterUsers with =<port> (e.g. =${freeAfter(port)}; without one, its port is picked from the name)`;
+    for (const [name, p, user] of published) {
         if (!p || !isHostIp(p.hostIp)) continue;
         const clash = seen.find(([, q]) => q.hostPort === p.hostPort && overlap(q.hostIp, p.hostIp));
-        if (clash) read.reject(name, p.hostPort, `a host port not already published by ${read.key(clash[0])}`);
-        else seen.push([name, p]);
+        if (!clash) seen.push([name, p, user]);
+        else if (user && clash[2] === user) continue; // one name twice: refused as such (readNotebookUsers)
+        else if (user && clash[2]) read.reject(name, user, `a port of its own (${JSON.stringify(clash[2])} has ${p.hostPort} too): ${userWay(user, p.hostPort)}`);
+        else if (user) read.reject(name, user, `a port not already published by ${read.key(clash[0])} (${p.hostPort}): ${userWay(user, p.hostPort)}, or set ${read.key(clash[0])} to another`);
+        else if (clash[2]) read.reject(name, p.hostPort, `a host port not already published by ${read.key(clash[0])} (the notebook of ${JSON.stringify(clash[2])}): another, or ${userWay(clash[2], p.hostPort)}`);
+        else read.reject(name, p.hostPort, `a host port not already published by ${read.key(clash[0])}`);
     }
 }

@@ -1,19 +1,19 @@
 import type { GpuRequest } from "../components/gpu";
-import { enabledWorkloads, WORKLOADS, WorkloadKey, WorkloadSettings } from "../workloads";
-import type { WorkloadDefinition } from "../workloads/definition";
-import { checkGpuPath, GpuCheck, gpuDeferredNotice, gpuMissingExpectation } from "./gpu-check";
-import { HostFacts, THIS_HOST } from "./host-facts";
-import type { ConfigKey } from "./defaults";
-import { ConfigReader } from "./reader";
-import { EngineSettings, Published } from "./settings";
-import { WorkloadConfigKey } from "./workload-defaults";
-import { autoWorkloadGpus, WorkloadGpuPlace } from "./gpus-auto";
+import { enabledWorkloads, WORKLOADS, WorkloadKey, WorkloadSettings } from "./index";
+import type { WorkloadDefinition } from "./definition";
+import { checkGpuPath, GpuCheck, gpuDeferredNotice, gpuMissingExpectation } from "../config/gpu-check";
+import { HostFacts, THIS_HOST } from "../config/host-facts";
+import type { ConfigKey } from "../config/defaults";
+import { ConfigReader } from "../config/reader";
+import { EngineSettings, Published } from "../config/settings";
+import { WorkloadConfigKey } from "../config/workload-defaults";
+import { autoWorkloadGpus, WorkloadGpuPlace } from "../config/gpus-auto";
 
 // Reads the optional workloads, each from its definition in workloads/.
 
 export type { HostFacts, WorkloadSettings };
 export { THIS_HOST };
-export { SHIPPED_APP_SOURCE, APP_MOUNT_POINTS } from "../workloads/app";
+export { SHIPPED_APP_SOURCE, APP_MOUNT_POINTS } from "./app";
 
 /**
  * Reads and checks every enabled workload's keys, recording problems on `read`.

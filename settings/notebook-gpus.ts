@@ -2,20 +2,20 @@ import type { GpuRequest } from "../components/gpu";
 import { GPU_RESOURCE, gpusFlag } from "../components/gpu";
 import type { WorkloadSettings } from "../workloads";
 import { enabledWorkloads } from "../workloads";
-import { gpuSize } from "./azure-gpu-sizes";
-import type { AzureSettings } from "./azure";
-import { checkCudaAgainstDriver, DriverVersion, GpuImage, readDriverVersion } from "./cuda-check";
-import { DEFAULTS } from "./defaults";
-import { checkGpuPath, engineDescription, GpuCheck } from "./gpu-check";
-import { gpusOrAutoProblem, parseGpus } from "./gpus";
-import { autoOnEngine } from "./gpus-auto";
-import { HostFacts } from "./host-facts";
-import { notebookBaseImage } from "./notebook-image";
-import { pinnedCudaVersion } from "./notebook-images";
-import { ConfigReader } from "./reader";
-import { EngineSettings, JupyterSettings, NotebookUserSettings, Target } from "./settings";
-import { gpuCapacity } from "./swarm";
-import { checkGpus, gpuRequests } from "./workloads";
+import { gpuSize } from "../config/azure-gpu-sizes";
+import type { AzureSettings } from "../config/azure";
+import { checkCudaAgainstDriver, DriverVersion, GpuImage, readDriverVersion } from "../config/cuda-check";
+import { DEFAULTS } from "../config/defaults";
+import { checkGpuPath, engineDescription, GpuCheck } from "../config/gpu-check";
+import { gpusOrAutoProblem, parseGpus } from "../config/gpus";
+import { autoOnEngine } from "../config/gpus-auto";
+import { HostFacts } from "../config/host-facts";
+import { notebookBaseImage } from "../config/notebook-image";
+import { pinnedCudaVersion } from "../config/notebook-images";
+import { ConfigReader } from "../config/reader";
+import { EngineSettings, JupyterSettings, NotebookUserSettings, Target } from "../config/settings";
+import { gpuCapacity } from "../config/swarm";
+import { checkGpus, gpuRequests } from "../workloads/read";
 
 // dsenv:jupyterGpus: GPUs for every notebook, the workspace's and each user's,
 // resolved per target: `auto` asks the engine (local), the VM size (azure) or
