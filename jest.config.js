@@ -8,7 +8,13 @@ module.exports = {
     testSequencer: "<rootDir>/test/sequencer.js",
     testResultsProcessor: "<rootDir>/test/e2e/machine/report.js",
     projects: [
-        { displayName: "unit", testEnvironment: "node", transform: tsJest, testMatch: ["<rootDir>/test/unit/**/*.test.ts"], setupFiles: ["<rootDir>/test/unit/private-home.ts"] },
+        {
+            displayName: "unit",
+            testEnvironment: "node",
+            transform: tsJest,
+            testMatch: ["<rootDir>/test/unit/**/*.test.ts"],
+            setupFiles: ["<rootDir>/test/unit/private-home.ts"],
+        },
         {
             displayName: "e2e",
             testEnvironment: "node",

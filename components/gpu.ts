@@ -28,6 +28,7 @@ export function gpusFlag(gpus: GpuRequest | undefined): string | undefined {
  */
 export function nvidiaEnv(gpus: GpuRequest | undefined): Record<string, string> {
     if (gpus === undefined) return { NVIDIA_VISIBLE_DEVICES: "void" };
-    const devices = gpus === "all" ? "all" : "count" in gpus ? Array.from({ length: gpus.count }, (_, i) => i).join(",") : gpus.devices.join(",");
+    const devices =
+        gpus === "all" ? "all" : "count" in gpus ? Array.from({ length: gpus.count }, (_, i) => i).join(",") : gpus.devices.join(",");
     return { NVIDIA_VISIBLE_DEVICES: devices, NVIDIA_DRIVER_CAPABILITIES: "compute,utility" };
 }

@@ -93,7 +93,8 @@ export class ContainerImage extends pulumi.ComponentResource {
                 this.pushedDigestRef = pulumi.interpolate`${args.push.server}/${source.repository}@${pushed.sha256Digest}`;
                 this.ref = args.engine ? this.pull(`${name}-pull`, args.engine, this.pushedDigestRef).name : this.pushedDigestRef;
             } else {
-                if (buildEngine !== args.engine) throw new Error(`${name}: an image built on another engine needs a push target to reach the engine that runs it`);
+                if (buildEngine !== args.engine)
+                    throw new Error(`${name}: an image built on another engine needs a push target to reach the engine that runs it`);
                 this.ref = built.name;
             }
         }
@@ -105,13 +106,19 @@ export class ContainerImage extends pulumi.ComponentResource {
         return new docker.RemoteImage(name, { name: ref, keepLocally: true }, engine.on(this));
     }
 
-    private build(name: string, engine: DockerEngine, source: { build: BuildSpec; repository: string; tag?: string }, server?: string): docker.RemoteImage {
+    private build(
+        name: string,
+        engine: DockerEngine,
+        source: { build: BuildSpec; repository: string; tag?: string },
+        server?: string,
+    ): docker.RemoteImage {
         const spec = source.build;
         const context = path.resolve(spec.context);
         const dockerfile = path.resolve(context, spec.dockerfile ?? "Dockerfile");
         // The engine receives the context as an archive and reads the Dockerfile from inside it.
         const dockerfileInContext = path.relative(context, dockerfile);
-        if (dockerfileInContext.startsWith("..")) throw new Error(`${name}: the Dockerfile ${dockerfile} must be inside the build context ${context}`);
+        if (dockerfileInContext.startsWith(".."))
+            throw new Error(`${name}: the Dockerfile ${dockerfile} must be inside the build context ${context}`);
         const provenance = provenanceOf(spec.provenanceDir ?? context);
         const labels = { ...spec.labels, "git-commit": provenance.gitCommit, "build-date": provenance.buildDate };
         const buildArgs = spec.args ?? {};

@@ -101,15 +101,32 @@ export class JupyterHub extends pulumi.ComponentResource {
         const proxyToken = new random.RandomPassword(`${name}-proxy-token`, { length: 48, special: false }, child);
         const passwords =
             args.auth.kind === "password"
-                ? Object.fromEntries(args.users.map(u => [u.name, new random.RandomPassword(`${name}-password-${u.name}`, { length: 24, special: false }, child).result]))
+                ? Object.fromEntries(
+                      args.users.map(u => [
+                          u.name,
+                          new random.RandomPassword(`${name}-password-${u.name}`, { length: 24, special: false }, child).result,
+                      ]),
+                  )
                 : undefined;
         this.passwords = passwords && pulumi.secret(pulumi.all(passwords));
 
-        this.image = args.runtime.image(this, `${name}-image`, { repository: "dsenv/jupyterhub", build: { context: HUB_IMAGE_CONTEXT, args: { BASE_IMAGE: args.baseImage } } });
-        const state = args.runtime.volume(this, `${name}-state`, { volumeName: `${hubName}-state`, keepOnDestroy: args.keepStateOnDestroy }, args.placement);
+        this.image = args.runtime.image(this, `${name}-image`, {
+            repository: "dsenv/jupyterhub",
+            build: { context: HUB_IMAGE_CONTEXT, args: { BASE_IMAGE: args.baseImage } },
+        });
+        const state = args.runtime.volume(
+            this,
+            `${name}-state`,
+            { volumeName: `${hubName}-state`, keepOnDestroy: args.keepStateOnDestroy },
+            args.placement,
+        );
 
         // Each server is handed what an always-on notebook of theirs is (notebookServerEnv); the image starts as root and drops to them.
-        const servers = args.users.map(u => ({ user: u, handed: notebookServerEnv({ database: u.database, user: u, env: u.env }), spawn: args.runtime.spawnTarget(u.placement) }));
+        const servers = args.users.map(u => ({
+            user: u,
+            handed: notebookServerEnv({ database: u.database, user: u, env: u.env }),
+            spawn: args.runtime.spawnTarget(u.placement),
+        }));
         const shared = args.env ?? { env: {}, secretEnv: {} };
         const hubSpawns = args.runtime.spawnTarget(args.placement);
         const config = pulumi.jsonStringify({
@@ -132,7 +149,10 @@ export class JupyterHub extends pulumi.ComponentResource {
             logins: args.logins ?? {},
             env: shared.env,
             users: Object.fromEntries(
-                servers.map(s => [s.user.name, { uid: s.user.uid, gid: s.user.gid, constraint: s.spawn.constraint ?? null, gpus: s.user.gpus ?? 0, env: s.handed.env }]),
+                servers.map(s => [
+                    s.user.name,
+                    { uid: s.user.uid, gid: s.user.gid, constraint: s.spawn.constraint ?? null, gpus: s.user.gpus ?? 0, env: s.handed.env },
+                ]),
             ),
         });
         const secrets = pulumi.secret(
@@ -143,7 +163,9 @@ export class JupyterHub extends pulumi.ComponentResource {
                 oauthClientSecret: args.auth.kind === "password" ? null : args.auth.clientSecret,
                 secretEnv: shared.secretEnv,
                 // SwarmSpawner's services pull the notebook image on their node with these (docker-py reads them from the hub's Docker config).
-                registryLogins: hubSpawns.registryLogins.filter(l => l.username).map(l => ({ server: l.server, username: l.username, password: l.password })),
+                registryLogins: hubSpawns.registryLogins
+                    .filter(l => l.username)
+                    .map(l => ({ server: l.server, username: l.username, password: l.password })),
                 users: Object.fromEntries(servers.map(s => [s.user.name, { secretEnv: s.handed.fileSecrets }])),
             }),
         );
@@ -160,7 +182,12 @@ export class JupyterHub extends pulumi.ComponentResource {
                 fileSecrets: { DSENV_HUB_SECRETS: secrets },
                 mounts: [bindMount(args.dockerSocket, "/var/run/docker.sock"), volumeMount(state, "/srv/jupyterhub")],
                 healthcheck: {
-                    test: ["CMD", "python3", "-c", `import urllib.request; urllib.request.urlopen("http://127.0.0.1:${HUB_PORT}/hub/health", timeout=4)`],
+                    test: [
+                        "CMD",
+                        "python3",
+                        "-c",
+                        `import urllib.request; urllib.request.urlopen("http://127.0.0.1:${HUB_PORT}/hub/health", timeout=4)`,
+                    ],
                     interval: "5s",
                     retries: 30,
                     startPeriod: "10s",

@@ -25,7 +25,11 @@ export function jupyterImageSource(baseImage: string, tag?: string, packages?: N
     const args = { BASE_IMAGE: baseImage };
     if (!hasUserPackages(packages)) return { repository: "dsenv/jupyter", tag, build: { context: JUPYTER_IMAGE_CONTEXT, args } };
     const staged = stageNotebookContext(JUPYTER_IMAGE_CONTEXT, packages);
-    return { repository: "dsenv/jupyter", tag, build: { context: staged.context, args, provenanceDir: JUPYTER_IMAGE_CONTEXT, logFile: staged.log } };
+    return {
+        repository: "dsenv/jupyter",
+        tag,
+        build: { context: staged.context, args, provenanceDir: JUPYTER_IMAGE_CONTEXT, logFile: staged.log },
+    };
 }
 
 // The variables dsenv sets in a notebook, each list used where they are set
@@ -39,8 +43,20 @@ const RUN_AS_ENV = ["NB_UID", "NB_GID", "CHOWN_HOME", "CHOWN_HOME_OPTS"] as cons
  * port, JupyterHub mode) and the paths it runs with.
  */
 const START_SCRIPT_ENV = [
-    "NB_USER", "NB_GROUP", "GRANT_SUDO", "CHOWN_EXTRA", "CHOWN_EXTRA_OPTS", "JUPYTER_ENV_VARS_TO_UNSET", "RESTARTABLE",
-    "DOCKER_STACKS_JUPYTER_CMD", "NOTEBOOK_ARGS", "JUPYTER_PORT", "JUPYTERHUB_API_TOKEN", "CONDA_DIR", "PATH", "HOME",
+    "NB_USER",
+    "NB_GROUP",
+    "GRANT_SUDO",
+    "CHOWN_EXTRA",
+    "CHOWN_EXTRA_OPTS",
+    "JUPYTER_ENV_VARS_TO_UNSET",
+    "RESTARTABLE",
+    "DOCKER_STACKS_JUPYTER_CMD",
+    "NOTEBOOK_ARGS",
+    "JUPYTER_PORT",
+    "JUPYTERHUB_API_TOKEN",
+    "CONDA_DIR",
+    "PATH",
+    "HOME",
 ] as const;
 
 /**
@@ -49,7 +65,13 @@ const START_SCRIPT_ENV = [
  * image's start scripts read. The image also reads every VAR_FILE as a file
  * (images/jupyter/dsenv-file-env.sh), so no own name ends in _FILE.
  */
-export const NOTEBOOK_RESERVED_ENV: readonly string[] = [...DATABASE_ENV, ...SECRET_ENV, ...RUN_AS_ENV, ...Object.keys(nvidiaEnv("all")), ...START_SCRIPT_ENV];
+export const NOTEBOOK_RESERVED_ENV: readonly string[] = [
+    ...DATABASE_ENV,
+    ...SECRET_ENV,
+    ...RUN_AS_ENV,
+    ...Object.keys(nvidiaEnv("all")),
+    ...START_SCRIPT_ENV,
+];
 
 /**
  * A notebook user's own environment: plain values, and secret values that stay
@@ -106,11 +128,17 @@ export function notebookServerEnv(args: { database?: MySqlAccess; user?: Noteboo
     user?: string;
 } {
     const db = args.database;
-    const dbEnv: Partial<Record<(typeof DATABASE_ENV)[number], pulumi.Input<string>>> = db ? { MYSQL_HOST: db.host, MYSQL_PORT: String(db.port), MYSQL_DATABASE: db.database, MYSQL_USER: db.user } : {};
-    const secrets: Partial<Record<Exclude<(typeof SECRET_ENV)[number], "JUPYTER_TOKEN">, pulumi.Input<string>>> = db ? { MYSQL_PASSWORD: db.password, DATABASE_URL: db.url("mysql+pymysql") } : {};
+    const dbEnv: Partial<Record<(typeof DATABASE_ENV)[number], pulumi.Input<string>>> = db
+        ? { MYSQL_HOST: db.host, MYSQL_PORT: String(db.port), MYSQL_DATABASE: db.database, MYSQL_USER: db.user }
+        : {};
+    const secrets: Partial<Record<Exclude<(typeof SECRET_ENV)[number], "JUPYTER_TOKEN">, pulumi.Input<string>>> = db
+        ? { MYSQL_PASSWORD: db.password, DATABASE_URL: db.url("mysql+pymysql") }
+        : {};
     // The official image's way to run as someone else: start as root with NB_UID/NB_GID,
     // it renumbers jovyan, hands over the home (CHOWN_HOME) and drops to that user.
-    const asUser: Partial<Record<(typeof RUN_AS_ENV)[number], string>> = args.user ? { NB_UID: String(args.user.uid), NB_GID: String(args.user.gid), CHOWN_HOME: "yes", CHOWN_HOME_OPTS: "-R" } : {};
+    const asUser: Partial<Record<(typeof RUN_AS_ENV)[number], string>> = args.user
+        ? { NB_UID: String(args.user.uid), NB_GID: String(args.user.gid), CHOWN_HOME: "yes", CHOWN_HOME_OPTS: "-R" }
+        : {};
     return {
         env: { ...args.env?.env, ...dbEnv, ...asUser },
         fileSecrets: { ...args.env?.secretEnv, ...secrets },
@@ -164,10 +192,25 @@ export class JupyterNotebook extends pulumi.ComponentResource {
                 gpus: args.gpus,
                 gpuCapable: args.gpuCapable,
                 shmSizeMb: args.shmSizeMb,
-                mounts: [workDirMount(this, `${name}-work`, args.runtime, `${args.namePrefix}-${suffix}-work`, args.workDir, JUPYTER_WORK_DIR, args.placement)],
+                mounts: [
+                    workDirMount(
+                        this,
+                        `${name}-work`,
+                        args.runtime,
+                        `${args.namePrefix}-${suffix}-work`,
+                        args.workDir,
+                        JUPYTER_WORK_DIR,
+                        args.placement,
+                    ),
+                ],
                 // /api answers without a token once the server is up.
                 healthcheck: {
-                    test: ["CMD", "python", "-c", `import urllib.request; urllib.request.urlopen("http://127.0.0.1:${JUPYTER_PORT}/api", timeout=4)`],
+                    test: [
+                        "CMD",
+                        "python",
+                        "-c",
+                        `import urllib.request; urllib.request.urlopen("http://127.0.0.1:${JUPYTER_PORT}/api", timeout=4)`,
+                    ],
                     interval: "5s",
                     retries: 30,
                     startPeriod: "10s",

@@ -22,8 +22,15 @@ export interface MySqlAccess {
 }
 
 /** A secret mysql URL for `access`, from `host`:`port`. */
-export function mysqlUrl(access: Pick<MySqlAccess, "user" | "password" | "database">, scheme: string, host: string, port: number): pulumi.Output<string> {
-    return pulumi.secret(pulumi.interpolate`${scheme}://${encodeURIComponent(access.user)}:${access.password.apply(encodeURIComponent)}@${urlHost(host)}:${port}/${access.database}`);
+export function mysqlUrl(
+    access: Pick<MySqlAccess, "user" | "password" | "database">,
+    scheme: string,
+    host: string,
+    port: number,
+): pulumi.Output<string> {
+    return pulumi.secret(
+        pulumi.interpolate`${scheme}://${encodeURIComponent(access.user)}:${access.password.apply(encodeURIComponent)}@${urlHost(host)}:${port}/${access.database}`,
+    );
 }
 
 /** A database of its own and the one account that may use it, on a server made elsewhere (MySql's `accounts`). */

@@ -73,7 +73,8 @@ SQL
  * database and user (removed again on the next start: it holds passwords).
  */
 export function mysqlEntrypoint(accounts: boolean): string {
-    if (!accounts) return `set -eu\nif [ -d /var/lib/mysql/mysql ]; then\n${CREDENTIALS_SQL}${START_WITH_INIT_FILE}fi\nexec docker-entrypoint.sh "$@"`;
+    if (!accounts)
+        return `set -eu\nif [ -d /var/lib/mysql/mysql ]; then\n${CREDENTIALS_SQL}${START_WITH_INIT_FILE}fi\nexec docker-entrypoint.sh "$@"`;
     return `set -eu
 ${ACCOUNTS_SQL_FUNCTION}initdb=${ACCOUNTS_INITDB_FILE}
 if [ -d /var/lib/mysql/mysql ]; then

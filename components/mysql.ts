@@ -73,9 +73,16 @@ export class MySql extends pulumi.ComponentResource implements MySqlAccess {
             const password = new random.RandomPassword(`${name}-account-${key}-password`, { length: 32, special: false }, child);
             return { key, ...a, password: pulumi.secret(password.result) };
         });
-        this.accounts = Object.fromEntries(accounts.map(a => [a.key, new MySqlAccount(this.host, this.port, a.database, a.user, a.password)]));
+        this.accounts = Object.fromEntries(
+            accounts.map(a => [a.key, new MySqlAccount(this.host, this.port, a.database, a.user, a.password)]),
+        );
 
-        const data = args.runtime.volume(this, `${name}-data`, { volumeName: `${args.namePrefix}-mysql-data`, keepOnDestroy: args.keepDataOnDestroy ?? true }, MYSQL_PLACEMENT);
+        const data = args.runtime.volume(
+            this,
+            `${name}-data`,
+            { volumeName: `${args.namePrefix}-mysql-data`, keepOnDestroy: args.keepDataOnDestroy ?? true },
+            MYSQL_PLACEMENT,
+        );
         const image = args.runtime.image(this, `${name}-image`, { pull: args.image });
 
         this.service = args.runtime.run(
@@ -103,7 +110,13 @@ export class MySql extends pulumi.ComponentResource implements MySqlAccess {
                 aliases: [MYSQL_ALIAS, ...(args.extraAliases ?? [])],
                 // Answers only once the real server listens on TCP: the image's first-start
                 // initialisation runs a server without networking, which this does not count.
-                healthcheck: { test: ["CMD-SHELL", "mysqladmin ping -h 127.0.0.1 --silent"], interval: "5s", timeout: "5s", retries: 30, startPeriod: "30s" },
+                healthcheck: {
+                    test: ["CMD-SHELL", "mysqladmin ping -h 127.0.0.1 --silent"],
+                    interval: "5s",
+                    timeout: "5s",
+                    retries: 30,
+                    startPeriod: "30s",
+                },
             },
             MYSQL_PLACEMENT,
         );

@@ -38,7 +38,8 @@ const USER_DIR = "user-environment";
 // A failed install names the build log in the error: the error the provider
 // reports shows the failed command, not its output.
 const FIX_PERMISSIONS = `{ ! command -v fix-permissions >/dev/null || fix-permissions "\${CONDA_DIR:-/opt/conda}" "\${HOME}"; }`;
-const failed = (tool: string, key: string, log: string) => `{ echo ${shQuote(`${tool} could not install dsenv:${key}: its own error is at the end of ${log}`)} >&2; exit 1; }`;
+const failed = (tool: string, key: string, log: string) =>
+    `{ echo ${shQuote(`${tool} could not install dsenv:${key}: its own error is at the end of ${log}`)} >&2; exit 1; }`;
 const shQuote = (text: string) => `'${text.replace(/'/g, `'\\''`)}'`;
 const STEPS = {
     environment: (log: string) => [

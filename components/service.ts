@@ -25,8 +25,20 @@ export interface NetworkAttachment {
 }
 
 /** A healthcheck as the provider takes it (on a container or a swarm service), with the defaults filled in. */
-export function withHealthcheckDefaults(h: Healthcheck): { tests: string[]; interval: string; timeout: string; retries: number; startPeriod: string } {
-    return { tests: h.test, interval: h.interval ?? "10s", timeout: h.timeout ?? "5s", retries: h.retries ?? 5, startPeriod: h.startPeriod ?? "0s" };
+export function withHealthcheckDefaults(h: Healthcheck): {
+    tests: string[];
+    interval: string;
+    timeout: string;
+    retries: number;
+    startPeriod: string;
+} {
+    return {
+        tests: h.test,
+        interval: h.interval ?? "10s",
+        timeout: h.timeout ?? "5s",
+        retries: h.retries ?? 5,
+        startPeriod: h.startPeriod ?? "0s",
+    };
 }
 
 /** A container's healthcheck on `engine`: with a start interval where the engine runs one (Healthcheck.startInterval). */
@@ -70,7 +82,12 @@ export class Service extends pulumi.ComponentResource {
             {
                 name: args.containerName,
                 image: args.image,
-                ports: (args.ports ?? []).map(p => ({ internal: p.containerPort, external: p.hostPort, ip: p.hostIp ?? "127.0.0.1", protocol: p.protocol ?? "tcp" })),
+                ports: (args.ports ?? []).map(p => ({
+                    internal: p.containerPort,
+                    external: p.hostPort,
+                    ip: p.hostIp ?? "127.0.0.1",
+                    protocol: p.protocol ?? "tcp",
+                })),
                 envs,
                 mounts: (args.mounts ?? []).map(toContainerMount),
                 gpus: hasGpus ? args.gpus : undefined,

@@ -68,7 +68,12 @@ export function anonymousMount(target: string): Mount {
 export function toContainerMount(m: Mount): docker.types.input.ContainerMount {
     switch (m.kind) {
         case "volume":
-            return { type: "volume", target: m.target, readOnly: m.readOnly ?? false, source: m.volume instanceof DataVolume ? m.volume.name : m.volume };
+            return {
+                type: "volume",
+                target: m.target,
+                readOnly: m.readOnly ?? false,
+                source: m.volume instanceof DataVolume ? m.volume.name : m.volume,
+            };
         case "bind":
             return { type: "bind", target: m.target, readOnly: m.readOnly ?? false, source: m.hostPath };
         case "anonymous":

@@ -20,7 +20,15 @@ export function workDirPlacement(workDir: WorkDir, key: string): Placement {
  * is given, else a named volume `volumeName` made by the runtime where the
  * workload runs.
  */
-export function workDirMount(parent: pulumi.Resource, name: string, runtime: Runtime, volumeName: string, workDir: WorkDir, target: string, placement: Placement): Mount {
+export function workDirMount(
+    parent: pulumi.Resource,
+    name: string,
+    runtime: Runtime,
+    volumeName: string,
+    workDir: WorkDir,
+    target: string,
+    placement: Placement,
+): Mount {
     if (workDir.kind === "bind") return bindMount(workDir.hostPath, target);
     return volumeMount(runtime.volume(parent, name, { volumeName, keepOnDestroy: workDir.keepOnDestroy }, placement), target);
 }

@@ -36,7 +36,19 @@ export interface WorkspaceArgs {
      * get their server on demand, instead of an always-on notebook each (their
      * hostPort is then unused).
      */
-    hub?: Pick<JupyterHubArgs, "baseImage" | "dockerSocket" | "placement" | "admins" | "auth" | "logins" | "idleMinutes" | "userFolder" | "engineGpus" | "keepStateOnDestroy">;
+    hub?: Pick<
+        JupyterHubArgs,
+        | "baseImage"
+        | "dockerSocket"
+        | "placement"
+        | "admins"
+        | "auth"
+        | "logins"
+        | "idleMinutes"
+        | "userFolder"
+        | "engineGpus"
+        | "keepStateOnDestroy"
+    >;
 }
 
 /**
@@ -76,13 +88,28 @@ export class Workspace extends pulumi.ComponentResource {
             { parent: this },
         );
         // One build for every notebook.
-        const image = (this.notebookImage = args.runtime.image(this, `${name}-jupyter-image`, jupyterImageSource(args.jupyter.baseImage, undefined, args.jupyter.packages)));
+        const image = (this.notebookImage = args.runtime.image(
+            this,
+            `${name}-jupyter-image`,
+            jupyterImageSource(args.jupyter.baseImage, undefined, args.jupyter.packages),
+        ));
         // The one image is a GPU image when any notebook has GPUs: the others are told to see none.
         const gpuCapable = args.jupyter.gpus !== undefined || users.some(u => u.gpus !== undefined);
-        const notebook = (suffix: string, extra: Pick<JupyterNotebookArgs, "user" | "publish" | "placement" | "database" | "gpus" | "env">) =>
+        const notebook = (
+            suffix: string,
+            extra: Pick<JupyterNotebookArgs, "user" | "publish" | "placement" | "database" | "gpus" | "env">,
+        ) =>
             new JupyterNotebook(
                 `${name}-${suffix}`,
-                { runtime: args.runtime, namePrefix: args.namePrefix, image, workDir: args.jupyter.workDir, shmSizeMb: args.jupyter.shmSizeMb, gpuCapable, ...extra },
+                {
+                    runtime: args.runtime,
+                    namePrefix: args.namePrefix,
+                    image,
+                    workDir: args.jupyter.workDir,
+                    shmSizeMb: args.jupyter.shmSizeMb,
+                    gpuCapable,
+                    ...extra,
+                },
                 { parent: this },
             );
 
@@ -99,7 +126,15 @@ export class Workspace extends pulumi.ComponentResource {
                           gpuCapable,
                           shmSizeMb: args.jupyter.shmSizeMb ?? 64,
                           publish: args.jupyter.publish,
-                          users: users.map(u => ({ name: u.name, uid: u.uid, gid: u.gid, placement: u.placement, gpus: hubGpus(u.gpus), database: databaseOf(u), env: u.env })),
+                          users: users.map(u => ({
+                              name: u.name,
+                              uid: u.uid,
+                              gid: u.gid,
+                              placement: u.placement,
+                              gpus: hubGpus(u.gpus),
+                              database: databaseOf(u),
+                              env: u.env,
+                          })),
                       },
                       { parent: this },
                   )
@@ -118,7 +153,16 @@ export class Workspace extends pulumi.ComponentResource {
             ]),
         );
         // Without users, the notebook lives with the database's data.
-        this.jupyter = users.length === 0 ? notebook("jupyter", { publish: args.jupyter.publish, placement: MYSQL_PLACEMENT, database: this.mysql, gpus: args.jupyter.gpus, env: args.jupyter.env }) : undefined;
+        this.jupyter =
+            users.length === 0
+                ? notebook("jupyter", {
+                      publish: args.jupyter.publish,
+                      placement: MYSQL_PLACEMENT,
+                      database: this.mysql,
+                      gpus: args.jupyter.gpus,
+                      env: args.jupyter.env,
+                  })
+                : undefined;
         this.registerOutputs({});
     }
 }

@@ -78,13 +78,25 @@ export interface CiPushSettings {
  * caller throws them all at once); `gpuWorkloads` are the config keys of GPU
  * workloads the stack enables, which need an N-series size.
  */
-export function readAzure(read: ConfigReader, gpuWorkloads: string[] = [], namePrefix?: string, vms: { count: number; swarm?: SwarmLayout } = { count: 1 }): AzureSettings {
+export function readAzure(
+    read: ConfigReader,
+    gpuWorkloads: string[] = [],
+    namePrefix?: string,
+    vms: { count: number; swarm?: SwarmLayout } = { count: 1 },
+): AzureSettings {
     const prefixProblem = namePrefix === undefined ? undefined : rules.azureNamePrefix(namePrefix, vms.count);
     if (prefixProblem) read.reject("namePrefix", namePrefix, prefixProblem);
-    const allowed = read.strings("azureAllowUnlisted", v => (/^[A-Za-z0-9][A-Za-z0-9 _.+()-]{0,63}$/.test(v) ? undefined : "a region, VM size or time zone id"));
+    const allowed = read.strings("azureAllowUnlisted", v =>
+        /^[A-Za-z0-9][A-Za-z0-9 _.+()-]{0,63}$/.test(v) ? undefined : "a region, VM size or time zone id",
+    );
     const resourceGroup = read.string("azureResourceGroup", v => (v === "" ? undefined : rules.resourceGroup(v)));
     const useExistingResourceGroup = read.boolean("azureUseExistingResourceGroup");
-    if (useExistingResourceGroup && resourceGroup === "") read.reject("azureResourceGroup", resourceGroup, `the name of the existing resource group, since ${read.key("azureUseExistingResourceGroup")} is true`);
+    if (useExistingResourceGroup && resourceGroup === "")
+        read.reject(
+            "azureResourceGroup",
+            resourceGroup,
+            `the name of the existing resource group, since ${read.key("azureUseExistingResourceGroup")} is true`,
+        );
 
     const size = read.string("azureVmSize", rules.vmSize(allowed));
     rejectGpuWorkloadsOnCpuSize(read, size, gpuWorkloads, allowed);
@@ -97,7 +109,11 @@ export function readAzure(read: ConfigReader, gpuWorkloads: string[] = [], nameP
     if (shutdownTime === "") read.rejectOrphan("azureShutdownTimeZone", 'dsenv:azureShutdownTime is "" (no automatic shutdown)');
     const location = read.string("azureLocation", rules.region(allowed));
     for (const name of allowed.filter(a => ![location, size, shutdownTimeZone].includes(a))) {
-        read.reject("azureAllowUnlisted", name, "a name that dsenv:azureLocation, dsenv:azureVmSize or dsenv:azureShutdownTimeZone uses (it has no effect otherwise)");
+        read.reject(
+            "azureAllowUnlisted",
+            name,
+            "a name that dsenv:azureLocation, dsenv:azureVmSize or dsenv:azureShutdownTimeZone uses (it has no effect otherwise)",
+        );
     }
 
     return {
@@ -130,11 +146,21 @@ export function readAzure(read: ConfigReader, gpuWorkloads: string[] = [], nameP
 export function readCiPush(read: ConfigReader, projectCommit: () => string | undefined): CiPushSettings {
     const registry = readRegistry(read);
     const resourceGroup = read.string("azureResourceGroup", v => (v === "" ? undefined : rules.resourceGroup(v)));
-    if (registry.adminEnabled && resourceGroup === "") read.reject("azureResourceGroup", resourceGroup, `the registry's resource group, to read the admin credentials ${read.key("azureRegistryAdmin")} asks for`);
+    if (registry.adminEnabled && resourceGroup === "")
+        read.reject(
+            "azureResourceGroup",
+            resourceGroup,
+            `the registry's resource group, to read the admin credentials ${read.key("azureRegistryAdmin")} asks for`,
+        );
     const given = read.string("azureImageTag", rules.imageTag);
     // A tag that names no commit would defeat the point of tagging by commit.
     const commit = given === "" ? projectCommit() : undefined;
-    if (given === "" && commit === undefined) read.reject("azureImageTag", given, "a tag for the pushed images: without one they are tagged with the git commit, and this project is not a git checkout");
+    if (given === "" && commit === undefined)
+        read.reject(
+            "azureImageTag",
+            given,
+            "a tag for the pushed images: without one they are tagged with the git commit, and this project is not a git checkout",
+        );
     return { registry, resourceGroup, imageTag: given || commit || "" };
 }
 
@@ -145,29 +171,53 @@ export const AZURE_VM_ORDER = "the VMs' numbers";
  * checkGpuReservations for an azure stack's swarm. The VMs may not exist at
  * preview: what each will advertise is its size's GPUs (the size table).
  */
-export function checkAzureSwarmGpus(read: ConfigReader, azure: AzureSettings, requests: [WorkloadConfigKey, GpuRequest][], notices: string[]): void {
+export function checkAzureSwarmGpus(
+    read: ConfigReader,
+    azure: AzureSettings,
+    requests: [WorkloadConfigKey, GpuRequest][],
+    notices: string[],
+): void {
     if (!azure.swarm || requests.length === 0) return;
     const gpus = gpuSize(azure.vm.size)?.gpus ?? 0;
-    checkGpuReservations(read, requests, Array(azure.vmCount).fill(gpus), `each of the ${azure.vmCount} VMs (${azure.vm.size}): ${gpus}`, notices);
+    checkGpuReservations(
+        read,
+        requests,
+        Array(azure.vmCount).fill(gpus),
+        `each of the ${azure.vmCount} VMs (${azure.vm.size}): ${gpus}`,
+        notices,
+    );
 }
 
 /** A GPU workload on a size without an NVIDIA GPU would only fail at `docker run --gpus`: say so up front. */
 export function rejectGpuWorkloadsOnCpuSize(read: ConfigReader, size: string, gpuWorkloads: string[], allowed: string[] = []): void {
     if (gpuWorkloads.length === 0 || rules.isNvidiaGpuSize(size) || rules.vmSize(allowed)(size) !== undefined) return;
-    read.reject("azureVmSize", size, `a size with NVIDIA GPUs, one of ${gpuSizeList()}, because GPU workloads are enabled: ${gpuWorkloads.map(k => read.key(k)).join(", ")}`);
+    read.reject(
+        "azureVmSize",
+        size,
+        `a size with NVIDIA GPUs, one of ${gpuSizeList()}, because GPU workloads are enabled: ${gpuWorkloads.map(k => read.key(k)).join(", ")}`,
+    );
 }
 
 /** The key itself is public; a private key pasted by mistake is not, and is not shown. */
 function readSshPublicKey(read: ConfigReader): string {
     const value = read.string("azureSshPublicKey");
     const problem = rules.sshPublicKey(value);
-    if (problem) read.reject("azureSshPublicKey", rules.looksPrivate(value) ? "[secret]" : value, rules.looksPrivate(value) ? `${problem} (this is a private key: keep it to yourself and paste the .pub file)` : problem);
+    if (problem)
+        read.reject(
+            "azureSshPublicKey",
+            rules.looksPrivate(value) ? "[secret]" : value,
+            rules.looksPrivate(value) ? `${problem} (this is a private key: keep it to yourself and paste the .pub file)` : problem,
+        );
     return value.trim();
 }
 
 /** Pulumi's ssh client reads this file: it must be one, here. */
 function readPrivateKeyPath(read: ConfigReader): string {
-    const value = read.string("azureSshPrivateKeyPath", v => (v.startsWith("/") || v.startsWith("~/") ? undefined : "an absolute path (/...) or one under your home (~/...) of the private key that goes with dsenv:azureSshPublicKey"));
+    const value = read.string("azureSshPrivateKeyPath", v =>
+        v.startsWith("/") || v.startsWith("~/")
+            ? undefined
+            : "an absolute path (/...) or one under your home (~/...) of the private key that goes with dsenv:azureSshPublicKey",
+    );
     const full = expandHome(value);
     const problem = value.startsWith("/") || value.startsWith("~/") ? notAFile(full, "private key file") : undefined;
     if (problem) read.reject("azureSshPrivateKeyPath", value, `${problem}, the one that goes with dsenv:azureSshPublicKey`);
@@ -179,10 +229,18 @@ function readNetwork(read: ConfigReader): AzureNetworkSettings {
     const openToInternet = read.boolean("azureOpenToInternet");
     if (openToInternet) read.rejectOrphan("azureAllowedCidrs", "dsenv:azureOpenToInternet is true (every address is let in)");
     else if (allowedCidrs.length > 1 && allowedCidrs.every(c => rules.cidr(c) === undefined) && rules.coversInternet(allowedCidrs)) {
-        read.reject("azureAllowedCidrs", allowedCidrs, "networks that leave out most of the internet (together these let in every internet address; to do that say so: dsenv:azureOpenToInternet set to true)");
+        read.reject(
+            "azureAllowedCidrs",
+            allowedCidrs,
+            "networks that leave out most of the internet (together these let in every internet address; to do that say so: dsenv:azureOpenToInternet set to true)",
+        );
     }
     if (allowedCidrs.length === 0 && !openToInternet) {
-        read.reject("azureAllowedCidrs", allowedCidrs, `at least one IPv4 network in CIDR form allowed to reach SSH, e.g. your public address as <address>/32 (or ${read.key("azureOpenToInternet")} set to true)`);
+        read.reject(
+            "azureAllowedCidrs",
+            allowedCidrs,
+            `at least one IPv4 network in CIDR form allowed to reach SSH, e.g. your public address as <address>/32 (or ${read.key("azureOpenToInternet")} set to true)`,
+        );
     }
     const appPorts = read.strings("azureAppPorts", rules.appPort).map(Number);
     return { allowedCidrs, openToInternet, appPorts };

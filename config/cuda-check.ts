@@ -44,7 +44,8 @@ export function readImageCuda(img: GpuImage, run: DockerRunner): ImageCuda {
     return { reason: r.ok ? "the image sets no CUDA_VERSION" : "the image is not on the engine yet" };
 }
 
-export type DriverVersion = { kind: "found"; version: string; source: string } | { kind: "none"; said: string } | { kind: "unknown"; reason: string };
+export type DriverVersion =
+    { kind: "found"; version: string; source: string } | { kind: "none"; said: string } | { kind: "unknown"; reason: string };
 
 /** The kernel module's version, else nvidia-smi's (also where WSL keeps it). */
 export const DRIVER_SCRIPT =
@@ -54,14 +55,21 @@ export const DRIVER_SCRIPT =
 export function parseDriverVersion(text: string): string | undefined {
     const proc = /NVRM version:.*?Kernel Module(?:\s+for\s+\S+)?\s+(\d+\.\d+(?:\.\d+)?)/.exec(text);
     if (proc) return proc[1];
-    const smi = text.split("\n").map(l => l.trim()).find(l => /^\d+\.\d+(\.\d+)?$/.test(l));
+    const smi = text
+        .split("\n")
+        .map(l => l.trim())
+        .find(l => /^\d+\.\d+(\.\d+)?$/.test(l));
     return smi;
 }
 
 /** The driver version on the engine's machine (locally, or over ssh as the engine is reached). */
 export function readDriverVersion(engine: EngineSettings, runHost?: HostCommandRunner): DriverVersion {
     const r = runHost?.(engine, DRIVER_SCRIPT);
-    if (!r) return { kind: "unknown", reason: `the machine of the engine at ${engineDescription(engine)} cannot be asked (not the local socket nor ssh://)` };
+    if (!r)
+        return {
+            kind: "unknown",
+            reason: `the machine of the engine at ${engineDescription(engine)} cannot be asked (not the local socket nor ssh://)`,
+        };
     if (!r.ok) return { kind: "unknown", reason: `the machine of the engine at ${engineDescription(engine)} did not answer (${r.error})` };
     const version = parseDriverVersion(r.stdout);
     if (!version) return { kind: "none", said: "neither /proc/driver/nvidia/version nor nvidia-smi answered" };
@@ -75,7 +83,13 @@ export function readDriverVersion(engine: EngineSettings, runHost?: HostCommandR
  * driver or the CUDA cannot be read, or where only minor version compatibility
  * makes it run.
  */
-export function checkCudaAgainstDriver(read: ConfigReader, images: GpuImage[], driver: DriverVersion, run: DockerRunner, notices: string[]): void {
+export function checkCudaAgainstDriver(
+    read: ConfigReader,
+    images: GpuImage[],
+    driver: DriverVersion,
+    run: DockerRunner,
+    notices: string[],
+): void {
     for (const img of images) {
         const cuda = readImageCuda(img, run);
         const what = `${img.image} (${read.key(img.imageKey)}, GPUs by ${read.key(img.gpuKey)})`;
@@ -84,7 +98,9 @@ export function checkCudaAgainstDriver(read: ConfigReader, images: GpuImage[], d
             continue;
         }
         if (driver.kind !== "found") {
-            notices.push(`CUDA ${cuda.cuda} of ${what} not checked against the driver at preview: ${driver.kind === "none" ? driver.said : driver.reason}`);
+            notices.push(
+                `CUDA ${cuda.cuda} of ${what} not checked against the driver at preview: ${driver.kind === "none" ? driver.said : driver.reason}`,
+            );
             continue;
         }
         const fit = cudaFitsDriver(cuda.cuda, driver.version, cuda.strict);
@@ -97,9 +113,13 @@ export function checkCudaAgainstDriver(read: ConfigReader, images: GpuImage[], d
                     `Use ${fitting ? `a CUDA ${fitting} image` : "an image for an older CUDA"}, or a driver >= ${fit.needs} on that host`,
             );
         } else if (fit.kind === "minor-compatible") {
-            notices.push(`${what} is built for CUDA ${cuda.cuda}; the driver ${driver.version} runs it by CUDA minor version compatibility (no JIT of newer PTX); a driver >= ${fit.full} runs all of it`);
+            notices.push(
+                `${what} is built for CUDA ${cuda.cuda}; the driver ${driver.version} runs it by CUDA minor version compatibility (no JIT of newer PTX); a driver >= ${fit.full} runs all of it`,
+            );
         } else if (fit.kind === "unknown") {
-            notices.push(`CUDA ${cuda.cuda} of ${what} is not in dsenv's driver table (config/cuda-drivers.ts): not checked against the driver ${driver.version}`);
+            notices.push(
+                `CUDA ${cuda.cuda} of ${what} is not in dsenv's driver table (config/cuda-drivers.ts): not checked against the driver ${driver.version}`,
+            );
         }
     }
 }

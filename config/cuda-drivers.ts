@@ -90,6 +90,8 @@ export function cudaFitsDriver(cuda: string, driver: string, strict = false): Cu
 
 /** The newest CUDA minor release (of the table) that runs fully on `driver`, e.g. "12.2" for 535.129.03. */
 export function newestCudaFor(driver: string): string | undefined {
-    const fitting = Object.entries(CUDA_TOOLKIT_DRIVERS).filter(([, d]) => driverAtLeast(driver, d)).map(([c]) => c);
+    const fitting = Object.entries(CUDA_TOOLKIT_DRIVERS)
+        .filter(([, d]) => driverAtLeast(driver, d))
+        .map(([c]) => c);
     return fitting[fitting.length - 1];
 }

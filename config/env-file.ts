@@ -48,7 +48,9 @@ export function parseEnvFile(text: string): EnvFile {
         } else if (/[ \t]/.test(key)) {
             errors.push(`${where}: the variable name ${JSON.stringify(key.trimEnd())} contains white space`);
         } else if (eq < 0) {
-            errors.push(`${where}: ${key} has no "=" (Docker would copy it from the environment of the machine reading the file; give its value)`);
+            errors.push(
+                `${where}: ${key} has no "=" (Docker would copy it from the environment of the machine reading the file; give its value)`,
+            );
         } else {
             entries[key] = line.slice(eq + 1);
         }
@@ -69,7 +71,10 @@ const SECRET_LOOKING = /(PASSWORD|PASSWD|SECRET|TOKEN|API_?KEY|PRIVATE_?KEY|CRED
  * Splits entries into plain and secret environment: the keys listed as secret,
  * and any whose name says it is one, go in as secrets (kept secret in state).
  */
-export function splitSecretEnv(entries: Record<string, string>, secretKeys: string[]): { env: Record<string, string>; secretEnv: Record<string, pulumi.Output<string>> } {
+export function splitSecretEnv(
+    entries: Record<string, string>,
+    secretKeys: string[],
+): { env: Record<string, string>; secretEnv: Record<string, pulumi.Output<string>> } {
     const env: Record<string, string> = {};
     const secretEnv: Record<string, pulumi.Output<string>> = {};
     for (const [key, value] of Object.entries(entries)) {

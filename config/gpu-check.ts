@@ -84,7 +84,8 @@ export function gpuPathOf(info: EngineInfo, engine: EngineSettings, runHost?: Ho
     // Docker Desktop's engine runs in its own VM: there is no host to look for a hook on.
     if (dockerDesktop) return { kind: "missing", looked: `${looked}; Docker Desktop without its nvidia runtime` };
     const hook = runHost?.(engine, FIND_HOOK_SCRIPT);
-    if (!hook) return { kind: "deferred", reason: `${looked}; its host cannot be asked for ${RUNTIME_HOOK} (not the local socket nor ssh://)` };
+    if (!hook)
+        return { kind: "deferred", reason: `${looked}; its host cannot be asked for ${RUNTIME_HOOK} (not the local socket nor ssh://)` };
     if (!hook.ok) return { kind: "deferred", reason: `${looked}; its host did not answer when asked for ${RUNTIME_HOOK} (${hook.error})` };
     const found = hook.stdout.trim().split("\n")[0];
     if (found) return { kind: "ready", via: `the NVIDIA container runtime hook (${found})`, dockerDesktop };

@@ -13,15 +13,24 @@ import { WorkloadConfigKey } from "./workload-defaults";
 // (rstudioGpus, pytorchGpus, labGpus, here) resolve it for where they run.
 
 /** `auto` on one engine: every GPU where the engine has a GPU path and a driver answers, none elsewhere. */
-export function autoOnEngine(engine: EngineSettings, check: GpuCheck, host: HostFacts): { gpus?: GpuRequest; why: string; driver?: DriverVersion } {
+export function autoOnEngine(
+    engine: EngineSettings,
+    check: GpuCheck,
+    host: HostFacts,
+): { gpus?: GpuRequest; why: string; driver?: DriverVersion } {
     const at = `the engine at ${engineDescription(engine)}`;
     if (check.kind === "deferred") return { why: `${at} could not say whether it can give GPUs (${check.reason})` };
     if (check.kind === "missing") return { why: `${at} has no GPU path (${check.looked})` };
     // A GPU path says the toolkit is there, not that a GPU is: Docker Desktop lists its nvidia
     // runtime on machines without one (docker/for-win#14331). The driver says whether one is.
     const driver = readDriverVersion(engine, host.runHost);
-    if (driver.kind === "none") return { why: `${at} has ${check.via}, but no NVIDIA driver answers on its machine (${driver.said})`, driver };
-    if (driver.kind === "unknown" && check.dockerDesktop) return { why: `Docker Desktop lists its nvidia runtime on every machine, and no NVIDIA driver could be read (${driver.reason})`, driver };
+    if (driver.kind === "none")
+        return { why: `${at} has ${check.via}, but no NVIDIA driver answers on its machine (${driver.said})`, driver };
+    if (driver.kind === "unknown" && check.dockerDesktop)
+        return {
+            why: `Docker Desktop lists its nvidia runtime on every machine, and no NVIDIA driver could be read (${driver.reason})`,
+            driver,
+        };
     const version = driver.kind === "found" ? `driver ${driver.version}` : `driver not read: ${driver.reason}`;
     return { gpus: "all", why: `${at} gives GPUs through ${check.via}; ${version}`, driver };
 }
@@ -54,13 +63,19 @@ export function autoWorkloadGpus(place: WorkloadGpuPlace, host: HostFacts, notic
                 // A swarm service runs where its reservation fits: one GPU, where any node advertises one.
                 const capacity = gpuCapacity(place.swarm.nodes, host.runDocker);
                 const most = Math.max(0, ...capacity.map(c => c ?? 0));
-                const listing = place.swarm.nodes.map((n, i) => `node ${i + 1} (${n.engine.host}): ${capacity[i] ?? "did not answer"}`).join(", ");
-                return most > 0 ? { gpus: { count: 1 }, why: `1 GPU reserved from what the nodes advertise (${listing})` } : { why: `no node advertises an ${GPU_RESOURCE} (${listing})` };
+                const listing = place.swarm.nodes
+                    .map((n, i) => `node ${i + 1} (${n.engine.host}): ${capacity[i] ?? "did not answer"}`)
+                    .join(", ");
+                return most > 0
+                    ? { gpus: { count: 1 }, why: `1 GPU reserved from what the nodes advertise (${listing})` }
+                    : { why: `no node advertises an ${GPU_RESOURCE} (${listing})` };
             }
             case "azure": {
                 const size = gpuSize(place.vmSize);
                 if (!size) return { why: `the VM size ${place.vmSize} has no NVIDIA GPU` };
-                return place.vmCount > 1 ? { gpus: { count: 1 }, why: `1 GPU of the swarm's ${place.vmSize} VMs (${size.gpus}x ${size.gpu} each)` } : { gpus: "all", why: `the VM size ${size.size} has ${size.gpus}x ${size.gpu}` };
+                return place.vmCount > 1
+                    ? { gpus: { count: 1 }, why: `1 GPU of the swarm's ${place.vmSize} VMs (${size.gpus}x ${size.gpu} each)` }
+                    : { gpus: "all", why: `the VM size ${size.size} has ${size.gpus}x ${size.gpu}` };
             }
         }
     };

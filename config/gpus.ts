@@ -8,7 +8,8 @@ const UUID = /^(GPU|MIG)-[0-9a-fA-F]{8}(-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12}$/;
 /** More GPUs than any host has (a DGX has 8, an HGX 16): a bigger count is a typo. */
 const MAX_COUNT = 128;
 
-export const GPUS_ACCEPTED = '"" (no GPUs), "all", a number of GPUs such as "2", or "device=" with GPU indexes or UUIDs separated by commas, e.g. "device=0,2" (the forms of docker run --gpus)';
+export const GPUS_ACCEPTED =
+    '"" (no GPUs), "all", a number of GPUs such as "2", or "device=" with GPU indexes or UUIDs separated by commas, e.g. "device=0,2" (the forms of docker run --gpus)';
 /** What a GPU key takes: the forms of docker run --gpus, or `auto`, which the target resolves (settings/notebook-gpus.ts, config/gpus-auto.ts). */
 export const GPUS_OR_AUTO_ACCEPTED = `"auto" (GPUs where the engine can give them, none elsewhere), or ${GPUS_ACCEPTED}`;
 

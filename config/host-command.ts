@@ -7,7 +7,10 @@ import { EngineSettings } from "./engine-settings";
  * ssh:// engine; undefined where there is no way to (a tcp:// engine).
  * Injected, as DockerRunner is, so that tests need no host.
  */
-export type HostCommandRunner = (engine: EngineSettings, script: string) => { ok: true; stdout: string } | { ok: false; error: string } | undefined;
+export type HostCommandRunner = (
+    engine: EngineSettings,
+    script: string,
+) => { ok: true; stdout: string } | { ok: false; error: string } | undefined;
 
 /** The argv that runs `script` on the engine's machine, or undefined where it cannot be reached. */
 export function hostCommandArgv(engine: EngineSettings, script: string): [string, string[]] | undefined {
@@ -18,14 +21,30 @@ export function hostCommandArgv(engine: EngineSettings, script: string): [string
     const hostname = url.hostname.replace(/^\[(.*)\]$/, "$1");
     const target = url.username ? `${decodeURIComponent(url.username)}@${hostname}` : hostname;
     // BatchMode: a preview never waits for a password prompt.
-    return ["ssh", [...(engine.sshOpts ?? []), "-o", "BatchMode=yes", "-o", "ConnectTimeout=10", ...(url.port ? ["-p", url.port] : []), target, "--", script]];
+    return [
+        "ssh",
+        [
+            ...(engine.sshOpts ?? []),
+            "-o",
+            "BatchMode=yes",
+            "-o",
+            "ConnectTimeout=10",
+            ...(url.port ? ["-p", url.port] : []),
+            target,
+            "--",
+            script,
+        ],
+    ];
 }
 
 export const runHostCommand: HostCommandRunner = (engine, script) => {
     const argv = hostCommandArgv(engine, script);
     if (!argv) return undefined;
     try {
-        return { ok: true, stdout: execFileSync(argv[0], argv[1], { encoding: "utf8", timeout: 20_000, stdio: ["ignore", "pipe", "pipe"] }) };
+        return {
+            ok: true,
+            stdout: execFileSync(argv[0], argv[1], { encoding: "utf8", timeout: 20_000, stdio: ["ignore", "pipe", "pipe"] }),
+        };
     } catch (e) {
         const err = e as { stderr?: string; stdout?: string; message: string; status?: number };
         // A script that ran and said nothing found is an answer, not a failure of the connection (ssh exits 255 on those).

@@ -37,6 +37,9 @@ export function askedOnce(host: HostFacts): HostFacts {
     return {
         ...host,
         runDocker: args => once(JSON.stringify(["docker", ...args]), () => host.runDocker(args)),
-        runHost: runHost && ((engine, script) => once(JSON.stringify(["host", engine.host ?? "", engine.sshOpts ?? [], script]), () => runHost(engine, script))),
+        runHost:
+            runHost &&
+            ((engine, script) =>
+                once(JSON.stringify(["host", engine.host ?? "", engine.sshOpts ?? [], script]), () => runHost(engine, script))),
     };
 }

@@ -28,7 +28,9 @@ function lookAt(p: string): Found {
     }
     if (st.isDirectory()) return "directory";
     if (st.isFile()) return "file";
-    return { other: `is a ${st.isFIFO() ? "named pipe" : st.isSocket() ? "socket" : st.isCharacterDevice() || st.isBlockDevice() ? "device" : "special file"}` };
+    return {
+        other: `is a ${st.isFIFO() ? "named pipe" : st.isSocket() ? "socket" : st.isCharacterDevice() || st.isBlockDevice() ? "device" : "special file"}`,
+    };
 }
 
 function errnoText(code: string | undefined): string {

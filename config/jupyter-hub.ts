@@ -10,8 +10,21 @@ import { EngineSettings, HubSettings, JupyterSettings, Target } from "./settings
 // JupyterHub and get their servers on demand (components/jupyter-hub.ts).
 
 const AUTHS = ["password", "github", "entra"] as const;
-const OAUTH_KEYS = ["jupyterHubOAuthClientId", "jupyterHubOAuthClientSecret", "jupyterHubOAuthTenant", "jupyterHubOAuthCallbackUrl", "jupyterHubLogins"] as const;
-const HUB_KEYS = ["jupyterHubBaseImage", "jupyterHubAdmins", "jupyterHubIdleMinutes", "jupyterHubAuth", "jupyterHubUserFolder", ...OAUTH_KEYS] as const;
+const OAUTH_KEYS = [
+    "jupyterHubOAuthClientId",
+    "jupyterHubOAuthClientSecret",
+    "jupyterHubOAuthTenant",
+    "jupyterHubOAuthCallbackUrl",
+    "jupyterHubLogins",
+] as const;
+const HUB_KEYS = [
+    "jupyterHubBaseImage",
+    "jupyterHubAdmins",
+    "jupyterHubIdleMinutes",
+    "jupyterHubAuth",
+    "jupyterHubUserFolder",
+    ...OAUTH_KEYS,
+] as const;
 /** A week: a longer idle time is a server nobody stops. */
 const MAX_IDLE_MINUTES = 7 * 24 * 60;
 /** An Entra tenant id: a GUID (Azure portal, Microsoft Entra ID, Overview). */
@@ -20,7 +33,8 @@ const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** The host folder pattern: absolute, with {username} (JupyterHub's own template field), no other field, no "..". */
 function userFolderProblem(v: string): string | undefined {
     if (v === "") return undefined;
-    const ok = v.startsWith("/") && v.includes("{username}") && !/[{}]/.test(v.replaceAll("{username}", "")) && !v.split("/").includes("..");
+    const ok =
+        v.startsWith("/") && v.includes("{username}") && !/[{}]/.test(v.replaceAll("{username}", "")) && !v.split("/").includes("..");
     return ok ? undefined : 'an absolute host path with {username} in it and no other {field} nor "..", e.g. /mnt/nas/{username}';
 }
 
@@ -31,15 +45,26 @@ function callbackUrlProblem(v: string): string | undefined {
     } catch {
         url = undefined;
     }
-    const ok = url && (url.protocol === "https:" || url.protocol === "http:") && url.pathname.endsWith("/hub/oauth_callback") && !url.search && !url.hash;
-    return ok ? undefined : "the hub's address followed by /hub/oauth_callback, as registered with the OAuth app (e.g. https://lab.example.org/hub/oauth_callback)";
+    const ok =
+        url &&
+        (url.protocol === "https:" || url.protocol === "http:") &&
+        url.pathname.endsWith("/hub/oauth_callback") &&
+        !url.search &&
+        !url.hash;
+    return ok
+        ? undefined
+        : "the hub's address followed by /hub/oauth_callback, as registered with the OAuth app (e.g. https://lab.example.org/hub/oauth_callback)";
 }
 
 /**
  * Reads the hub's keys; undefined when dsenv:jupyterHub is off, and then every
  * other hub key set is refused as having no effect.
  */
-export function readJupyterHub(read: ConfigReader, jupyter: Pick<JupyterSettings, "users" | "workDir">, target: Target["kind"]): Omit<HubSettings, "engineGpus"> | undefined {
+export function readJupyterHub(
+    read: ConfigReader,
+    jupyter: Pick<JupyterSettings, "users" | "workDir">,
+    target: Target["kind"],
+): Omit<HubSettings, "engineGpus"> | undefined {
     const on = read.boolean("jupyterHub");
     if (!on || target === "ci-push") {
         if (on) read.rejectOrphan("jupyterHub", "the ci-push target runs no notebook");
@@ -47,13 +72,29 @@ export function readJupyterHub(read: ConfigReader, jupyter: Pick<JupyterSettings
         return undefined;
     }
     const names = jupyter.users.map(u => u.name);
-    if (names.length === 0) read.reject("jupyterHub", true, 'users to log in: list them in dsenv:jupyterUsers (e.g. ["alice:1001:1001", "bob:1002:1002"])');
-    if (jupyter.workDir.kind === "bind") read.reject("jupyterWorkDir", jupyter.workDir.hostPath, "it unset with dsenv:jupyterHub: each user's work is a volume of their own (a host folder per user is dsenv:jupyterHubUserFolder)");
-    const admins = read.strings("jupyterHubAdmins", v => (names.includes(v) ? undefined : `names from dsenv:jupyterUsers (${names.join(", ") || "none"})`));
-    const idleMinutes = read.integer("jupyterHubIdleMinutes", v => (Number.isInteger(v) && v >= 0 && v <= MAX_IDLE_MINUTES ? undefined : `minutes from 1 to ${MAX_IDLE_MINUTES} (a week), or 0 for never`));
+    if (names.length === 0)
+        read.reject("jupyterHub", true, 'users to log in: list them in dsenv:jupyterUsers (e.g. ["alice:1001:1001", "bob:1002:1002"])');
+    if (jupyter.workDir.kind === "bind")
+        read.reject(
+            "jupyterWorkDir",
+            jupyter.workDir.hostPath,
+            "it unset with dsenv:jupyterHub: each user's work is a volume of their own (a host folder per user is dsenv:jupyterHubUserFolder)",
+        );
+    const admins = read.strings("jupyterHubAdmins", v =>
+        names.includes(v) ? undefined : `names from dsenv:jupyterUsers (${names.join(", ") || "none"})`,
+    );
+    const idleMinutes = read.integer("jupyterHubIdleMinutes", v =>
+        Number.isInteger(v) && v >= 0 && v <= MAX_IDLE_MINUTES
+            ? undefined
+            : `minutes from 1 to ${MAX_IDLE_MINUTES} (a week), or 0 for never`,
+    );
     const userFolder = read.string("jupyterHubUserFolder", userFolderProblem);
     const kind = read.string("jupyterHubAuth", rules.oneOf(AUTHS)) as HubAuth["kind"];
-    const baseImage = read.string("jupyterHubBaseImage", v => (v.trim() === "" ? "an image with the official jupyterhub image's contract (jupyterhub and configurable-http-proxy on PATH)" : undefined));
+    const baseImage = read.string("jupyterHubBaseImage", v =>
+        v.trim() === ""
+            ? "an image with the official jupyterhub image's contract (jupyterhub and configurable-http-proxy on PATH)"
+            : undefined,
+    );
     return { baseImage, admins, idleMinutes, userFolder: userFolder || undefined, ...readAuth(read, kind, names) };
 }
 
@@ -70,13 +111,22 @@ function readAuth(read: ConfigReader, kind: HubAuth["kind"], names: string[]): {
     const clientId = required("jupyterHubOAuthClientId", "the OAuth app's client id");
     const callbackUrl = read.string("jupyterHubOAuthCallbackUrl", callbackUrlProblem);
     const clientSecret = read.secret("jupyterHubOAuthClientSecret");
-    if (!clientSecret) read.reject("jupyterHubOAuthClientSecret", "", `the OAuth app's client secret, with dsenv:jupyterHubAuth ${kind}: pulumi config set --secret ${read.key("jupyterHubOAuthClientSecret")} <secret>`);
+    if (!clientSecret)
+        read.reject(
+            "jupyterHubOAuthClientSecret",
+            "",
+            `the OAuth app's client secret, with dsenv:jupyterHubAuth ${kind}: pulumi config set --secret ${read.key("jupyterHubOAuthClientSecret")} <secret>`,
+        );
     const logins = readLogins(read, names);
     if (kind === "github") {
         read.rejectOrphan("jupyterHubOAuthTenant", "GitHub has no tenant (it is for dsenv:jupyterHubAuth entra)");
         return { auth: { kind, clientId, clientSecret: clientSecret ?? "", callbackUrl }, logins };
     }
-    const tenantId = read.string("jupyterHubOAuthTenant", v => (GUID.test(v) ? undefined : "the Microsoft Entra tenant id, a GUID (Azure portal, Microsoft Entra ID, Overview), with dsenv:jupyterHubAuth entra"));
+    const tenantId = read.string("jupyterHubOAuthTenant", v =>
+        GUID.test(v)
+            ? undefined
+            : "the Microsoft Entra tenant id, a GUID (Azure portal, Microsoft Entra ID, Overview), with dsenv:jupyterHubAuth entra",
+    );
     return { auth: { kind, clientId, clientSecret: clientSecret ?? "", tenantId, callbackUrl }, logins };
 }
 
@@ -90,7 +140,8 @@ function readLogins(read: ConfigReader, names: string[]): Record<string, string>
     }
     const logins: Record<string, string> = {};
     for (const [login, user] of Object.entries(raw)) {
-        if (typeof user !== "string" || !names.includes(user) || Object.values(logins).includes(user) || login.trim() === "") read.reject("jupyterHubLogins", { [login]: user }, accepted);
+        if (typeof user !== "string" || !names.includes(user) || Object.values(logins).includes(user) || login.trim() === "")
+            read.reject("jupyterHubLogins", { [login]: user }, accepted);
         else logins[login] = user;
     }
     return logins;
@@ -106,7 +157,14 @@ export type HubGpuPlace = { kind: "engine"; engine: EngineSettings } | { kind: "
  * "device=0,2" names the GPUs servers get one each from; "all" is every GPU,
  * shared. A swarm's nodes advertise their GPUs; the hub checks them at spawn.
  */
-export function hubServerGpus(read: ConfigReader, jupyter: JupyterSettings, fromAuto: boolean, place: HubGpuPlace, host: HostFacts, notices: string[]): JupyterSettings {
+export function hubServerGpus(
+    read: ConfigReader,
+    jupyter: JupyterSettings,
+    fromAuto: boolean,
+    place: HubGpuPlace,
+    host: HostFacts,
+    notices: string[],
+): JupyterSettings {
     const hub = jupyter.hub;
     const wanted = jupyter.users.map(u => u.gpus).filter((g): g is GpuRequest => g !== undefined);
     if (!hub || place.kind === "swarm" || wanted.length === 0) return hub ? { ...jupyter, hub: { ...hub, engineGpus: [] } } : jupyter;
@@ -118,12 +176,22 @@ export function hubServerGpus(read: ConfigReader, jupyter: JupyterSettings, from
     else ids = engineGpuIds(place.engine, host);
     const each = first === "all" || "devices" in first ? 1 : first.count;
     if (ids === undefined) {
-        read.reject("jupyterGpus", read.string("jupyterGpus"), `"all" (every GPU, shared by the servers) with dsenv:jupyterHub where the engine's machine cannot list its GPUs (nvidia-smi --query-gpu=index did not answer), or "device=0,1" naming them`);
+        read.reject(
+            "jupyterGpus",
+            read.string("jupyterGpus"),
+            `"all" (every GPU, shared by the servers) with dsenv:jupyterHub where the engine's machine cannot list its GPUs (nvidia-smi --query-gpu=index did not answer), or "device=0,1" naming them`,
+        );
         ids = [];
     } else if (each > ids.length) {
-        read.reject("jupyterGpus", read.string("jupyterGpus"), `at most ${ids.length} GPUs per server: the hub gives each server GPUs of its own from the ${ids.length} the machine has (${ids.join(", ") || "none"})`);
+        read.reject(
+            "jupyterGpus",
+            read.string("jupyterGpus"),
+            `at most ${ids.length} GPUs per server: the hub gives each server GPUs of its own from the ${ids.length} the machine has (${ids.join(", ") || "none"})`,
+        );
     }
-    notices.push(`dsenv:jupyterHub: each server gets ${each} GPU${each > 1 ? "s" : ""} of its own while it runs, from GPUs ${ids.join(", ")}; a spawn is refused while they are taken`);
+    notices.push(
+        `dsenv:jupyterHub: each server gets ${each} GPU${each > 1 ? "s" : ""} of its own while it runs, from GPUs ${ids.join(", ")}; a spawn is refused while they are taken`,
+    );
     return { ...jupyter, users: jupyter.users.map(u => ({ ...u, gpus: u.gpus && { count: each } })), hub: { ...hub, engineGpus: ids } };
 }
 
@@ -131,6 +199,9 @@ export function hubServerGpus(read: ConfigReader, jupyter: JupyterSettings, from
 function engineGpuIds(engine: EngineSettings, host: HostFacts): string[] | undefined {
     const r = host.runHost?.(engine, "nvidia-smi --query-gpu=index --format=csv,noheader 2>/dev/null");
     if (!r || !r.ok) return undefined;
-    const ids = r.stdout.split("\n").map(l => l.trim()).filter(l => /^\d+$/.test(l));
+    const ids = r.stdout
+        .split("\n")
+        .map(l => l.trim())
+        .filter(l => /^\d+$/.test(l));
     return ids.length ? ids : undefined;
 }

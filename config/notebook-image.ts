@@ -33,7 +33,12 @@ export function readNotebookPackages(read: ConfigReader): NotebookPackages {
     };
 }
 
-function readUserFile(read: ConfigReader, key: "jupyterEnvironment" | "jupyterRequirements", what: string, check: (text: string) => string[]): PackageFile | undefined {
+function readUserFile(
+    read: ConfigReader,
+    key: "jupyterEnvironment" | "jupyterRequirements",
+    what: string,
+    check: (text: string) => string[],
+): PackageFile | undefined {
     const value = read.string(key);
     if (value === "") return undefined;
     const source = path.resolve(expandHome(value));
@@ -44,7 +49,11 @@ function readUserFile(read: ConfigReader, key: "jupyterEnvironment" | "jupyterRe
     }
     const problems = check(contents.text);
     if (problems.length > 0) {
-        read.reject(key, value, `a ${what} that the build can install on its own (${source}: ${problems.slice(0, 3).join("; ")}${problems.length > 3 ? `; and ${problems.length - 3} more` : ""})`);
+        read.reject(
+            key,
+            value,
+            `a ${what} that the build can install on its own (${source}: ${problems.slice(0, 3).join("; ")}${problems.length > 3 ? `; and ${problems.length - 3} more` : ""})`,
+        );
         return undefined;
     }
     return { source, text: contents.text };
@@ -79,7 +88,8 @@ export function checkRequirementsTxt(text: string): string[] {
 /** environment.yml: a YAML mapping whose dependencies are a list (conda's env spec). */
 export function checkEnvironmentYml(text: string): string[] {
     const doc = parseDocument(text, { prettyErrors: false });
-    if (doc.errors.length > 0) return doc.errors.slice(0, 3).map(e => `not YAML at line ${(e.linePos?.[0].line ?? 0) || "?"}: ${e.message.split("\n")[0]}`);
+    if (doc.errors.length > 0)
+        return doc.errors.slice(0, 3).map(e => `not YAML at line ${(e.linePos?.[0].line ?? 0) || "?"}: ${e.message.split("\n")[0]}`);
     const spec = doc.toJS() as unknown;
     if (spec === null || typeof spec !== "object" || Array.isArray(spec)) return ["not a mapping (name:, channels:, dependencies:)"];
     const deps = (spec as Record<string, unknown>).dependencies;

@@ -44,7 +44,10 @@ export interface NotebookImageRelease {
 const REGISTRY = "quay.io/jupyter";
 const STACK = "pytorch-notebook";
 const DATE = "2026-07-28";
-const variant = (prefix: string, cudaVersion: string): CudaNotebookImage => ({ image: `${REGISTRY}/${STACK}:${prefix}-${DATE}`, cudaVersion });
+const variant = (prefix: string, cudaVersion: string): CudaNotebookImage => ({
+    image: `${REGISTRY}/${STACK}:${prefix}-${DATE}`,
+    cudaVersion,
+});
 const CUDA_VARIANTS = [variant("cuda12", "12.8"), variant("cuda13", "13.0")];
 
 export const NOTEBOOK_IMAGES: NotebookImageRelease = {

@@ -39,7 +39,12 @@ export interface NodeNumbering {
  * dsenv:jupyterUserDatabases own, each with a database and a MySQL account of
  * their own on the workspace's server.
  */
-export function readNotebookUsers(read: ConfigReader, basePort: number, mysql: MySqlSettings, swarm?: NodeNumbering): NotebookUserSettings[] {
+export function readNotebookUsers(
+    read: ConfigReader,
+    basePort: number,
+    mysql: MySqlSettings,
+    swarm?: NodeNumbering,
+): NotebookUserSettings[] {
     const nodeCount = swarm?.count ?? 0;
     const own = readUserDatabases(read) === "own";
     // Only the names of a valid dsenv:mysqlDatabase and dsenv:mysqlUser (each reported by its own rule) say how long a user's may be.
@@ -48,26 +53,32 @@ export function readNotebookUsers(read: ConfigReader, basePort: number, mysql: M
         const m = USER.exec(v);
         if (!m) return GRAMMAR;
         const [uid, gid] = [m[2], m[3]].map(Number);
-        if ((m[2] && !(uid >= 1 && uid <= 2147483647)) || (m[3] && !(gid >= 1 && gid <= 2147483647))) return `${GRAMMAR}, with ids from 1 to 2147483647 (0 is root)`;
+        if ((m[2] && !(uid >= 1 && uid <= 2147483647)) || (m[3] && !(gid >= 1 && gid <= 2147483647)))
+            return `${GRAMMAR}, with ids from 1 to 2147483647 (0 is root)`;
         if (m[4] !== undefined && !swarm) return `${GRAMMAR} without @<node>: only a swarm stack has nodes to place notebooks on`;
-        if (m[4] !== undefined && !(Number(m[4]) >= 1 && Number(m[4]) <= nodeCount)) return `${GRAMMAR}, with a node from 1 to ${nodeCount} (${swarm!.order})`;
+        if (m[4] !== undefined && !(Number(m[4]) >= 1 && Number(m[4]) <= nodeCount))
+            return `${GRAMMAR}, with a node from 1 to ${nodeCount} (${swarm!.order})`;
         if (m[5] !== undefined && rules.port(Number(m[5]))) return `${GRAMMAR}, with a port from 1 to 65535`;
-        if (m[5] === undefined && defaultUserPort(m[1], basePort) === undefined) return `${GRAMMAR} with a port: no port follows dsenv:jupyterHostPort (${basePort}) to pick one from`;
+        if (m[5] === undefined && defaultUserPort(m[1], basePort) === undefined)
+            return `${GRAMMAR} with a port: no port follows dsenv:jupyterHostPort (${basePort}) to pick one from`;
         return ownChecked ? ownDatabaseProblem(mysql, m[1]) : undefined;
     });
     const users = entries.flatMap((entry, i) => {
         const m = USER.exec(entry);
         if (!m) return [];
-        return [{
-            name: m[1],
-            uid: m[2] ? Number(m[2]) : DEFAULT_UID,
-            gid: m[3] ? Number(m[3]) : DEFAULT_GID,
-            node: swarm ? (m[4] ? Number(m[4]) - 1 : i % Math.max(nodeCount, 1)) : undefined,
-            hostPort: m[5] !== undefined ? Number(m[5]) : defaultUserPort(m[1], basePort)!,
-            ...(own && { ownDatabase: ownDatabase(mysql, m[1]) }),
-        }];
+        return [
+            {
+                name: m[1],
+                uid: m[2] ? Number(m[2]) : DEFAULT_UID,
+                gid: m[3] ? Number(m[3]) : DEFAULT_GID,
+                node: swarm ? (m[4] ? Number(m[4]) - 1 : i % Math.max(nodeCount, 1)) : undefined,
+                hostPort: m[5] !== undefined ? Number(m[5]) : defaultUserPort(m[1], basePort)!,
+                ...(own && { ownDatabase: ownDatabase(mysql, m[1]) }),
+            },
+        ];
     });
-    if (own && users.length === 0) read.rejectOrphan("jupyterUserDatabases", "dsenv:jupyterUsers is empty: the workspace's one notebook has the workspace's database");
+    if (own && users.length === 0)
+        read.rejectOrphan("jupyterUserDatabases", "dsenv:jupyterUsers is empty: the workspace's one notebook has the workspace's database");
     const names = users.map(u => u.name);
     const twice = names.find((n, i) => names.indexOf(n) !== i);
     if (twice) read.reject("jupyterUsers", entries, `each name once (${JSON.stringify(twice)} is listed twice)`);

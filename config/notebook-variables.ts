@@ -20,7 +20,8 @@ export interface NotebookEnvSettings {
 }
 
 const RESERVED = new Set(NOTEBOOK_RESERVED_ENV.map(n => n.toUpperCase()));
-const ACCEPTED_VALUE = "a string (an integer or true/false is taken as written; quote anything else: pulumi config set --path --type string ...)";
+const ACCEPTED_VALUE =
+    "a string (an integer or true/false is taken as written; quote anything else: pulumi config set --path --type string ...)";
 
 /** What a variable's name must be; undefined when it is fine. */
 function nameProblem(name: string): string | undefined {
@@ -63,7 +64,12 @@ function howToSet(read: ConfigReader, key: ConfigKey, user?: string): string {
 function readVariables(read: ConfigReader, key: ConfigKey, raw: unknown, user?: string): Record<string, string> {
     const shownAs = (v: unknown) => (user ? { [user]: v } : v);
     if (!isObject(raw)) {
-        reject(read, key, shownAs(raw), `${user ? `for ${user}, ` : ""}an object of variable names and values (${howToSet(read, key, user)})`);
+        reject(
+            read,
+            key,
+            shownAs(raw),
+            `${user ? `for ${user}, ` : ""}an object of variable names and values (${howToSet(read, key, user)})`,
+        );
         return {};
     }
     const vars: Record<string, string> = {};
@@ -74,7 +80,8 @@ function readVariables(read: ConfigReader, key: ConfigKey, raw: unknown, user?: 
         const twin = seen.get(name.toUpperCase());
         const text = valueText(value);
         if (problem) reject(read, key, shown, `${problem}; got the name ${JSON.stringify(name)}`);
-        else if (twin) reject(read, key, shown, `names that differ in more than case (${JSON.stringify(twin)} and ${JSON.stringify(name)})`);
+        else if (twin)
+            reject(read, key, shown, `names that differ in more than case (${JSON.stringify(twin)} and ${JSON.stringify(name)})`);
         else if (text === undefined) reject(read, key, shown, `${ACCEPTED_VALUE} as the value of ${name}, without NUL characters`);
         else vars[name] = text;
         seen.set(name.toUpperCase(), name);
@@ -89,7 +96,13 @@ function readVariables(read: ConfigReader, key: ConfigKey, raw: unknown, user?: 
 function checkStorage(read: ConfigReader, key: ConfigKey, user?: string): void {
     if (read.changed(key) === undefined) return;
     if (isSecretKey(key) && !read.storedSecret(key)) reject(read, key, undefined, `values set with --secret: ${howToSet(read, key, user)}`);
-    if (!isSecretKey(key) && read.storedSecret(key)) reject(read, key, undefined, `plain values only; secret ones go in ${read.key(key === "jupyterEnv" ? "jupyterSecretEnv" : "jupyterUserSecretEnv")}`);
+    if (!isSecretKey(key) && read.storedSecret(key))
+        reject(
+            read,
+            key,
+            undefined,
+            `plain values only; secret ones go in ${read.key(key === "jupyterEnv" ? "jupyterSecretEnv" : "jupyterUserSecretEnv")}`,
+        );
 }
 
 /** jupyterUserEnv / jupyterUserSecretEnv: user -> variables, for users of dsenv:jupyterUsers only. */
@@ -103,7 +116,15 @@ function readUserVariables(read: ConfigReader, key: ConfigKey, users: string[]):
     const byUser: Record<string, Record<string, string>> = {};
     for (const [user, vars] of Object.entries(raw)) {
         if (users.includes(user)) byUser[user] = readVariables(read, key, vars, user);
-        else reject(read, key, { [user]: vars }, users.length ? `users of dsenv:jupyterUsers (${users.join(", ")}); got the user ${JSON.stringify(user)}` : `it unset, since dsenv:jupyterUsers is empty (got the user ${JSON.stringify(user)})`);
+        else
+            reject(
+                read,
+                key,
+                { [user]: vars },
+                users.length
+                    ? `users of dsenv:jupyterUsers (${users.join(", ")}); got the user ${JSON.stringify(user)}`
+                    : `it unset, since dsenv:jupyterUsers is empty (got the user ${JSON.stringify(user)})`,
+            );
     }
     return byUser;
 }
@@ -125,8 +146,15 @@ function checkApart(read: ConfigReader, layers: Layer[], skip: (a: ConfigKey, b:
                 const other = names.get(name.toUpperCase());
                 if (other === undefined) continue;
                 const shown = user && b.key.startsWith("jupyterUser") ? { [user]: { [name]: b.vars[name] } } : { [name]: b.vars[name] };
-                if (isSecretKey(a.key) !== isSecretKey(b.key)) reject(read, b.key, shown, `names that are not both plain and secret${whose}: ${name} is in ${read.key(a.key)} too`);
-                else if (other !== name) reject(read, b.key, shown, `${other}${whose}, as ${read.key(a.key)} spells it (a name that differs only in case is another variable); got ${name}`);
+                if (isSecretKey(a.key) !== isSecretKey(b.key))
+                    reject(read, b.key, shown, `names that are not both plain and secret${whose}: ${name} is in ${read.key(a.key)} too`);
+                else if (other !== name)
+                    reject(
+                        read,
+                        b.key,
+                        shown,
+                        `${other}${whose}, as ${read.key(a.key)} spells it (a name that differs only in case is another variable); got ${name}`,
+                    );
             }
         }
     });
@@ -140,14 +168,22 @@ export function readNotebookVariables(read: ConfigReader, users: string[]): Note
     const userEnv = readUserVariables(read, "jupyterUserEnv", users);
     const userSecretEnv = readUserVariables(read, "jupyterUserSecretEnv", users);
 
-    const shared: Layer[] = [{ key: "jupyterEnv", vars: env }, { key: "jupyterSecretEnv", vars: secretEnv }];
+    const shared: Layer[] = [
+        { key: "jupyterEnv", vars: env },
+        { key: "jupyterSecretEnv", vars: secretEnv },
+    ];
     checkApart(read, shared, () => false);
     const isShared = (k: ConfigKey) => k === "jupyterEnv" || k === "jupyterSecretEnv";
     const byUser: Record<string, NotebookVariables> = {};
     for (const user of users) {
         const own = { env: userEnv[user] ?? {}, secretEnv: userSecretEnv[user] ?? {} };
         // The user's own keys after the shared ones: a user's value replaces a shared value of the same name.
-        checkApart(read, [...shared, { key: "jupyterUserEnv", vars: own.env }, { key: "jupyterUserSecretEnv", vars: own.secretEnv }], (a, b) => isShared(a) && isShared(b), user);
+        checkApart(
+            read,
+            [...shared, { key: "jupyterUserEnv", vars: own.env }, { key: "jupyterUserSecretEnv", vars: own.secretEnv }],
+            (a, b) => isShared(a) && isShared(b),
+            user,
+        );
         byUser[user] = { env: { ...env, ...own.env }, secretEnv: secrets({ ...secretEnv, ...own.secretEnv }) };
     }
     return { shared: { env, secretEnv: secrets(secretEnv) }, byUser };

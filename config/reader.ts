@@ -72,7 +72,11 @@ export class ConfigReader {
         for (const [full, raw] of Object.entries(allConfig())) {
             const name = full.slice(prefix.length);
             if (!full.startsWith(prefix) || declared.includes(name)) continue;
-            this.reject(name, parsedForMessage(raw), `a key that Pulumi.yaml declares; the nearest is ${this.key(nearest(name, declared))}`);
+            this.reject(
+                name,
+                parsedForMessage(raw),
+                `a key that Pulumi.yaml declares; the nearest is ${this.key(nearest(name, declared))}`,
+            );
         }
     }
 
@@ -158,7 +162,9 @@ export class ConfigReader {
         const raw = this.config.get(name);
         if (raw === undefined || raw === "") return undefined;
         if (!isConfigSecret(this.key(name))) {
-            this.problems.push(`${this.key(name)}: got ${SECRET_SHOWN} in plain text, expected a secret: pulumi config set --secret ${this.key(name)} <value>`);
+            this.problems.push(
+                `${this.key(name)}: got ${SECRET_SHOWN} in plain text, expected a secret: pulumi config set --secret ${this.key(name)} <value>`,
+            );
         }
         return this.config.getSecret(name);
     }

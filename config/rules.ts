@@ -15,20 +15,22 @@ export const registryServer: Rule<string> = v =>
         ? undefined
         : "a registry host name with an optional port (1 to 65535), without path: HTTPS as is (e.g. myregistry.example.com, 127.0.0.1:5000, [2001:db8::5]:5000), plain HTTP after http:// (e.g. http://127.0.0.1:5000)";
 
-export const port: Rule<number> = v =>
-    Number.isInteger(v) && v >= 1 && v <= 65535 ? undefined : "an integer port from 1 to 65535";
+export const port: Rule<number> = v => (Number.isInteger(v) && v >= 1 && v <= 65535 ? undefined : "an integer port from 1 to 65535");
 
 export const portOrOff: Rule<number> = v =>
     Number.isInteger(v) && v >= 0 && v <= 65535 ? undefined : "0 (not published) or an integer port from 1 to 65535";
 
 export const hostIp: Rule<string> = v =>
-    isHostIp(v) && !isNeverLocal(v) ? undefined : "an IPv4 or IPv6 address of this host, e.g. 127.0.0.1 (loopback only) or 0.0.0.0 (every interface)";
+    isHostIp(v) && !isNeverLocal(v)
+        ? undefined
+        : "an IPv4 or IPv6 address of this host, e.g. 127.0.0.1 (loopback only) or 0.0.0.0 (every interface)";
 
 /** MySQL's own schemas: initialising "into" one would change the server itself (any case: lower_case_table_names may fold it). */
 const SYSTEM_SCHEMAS = ["mysql", "information_schema", "performance_schema", "sys"];
 
 export const mysqlDatabase: Rule<string> = v => {
-    if (SYSTEM_SCHEMAS.includes(v.toLowerCase())) return `a database of your own, not one of MySQL's system schemas (${SYSTEM_SCHEMAS.join(", ")})`;
+    if (SYSTEM_SCHEMAS.includes(v.toLowerCase()))
+        return `a database of your own, not one of MySQL's system schemas (${SYSTEM_SCHEMAS.join(", ")})`;
     return /^[A-Za-z0-9_]{1,64}$/.test(v) ? undefined : "1 to 64 letters, digits or underscores";
 };
 
@@ -44,7 +46,9 @@ export const dnsLabel: Rule<string> = v =>
         : "a DNS label: 1 to 63 letters, digits and inner hyphens, no dots";
 
 export const resourceName: Rule<string> = v =>
-    /^[a-z0-9][a-z0-9_.-]{0,39}$/.test(v) ? undefined : "1 to 40 lower-case letters, digits, '_', '.' or '-', starting with a letter or digit";
+    /^[a-z0-9][a-z0-9_.-]{0,39}$/.test(v)
+        ? undefined
+        : "1 to 40 lower-case letters, digits, '_', '.' or '-', starting with a letter or digit";
 
 /** A Docker host URL as the docker CLI and the provider read it (DOCKER_HOST). */
 export const dockerHost: Rule<string> = v => {
@@ -54,11 +58,13 @@ export const dockerHost: Rule<string> = v => {
         /^unix:\/\/\/[^\u0000-\u001f\u007f]+$/.test(v) ||
         (tcp !== null && parseHostPort(tcp[1])?.port !== undefined) ||
         (ssh !== null && parseHostPort(ssh[1]) !== undefined);
-    return fine ? undefined : "unix:///path/to/docker.sock, tcp://host:port or ssh://user@host[:port] (port 1 to 65535, an IPv6 address in brackets)";
+    return fine
+        ? undefined
+        : "unix:///path/to/docker.sock, tcp://host:port or ssh://user@host[:port] (port 1 to 65535, an IPv6 address in brackets)";
 };
 
 export function oneOf<T extends string>(allowed: readonly T[]): Rule<string> {
-    return v => (allowed as readonly string[]).includes(v) ? undefined : `one of ${allowed.join(", ")}`;
+    return v => ((allowed as readonly string[]).includes(v) ? undefined : `one of ${allowed.join(", ")}`);
 }
 
 export const hostPath: Rule<string> = v =>

@@ -96,4 +96,8 @@ export interface JupyterSettings {
 export const TARGETS = ["local", "swarm", "azure", "ci-push"] as const;
 
 /** Where the stack puts things: the engine at dockerHost, a swarm of engines, an Azure GPU VM, or only the registry. */
-export type Target = { kind: "local" } | { kind: "swarm"; swarm: SwarmSettings } | { kind: "azure"; azure: AzureSettings } | { kind: "ci-push"; ciPush: CiPushSettings };
+export type Target =
+    | { kind: "local" }
+    | { kind: "swarm"; swarm: SwarmSettings }
+    | { kind: "azure"; azure: AzureSettings }
+    | { kind: "ci-push"; ciPush: CiPushSettings };

@@ -43,13 +43,19 @@ export function parseSwarmNode(entry: string, sshOpts: string[]): { node?: Swarm
     const hostProblem = rules.dockerHost(host);
     if (hostProblem) return { problem: `${grammar}, with an engine that is ${hostProblem}` };
     if (!isHostIp(address) || isAllInterfaces(address) || isNeverLocal(address)) {
-        return { problem: `${grammar}, with the IP address the other nodes reach this one at (swarm wants an address, not a name or 0.0.0.0; got ${JSON.stringify(address)})` };
+        return {
+            problem: `${grammar}, with the IP address the other nodes reach this one at (swarm wants an address, not a name or 0.0.0.0; got ${JSON.stringify(address)})`,
+        };
     }
     const parsed: Record<string, string> = {};
     for (const label of labels) {
         const m = LABEL.exec(label);
-        if (!m) return { problem: `${grammar}, with labels as key=value, a lowercase key of letters, digits, dots and dashes (got ${JSON.stringify(label)})` };
-        if (m[1].startsWith("dsenv.")) return { problem: `${grammar}, without labels under "dsenv." (the stack sets those; got ${JSON.stringify(label)})` };
+        if (!m)
+            return {
+                problem: `${grammar}, with labels as key=value, a lowercase key of letters, digits, dots and dashes (got ${JSON.stringify(label)})`,
+            };
+        if (m[1].startsWith("dsenv."))
+            return { problem: `${grammar}, without labels under "dsenv." (the stack sets those; got ${JSON.stringify(label)})` };
         parsed[m[1]] = m[2];
     }
     return { node: { engine: { host, sshOpts }, advertiseAddr: address, labels: parsed } };
@@ -58,8 +64,16 @@ export function parseSwarmNode(entry: string, sshOpts: string[]): { node?: Swarm
 export function readSwarm(read: ConfigReader, sshOpts: string[]): SwarmSettings {
     const entries = read.strings("swarmNodes", v => parseSwarmNode(v, sshOpts).problem);
     const nodes = entries.map(e => parseSwarmNode(e, sshOpts).node).filter((n): n is SwarmNodeSettings => n !== undefined);
-    if (entries.length === 0) read.reject("swarmNodes", entries, 'one entry per machine, the first the swarm\'s manager: ["<engine> <advertise-ip> [<label>=<value> ...]", ...]');
-    for (const [what, values] of [["engine", nodes.map(n => n.engine.host)], ["advertise address", nodes.map(n => n.advertiseAddr)]] as const) {
+    if (entries.length === 0)
+        read.reject(
+            "swarmNodes",
+            entries,
+            'one entry per machine, the first the swarm\'s manager: ["<engine> <advertise-ip> [<label>=<value> ...]", ...]',
+        );
+    for (const [what, values] of [
+        ["engine", nodes.map(n => n.engine.host)],
+        ["advertise address", nodes.map(n => n.advertiseAddr)],
+    ] as const) {
         const twice = values.filter((v, i) => values.indexOf(v) !== i);
         if (twice.length) read.reject("swarmNodes", entries, `each machine once (the ${what} ${JSON.stringify(twice[0])} is listed twice)`);
     }
@@ -68,8 +82,14 @@ export function readSwarm(read: ConfigReader, sshOpts: string[]): SwarmSettings 
 
 /** swarmManagers, swarmDataNode and swarmPublishMode for `count` nodes, numbered from 1 in `order`. */
 export function readSwarmLayout(read: ConfigReader, count: number, order: string): SwarmLayout {
-    const managers = read.integer("swarmManagers", v => (Number.isInteger(v) && v >= 1 && v <= count && v !== 2 && v !== 4 ? undefined : `an odd number of managers from 1 to the number of nodes (${count}): a swarm keeps working while a majority of its managers does`));
-    const dataNode = read.integer("swarmDataNode", v => (Number.isInteger(v) && v >= 1 && v <= count ? undefined : `the number of the node (1 to ${count}, in ${order}) that keeps the data`));
+    const managers = read.integer("swarmManagers", v =>
+        Number.isInteger(v) && v >= 1 && v <= count && v !== 2 && v !== 4
+            ? undefined
+            : `an odd number of managers from 1 to the number of nodes (${count}): a swarm keeps working while a majority of its managers does`,
+    );
+    const dataNode = read.integer("swarmDataNode", v =>
+        Number.isInteger(v) && v >= 1 && v <= count ? undefined : `the number of the node (1 to ${count}, in ${order}) that keeps the data`,
+    );
     const publishMode = read.string("swarmPublishMode", rules.oneOf(PUBLISH_MODES)) as SwarmLayout["publishMode"];
     return { managers, dataNode: dataNode - 1, publishMode };
 }
@@ -96,10 +116,22 @@ export function gpuCapacity(nodes: SwarmNodeSettings[], run: DockerRunner): (num
 }
 
 /** checkGpuReservations for a swarm of the stack's listed machines, asked for what they advertise. */
-export function checkSwarmGpus(read: ConfigReader, swarm: SwarmSettings, requests: [WorkloadConfigKey, GpuRequest][], run: DockerRunner, notices: string[]): void {
+export function checkSwarmGpus(
+    read: ConfigReader,
+    swarm: SwarmSettings,
+    requests: [WorkloadConfigKey, GpuRequest][],
+    run: DockerRunner,
+    notices: string[],
+): void {
     if (requests.length === 0) return;
     const capacity = gpuCapacity(swarm.nodes, run);
-    checkGpuReservations(read, requests, capacity, swarm.nodes.map((n, i) => `node ${i + 1} (${n.engine.host}): ${capacity[i] ?? "did not answer"}`).join(", "), notices);
+    checkGpuReservations(
+        read,
+        requests,
+        capacity,
+        swarm.nodes.map((n, i) => `node ${i + 1} (${n.engine.host}): ${capacity[i] ?? "did not answer"}`).join(", "),
+        notices,
+    );
 }
 
 /**
@@ -108,7 +140,13 @@ export function checkSwarmGpus(read: ConfigReader, swarm: SwarmSettings, request
  * refused with every node's capacity (`listing` says it); a node whose
  * capacity is unknown leaves the check to the swarm (a notice).
  */
-export function checkGpuReservations(read: ConfigReader, requests: [WorkloadConfigKey, GpuRequest][], capacity: (number | undefined)[], listing: string, notices: string[]): void {
+export function checkGpuReservations(
+    read: ConfigReader,
+    requests: [WorkloadConfigKey, GpuRequest][],
+    capacity: (number | undefined)[],
+    listing: string,
+    notices: string[],
+): void {
     const most = Math.max(0, ...capacity.filter((c): c is number => c !== undefined));
     for (const [key, request] of requests) {
         const value = read.string(key);
@@ -117,9 +155,15 @@ export function checkGpuReservations(read: ConfigReader, requests: [WorkloadConf
         } else {
             const count = request.count;
             if (count > most && capacity.every(c => c !== undefined)) {
-                read.reject(key, value, `at most ${most} GPUs, what the best-equipped node advertises (${GPU_RESOURCE} generic resources; ${listing}): a task's GPUs come from one node`);
+                read.reject(
+                    key,
+                    value,
+                    `at most ${most} GPUs, what the best-equipped node advertises (${GPU_RESOURCE} generic resources; ${listing}): a task's GPUs come from one node`,
+                );
             } else if (count > most) {
-                notices.push(`${read.key(key)}: ${count} GPUs; not every swarm node answered (${listing}), so the swarm decides at deploy time`);
+                notices.push(
+                    `${read.key(key)}: ${count} GPUs; not every swarm node answered (${listing}), so the swarm decides at deploy time`,
+                );
             }
         }
     }

@@ -31,7 +31,5 @@ export function ownDatabaseProblem(mysql: Pick<MySqlSettings, "database" | "user
     if (own.user.length <= MAX_ACCOUNT && own.database.length <= MAX_DATABASE) return undefined;
     const longest = Math.min(MAX_ACCOUNT - mysql.user.length, MAX_DATABASE - mysql.database.length) - 1;
     const made = `with dsenv:jupyterUserDatabases own it makes the MySQL account ${JSON.stringify(own.user)} (${own.user.length} characters, MySQL allows ${MAX_ACCOUNT}) and the database ${JSON.stringify(own.database)} (${own.database.length}, MySQL allows ${MAX_DATABASE})`;
-    return longest >= 1
-        ? `a name of at most ${longest} characters: ${made}`
-        : `a shorter dsenv:mysqlUser or dsenv:mysqlDatabase: ${made}`;
+    return longest >= 1 ? `a name of at most ${longest} characters: ${made}` : `a shorter dsenv:mysqlUser or dsenv:mysqlDatabase: ${made}`;
 }

@@ -26,7 +26,8 @@ export const httpUrl: Rule<string> = v => {
         url = undefined;
     }
     if (!url || url.hostname === "") return "an http:// or https:// URL without spaces (port 1 to 65535, an IPv6 address in brackets)";
-    if (url.username !== "" || url.password !== "") return "an http:// or https:// URL without a user or password (they would be kept in the stack's state and the image's history)";
+    if (url.username !== "" || url.password !== "")
+        return "an http:// or https:// URL without a user or password (they would be kept in the stack's state and the image's history)";
     return url.port === "0" ? "an http:// or https:// URL with a port from 1 to 65535" : undefined;
 };
 
@@ -36,17 +37,23 @@ export const rstudioVersion: Rule<string> = v =>
 
 /** A Debian package name, optionally =version: it reaches a shell word in the Dockerfile. */
 export const aptPackage: Rule<string> = v =>
-    /^[a-z0-9][a-z0-9+.-]+(=[A-Za-z0-9.+:~-]+)?$/.test(v) ? undefined : "a Debian package name, optionally with =version (e.g. vim or git=1:2.39.5-0+deb12u1)";
+    /^[a-z0-9][a-z0-9+.-]+(=[A-Za-z0-9.+:~-]+)?$/.test(v)
+        ? undefined
+        : "a Debian package name, optionally with =version (e.g. vim or git=1:2.39.5-0+deb12u1)";
 
 /** A pip requirement without spaces or shell characters, e.g. pandas==2.2.3 or scikit-learn>=1.5. */
 export const pipRequirement: Rule<string> = v =>
-    /^[A-Za-z0-9][A-Za-z0-9._-]*(\[[A-Za-z0-9._,-]+\])?((==|>=|<=|~=|!=|>|<)[A-Za-z0-9.*+!-]+(,(==|>=|<=|~=|!=|>|<)[A-Za-z0-9.*+!-]+)*)?$/.test(v)
+    /^[A-Za-z0-9][A-Za-z0-9._-]*(\[[A-Za-z0-9._,-]+\])?((==|>=|<=|~=|!=|>|<)[A-Za-z0-9.*+!-]+(,(==|>=|<=|~=|!=|>|<)[A-Za-z0-9.*+!-]+)*)?$/.test(
+        v,
+    )
         ? undefined
         : "a pip requirement like pandas==2.2.3 or scikit-learn>=1.5 (no spaces, no URLs)";
 
 /** An environment variable name, as a shell and Docker accept it. */
 export const envName: Rule<string> = v =>
-    /^[A-Za-z_][A-Za-z0-9_]*$/.test(v) ? undefined : "an environment variable name: letters, digits and underscores, not starting with a digit";
+    /^[A-Za-z_][A-Za-z0-9_]*$/.test(v)
+        ? undefined
+        : "an environment variable name: letters, digits and underscores, not starting with a digit";
 
 /** Free text that goes into an image label: one line, printable. */
 export const labelText: Rule<string> = v =>

@@ -44,7 +44,12 @@ export function readSections(yamlText = fs.readFileSync(path.join(ROOT, "Pulumi.
         for (const field of ["type", "default", "description"]) {
             if (!(field in spec)) throw new Error(`Pulumi.yaml: config key ${key} has no ${field}`);
         }
-        sections[sections.length - 1].keys.push({ key, type: spec.type as DeclaredKey["type"], default: spec.default, description: String(spec.description) });
+        sections[sections.length - 1].keys.push({
+            key,
+            type: spec.type as DeclaredKey["type"],
+            default: spec.default,
+            description: String(spec.description),
+        });
     });
     return sections;
 }
@@ -54,7 +59,14 @@ function sectionHeading(comment: string): { id: string; title: string; intro: st
     const at = lines.findIndex(l => /^section [a-z][A-Za-z0-9]*: /.test(l));
     if (at < 0) return undefined;
     const [, id, title] = /^section ([a-z][A-Za-z0-9]*): (.+)$/.exec(lines[at])!;
-    return { id, title, intro: lines.slice(at + 1).join(" ").trim() };
+    return {
+        id,
+        title,
+        intro: lines
+            .slice(at + 1)
+            .join(" ")
+            .trim(),
+    };
 }
 
 /** A default as a TypeScript expression, typed as the key's type (an empty list is a string[], not never[]). */
@@ -114,13 +126,18 @@ function mdType(k: DeclaredKey): string {
 function linked(text: string): string {
     return text
         .split(/(`[^`]*`)/)
-        .map((part, i) => (i % 2 === 1 ? part : part.replace(/</g, "&lt;").replace(/\bdocs\/([a-z-]+\.md(?:#[a-z0-9-]+)?)/g, "[docs/$1]($1)")))
+        .map((part, i) =>
+            i % 2 === 1 ? part : part.replace(/</g, "&lt;").replace(/\bdocs\/([a-z-]+\.md(?:#[a-z0-9-]+)?)/g, "[docs/$1]($1)"),
+        )
         .join("")
         .replace(/\|/g, "\\|");
 }
 
 /** docs/configuration.md: every key by section, with its type, default and what is accepted. */
-export function renderReference(sections: Section[], intro = fs.readFileSync(path.join(__dirname, "config-reference-intro.md"), "utf8")): string {
+export function renderReference(
+    sections: Section[],
+    intro = fs.readFileSync(path.join(__dirname, "config-reference-intro.md"), "utf8"),
+): string {
     const out = [
         `<!-- Generated from Pulumi.yaml by scripts/config-schema.ts (${COMMAND}): edit Pulumi.yaml (and scripts/config-reference-intro.md), not this file. -->`,
         intro.trim(),

@@ -7,7 +7,17 @@ import { runsHealthStartInterval } from "../config/engine-api";
 import { readWorkDir } from "../config/host-paths";
 import { ConfigError, ConfigReader } from "../config/reader";
 import * as rules from "../config/rules";
-import { EngineSettings, JupyterSettings, MySqlSettings, Published, RegistrySettings, RESTART_POLICIES, RestartPolicy, Target, TARGETS } from "../config/settings";
+import {
+    EngineSettings,
+    JupyterSettings,
+    MySqlSettings,
+    Published,
+    RegistrySettings,
+    RESTART_POLICIES,
+    RestartPolicy,
+    Target,
+    TARGETS,
+} from "../config/settings";
 import type { Settings } from "./index";
 import { WORKLOAD_DEFAULTS } from "../config/workload-defaults";
 import { shmSizeMb } from "../config/workload-rules";
@@ -28,7 +38,9 @@ import { gpuRequests, HostFacts, readWorkloads, THIS_HOST, workloadHostPorts } f
  */
 const AZURE_VM: { engine: EngineSettings; facts: HostFacts } = {
     engine: { isLocal: false },
-    facts: { runDocker: () => ({ ok: false, error: "the GPU VM is created by this stack; its readiness step waits for the NVIDIA runtime" }) },
+    facts: {
+        runDocker: () => ({ ok: false, error: "the GPU VM is created by this stack; its readiness step waits for the NVIDIA runtime" }),
+    },
 };
 
 /**
@@ -42,18 +54,23 @@ export function loadSettings(config = new pulumi.Config(), env: NodeJS.ProcessEn
     read.rejectUnknownKeys();
 
     const kind = read.string("target", rules.oneOf(TARGETS)) as Target["kind"];
-    const sshOpts = read.strings("dockerSshOpts", v => (v === "" ? "non-empty ssh options, e.g. [\"-i\", \"~/.ssh/gpu_box\"]" : undefined));
+    const sshOpts = read.strings("dockerSshOpts", v => (v === "" ? 'non-empty ssh options, e.g. ["-i", "~/.ssh/gpu_box"]' : undefined));
     const swarm = kind === "swarm" ? readSwarm(read, sshOpts) : undefined;
     // An azure stack of several VMs makes them a swarm: its nodes are the VMs, by their numbers.
     const azureVmCount = kind === "azure" ? read.integer("azureVmCount", azureRules.vmCount) : 1;
     const azureSwarm = azureVmCount > 1 ? readSwarmLayout(read, azureVmCount, AZURE_VM_ORDER) : undefined;
-    const nodes: NodeNumbering | undefined = swarm ? { count: swarm.nodes.length, order: "dsenv:swarmNodes' order" } : azureSwarm && { count: azureVmCount, order: AZURE_VM_ORDER };
+    const nodes: NodeNumbering | undefined = swarm
+        ? { count: swarm.nodes.length, order: "dsenv:swarmNodes' order" }
+        : azureSwarm && { count: azureVmCount, order: AZURE_VM_ORDER };
     // The local and swarm targets push to registryServer; the others have their Azure registry.
     const registry = kind === "local" || kind === "swarm" ? readRegistry(read, kind === "swarm") : undefined;
     const engines = readEngines(read, env, sshOpts, kind === "local" && registry === undefined, swarm);
     const buildEngine = engines.buildEngine;
     // The local target's containers run on this engine: asked once whether it runs a healthcheck start interval.
-    const engine = kind === "local" ? { ...engines.engine, healthStartInterval: runsHealthStartInterval(engines.engine, host.runDocker) } : engines.engine;
+    const engine =
+        kind === "local"
+            ? { ...engines.engine, healthStartInterval: runsHealthStartInterval(engines.engine, host.runDocker) }
+            : engines.engine;
     // Where the containers run: the engine at dockerHost, the Azure VM, or the swarm's nodes (whose
     // paths cannot be checked from here, and whose GPUs checkSwarmGpus checks by their capacity).
     const runsOn = kind === "azure" ? AZURE_VM : kind === "swarm" ? { engine: { isLocal: false }, facts: host } : { engine, facts: host };
@@ -63,19 +80,44 @@ export function loadSettings(config = new pulumi.Config(), env: NodeJS.ProcessEn
     const jupyterRead = readJupyter(read, runsOn.engine, mysql, kind, nodes);
     const notebookGpus = readNotebookGpus(read);
     // The local target's engine is asked about GPUs once, for the notebooks and the workloads (settings/notebook-gpus.ts).
-    const gpuPlace: WorkloadGpuPlace = swarm ? { kind: "swarm", swarm } : kind === "azure" ? { kind: "azure", vmSize: read.string("azureVmSize"), vmCount: azureVmCount } : { kind: "engine", engine };
-    const workloads = kind === "ci-push" ? { notices: [] } : readWorkloads(read, runsOn.engine, runsOn.facts, nodes === undefined && kind !== "local", gpuPlace);
+    const gpuPlace: WorkloadGpuPlace = swarm
+        ? { kind: "swarm", swarm }
+        : kind === "azure"
+          ? { kind: "azure", vmSize: read.string("azureVmSize"), vmCount: azureVmCount }
+          : { kind: "engine", engine };
+    const workloads =
+        kind === "ci-push"
+            ? { notices: [] }
+            : readWorkloads(read, runsOn.engine, runsOn.facts, nodes === undefined && kind !== "local", gpuPlace);
     const gpus = gpuRequests(workloads);
     // ci-push tags the project's images with the commit: a user's packages would change the content, not the tag.
-    if (kind === "ci-push") for (const key of ["jupyterRequirements", "jupyterEnvironment"] as const) read.rejectOrphan(key, "the ci-push target pushes the project's own images, tagged by commit");
+    if (kind === "ci-push")
+        for (const key of ["jupyterRequirements", "jupyterEnvironment"] as const)
+            read.rejectOrphan(key, "the ci-push target pushes the project's own images, tagged by commit");
     const notebookGpuKeys = notebookGpus !== undefined && notebookGpus !== "auto" ? ["jupyterGpus"] : [];
-    const target = readTarget(read, kind, [...gpus.map(([key]) => key), ...notebookGpuKeys], namePrefix, host, swarm, { count: azureVmCount, swarm: azureSwarm });
+    const target = readTarget(read, kind, [...gpus.map(([key]) => key), ...notebookGpuKeys], namePrefix, host, swarm, {
+        count: azureVmCount,
+        swarm: azureSwarm,
+    });
     if (swarm) checkSwarmGpus(read, swarm, gpus, host.runDocker, workloads.notices);
     if (target.kind === "azure") checkAzureSwarmGpus(read, target.azure, gpus, workloads.notices);
-    const hubGpuPlace: HubGpuPlace = target.kind === "swarm" || azureSwarm ? { kind: "swarm" } : target.kind === "azure" ? { kind: "azure", vmSize: target.azure.vm.size } : { kind: "engine", engine };
+    const hubGpuPlace: HubGpuPlace =
+        target.kind === "swarm" || azureSwarm
+            ? { kind: "swarm" }
+            : target.kind === "azure"
+              ? { kind: "azure", vmSize: target.azure.vm.size }
+              : { kind: "engine", engine };
     const jupyter = hubServerGpus(
         read,
-        withNotebookGpus(read, jupyterRead, notebookGpus, notebookPlace(target, engine, workloads, host), host, workloads.notices, buildEngine),
+        withNotebookGpus(
+            read,
+            jupyterRead,
+            notebookGpus,
+            notebookPlace(target, engine, workloads, host),
+            host,
+            workloads.notices,
+            buildEngine,
+        ),
         notebookGpus === "auto",
         hubGpuPlace,
         host,
@@ -86,7 +128,13 @@ export function loadSettings(config = new pulumi.Config(), env: NodeJS.ProcessEn
         ["mysqlHostPort", mysql.publish],
         // The hub, or the workspace's one notebook, is at jupyterHostPort; always-on notebooks on their names' ports.
         ["jupyterHostPort", jupyter.users.length && !jupyter.hub ? undefined : jupyter.publish],
-        ...(jupyter.hub ? [] : jupyter.users.map((u): [string, Published, string] => ["jupyterUsers", { hostPort: u.hostPort, hostIp: jupyter.publish.hostIp }, u.name])),
+        ...(jupyter.hub
+            ? []
+            : jupyter.users.map((u): [string, Published, string] => [
+                  "jupyterUsers",
+                  { hostPort: u.hostPort, hostIp: jupyter.publish.hostIp },
+                  u.name,
+              ])),
         ...workloadHostPorts(workloads),
     ]);
     // What this target never reads has no effect; a disabled workload's keys may stay (docs/workloads.md).
@@ -100,11 +148,20 @@ export function loadSettings(config = new pulumi.Config(), env: NodeJS.ProcessEn
 function prefixFromStack(read: ConfigReader, stack: string): string {
     const prefix = `dsenv-${stack}`.toLowerCase();
     const problem = rules.resourceName(prefix);
-    if (problem) read.reject("namePrefix", "", `${problem}; the default made from the stack name, ${JSON.stringify(prefix)}, is not: set one`);
+    if (problem)
+        read.reject("namePrefix", "", `${problem}; the default made from the stack name, ${JSON.stringify(prefix)}, is not: set one`);
     return prefix;
 }
 
-function readTarget(read: ConfigReader, kind: Target["kind"], gpuWorkloadKeys: string[], namePrefix: string, host: HostFacts, swarm?: SwarmSettings, azureVms?: { count: number; swarm?: SwarmLayout }): Target {
+function readTarget(
+    read: ConfigReader,
+    kind: Target["kind"],
+    gpuWorkloadKeys: string[],
+    namePrefix: string,
+    host: HostFacts,
+    swarm?: SwarmSettings,
+    azureVms?: { count: number; swarm?: SwarmLayout },
+): Target {
     switch (kind) {
         case "swarm":
             return { kind, swarm: swarm! };
@@ -123,25 +180,44 @@ function readTarget(read: ConfigReader, kind: Target["kind"], gpuWorkloadKeys: s
  * box over ssh://). Two engines need a registry between them, unless the
  * target brings its own.
  */
-function readEngines(read: ConfigReader, env: NodeJS.ProcessEnv, sshOpts: string[], needsRegistry: boolean, swarm?: SwarmSettings): { engine: EngineSettings; buildEngine: EngineSettings } {
+function readEngines(
+    read: ConfigReader,
+    env: NodeJS.ProcessEnv,
+    sshOpts: string[],
+    needsRegistry: boolean,
+    swarm?: SwarmSettings,
+): { engine: EngineSettings; buildEngine: EngineSettings } {
     const hostRule = (v: string) => (v === "" ? undefined : rules.dockerHost(v));
     // The Docker provider ignores DOCKER_HOST (pulumi-docker #619), so it is read here.
     const runHost = swarm ? swarm.nodes[0]?.engine.host : read.string("dockerHost", hostRule) || env.DOCKER_HOST || undefined;
     const buildConfigured = read.string("buildDockerHost", hostRule);
     // Another spelling of the engine that runs the containers is that engine.
-    const buildHost = buildConfigured && canonicalEngineAddress(buildConfigured) !== canonicalEngineAddress(runHost) ? buildConfigured : runHost;
+    const buildHost =
+        buildConfigured && canonicalEngineAddress(buildConfigured) !== canonicalEngineAddress(runHost) ? buildConfigured : runHost;
     if (buildHost !== runHost && needsRegistry) {
-        read.reject("buildDockerHost", buildConfigured, "the same engine as dsenv:dockerHost, or a registry in dsenv:registryServer to carry the images from one to the other");
+        read.reject(
+            "buildDockerHost",
+            buildConfigured,
+            "the same engine as dsenv:dockerHost, or a registry in dsenv:registryServer to carry the images from one to the other",
+        );
     }
     const hosts = [runHost, buildHost, ...(swarm?.nodes.map(n => n.engine.host) ?? [])];
-    if (!hosts.some(h => h?.startsWith("ssh://"))) read.rejectOrphan("dockerSshOpts", "no engine is reached over ssh:// (dsenv:dockerHost, dsenv:buildDockerHost, dsenv:swarmNodes or DOCKER_HOST)");
+    if (!hosts.some(h => h?.startsWith("ssh://")))
+        read.rejectOrphan(
+            "dockerSshOpts",
+            "no engine is reached over ssh:// (dsenv:dockerHost, dsenv:buildDockerHost, dsenv:swarmNodes or DOCKER_HOST)",
+        );
     const engineAt = (host?: string): EngineSettings => ({ host, sshOpts, isLocal: host === undefined || host.startsWith("unix://") });
     return { engine: engineAt(runHost), buildEngine: engineAt(buildHost) };
 }
 
 function readRegistry(read: ConfigReader, required: boolean): RegistrySettings | undefined {
     const server = read.string("registryServer", v =>
-        v === "" ? (required ? "a registry every swarm node can pull from (host:port, or http://host:port for a plain-HTTP lab registry): the nodes pull the images built here from it" : undefined) : rules.registryServer(v),
+        v === ""
+            ? required
+                ? "a registry every swarm node can pull from (host:port, or http://host:port for a plain-HTTP lab registry): the nodes pull the images built here from it"
+                : undefined
+            : rules.registryServer(v),
     );
     const username = read.string("registryUsername");
     const password = read.secret("registryPassword");
@@ -175,13 +251,22 @@ function distinctAliases(aliases: string[]): string[] {
     return aliases.filter(a => !seen.has(a.toLowerCase()) && seen.add(a.toLowerCase()));
 }
 
-function readJupyter(read: ConfigReader, engine: EngineSettings, mysql: MySqlSettings, target: Target["kind"], nodes?: NodeNumbering): Omit<JupyterSettings, "gpus" | "gpuChoice"> {
+function readJupyter(
+    read: ConfigReader,
+    engine: EngineSettings,
+    mysql: MySqlSettings,
+    target: Target["kind"],
+    nodes?: NodeNumbering,
+): Omit<JupyterSettings, "gpus" | "gpuChoice"> {
     const workDir = read.string("jupyterWorkDir", v => (v === "" ? undefined : rules.hostPath(v)));
     const keepWork = read.boolean("jupyterKeepWork");
     if (workDir !== "") read.rejectOrphan("jupyterKeepWork", "dsenv:jupyterWorkDir is a host directory, which destroy never removes");
     const publish = { hostPort: read.integer("jupyterHostPort", rules.port), hostIp: read.string("jupyterHostIp", rules.hostIp) };
     const users = readNotebookUsers(read, publish.hostPort, mysql, nodes);
-    const env = readNotebookVariables(read, users.map(u => u.name));
+    const env = readNotebookVariables(
+        read,
+        users.map(u => u.name),
+    );
     const workDirSettings = readWorkDir(read, "jupyterWorkDir", workDir, keepWork, engine);
     // The GPU ids a hub hands out are known once the GPUs are (hubServerGpus).
     const hub = readJupyterHub(read, { users, workDir: workDirSettings }, target);
@@ -203,21 +288,37 @@ function readJupyter(read: ConfigReader, engine: EngineSettings, mysql: MySqlSet
  * the same address however it is spelt, or every interface (0.0.0.0, ::, ...)
  * and anything. Invalid addresses are reported by their own rule.
  */
-export function checkHostPortsDistinct(read: ConfigReader, published: [key: string, publish: Published | undefined, user?: string][]): void {
+export function checkHostPortsDistinct(
+    read: ConfigReader,
+    published: [key: string, publish: Published | undefined, user?: string][],
+): void {
     const seen: [string, Published, string?][] = [];
     const overlap = (a: string, b: string) => isAllInterfaces(a) || isAllInterfaces(b) || canonicalIp(a) === canonicalIp(b);
     // A notebook user's port is their entry's =<port>, else picked from their name: the way out is a free one.
     const taken = new Set(published.map(([, p]) => p?.hostPort));
     const freeAfter = (port: number) => [...Array(65535 - port).keys()].map(i => port + 1 + i).find(p => !taken.has(p));
-    const userWay = (user: string, port: number) => `end ${JSON.stringify(user)}'s entry in dsenv:jupyterUsers with =<port> (e.g. =${freeAfter(port)}; without one, its port is picked from the name)`;
+    const userWay = (user: string, port: number) =>
+        `end ${JSON.stringify(user)}'s entry in dsenv:jupyterUsers with =<port> (e.g. =${freeAfter(port)}; without one, its port is picked from the name)`;
     for (const [name, p, user] of published) {
         if (!p || !isHostIp(p.hostIp)) continue;
         const clash = seen.find(([, q]) => q.hostPort === p.hostPort && overlap(q.hostIp, p.hostIp));
         if (!clash) seen.push([name, p, user]);
-        else if (user && clash[2] === user) continue; // one name twice: refused as such (readNotebookUsers)
-        else if (user && clash[2]) read.reject(name, user, `a port of its own (${JSON.stringify(clash[2])} has ${p.hostPort} too): ${userWay(user, p.hostPort)}`);
-        else if (user) read.reject(name, user, `a port not already published by ${read.key(clash[0])} (${p.hostPort}): ${userWay(user, p.hostPort)}, or set ${read.key(clash[0])} to another`);
-        else if (clash[2]) read.reject(name, p.hostPort, `a host port not already published by ${read.key(clash[0])} (the notebook of ${JSON.stringify(clash[2])}): another, or ${userWay(clash[2], p.hostPort)}`);
+        else if (user && clash[2] === user)
+            continue; // one name twice: refused as such (readNotebookUsers)
+        else if (user && clash[2])
+            read.reject(name, user, `a port of its own (${JSON.stringify(clash[2])} has ${p.hostPort} too): ${userWay(user, p.hostPort)}`);
+        else if (user)
+            read.reject(
+                name,
+                user,
+                `a port not already published by ${read.key(clash[0])} (${p.hostPort}): ${userWay(user, p.hostPort)}, or set ${read.key(clash[0])} to another`,
+            );
+        else if (clash[2])
+            read.reject(
+                name,
+                p.hostPort,
+                `a host port not already published by ${read.key(clash[0])} (the notebook of ${JSON.stringify(clash[2])}): another, or ${userWay(clash[2], p.hostPort)}`,
+            );
         else read.reject(name, p.hostPort, `a host port not already published by ${read.key(clash[0])}`);
     }
 }

@@ -21,7 +21,6 @@ import { checkGpus, gpuRequests } from "../workloads/read";
 // resolved per target: `auto` asks the engine (local), the VM size (azure) or
 // what the swarm nodes advertise, and the stack says what it chose.
 
-
 /** "auto", a request, or undefined for "" (no GPUs). */
 export type NotebookGpuValue = "auto" | GpuRequest | undefined;
 
@@ -44,7 +43,14 @@ export interface NotebookGpus {
 export type NotebookPlace =
     | { kind: "engine"; engine: EngineSettings; workloads: WorkloadSettings }
     | { kind: "azure"; azure: AzureSettings }
-    | { kind: "swarm"; nodeNames: string[]; nodeEngines: EngineSettings[]; dataNode: number; capacity: () => (number | undefined)[]; where: string }
+    | {
+          kind: "swarm";
+          nodeNames: string[];
+          nodeEngines: EngineSettings[];
+          dataNode: number;
+          capacity: () => (number | undefined)[];
+          where: string;
+      }
     | { kind: "none"; why: string };
 
 /** The images that run with GPUs and where to look at them, for the CUDA check. */
@@ -62,7 +68,16 @@ export interface CudaCheckArgs {
  * what it decided (for `auto`) in `notices`. On one engine the engine is asked
  * once, for the notebooks and the GPU workloads together.
  */
-export function resolveNotebookGpus(read: ConfigReader, value: NotebookGpuValue, users: NotebookUserSettings[], place: NotebookPlace, host: HostFacts, notices: string[], cuda?: CudaCheckArgs, hub = false): NotebookGpus {
+export function resolveNotebookGpus(
+    read: ConfigReader,
+    value: NotebookGpuValue,
+    users: NotebookUserSettings[],
+    place: NotebookPlace,
+    host: HostFacts,
+    notices: string[],
+    cuda?: CudaCheckArgs,
+    hub = false,
+): NotebookGpus {
     const same = (gpus: GpuRequest | undefined, choice: string): NotebookGpus => ({ gpus, userGpus: users.map(() => gpus), choice });
     const explicit = value === "auto" ? undefined : value;
     const said = (g: GpuRequest | undefined) => (g === undefined ? "none" : gpusFlag(g)!);
@@ -73,7 +88,9 @@ export function resolveNotebookGpus(read: ConfigReader, value: NotebookGpuValue,
             return same(undefined, `none (${place.why})`);
         case "engine": {
             const { engine, workloads } = place;
-            const check = checkGpus(read, engine, host, workloads, explicit ? [["jupyterGpus", explicit]] : []) ?? (value === "auto" ? checkGpuPath(engine, host.runDocker, host.runHost) : undefined);
+            const check =
+                checkGpus(read, engine, host, workloads, explicit ? [["jupyterGpus", explicit]] : []) ??
+                (value === "auto" ? checkGpuPath(engine, host.runDocker, host.runHost) : undefined);
             if (value !== "auto") {
                 result = same(explicit, value === undefined ? 'none (dsenv:jupyterGpus is "")' : `${said(explicit)} (dsenv:jupyterGpus)`);
             } else {
@@ -83,7 +100,8 @@ export function resolveNotebookGpus(read: ConfigReader, value: NotebookGpuValue,
             }
             if (cuda && check?.kind !== "missing") {
                 const images = gpuImages(result.gpus !== undefined || result.userGpus.some(g => g), workloads, cuda, engine);
-                if (images.length) checkCudaAgainstDriver(read, images, driver ?? readDriverVersion(engine, host.runHost), host.runDocker, notices);
+                if (images.length)
+                    checkCudaAgainstDriver(read, images, driver ?? readDriverVersion(engine, host.runHost), host.runDocker, notices);
             }
             break;
         }
@@ -91,27 +109,61 @@ export function resolveNotebookGpus(read: ConfigReader, value: NotebookGpuValue,
             const size = gpuSize(place.azure.vm.size);
             if (place.azure.swarm) {
                 const perVm = size?.gpus ?? 0;
-                result = onSwarm(read, value, users, place.azure.swarm.dataNode, () => perVm, (i: number) => `VM ${i + 1}`, `${place.azure.vm.size}: ${perVm} each`, notices, hub);
+                result = onSwarm(
+                    read,
+                    value,
+                    users,
+                    place.azure.swarm.dataNode,
+                    () => perVm,
+                    (i: number) => `VM ${i + 1}`,
+                    `${place.azure.vm.size}: ${perVm} each`,
+                    notices,
+                    hub,
+                );
             } else if (value !== "auto") {
                 result = same(explicit, value === undefined ? 'none (dsenv:jupyterGpus is "")' : `${said(explicit)} (dsenv:jupyterGpus)`);
             } else {
-                result = size ? same("all", `all (auto: the VM size ${size.size} has ${size.gpus}x ${size.gpu})`) : same(undefined, `none (auto: the VM size ${place.azure.vm.size} has no NVIDIA GPU)`);
+                result = size
+                    ? same("all", `all (auto: the VM size ${size.size} has ${size.gpus}x ${size.gpu})`)
+                    : same(undefined, `none (auto: the VM size ${place.azure.vm.size} has no NVIDIA GPU)`);
             }
             // The VMs get the driver branch of the size table; the images are looked at where they are built.
             if (cuda && size) {
                 const images = gpuImages(result.gpus !== undefined || result.userGpus.some(g => g), undefined, cuda, cuda.buildEngine);
-                const branch: DriverVersion = { kind: "found", version: size.driver.branch, source: `the R${size.driver.branch} branch dsenv installs on ${size.size}` };
+                const branch: DriverVersion = {
+                    kind: "found",
+                    version: size.driver.branch,
+                    source: `the R${size.driver.branch} branch dsenv installs on ${size.size}`,
+                };
                 if (images.length) checkCudaAgainstDriver(read, images, branch, host.runDocker, notices);
             }
             break;
         }
         case "swarm": {
             // Asked only when a notebook may want GPUs.
-            result = onSwarm(read, value, users, place.dataNode, i => place.capacity()[i], i => place.nodeNames[i], place.where, notices, hub);
+            result = onSwarm(
+                read,
+                value,
+                users,
+                place.dataNode,
+                i => place.capacity()[i],
+                i => place.nodeNames[i],
+                place.where,
+                notices,
+                hub,
+            );
             // The notebook image against the driver of each node a GPU notebook is pinned to.
-            const gpuNodes = new Set(users.length ? users.flatMap((u, i) => (result.userGpus[i] ? [u.node ?? place.dataNode] : [])) : result.gpus ? [place.dataNode] : []);
+            const gpuNodes = new Set(
+                users.length
+                    ? users.flatMap((u, i) => (result.userGpus[i] ? [u.node ?? place.dataNode] : []))
+                    : result.gpus
+                      ? [place.dataNode]
+                      : [],
+            );
             const images = cuda && gpuNodes.size ? gpuImages(true, undefined, cuda, cuda.buildEngine) : [];
-            for (const n of gpuNodes) if (images.length) checkCudaAgainstDriver(read, images, readDriverVersion(place.nodeEngines[n], host.runHost), host.runDocker, notices);
+            for (const n of gpuNodes)
+                if (images.length)
+                    checkCudaAgainstDriver(read, images, readDriverVersion(place.nodeEngines[n], host.runHost), host.runDocker, notices);
             break;
         }
     }
@@ -128,14 +180,26 @@ export function resolveNotebookGpus(read: ConfigReader, value: NotebookGpuValue,
  * exclusive, so one each leaves the rest of the node to GPU workloads, and a
  * node with fewer GPUs than notebooks would leave some notebooks pending.
  */
-function onSwarm(read: ConfigReader, value: NotebookGpuValue, users: NotebookUserSettings[], dataNode: number, capacityOf: (node: number) => number | undefined, nodeName: (i: number) => string, where: string, notices: string[], hub: boolean): NotebookGpus {
+function onSwarm(
+    read: ConfigReader,
+    value: NotebookGpuValue,
+    users: NotebookUserSettings[],
+    dataNode: number,
+    capacityOf: (node: number) => number | undefined,
+    nodeName: (i: number) => string,
+    where: string,
+    notices: string[],
+    hub: boolean,
+): NotebookGpus {
     const nodes = users.length ? users.map(u => u.node ?? dataNode) : [dataNode];
     const capacity: Record<number, number | undefined> = {};
     if (value !== undefined) for (const n of new Set(nodes)) capacity[n] = capacityOf(n);
     // A hub's servers run only while used, and one that finds its node's GPUs taken is refused at spawn:
     // each request need only fit its node alone, where always-on notebooks must fit it together.
     const sharing = (node: number) => (hub ? 1 : nodes.filter(n => n === node).length);
-    const listing = [...new Set(nodes)].map(n => `${nodeName(n)}: ${capacity[n] ?? "did not answer"} for ${sharing(n)} notebook${sharing(n) > 1 ? "s" : ""}`).join(", ");
+    const listing = [...new Set(nodes)]
+        .map(n => `${nodeName(n)}: ${capacity[n] ?? "did not answer"} for ${sharing(n)} notebook${sharing(n) > 1 ? "s" : ""}`)
+        .join(", ");
     let per: (GpuRequest | undefined)[];
     let choice: string;
     if (value === undefined) {
@@ -143,13 +207,24 @@ function onSwarm(read: ConfigReader, value: NotebookGpuValue, users: NotebookUse
         choice = 'none (dsenv:jupyterGpus is "")';
     } else if (value !== "auto") {
         if (value === "all" || !("count" in value)) {
-            read.reject("jupyterGpus", read.string("jupyterGpus"), `a number of GPUs per notebook: a swarm reserves GPUs by count from what its nodes advertise (${listing})`);
+            read.reject(
+                "jupyterGpus",
+                read.string("jupyterGpus"),
+                `a number of GPUs per notebook: a swarm reserves GPUs by count from what its nodes advertise (${listing})`,
+            );
         } else {
             for (const n of new Set(nodes)) {
                 const c = capacity[n];
-                if (c === undefined) notices.push(`dsenv:jupyterGpus: ${value.count} GPUs per notebook; ${nodeName(n)} did not say what it advertises (${where}), so the swarm decides at deploy time`);
+                if (c === undefined)
+                    notices.push(
+                        `dsenv:jupyterGpus: ${value.count} GPUs per notebook; ${nodeName(n)} did not say what it advertises (${where}), so the swarm decides at deploy time`,
+                    );
                 else if (value.count * sharing(n) > c) {
-                    read.reject("jupyterGpus", read.string("jupyterGpus"), `at most ${Math.floor(c / sharing(n))} GPUs per notebook: ${nodeName(n)} advertises ${c} ${GPU_RESOURCE} for the ${sharing(n)} notebook(s) pinned to it, and a swarm reserves each GPU for one task (${listing})`);
+                    read.reject(
+                        "jupyterGpus",
+                        read.string("jupyterGpus"),
+                        `at most ${Math.floor(c / sharing(n))} GPUs per notebook: ${nodeName(n)} advertises ${c} ${GPU_RESOURCE} for the ${sharing(n)} notebook(s) pinned to it, and a swarm reserves each GPU for one task (${listing})`,
+                    );
                 }
             }
         }
@@ -160,7 +235,11 @@ function onSwarm(read: ConfigReader, value: NotebookGpuValue, users: NotebookUse
         const reasons = nodes.map((n, i) => {
             const c = capacity[n];
             if (per[i]) return `${nodeName(n)} advertises ${c}`;
-            return c === undefined ? `${nodeName(n)} did not say what it advertises` : c === 0 ? `${nodeName(n)} advertises no ${GPU_RESOURCE}` : `${nodeName(n)} advertises ${c} for ${sharing(n)} notebooks`;
+            return c === undefined
+                ? `${nodeName(n)} did not say what it advertises`
+                : c === 0
+                  ? `${nodeName(n)} advertises no ${GPU_RESOURCE}`
+                  : `${nodeName(n)} advertises ${c} for ${sharing(n)} notebooks`;
         });
         const names = users.length ? users.map(u => u.name) : ["the notebook"];
         const all = per.every(p => p) ? "1 each" : per.every(p => !p) ? "none" : "per notebook";
@@ -170,9 +249,21 @@ function onSwarm(read: ConfigReader, value: NotebookGpuValue, users: NotebookUse
 }
 
 /** The images that will run with GPUs: the notebook's base (where notebooks have GPUs) and the GPU workloads'. */
-function gpuImages(notebooksHaveGpus: boolean, workloads: WorkloadSettings | undefined, cuda: CudaCheckArgs, runEngine: EngineSettings): GpuImage[] {
+function gpuImages(
+    notebooksHaveGpus: boolean,
+    workloads: WorkloadSettings | undefined,
+    cuda: CudaCheckArgs,
+    runEngine: EngineSettings,
+): GpuImage[] {
     const images: GpuImage[] = [];
-    if (notebooksHaveGpus) images.push({ imageKey: "jupyterBaseImage", gpuKey: "jupyterGpus", image: cuda.jupyterBaseImage, engine: cuda.buildEngine, knownCuda: cuda.knownCuda?.(cuda.jupyterBaseImage) });
+    if (notebooksHaveGpus)
+        images.push({
+            imageKey: "jupyterBaseImage",
+            gpuKey: "jupyterGpus",
+            image: cuda.jupyterBaseImage,
+            engine: cuda.buildEngine,
+            knownCuda: cuda.knownCuda?.(cuda.jupyterBaseImage),
+        });
     if (workloads) {
         const gpuKeys = new Map(gpuRequests(workloads).map(([key]) => [key.replace(/Gpus$/, ""), key]));
         for (const w of enabledWorkloads(workloads)) {
@@ -181,7 +272,14 @@ function gpuImages(notebooksHaveGpus: boolean, workloads: WorkloadSettings | und
             if (!gpuKey) continue;
             // pytorchImage runs as it is; rstudio and lab are built on their base image.
             const [imageKey, image] = s.image ? [`${w.key}Image`, s.image] : [`${w.key}BaseImage`, s.baseImage];
-            if (image && imageKey in DEFAULTS) images.push({ imageKey, gpuKey, image, engine: s.image ? runEngine : cuda.buildEngine, knownCuda: cuda.knownCuda?.(image) });
+            if (image && imageKey in DEFAULTS)
+                images.push({
+                    imageKey,
+                    gpuKey,
+                    image,
+                    engine: s.image ? runEngine : cuda.buildEngine,
+                    knownCuda: cuda.knownCuda?.(image),
+                });
         }
     }
     return images;
@@ -201,7 +299,11 @@ export function notebookPlace(target: Target, engine: EngineSettings, workloads:
             return {
                 kind: "swarm",
                 nodeNames: nodes.map((n, i) => `node ${i + 1} (${n.engine.host})`),
-                nodeEngines: nodes.map(n => ({ host: n.engine.host, sshOpts: n.engine.sshOpts, isLocal: n.engine.host.startsWith("unix://") })),
+                nodeEngines: nodes.map(n => ({
+                    host: n.engine.host,
+                    sshOpts: n.engine.sshOpts,
+                    isLocal: n.engine.host.startsWith("unix://"),
+                })),
                 dataNode: target.swarm.dataNode,
                 capacity,
                 where: `${GPU_RESOURCE} generic resources`,
@@ -213,10 +315,24 @@ export function notebookPlace(target: Target, engine: EngineSettings, workloads:
 }
 
 /** The notebook settings with dsenv:jupyterGpus resolved for each notebook. */
-export function withNotebookGpus(read: ConfigReader, jupyter: Omit<JupyterSettings, "gpus" | "gpuChoice">, value: NotebookGpuValue, place: NotebookPlace, host: HostFacts, notices: string[], buildEngine: EngineSettings): JupyterSettings {
+export function withNotebookGpus(
+    read: ConfigReader,
+    jupyter: Omit<JupyterSettings, "gpus" | "gpuChoice">,
+    value: NotebookGpuValue,
+    place: NotebookPlace,
+    host: HostFacts,
+    notices: string[],
+    buildEngine: EngineSettings,
+): JupyterSettings {
     const cuda = { buildEngine, jupyterBaseImage: notebookBaseImage(jupyter.baseImage, true), knownCuda: pinnedCudaVersion };
     const r = resolveNotebookGpus(read, value, jupyter.users, place, host, notices, cuda, jupyter.hub !== undefined);
     // One image for every notebook: the CUDA one when any of them has GPUs.
     const anyGpus = r.gpus !== undefined || r.userGpus.some(g => g !== undefined);
-    return { ...jupyter, baseImage: notebookBaseImage(jupyter.baseImage, anyGpus), users: jupyter.users.map((u, i) => ({ ...u, gpus: r.userGpus[i] })), gpus: r.gpus, gpuChoice: r.choice };
+    return {
+        ...jupyter,
+        baseImage: notebookBaseImage(jupyter.baseImage, anyGpus),
+        users: jupyter.users.map((u, i) => ({ ...u, gpus: r.userGpus[i] })),
+        gpus: r.gpus,
+        gpuChoice: r.choice,
+    };
 }

@@ -39,8 +39,13 @@ export const MANAGED_OUTPUTS = { resourceGroupId: "resourceGroupId", dataDiskIds
  * earlier destroy's.
  */
 export async function managedResources(): Promise<ManagedResources> {
-    const self = new pulumi.StackReference("own-stack", { name: `${pulumi.getOrganization()}/${pulumi.getProject()}/${pulumi.getStack()}` });
-    const [group, disks] = await Promise.all([self.getOutputDetails(MANAGED_OUTPUTS.resourceGroupId), self.getOutputDetails(MANAGED_OUTPUTS.dataDiskIds)]);
+    const self = new pulumi.StackReference("own-stack", {
+        name: `${pulumi.getOrganization()}/${pulumi.getProject()}/${pulumi.getStack()}`,
+    });
+    const [group, disks] = await Promise.all([
+        self.getOutputDetails(MANAGED_OUTPUTS.resourceGroupId),
+        self.getOutputDetails(MANAGED_OUTPUTS.dataDiskIds),
+    ]);
     return {
         ...(typeof group.value === "string" ? { resourceGroupId: group.value } : {}),
         ...(Array.isArray(disks.value) ? { dataDiskIds: disks.value.filter((d): d is string => typeof d === "string") } : {}),
@@ -59,7 +64,11 @@ function isIdOf(id: string | undefined, kind: "resourceGroups" | "disks", name: 
  * made. Those the stack manages are neither imported again nor checked as
  * adoptable; a size below a disk's present one is refused for both (a disk cannot shrink).
  */
-export async function findKeptResources(settings: AzureSettings, namePrefix: string, managed: ManagedResources = {}): Promise<KeptResources> {
+export async function findKeptResources(
+    settings: AzureSettings,
+    namePrefix: string,
+    managed: ManagedResources = {},
+): Promise<KeptResources> {
     const groupName = settings.resourceGroup || azureNames(namePrefix).resourceGroup;
     const owner = ownerTags()[OWNER_TAG];
     const group = await orAbsent(resources.getResourceGroup({ resourceGroupName: groupName }));
@@ -69,24 +78,42 @@ export async function findKeptResources(settings: AzureSettings, namePrefix: str
         const tag = group.tags?.[OWNER_TAG];
         if (tag === undefined) throw new Error(untagged(`the resource group ${groupName}`, group.id, owner));
         if (tag !== owner) {
-            throw new Error(`the resource group ${groupName} exists, and stack ${owner} did not make it (tag ${OWNER_TAG}: ${tag}): use it as it is (dsenv:azureUseExistingResourceGroup true, dsenv:azureResourceGroup ${groupName}), or choose another name (dsenv:azureResourceGroup or dsenv:namePrefix)`);
+            throw new Error(
+                `the resource group ${groupName} exists, and stack ${owner} did not make it (tag ${OWNER_TAG}: ${tag}): use it as it is (dsenv:azureUseExistingResourceGroup true, dsenv:azureResourceGroup ${groupName}), or choose another name (dsenv:azureResourceGroup or dsenv:namePrefix)`,
+            );
         }
         if (group.location !== settings.location) {
-            throw new Error(`the resource group ${groupName} that an earlier destroy kept is in ${group.location}, not in dsenv:azureLocation ${settings.location}: set it back, or delete the group (az group delete -n ${groupName}) once its data disk is safe`);
+            throw new Error(
+                `the resource group ${groupName} that an earlier destroy kept is in ${group.location}, not in dsenv:azureLocation ${settings.location}: set it back, or delete the group (az group delete -n ${groupName}) once its data disk is safe`,
+            );
         }
         kept.resourceGroupId = group.id;
     }
     const disks: (string | undefined)[] = [];
     for (let vm = 1; vm <= settings.vmCount; vm++) {
         const diskName = azureNames(namePrefix, vm).dataDisk;
-        disks.push(await keptDataDisk(settings, diskName, groupName, owner, (managed.dataDiskIds ?? []).some(id => isIdOf(id, "disks", diskName))));
+        disks.push(
+            await keptDataDisk(
+                settings,
+                diskName,
+                groupName,
+                owner,
+                (managed.dataDiskIds ?? []).some(id => isIdOf(id, "disks", diskName)),
+            ),
+        );
     }
     if (disks.some(id => id !== undefined)) kept.dataDiskIds = disks;
     return kept;
 }
 
 /** The data disk `diskName` when an earlier destroy kept it (its id), checked as the stack's and as adoptable; none when the stack manages it. */
-async function keptDataDisk(settings: AzureSettings, diskName: string, groupName: string, owner: string, managed: boolean): Promise<string | undefined> {
+async function keptDataDisk(
+    settings: AzureSettings,
+    diskName: string,
+    groupName: string,
+    owner: string,
+    managed: boolean,
+): Promise<string | undefined> {
     const disk = await orAbsent(compute.getDisk({ resourceGroupName: groupName, diskName }));
     if (!disk) return undefined;
     // Azure refuses to shrink a disk: said at preview, for a managed disk and a kept one alike.
@@ -100,10 +127,14 @@ async function keptDataDisk(settings: AzureSettings, diskName: string, groupName
     const tag = disk.tags?.[OWNER_TAG];
     if (tag === undefined) throw new Error(untagged(`the data disk ${diskName}`, disk.id, owner));
     if (tag !== owner) {
-        throw new Error(`a disk ${diskName} exists in ${groupName}, and stack ${owner} did not make it (tag ${OWNER_TAG}: ${tag}): delete or rename it, or choose another dsenv:namePrefix`);
+        throw new Error(
+            `a disk ${diskName} exists in ${groupName}, and stack ${owner} did not make it (tag ${OWNER_TAG}: ${tag}): delete or rename it, or choose another dsenv:namePrefix`,
+        );
     }
     if (disk.location !== settings.location) {
-        throw new Error(`the data disk ${diskName} that an earlier destroy kept is in ${disk.location}, not in dsenv:azureLocation ${settings.location}: set it back (a disk cannot move)`);
+        throw new Error(
+            `the data disk ${diskName} that an earlier destroy kept is in ${disk.location}, not in dsenv:azureLocation ${settings.location}: set it back (a disk cannot move)`,
+        );
     }
     // A larger azureDataDiskGb is fine: Pulumi imports the disk as it is, then updates it to the declared size.
     return disk.id;
@@ -140,7 +171,12 @@ export function quotaNotice(settings: AzureSettings): string | undefined {
 
 /** The resource providers (namespaces) the stack's resources belong to. */
 export function resourceProvidersFor(settings: AzureSettings): string[] {
-    return ["Microsoft.Compute", "Microsoft.Network", "Microsoft.ContainerRegistry", ...(settings.shutdown ? ["Microsoft.DevTestLab"] : [])];
+    return [
+        "Microsoft.Compute",
+        "Microsoft.Network",
+        "Microsoft.ContainerRegistry",
+        ...(settings.shutdown ? ["Microsoft.DevTestLab"] : []),
+    ];
 }
 
 const ARM = "https://management.azure.com";
@@ -167,7 +203,10 @@ export async function ensureResourceProviders(namespaces: string[], opts: Regist
     const { subscriptionId } = await authorization.getClientConfig();
     const { token } = await authorization.getClientToken();
     const call = async (method: "GET" | "POST", namespace: string, action = "") => {
-        const response = await fetchFn(`${ARM}/subscriptions/${subscriptionId}/providers/${namespace}${action}?${PROVIDERS_API}`, { method, headers: { Authorization: `Bearer ${token}` } });
+        const response = await fetchFn(`${ARM}/subscriptions/${subscriptionId}/providers/${namespace}${action}?${PROVIDERS_API}`, {
+            method,
+            headers: { Authorization: `Bearer ${token}` },
+        });
         return { status: response.status, body: (await response.json().catch(() => ({}))) as { registrationState?: string } };
     };
     const command = (ns: string[]) => ns.map(n => `az provider register --namespace ${n} --wait`).join("; ");
@@ -175,25 +214,35 @@ export async function ensureResourceProviders(namespaces: string[], opts: Regist
     const missing: string[] = [];
     for (const namespace of namespaces) {
         const { status, body } = await call("GET", namespace);
-        if (status !== 200) throw new Error(`could not read the registration of ${namespace} in subscription ${subscriptionId} (HTTP ${status}); check with: az provider show --namespace ${namespace}`);
+        if (status !== 200)
+            throw new Error(
+                `could not read the registration of ${namespace} in subscription ${subscriptionId} (HTTP ${status}); check with: az provider show --namespace ${namespace}`,
+            );
         if (body.registrationState !== "Registered") missing.push(namespace);
     }
     if (missing.length === 0) return [];
     if (opts.dryRun ?? pulumi.runtime.isDryRun()) {
-        pulumi.log.warn(`resource providers not registered in subscription ${subscriptionId}: ${missing.join(", ")}; pulumi up registers them (or: ${command(missing)})`);
+        pulumi.log.warn(
+            `resource providers not registered in subscription ${subscriptionId}: ${missing.join(", ")}; pulumi up registers them (or: ${command(missing)})`,
+        );
         return missing;
     }
     for (const namespace of missing) {
         const { status } = await call("POST", namespace, "/register");
         if (status === 401 || status === 403) {
-            throw new Error(`resource provider ${namespace} is not registered in subscription ${subscriptionId}, and this identity may not register it: ask an owner to run ${command(missing)}`);
+            throw new Error(
+                `resource provider ${namespace} is not registered in subscription ${subscriptionId}, and this identity may not register it: ask an owner to run ${command(missing)}`,
+            );
         }
         if (status >= 300) throw new Error(`registering ${namespace} failed (HTTP ${status}): ${command([namespace])}`);
     }
     const deadline = Date.now() + (opts.timeoutMs ?? 10 * 60_000);
     for (const namespace of missing) {
         while ((await call("GET", namespace)).body.registrationState !== "Registered") {
-            if (Date.now() >= deadline) throw new Error(`${namespace} is still registering in subscription ${subscriptionId}; run again in a few minutes (az provider show --namespace ${namespace})`);
+            if (Date.now() >= deadline)
+                throw new Error(
+                    `${namespace} is still registering in subscription ${subscriptionId}; run again in a few minutes (az provider show --namespace ${namespace})`,
+                );
             await sleep(opts.pollMs ?? 10_000);
         }
     }

@@ -90,7 +90,11 @@ export function deployAzure(settings: AzureSettings, workspace: WorkspaceSetting
         ? undefined
         : new resources.ResourceGroup(
               "resource-group",
-              { resourceGroupName: settings.resourceGroup || azureNames(prefix).resourceGroup, location: settings.location, tags: ownerTags() },
+              {
+                  resourceGroupName: settings.resourceGroup || azureNames(prefix).resourceGroup,
+                  location: settings.location,
+                  tags: ownerTags(),
+              },
               // Deleting a group deletes everything in it: a kept data disk needs its group kept too.
               { retainOnDelete: settings.vm.keepDataDisk, ...(kept.resourceGroupId ? { import: kept.resourceGroupId } : {}) },
           );
@@ -143,11 +147,32 @@ interface Deployed {
 /** One VM: the workspace on its engine, images pulled with the VM's own identity. */
 function onOneVm({ settings, workspace, resourceGroupName, registry, vms: [vm], buildEngine }: Deployed): AzureDeployment {
     const pullAccess = registry.allowPull("gpu-acr-pull", vm.principalId);
-    const remote = new RemoteEngine("gpu-engine", { vm, privateKeyPath: settings.vm.sshPrivateKeyPath, registry, pullAccess, pullCheckRepository: PULL_CHECK_REPOSITORY });
-    const { runtime, network } = oneEngineRuntime({ engine: remote.engine!, buildEngine, push: registry.pushTarget, namePrefix: workspace.namePrefix, restart: workspace.restart });
+    const remote = new RemoteEngine("gpu-engine", {
+        vm,
+        privateKeyPath: settings.vm.sshPrivateKeyPath,
+        registry,
+        pullAccess,
+        pullCheckRepository: PULL_CHECK_REPOSITORY,
+    });
+    const { runtime, network } = oneEngineRuntime({
+        engine: remote.engine!,
+        buildEngine,
+        push: registry.pushTarget,
+        namePrefix: workspace.namePrefix,
+        restart: workspace.restart,
+    });
     const users = workspace.jupyter.users;
-    const ws = new Workspace("workspace", { runtime, namePrefix: workspace.namePrefix, mysql: workspace.mysql, jupyter: workspace.jupyter, users: workspaceUsers(users), hub: workspaceHub(workspace.jupyter, engineSocket(undefined)) });
-    const workloads = workspace.workloads ? deployWorkloads({ runtime, namePrefix: workspace.namePrefix, settings: workspace.workloads }).outputs : {};
+    const ws = new Workspace("workspace", {
+        runtime,
+        namePrefix: workspace.namePrefix,
+        mysql: workspace.mysql,
+        jupyter: workspace.jupyter,
+        users: workspaceUsers(users),
+        hub: workspaceHub(workspace.jupyter, engineSocket(undefined)),
+    });
+    const workloads = workspace.workloads
+        ? deployWorkloads({ runtime, namePrefix: workspace.namePrefix, settings: workspace.workloads }).outputs
+        : {};
 
     // The workspace's notebook's port or the hub's, or each user's.
     const notebookPorts = users.length && !workspace.jupyter.hub ? users.map(u => u.hostPort) : [workspace.jupyter.publish.hostPort];
@@ -174,10 +199,21 @@ function onOneVm({ settings, workspace, resourceGroupName, registry, vms: [vm], 
  * ssh tunnel to it, as on one VM.
  */
 function onSwarm({ settings, workspace, resourceGroupName, registry, vms, buildEngine }: Deployed, layout: SwarmLayout): AzureDeployment {
-    const remotes = vms.map((vm, i) => new RemoteEngine(`${vmResourceName(i)}-engine`, { vm, privateKeyPath: settings.vm.sshPrivateKeyPath, swarmNode: true }));
-    const pullToken = new RegistryPullToken("swarm-pull", { registry: registry.registry, resourceGroupName, tokenName: azureNames(workspace.namePrefix).registryPullToken });
+    const remotes = vms.map(
+        (vm, i) => new RemoteEngine(`${vmResourceName(i)}-engine`, { vm, privateKeyPath: settings.vm.sshPrivateKeyPath, swarmNode: true }),
+    );
+    const pullToken = new RegistryPullToken("swarm-pull", {
+        registry: registry.registry,
+        resourceGroupName,
+        tokenName: azureNames(workspace.namePrefix).registryPullToken,
+    });
     const { outputs, runtime } = deployOnSwarm(
-        { namePrefix: workspace.namePrefix, mysql: workspace.mysql, jupyter: workspace.jupyter, workloads: workspace.workloads ?? { notices: [] } },
+        {
+            namePrefix: workspace.namePrefix,
+            mysql: workspace.mysql,
+            jupyter: workspace.jupyter,
+            workloads: workspace.workloads ?? { notices: [] },
+        },
         {
             machines: vms.map((vm, i) => ({
                 engine: pulumi.all([remotes[i].host, remotes[i].sshOptions]).apply(([host, sshOpts]) => ({ host, sshOpts })),
@@ -233,7 +269,13 @@ function tunnelCommand(settings: AzureSettings, vm: GpuVm, ports: number[], host
     return pulumi.interpolate`ssh -N ${forwards} -i ${settings.vm.sshPrivateKeyPath} ${settings.vm.adminUser}@${vm.publicIp}`;
 }
 
-function vmOutputs(settings: AzureSettings, vm: GpuVm, remote: RemoteEngine, resourceGroupName: pulumi.Output<string>, registry: ContainerRegistry) {
+function vmOutputs(
+    settings: AzureSettings,
+    vm: GpuVm,
+    remote: RemoteEngine,
+    resourceGroupName: pulumi.Output<string>,
+    registry: ContainerRegistry,
+) {
     return {
         resourceGroup: resourceGroupName,
         vmName: vm.vmName,

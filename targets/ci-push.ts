@@ -17,10 +17,16 @@ export interface CiPushOutputs {
  * project's images on the local engine, tags them with the git commit and
  * pushes them to an existing registry. Nothing runs, no VM is touched.
  */
-export function ciPush(settings: CiPushSettings, images: { jupyterBaseImage: string }, build: EngineSettings = { isLocal: true }): CiPushOutputs {
+export function ciPush(
+    settings: CiPushSettings,
+    images: { jupyterBaseImage: string },
+    build: EngineSettings = { isLocal: true },
+): CiPushOutputs {
     const server = `${settings.registry.name}.azurecr.io`;
     const tag = settings.imageTag;
-    const login = settings.registry.adminEnabled ? adminLogin(settings.registry.name, server, settings.resourceGroup) : deployerLogin(server);
+    const login = settings.registry.adminEnabled
+        ? adminLogin(settings.registry.name, server, settings.resourceGroup)
+        : deployerLogin(server);
     const engine = new DockerEngine("build-engine", { ...build, registryLogins: [login] });
 
     const jupyter = new ContainerImage("jupyter-image", {

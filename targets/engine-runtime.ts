@@ -24,6 +24,12 @@ export function oneEngineRuntime(args: OneEngineArgs): { runtime: EngineRuntime;
         { engine: args.engine, networkName: `${args.namePrefix}-net` },
         { aliases: [{ parent: pulumi.createUrn("workspace", "dsenv:workloads:Workspace") }] },
     );
-    const runtime = new EngineRuntime({ engine: args.engine, network, restart: args.restart, buildEngine: args.buildEngine, push: args.push });
+    const runtime = new EngineRuntime({
+        engine: args.engine,
+        network,
+        restart: args.restart,
+        buildEngine: args.buildEngine,
+        push: args.push,
+    });
     return { runtime, network };
 }

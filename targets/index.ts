@@ -31,7 +31,14 @@ export function deploy(settings: Settings): StackOutputs | Promise<StackOutputs>
                 .then(managed => findKeptResources(target.azure, settings.namePrefix, managed))
                 .then(kept => {
                     // The same workloads as on the local target, built here and pulled by digest on the VMs.
-                    const workspace = { namePrefix: settings.namePrefix, restart: settings.restartPolicy, mysql: settings.mysql, jupyter: settings.jupyter, buildEngine: settings.buildEngine, workloads: settings.workloads };
+                    const workspace = {
+                        namePrefix: settings.namePrefix,
+                        restart: settings.restartPolicy,
+                        mysql: settings.mysql,
+                        jupyter: settings.jupyter,
+                        buildEngine: settings.buildEngine,
+                        workloads: settings.workloads,
+                    };
                     return azure().deployAzure(target.azure, workspace, kept).outputs;
                 });
         }

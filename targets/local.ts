@@ -17,12 +17,32 @@ export function deployLocal(settings: Settings): LocalOutputs {
     const registryLogins = settings.registry ? [settings.registry] : [];
     const engine = new DockerEngine("engine", { ...settings.engine, registryLogins });
     // Built elsewhere (buildDockerHost), images reach the engine through the registry.
-    const buildEngine = settings.buildEngine.host === settings.engine.host ? undefined : new DockerEngine("build-engine", { ...settings.buildEngine, registryLogins });
+    const buildEngine =
+        settings.buildEngine.host === settings.engine.host
+            ? undefined
+            : new DockerEngine("build-engine", { ...settings.buildEngine, registryLogins });
     const push: PushTarget | undefined = settings.registry && { server: settings.registry.server };
 
-    const { runtime, network } = oneEngineRuntime({ engine, namePrefix: settings.namePrefix, restart: settings.restartPolicy, buildEngine, push });
+    const { runtime, network } = oneEngineRuntime({
+        engine,
+        namePrefix: settings.namePrefix,
+        restart: settings.restartPolicy,
+        buildEngine,
+        push,
+    });
 
-    const ws = new Workspace("workspace", { runtime, namePrefix: settings.namePrefix, mysql: settings.mysql, jupyter: settings.jupyter, users: workspaceUsers(settings.jupyter.users), hub: workspaceHub(settings.jupyter, engineSocket(settings.engine.host)) });
+    const ws = new Workspace("workspace", {
+        runtime,
+        namePrefix: settings.namePrefix,
+        mysql: settings.mysql,
+        jupyter: settings.jupyter,
+        users: workspaceUsers(settings.jupyter.users),
+        hub: workspaceHub(settings.jupyter, engineSocket(settings.engine.host)),
+    });
     const workloads = deployWorkloads({ runtime, namePrefix: settings.namePrefix, settings: settings.workloads });
-    return { ...workspaceOutputs(ws, network.name, settings.mysql.image, settings.mysql.publish), jupyterGpus: settings.jupyter.gpuChoice, ...workloads.outputs };
+    return {
+        ...workspaceOutputs(ws, network.name, settings.mysql.image, settings.mysql.publish),
+        jupyterGpus: settings.jupyter.gpuChoice,
+        ...workloads.outputs,
+    };
 }

@@ -45,7 +45,10 @@ export interface SwarmDeployment {
  * notebook on theirs. Used by the swarm target (machines listed in
  * swarmNodes) and by an azure stack of several VMs.
  */
-export function deployOnSwarm(settings: Pick<Settings, "namePrefix" | "mysql" | "jupyter" | "workloads">, target: SwarmTarget): SwarmDeployment {
+export function deployOnSwarm(
+    settings: Pick<Settings, "namePrefix" | "mysql" | "jupyter" | "workloads">,
+    target: SwarmTarget,
+): SwarmDeployment {
     const { layout } = target;
     const users = settings.jupyter.users;
 
@@ -56,7 +59,11 @@ export function deployOnSwarm(settings: Pick<Settings, "namePrefix" | "mysql" | 
     if (settings.jupyter.hub) placements[HUB_PLACEMENT_KEY] = 0;
     const labelsOf = (i: number) => ({
         ...target.machines[i].labels,
-        ...Object.fromEntries(Object.entries(placements).filter(([, node]) => node === i).map(([key]) => [placementLabel(key), "true"])),
+        ...Object.fromEntries(
+            Object.entries(placements)
+                .filter(([, node]) => node === i)
+                .map(([key]) => [placementLabel(key), "true"]),
+        ),
         ...(i === layout.dataNode ? { [placementLabel("default")]: "true" } : {}),
     });
 
@@ -65,7 +72,11 @@ export function deployOnSwarm(settings: Pick<Settings, "namePrefix" | "mysql" | 
         managers: layout.managers,
         registryLogins: target.pullLogins,
     });
-    const network = new OverlayNetwork("workspace-net", { manager: swarm.manager, networkName: `${settings.namePrefix}-net`, dependsOn: swarm.ready });
+    const network = new OverlayNetwork("workspace-net", {
+        manager: swarm.manager,
+        networkName: `${settings.namePrefix}-net`,
+        dependsOn: swarm.ready,
+    });
     const runtime = new SwarmRuntime({
         swarm,
         network,
@@ -77,7 +88,14 @@ export function deployOnSwarm(settings: Pick<Settings, "namePrefix" | "mysql" | 
         pullCredentialVersion: target.pullCredentialVersion,
     });
 
-    const ws = new Workspace("workspace", { runtime, namePrefix: settings.namePrefix, mysql: settings.mysql, jupyter: settings.jupyter, users: workspaceUsers(users), hub: workspaceHub(settings.jupyter, target.firstNodeSocket) });
+    const ws = new Workspace("workspace", {
+        runtime,
+        namePrefix: settings.namePrefix,
+        mysql: settings.mysql,
+        jupyter: settings.jupyter,
+        users: workspaceUsers(users),
+        hub: workspaceHub(settings.jupyter, target.firstNodeSocket),
+    });
     const workloads = deployWorkloads({ runtime, namePrefix: settings.namePrefix, settings: settings.workloads });
     return {
         swarm,

@@ -17,6 +17,7 @@ export function deployWorkloads(args: DeployWorkloadsArgs): { outputs: WorkloadO
     // Each once: a check that runs per node (the CUDA of an image on each GPU node) may say the same twice.
     for (const notice of new Set(args.settings.notices)) pulumi.log.warn(notice);
     const outputs: WorkloadOutputs = {};
-    for (const w of enabledWorkloads(args.settings)) Object.assign(outputs, w.definition.deploy(w.settings, { runtime: args.runtime, namePrefix: args.namePrefix }));
+    for (const w of enabledWorkloads(args.settings))
+        Object.assign(outputs, w.definition.deploy(w.settings, { runtime: args.runtime, namePrefix: args.namePrefix }));
     return { outputs };
 }

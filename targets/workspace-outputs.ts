@@ -33,7 +33,12 @@ export interface WorkspaceOutputs extends Partial<NotebookOutputs> {
     network: pulumi.Output<string>;
 }
 
-export function workspaceOutputs(ws: Workspace, network: pulumi.Output<string>, mysqlImage: string, published?: Published): WorkspaceOutputs {
+export function workspaceOutputs(
+    ws: Workspace,
+    network: pulumi.Output<string>,
+    mysqlImage: string,
+    published?: Published,
+): WorkspaceOutputs {
     const users = Object.entries(ws.notebooks);
     return {
         ...(ws.jupyter && {
@@ -44,7 +49,12 @@ export function workspaceOutputs(ws: Workspace, network: pulumi.Output<string>, 
             jupyterHostPort: ws.jupyter.hostPort,
         }),
         ...(users.length > 0 && {
-            notebooks: Object.fromEntries(users.map(([user, nb]) => [user, { url: nb.url, container: nb.containerName, hostPort: nb.hostPort, database: nb.database }])),
+            notebooks: Object.fromEntries(
+                users.map(([user, nb]) => [
+                    user,
+                    { url: nb.url, container: nb.containerName, hostPort: nb.hostPort, database: nb.database },
+                ]),
+            ),
             notebookLoginUrls: pulumi.secret(pulumi.all(Object.fromEntries(users.map(([user, nb]) => [user, nb.loginUrl])))),
         }),
         ...(ws.hub && {

@@ -12,7 +12,16 @@ export const HUB_PLACEMENT_KEY = "hub";
 
 /** dsenv:jupyterUsers as the workspace takes them. */
 export function workspaceUsers(users: NotebookUserSettings[]): WorkspaceUser[] {
-    return users.map(u => ({ name: u.name, uid: u.uid, gid: u.gid, hostPort: u.hostPort, placement: { pinned: userPlacementKey(u.name) }, ownDatabase: u.ownDatabase, gpus: u.gpus, env: u.env }));
+    return users.map(u => ({
+        name: u.name,
+        uid: u.uid,
+        gid: u.gid,
+        hostPort: u.hostPort,
+        placement: { pinned: userPlacementKey(u.name) },
+        ownDatabase: u.ownDatabase,
+        gpus: u.gpus,
+        env: u.env,
+    }));
 }
 
 /** The socket the hub's spawners talk to on its machine: the engine's own where it is a local socket (a path there too), else Docker's default. */

@@ -35,13 +35,21 @@ function readApp(read: ConfigReader, engine: EngineSettings): AppSettings {
     if (configured !== "") {
         sourceDir = hostDir(read, "appSourceDir", configured, engine);
     } else if (!engine.isLocal) {
-        read.reject("appSourceDir", configured, "the app's source directory on the engine's host (the shipped images/feedback-app is only on this machine)");
+        read.reject(
+            "appSourceDir",
+            configured,
+            "the app's source directory on the engine's host (the shipped images/feedback-app is only on this machine)",
+        );
     }
     // Only looked at: the shipped source has both in git, a user's source gets the command to make them.
     if (engine.isLocal && notADirectory(sourceDir) === undefined) {
         const missing = APP_MOUNT_POINTS.filter(d => notADirectory(path.join(sourceDir, d)) !== undefined);
         if (missing.length > 0) {
-            read.reject("appSourceDir", configured, `a directory that has ${APP_MOUNT_POINTS.map(d => `${d}/`).join(" and ")} in it (Docker cannot create mount points inside a read-only bind mount; mkdir ${missing.map(d => path.join(sourceDir, d)).join(" ")})`);
+            read.reject(
+                "appSourceDir",
+                configured,
+                `a directory that has ${APP_MOUNT_POINTS.map(d => `${d}/`).join(" and ")} in it (Docker cannot create mount points inside a read-only bind mount; mkdir ${missing.map(d => path.join(sourceDir, d)).join(" ")})`,
+            );
         }
     }
     const { env, secretEnv } = readEnvFile(read);

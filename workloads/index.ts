@@ -24,7 +24,9 @@ export type WorkloadSettings = { [K in WorkloadKey]?: SettingsOf<(typeof WORKLOA
 };
 
 /** The enabled workloads in the registry's order, each with its definition. */
-export function enabledWorkloads(settings: WorkloadSettings): { key: WorkloadKey; definition: WorkloadDefinition<unknown>; settings: unknown }[] {
+export function enabledWorkloads(
+    settings: WorkloadSettings,
+): { key: WorkloadKey; definition: WorkloadDefinition<unknown>; settings: unknown }[] {
     return (Object.keys(WORKLOADS) as WorkloadKey[])
         .filter(key => settings[key] !== undefined)
         .map(key => ({ key, definition: WORKLOADS[key] as WorkloadDefinition<unknown>, settings: settings[key] }));

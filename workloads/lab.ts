@@ -28,7 +28,8 @@ export interface LabSettings {
 function readLab(read: ConfigReader, engine: EngineSettings, host: HostFacts, autoGpus: AutoGpus): LabSettings {
     const proxy = (key: WorkloadConfigKey) => read.string(key, v => (v === "" ? undefined : workloadRules.httpUrl(v))) || undefined;
     const proxies = { httpProxy: proxy("labHttpProxy"), httpsProxy: proxy("labHttpsProxy"), pipProxy: proxy("labPipProxy") };
-    if (Object.values(proxies).every(p => p === undefined)) read.rejectOrphan("labProxyAtRuntime", "no proxy is set (dsenv:labHttpProxy, dsenv:labHttpsProxy, dsenv:labPipProxy)");
+    if (Object.values(proxies).every(p => p === undefined))
+        read.rejectOrphan("labProxyAtRuntime", "no proxy is set (dsenv:labHttpProxy, dsenv:labHttpsProxy, dsenv:labPipProxy)");
     return {
         baseImage: read.string("labBaseImage", rules.imageRef),
         uid: readLabId(read, "labUid", engine, host.user?.uid),
@@ -53,11 +54,19 @@ function readLabId(read: ConfigReader, key: "labUid" | "labGid", engine: EngineS
     if (value !== -1) return value;
     const what = key === "labUid" ? "uid" : "gid";
     if (!engine.isLocal) {
-        read.reject(key, value, `the ${what} that owns dsenv:labWorkspaceDir on the engine's host (-1 means the ${what} of the user running pulumi, which only fits a local engine)`);
+        read.reject(
+            key,
+            value,
+            `the ${what} that owns dsenv:labWorkspaceDir on the engine's host (-1 means the ${what} of the user running pulumi, which only fits a local engine)`,
+        );
         return 0;
     }
     if (own === undefined || own === 0) {
-        read.reject(key, value, `an explicit ${what} from 1 to 2147483647 (-1 means the ${what} of the user running pulumi, which is ${own === 0 ? "0 (root)" : "unknown on this OS"})`);
+        read.reject(
+            key,
+            value,
+            `an explicit ${what} from 1 to 2147483647 (-1 means the ${what} of the user running pulumi, which is ${own === 0 ? "0 (root)" : "unknown on this OS"})`,
+        );
         return 0;
     }
     return own;

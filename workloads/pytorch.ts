@@ -21,7 +21,8 @@ export interface PyTorchSettings {
 function readPyTorch(read: ConfigReader, engine: EngineSettings, autoGpus: AutoGpus): PyTorchSettings {
     const before = read.problems.length;
     const command = read.strings("pytorchCommand", v => (v === "" ? "a list of non-empty strings" : undefined));
-    if (command.length === 0 && read.problems.length === before) read.reject("pytorchCommand", command, 'a non-empty command, e.g. ["sleep", "infinity"]');
+    if (command.length === 0 && read.problems.length === before)
+        read.reject("pytorchCommand", command, 'a non-empty command, e.g. ["sleep", "infinity"]');
     return {
         image: read.string("pytorchImage", rules.imageRef),
         gpus: readGpus(read, "pytorchGpus", autoGpus),

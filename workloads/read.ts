@@ -21,12 +21,19 @@ export { SHIPPED_APP_SOURCE, APP_MOUNT_POINTS } from "./app";
  * checks them otherwise (`checkEngineGpus` false: a swarm, by its nodes' capacity);
  * `auto` in a GPU key is resolved for `gpuPlace`, where the workloads run.
  */
-export function readWorkloads(read: ConfigReader, engine: EngineSettings, host: HostFacts = THIS_HOST, checkEngineGpus = true, gpuPlace: WorkloadGpuPlace = { kind: "engine", engine }): WorkloadSettings {
+export function readWorkloads(
+    read: ConfigReader,
+    engine: EngineSettings,
+    host: HostFacts = THIS_HOST,
+    checkEngineGpus = true,
+    gpuPlace: WorkloadGpuPlace = { kind: "engine", engine },
+): WorkloadSettings {
     const settings: WorkloadSettings = { notices: [] };
     const autoGpus = autoWorkloadGpus(gpuPlace, host, settings.notices);
     for (const key of Object.keys(WORKLOADS) as WorkloadKey[]) {
         const definition = WORKLOADS[key] as WorkloadDefinition<unknown>;
-        if (read.boolean(`${key}Enabled` as WorkloadConfigKey)) (settings as Record<string, unknown>)[key] = definition.read(read, { engine, host, autoGpus });
+        if (read.boolean(`${key}Enabled` as WorkloadConfigKey))
+            (settings as Record<string, unknown>)[key] = definition.read(read, { engine, host, autoGpus });
     }
     if (checkEngineGpus) checkGpus(read, engine, host, settings);
     return settings;
@@ -45,11 +52,23 @@ export function gpuRequests(w: WorkloadSettings): [WorkloadConfigKey, GpuRequest
 }
 
 /** Asks the engine once, if any enabled workload wants GPUs; returns what it said (undefined: not asked). */
-export function checkGpus(read: ConfigReader, engine: EngineSettings, host: HostFacts, w: WorkloadSettings, also: [ConfigKey, GpuRequest][] = []): GpuCheck | undefined {
+export function checkGpus(
+    read: ConfigReader,
+    engine: EngineSettings,
+    host: HostFacts,
+    w: WorkloadSettings,
+    also: [ConfigKey, GpuRequest][] = [],
+): GpuCheck | undefined {
     const wanting: [ConfigKey, GpuRequest][] = [...gpuRequests(w), ...also];
     if (wanting.length === 0) return undefined;
     const check = checkGpuPath(engine, host.runDocker, host.runHost);
-    reportGpuCheck(read, engine, check, wanting.map(([key]) => key), w.notices);
+    reportGpuCheck(
+        read,
+        engine,
+        check,
+        wanting.map(([key]) => key),
+        w.notices,
+    );
     return check;
 }
 
@@ -59,6 +78,12 @@ export function reportGpuCheck(read: ConfigReader, engine: EngineSettings, check
     if (check.kind === "missing") {
         for (const key of keys) read.reject(key, read.string(key), gpuMissingExpectation(engine, check.looked, read.key(key)));
     } else if (check.kind === "deferred") {
-        notices.push(gpuDeferredNotice(engine, check.reason, keys.map(key => read.key(key))));
+        notices.push(
+            gpuDeferredNotice(
+                engine,
+                check.reason,
+                keys.map(key => read.key(key)),
+            ),
+        );
     }
 }

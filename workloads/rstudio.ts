@@ -23,7 +23,9 @@ export interface RStudioSettings {
 
 function readRStudio(read: ConfigReader, engine: EngineSettings, autoGpus: AutoGpus): RStudioSettings {
     const downloadUrl = read.string("rstudioDownloadUrl", v =>
-        v === "" ? "the http(s) URL of the rstudio-server .deb for dsenv:rstudioVersion and the base image's Ubuntu release (see docs/workloads.md)" : workloadRules.httpUrl(v),
+        v === ""
+            ? "the http(s) URL of the rstudio-server .deb for dsenv:rstudioVersion and the base image's Ubuntu release (see docs/workloads.md)"
+            : workloadRules.httpUrl(v),
     );
     return {
         baseImage: read.string("rstudioBaseImage", rules.imageRef),

@@ -25,7 +25,9 @@ function readSite(read: ConfigReader, engine: EngineSettings): SiteSettings {
     const dir = read.string("siteDir", v => (source !== "bind" && v === "" ? undefined : rules.hostPath(v)));
     const label = (key: WorkloadConfigKey) => read.string(key, workloadRules.labelText);
     if (source === "image") read.rejectOrphan("siteDir", 'dsenv:siteSource is "image" (the site is built from images/site)');
-    if (source === "bind") for (const key of ["siteMaintainer", "siteVersion", "siteDescription"] as const) read.rejectOrphan(key, 'dsenv:siteSource is "bind" (labels belong to a built image)');
+    if (source === "bind")
+        for (const key of ["siteMaintainer", "siteVersion", "siteDescription"] as const)
+            read.rejectOrphan(key, 'dsenv:siteSource is "bind" (labels belong to a built image)');
     const content: SiteContent =
         source === "image"
             ? { kind: "image", maintainer: label("siteMaintainer"), version: label("siteVersion"), description: label("siteDescription") }

@@ -64,12 +64,18 @@ export function cloudInit(args: CloudInitArgs): string {
 
 /** cloud-init's ssh module replaces the image's host keys with these before sshd starts. */
 function hostKeys(key: { privateKey: string; publicKey: string }): string[] {
-    const privateLines = key.privateKey.trimEnd().split("\n").map(line => `    ${line}`);
+    const privateLines = key.privateKey
+        .trimEnd()
+        .split("\n")
+        .map(line => `    ${line}`);
     return ["ssh_keys:", "  ed25519_private: |", ...privateLines, `  ed25519_public: ${key.publicKey}`];
 }
 
 function file(path: string, permissions: string, content: string): string {
-    const body = content.split("\n").map(line => (line === "" ? "" : `      ${line}`)).join("\n");
+    const body = content
+        .split("\n")
+        .map(line => (line === "" ? "" : `      ${line}`))
+        .join("\n");
     return `  - path: ${path}\n    permissions: "${permissions}"\n    owner: root:root\n    content: |\n${body}`;
 }
 
@@ -109,10 +115,14 @@ ${nvidiaDriverBranch ? driverStep(nvidiaDriverBranch) : "# 4. No NVIDIA GPU on t
 #    with Docker (merged into daemon.json), then Docker restarted.
 apt_get install -y docker-ce docker-ce-cli containerd.io docker-buildx-plugin nvidia-container-toolkit
 nvidia-ctk runtime configure --runtime=docker
-${advertiseGpus ? `# Its GPUs advertised as swarm resources (the swarm hands each task the ones it reserved; a lone engine ignores them)
+${
+    advertiseGpus
+        ? `# Its GPUs advertised as swarm resources (the swarm hands each task the ones it reserved; a lone engine ignores them)
 # (none listed fails the set-up here; Docker's later starts advertise what there is then).
 ${SWARM_GPUS_COMMAND}
-` : ""}systemctl enable containerd docker
+`
+        : ""
+}systemctl enable containerd docker
 systemctl restart containerd docker
 
 # 6. The admin user runs docker without sudo (Pulumi's ssh:// engine logs in as this user).
@@ -132,7 +142,11 @@ date -u +%Y-%m-%dT%H:%M:%SZ > ${READY_MARKER}
  * them (and block the metadata service first).
  * On their own so that a test host can run them for real (test/e2e/vm-boot-script.test.ts).
  */
-export function storageSteps({ dataDiskLun, containersReachMetadata, advertiseGpus }: Pick<CloudInitArgs, "dataDiskLun" | "containersReachMetadata" | "advertiseGpus">): string {
+export function storageSteps({
+    dataDiskLun,
+    containersReachMetadata,
+    advertiseGpus,
+}: Pick<CloudInitArgs, "dataDiskLun" | "containersReachMetadata" | "advertiseGpus">): string {
     return `# 1. The data disk, found by its LUN. Formatted only when it has no file system:
 #    a disk kept from an earlier VM is mounted as it is, with its data.
 disk=""
@@ -175,11 +189,19 @@ mountpoint -q ${ENGINE_VOLUMES} || mount ${ENGINE_VOLUMES}
 # Docker does not start without its volumes mounted: on the OS disk, MySQL would initialise an empty database.
 mkdir -p /etc/systemd/system/docker.service.d
 printf '%s\\n' '[Unit]' 'RequiresMountsFor=${ENGINE_VOLUMES}' > /etc/systemd/system/docker.service.d/dsenv-data-disk.conf
-${containersReachMetadata ? "# Containers may reach the instance metadata service (dsenv:azureContainersReachMetadata)." : `# Containers get no VM identity token: the metadata service is blocked for them before Docker starts.
-printf '%s\\n' '[Service]' 'ExecStartPre=${METADATA_BLOCK_COMMAND}' > /etc/systemd/system/docker.service.d/dsenv-metadata-block.conf`}
-${advertiseGpus ? `# The GPUs this VM has now, advertised at every Docker start (a deallocated VM comes back on other GPUs).
+${
+    containersReachMetadata
+        ? "# Containers may reach the instance metadata service (dsenv:azureContainersReachMetadata)."
+        : `# Containers get no VM identity token: the metadata service is blocked for them before Docker starts.
+printf '%s\\n' '[Service]' 'ExecStartPre=${METADATA_BLOCK_COMMAND}' > /etc/systemd/system/docker.service.d/dsenv-metadata-block.conf`
+}
+${
+    advertiseGpus
+        ? `# The GPUs this VM has now, advertised at every Docker start (a deallocated VM comes back on other GPUs).
 printf '%s\\n' '[Service]' 'ExecStartPre=${SWARM_GPUS_AT_ENGINE_START}' > /etc/systemd/system/docker.service.d/dsenv-swarm-gpus.conf
-` : ""}systemctl daemon-reload
+`
+        : ""
+}systemctl daemon-reload
 `;
 }
 

@@ -176,7 +176,12 @@ export class GpuVm extends pulumi.ComponentResource {
                 creationData: { createOption: "Empty" },
                 ...(args.dataDiskTags ? { tags: args.dataDiskTags } : {}),
             },
-            { parent: this, retainOnDelete: args.vm.keepDataDisk, protect: false, ...(args.keptDataDiskId ? { import: args.keptDataDiskId } : {}) },
+            {
+                parent: this,
+                retainOnDelete: args.vm.keepDataDisk,
+                protect: false,
+                ...(args.keptDataDiskId ? { import: args.keptDataDiskId } : {}),
+            },
         );
 
         this.vm = new compute.VirtualMachine(
@@ -187,11 +192,20 @@ export class GpuVm extends pulumi.ComponentResource {
                 hardwareProfile: { vmSize: args.vm.size },
                 identity: { type: compute.ResourceIdentityType.SystemAssigned },
                 // Canonical's signed NVIDIA modules load with Secure Boot on.
-                ...(args.vm.trustedLaunch ? { securityProfile: { securityType: "TrustedLaunch", uefiSettings: { secureBootEnabled: true, vTpmEnabled: true } } } : {}),
+                ...(args.vm.trustedLaunch
+                    ? { securityProfile: { securityType: "TrustedLaunch", uefiSettings: { secureBootEnabled: true, vTpmEnabled: true } } }
+                    : {}),
                 storageProfile: {
                     imageReference: UBUNTU_IMAGE,
-                    osDisk: { createOption: "FromImage", diskSizeGB: args.vm.osDiskGb, deleteOption: "Delete", managedDisk: { storageAccountType: "StandardSSD_LRS" } },
-                    dataDisks: [{ lun: DATA_DISK_LUN, createOption: "Attach", managedDisk: { id: this.dataDisk.id }, deleteOption: "Detach" }],
+                    osDisk: {
+                        createOption: "FromImage",
+                        diskSizeGB: args.vm.osDiskGb,
+                        deleteOption: "Delete",
+                        managedDisk: { storageAccountType: "StandardSSD_LRS" },
+                    },
+                    dataDisks: [
+                        { lun: DATA_DISK_LUN, createOption: "Attach", managedDisk: { id: this.dataDisk.id }, deleteOption: "Detach" },
+                    ],
                 },
                 osProfile: {
                     // Checked against Azure's rules at preview (config/azure-rules.ts), never cut short.
@@ -222,7 +236,9 @@ export class GpuVm extends pulumi.ComponentResource {
                 },
                 networkProfile: { networkInterfaces: [{ id: nic.id, primary: true }] },
                 diagnosticsProfile: { bootDiagnostics: { enabled: true } },
-                ...(args.vm.spot ? { priority: "Spot", evictionPolicy: "Deallocate", billingProfile: { maxPrice: args.vm.spot.maxPrice } } : {}),
+                ...(args.vm.spot
+                    ? { priority: "Spot", evictionPolicy: "Deallocate", billingProfile: { maxPrice: args.vm.spot.maxPrice } }
+                    : {}),
             },
             {
                 parent: this,
@@ -264,17 +280,35 @@ export class GpuVm extends pulumi.ComponentResource {
     }
 
     /** The VNet, its subnet and the security group of the NICs; on a swarm, with its ports open inside the VNet. */
-    private makeNetwork(name: string, args: GpuVmArgs, vnetName: string, nsgName: string): { network: VmNetwork; securityGroup: network.NetworkSecurityGroup } {
+    private makeNetwork(
+        name: string,
+        args: GpuVmArgs,
+        vnetName: string,
+        nsgName: string,
+    ): { network: VmNetwork; securityGroup: network.NetworkSecurityGroup } {
         const child = { parent: this };
         const common = { resourceGroupName: args.resourceGroupName, location: args.location };
-        const vnet = new network.VirtualNetwork(`${name}-vnet`, { ...common, virtualNetworkName: vnetName, addressSpace: { addressPrefixes: [VNET_PREFIX] } }, child);
+        const vnet = new network.VirtualNetwork(
+            `${name}-vnet`,
+            { ...common, virtualNetworkName: vnetName, addressSpace: { addressPrefixes: [VNET_PREFIX] } },
+            child,
+        );
         const subnet = new network.Subnet(
             `${name}-subnet`,
-            { resourceGroupName: args.resourceGroupName, virtualNetworkName: vnet.name, subnetName: "default", addressPrefix: SUBNET_PREFIX },
+            {
+                resourceGroupName: args.resourceGroupName,
+                virtualNetworkName: vnet.name,
+                subnetName: "default",
+                addressPrefix: SUBNET_PREFIX,
+            },
             child,
         );
         const rules = [...inboundRules(args.network), ...(args.swarm ? swarmRules() : [])];
-        const securityGroup = new network.NetworkSecurityGroup(`${name}-nsg`, { ...common, networkSecurityGroupName: nsgName, securityRules: rules }, child);
+        const securityGroup = new network.NetworkSecurityGroup(
+            `${name}-nsg`,
+            { ...common, networkSecurityGroupName: nsgName, securityRules: rules },
+            child,
+        );
         return { network: { subnetId: subnet.id, securityGroupId: securityGroup.id }, securityGroup };
     }
 }

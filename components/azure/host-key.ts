@@ -73,11 +73,26 @@ function uint32(n: number): Buffer {
  */
 function opensshPrivateKey(seed: Buffer, publicRaw: Buffer, publicBlob: Buffer): string {
     const check = crypto.createHash("sha256").update(seed).digest().readUInt32BE(0);
-    let secret = Buffer.concat([uint32(check), uint32(check), sshString(KEY_TYPE), sshString(publicRaw), sshString(Buffer.concat([seed, publicRaw])), sshString("dsenv host key")]);
+    let secret = Buffer.concat([
+        uint32(check),
+        uint32(check),
+        sshString(KEY_TYPE),
+        sshString(publicRaw),
+        sshString(Buffer.concat([seed, publicRaw])),
+        sshString("dsenv host key"),
+    ]);
     const padding: number[] = [];
     for (let i = 1; (secret.length + padding.length) % 8 !== 0; i++) padding.push(i);
     secret = Buffer.concat([secret, Buffer.from(padding)]);
-    const body = Buffer.concat([Buffer.from("openssh-key-v1\0"), sshString("none"), sshString("none"), sshString(""), uint32(1), sshString(publicBlob), sshString(secret)]);
+    const body = Buffer.concat([
+        Buffer.from("openssh-key-v1\0"),
+        sshString("none"),
+        sshString("none"),
+        sshString(""),
+        uint32(1),
+        sshString(publicBlob),
+        sshString(secret),
+    ]);
     const lines = body.toString("base64").match(/.{1,70}/g)!;
     return ["-----BEGIN OPENSSH PRIVATE KEY-----", ...lines, "-----END OPENSSH PRIVATE KEY-----", ""].join("\n");
 }

@@ -14,7 +14,12 @@ export const ACR_TOKEN_USER = "00000000-0000-0000-0000-000000000000";
  * three hours: it is made anew on every run and never stored anywhere but the
  * (secret) provider config.
  */
-export async function exchangeForAcrRefreshToken(loginServer: string, aadAccessToken: string, tenant?: string, fetchFn: typeof fetch = fetch): Promise<string> {
+export async function exchangeForAcrRefreshToken(
+    loginServer: string,
+    aadAccessToken: string,
+    tenant?: string,
+    fetchFn: typeof fetch = fetch,
+): Promise<string> {
     const form = new URLSearchParams({ grant_type: "access_token", service: loginServer, access_token: aadAccessToken });
     if (tenant) form.set("tenant", tenant);
     const response = await fetchFn(`https://${loginServer}/oauth2/exchange`, {
@@ -23,7 +28,9 @@ export async function exchangeForAcrRefreshToken(loginServer: string, aadAccessT
         body: form.toString(),
     });
     if (!response.ok) {
-        throw new Error(`${loginServer} refused the Azure token (HTTP ${response.status}): does the identity running Pulumi have AcrPush (or Contributor) on the registry?`);
+        throw new Error(
+            `${loginServer} refused the Azure token (HTTP ${response.status}): does the identity running Pulumi have AcrPush (or Contributor) on the registry?`,
+        );
     }
     const body = (await response.json()) as { refresh_token?: string };
     if (!body.refresh_token) throw new Error(`${loginServer}/oauth2/exchange answered without a refresh_token`);
@@ -47,7 +54,12 @@ export function deployerLogin(loginServer: pulumi.Input<string>, opts?: pulumi.I
  * A login with the registry's shared admin user (only when the stack enables
  * it): its name and first password, read from Azure, secret end to end.
  */
-export function adminLogin(registryName: pulumi.Input<string>, loginServer: pulumi.Input<string>, resourceGroupName: pulumi.Input<string>, opts?: pulumi.InvokeOutputOptions): RegistryLogin {
+export function adminLogin(
+    registryName: pulumi.Input<string>,
+    loginServer: pulumi.Input<string>,
+    resourceGroupName: pulumi.Input<string>,
+    opts?: pulumi.InvokeOutputOptions,
+): RegistryLogin {
     const credentials = containerregistry.listRegistryCredentialsOutput({ registryName, resourceGroupName }, opts);
     return {
         server: loginServer,

@@ -81,11 +81,14 @@ export async function generatePassword(
         response = await fetchFn(location, { headers });
     }
     if (response.status !== 200) {
-        throw new Error(`generating a password for ${inputs.tokenId} failed (HTTP ${response.status}): ${(await response.text()).slice(0, 500)}`);
+        throw new Error(
+            `generating a password for ${inputs.tokenId} failed (HTTP ${response.status}): ${(await response.text()).slice(0, 500)}`,
+        );
     }
     const body = (await response.json()) as { username?: string; passwords?: { name?: string; value?: string; expiry?: string }[] };
     const password = body.passwords?.find(p => p.name === slot);
-    if (!body.username || !password?.value) throw new Error(`generateCredentials for ${inputs.tokenId} answered without a username or ${slot}`);
+    if (!body.username || !password?.value)
+        throw new Error(`generateCredentials for ${inputs.tokenId} answered without a username or ${slot}`);
     return { username: body.username, password: password.value, expiry: password.expiry ?? expiry };
 }
 
@@ -94,7 +97,14 @@ export async function generatePassword(
  * replicates a new password within a minute, and a service handed it earlier
  * could not pull meanwhile.
  */
-export async function waitUntilAccepted(loginServer: string, username: string, password: string, fetchFn: typeof fetch = fetch, timeoutMs = 180_000, pollMs = 5000): Promise<void> {
+export async function waitUntilAccepted(
+    loginServer: string,
+    username: string,
+    password: string,
+    fetchFn: typeof fetch = fetch,
+    timeoutMs = 180_000,
+    pollMs = 5000,
+): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     const authorization = `Basic ${Buffer.from(`${username}:${password}`).toString("base64")}`;
     let last = "";
@@ -102,7 +112,10 @@ export async function waitUntilAccepted(loginServer: string, username: string, p
         const response = await fetchFn(`https://${loginServer}/v2/`, { headers: { Authorization: authorization } }).catch((e: Error) => e);
         if (!(response instanceof Error) && response.status === 200) return;
         last = response instanceof Error ? response.message : `HTTP ${response.status}`;
-        if (Date.now() >= deadline) throw new Error(`${loginServer} does not accept the new password of ${username} after ${timeoutMs / 1000} s (${last}); run up again`);
+        if (Date.now() >= deadline)
+            throw new Error(
+                `${loginServer} does not accept the new password of ${username} after ${timeoutMs / 1000} s (${last}); run up again`,
+            );
         await new Promise(resolve => setTimeout(resolve, pollMs));
     }
 }
@@ -142,13 +155,26 @@ class TokenPassword extends pulumi.dynamic.Resource {
 
     constructor(
         name: string,
-        args: { registryId: pulumi.Input<string>; loginServer: pulumi.Input<string>; tokenId: pulumi.Input<string>; armToken: pulumi.Input<string>; validDays: number },
+        args: {
+            registryId: pulumi.Input<string>;
+            loginServer: pulumi.Input<string>;
+            tokenId: pulumi.Input<string>;
+            armToken: pulumi.Input<string>;
+            validDays: number;
+        },
         opts?: pulumi.CustomResourceOptions,
     ) {
         super(
             tokenPasswordProvider,
             name,
-            { ...args, armToken: pulumi.secret(args.armToken), username: undefined, password: undefined, expiry: undefined, slot: undefined },
+            {
+                ...args,
+                armToken: pulumi.secret(args.armToken),
+                username: undefined,
+                password: undefined,
+                expiry: undefined,
+                slot: undefined,
+            },
             { ...opts, additionalSecretOutputs: ["password", "armToken"] },
             "dsenv",
             "AcrTokenPassword",
@@ -192,7 +218,13 @@ export class RegistryPullToken extends pulumi.ComponentResource {
         const armToken = authorization.getClientTokenOutput({}, { parent: this }).token;
         const password = new TokenPassword(
             `${name}-password`,
-            { registryId: args.registry.id, loginServer: args.registry.loginServer, tokenId: token.id, armToken, validDays: PASSWORD_VALID_DAYS },
+            {
+                registryId: args.registry.id,
+                loginServer: args.registry.loginServer,
+                tokenId: token.id,
+                armToken,
+                validDays: PASSWORD_VALID_DAYS,
+            },
             { parent: this },
         );
         this.login = { server: args.registry.loginServer, username: password.username, password: password.password };

@@ -84,8 +84,21 @@ export class RemoteEngine extends pulumi.ComponentResource {
         // The host key the stack made, pinned under the VM's name: ssh trusts nothing on first use.
         const hostKeyAlias = vm.vmName;
         const knownHostsPath = vm.hostPublicKey.apply(key => pinHostKey(hostKeyAlias, key, args.knownHostsDir));
-        this.sshOptions = knownHostsPath.apply(file => ["-i", args.privateKeyPath, ...pinnedHostKeyOptions({ knownHostsPath: file, hostKeyAlias }), "-o", "ServerAliveInterval=30", ...multiplexing]);
-        this.target = pulumi.all([vm.publicIp, knownHostsPath]).apply(([host, file]) => ({ host, user: vm.adminUser, privateKeyPath: args.privateKeyPath, knownHostsPath: file, hostKeyAlias }));
+        this.sshOptions = knownHostsPath.apply(file => [
+            "-i",
+            args.privateKeyPath,
+            ...pinnedHostKeyOptions({ knownHostsPath: file, hostKeyAlias }),
+            "-o",
+            "ServerAliveInterval=30",
+            ...multiplexing,
+        ]);
+        this.target = pulumi.all([vm.publicIp, knownHostsPath]).apply(([host, file]) => ({
+            host,
+            user: vm.adminUser,
+            privateKeyPath: args.privateKeyPath,
+            knownHostsPath: file,
+            hostKeyAlias,
+        }));
         this.host = pulumi.interpolate`ssh://${vm.adminUser}@${vm.publicIp}`;
 
         const gpu = vm.hasGpu ? ["gpu-visible", "gpu-in-container", ...(args.swarmNode ? ["gpus-advertised"] : [])] : [];
@@ -112,11 +125,16 @@ export class RemoteEngine extends pulumi.ComponentResource {
             // the provider, whose registry logins compare without their credentials. The same
             // multiplexed ssh options: this connection becomes the master the engine reuses.
             const repository = args.pullCheckRepository ?? "";
-            const after: pulumi.Output<string>[] = [this.readiness.id, ...(args.pullAccess instanceof pulumi.CustomResource ? [args.pullAccess.id] : [])];
+            const after: pulumi.Output<string>[] = [
+                this.readiness.id,
+                ...(args.pullAccess instanceof pulumi.CustomResource ? [args.pullAccess.id] : []),
+            ];
             this.pullToken = pulumi.secret(
-                pulumi.all([this.target, args.registry.loginServer, pulumi.all(after)]).apply(([target, server]) =>
-                    fetchPullToken(target, `${ACR_TOKEN_COMMAND} ${server} ${repository}`.trim(), { sshOptions: multiplexing }),
-                ),
+                pulumi
+                    .all([this.target, args.registry.loginServer, pulumi.all(after)])
+                    .apply(([target, server]) =>
+                        fetchPullToken(target, `${ACR_TOKEN_COMMAND} ${server} ${repository}`.trim(), { sshOptions: multiplexing }),
+                    ),
             );
             logins.push({ server: args.registry.loginServer, username: ACR_TOKEN_USER, password: this.pullToken });
         }

@@ -19,11 +19,16 @@ export interface SshTarget {
 /** ssh options that accept the pinned host key and nothing else: no trust on first use, no prompt. */
 export function pinnedHostKeyOptions(target: Pick<SshTarget, "knownHostsPath" | "hostKeyAlias">): string[] {
     return [
-        "-o", "StrictHostKeyChecking=yes",
-        "-o", `UserKnownHostsFile=${target.knownHostsPath}`,
-        "-o", "GlobalKnownHostsFile=/dev/null",
-        "-o", `HostKeyAlias=${target.hostKeyAlias}`,
-        "-o", "HostKeyAlgorithms=ssh-ed25519",
+        "-o",
+        "StrictHostKeyChecking=yes",
+        "-o",
+        `UserKnownHostsFile=${target.knownHostsPath}`,
+        "-o",
+        "GlobalKnownHostsFile=/dev/null",
+        "-o",
+        `HostKeyAlias=${target.hostKeyAlias}`,
+        "-o",
+        "HostKeyAlgorithms=ssh-ed25519",
     ];
 }
 
@@ -74,9 +79,12 @@ export function runOverSsh(target: SshTarget, command: string, timeoutMs = 120_0
     const { execFile } = require("child_process") as typeof import("child_process");
     const args = [
         ...sshOptions,
-        "-i", target.privateKeyPath,
-        "-o", "BatchMode=yes",
-        "-o", "ConnectTimeout=10",
+        "-i",
+        target.privateKeyPath,
+        "-o",
+        "BatchMode=yes",
+        "-o",
+        "ConnectTimeout=10",
         ...pinnedHostKeyOptions(target),
         `${target.user}@${target.host}`,
         command,
@@ -87,7 +95,15 @@ export function runOverSsh(target: SshTarget, command: string, timeoutMs = 120_0
             const code: unknown = (error as { code?: unknown } | null)?.code;
             const connected = !error || (typeof code === "number" && code !== 255);
             const status = !error ? 0 : typeof code === "number" ? code : undefined;
-            resolve({ connected, status, lines: String(stdout).split("\n").map(l => l.trim()).filter(Boolean), error: String(stderr) });
+            resolve({
+                connected,
+                status,
+                lines: String(stdout)
+                    .split("\n")
+                    .map(l => l.trim())
+                    .filter(Boolean),
+                error: String(stderr),
+            });
         });
     });
 }
@@ -155,7 +171,8 @@ export class HostReadiness extends pulumi.dynamic.Resource {
                 observed: undefined,
             },
             opts,
-            "dsenv", "HostReadiness",
+            "dsenv",
+            "HostReadiness",
         );
     }
 }
@@ -192,10 +209,14 @@ export async function fetchPullToken(target: SshTarget, tokenCommand: string, op
         if (result.status === 0 && result.lines.length === 1) return result.lines[0];
         last = result.error.trim().split("\n").slice(-3).join(" ") || `exit status ${result.status}`;
         if (!result.connected && ++unreachable >= 3) {
-            throw new Error(`the VM ${target.host} does not answer over ssh (${last}): if it is deallocated, start it (az vm start -g <group> -n <vm>) and run again`);
+            throw new Error(
+                `the VM ${target.host} does not answer over ssh (${last}): if it is deallocated, start it (az vm start -g <group> -n <vm>) and run again`,
+            );
         }
         if (now() >= deadline) break;
         await sleep(opts.pollMs ?? 10_000);
     }
-    throw new Error(`the VM's managed identity could not pull from the registry after ${Math.round((opts.timeoutMs ?? 15 * 60_000) / 60_000)} minutes: ${last}`);
+    throw new Error(
+        `the VM's managed identity could not pull from the registry after ${Math.round((opts.timeoutMs ?? 15 * 60_000) / 60_000)} minutes: ${last}`,
+    );
 }

@@ -32,7 +32,8 @@ export function runDocker(engine: NodeEngine, args: string[], timeoutMs = 60_000
         cmd = "ssh";
         argv = [
             ...engine.sshOpts,
-            "-o", "BatchMode=yes",
+            "-o",
+            "BatchMode=yes",
             ...(url.port ? ["-p", url.port] : []),
             url.username ? `${decodeURIComponent(url.username)}@${url.hostname}` : url.hostname,
             "--",

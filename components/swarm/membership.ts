@@ -67,7 +67,9 @@ const swarmInitProvider: pulumi.dynamic.ResourceProvider<SwarmInitInputs, SwarmI
         const engine = engineOf(inputs);
         let state = await nodeState(engine);
         if (state.localState === "active" && !state.isManager) {
-            throw new Error(`${inputs.host} is a worker of swarm ${state.clusterId}, not a manager: run \`docker swarm leave\` on it, or list that swarm's manager first`);
+            throw new Error(
+                `${inputs.host} is a worker of swarm ${state.clusterId}, not a manager: run \`docker swarm leave\` on it, or list that swarm's manager first`,
+            );
         }
         if (state.localState !== "active") {
             await mustDocker(engine, ["swarm", "init", "--advertise-addr", inputs.advertiseAddr], "initialising the swarm");
@@ -122,7 +124,8 @@ export class SwarmInit extends pulumi.dynamic.Resource {
                 managerToken: undefined,
             },
             { ...opts, additionalSecretOutputs: ["workerToken", "managerToken"] },
-            "dsenv", "SwarmInit",
+            "dsenv",
+            "SwarmInit",
         );
     }
 }
@@ -159,7 +162,11 @@ const swarmJoinProvider: pulumi.dynamic.ResourceProvider<SwarmJoinInputs, SwarmJ
             throw new Error(`${inputs.host} is in another swarm (${state.clusterId}): run \`docker swarm leave\` on it first`);
         }
         if (state.localState !== "active") {
-            await mustDocker(engine, ["swarm", "join", "--token", inputs.joinToken, "--advertise-addr", inputs.advertiseAddr, inputs.managerAddr], "joining the swarm");
+            await mustDocker(
+                engine,
+                ["swarm", "join", "--token", inputs.joinToken, "--advertise-addr", inputs.advertiseAddr, inputs.managerAddr],
+                "joining the swarm",
+            );
             state = await nodeState(engine);
         }
         await removeEarlierNodes({ host: inputs.managerHost, sshOpts: inputs.managerSshOpts ?? [] }, state.nodeId);
@@ -169,7 +176,8 @@ const swarmJoinProvider: pulumi.dynamic.ResourceProvider<SwarmJoinInputs, SwarmJ
         await leave(engineOf(olds));
         // The manager keeps a left node in its list, as down: remove it there.
         const r = await runDocker({ host: olds.managerHost, sshOpts: olds.managerSshOpts ?? [] }, ["node", "rm", "--force", id]);
-        if (!r.ok && !/not found|not a swarm manager|not part of a swarm/i.test(r.stderr)) throw new Error(`removing node ${id} from the swarm: ${r.stderr}`);
+        if (!r.ok && !/not found|not a swarm manager|not part of a swarm/i.test(r.stderr))
+            throw new Error(`removing node ${id} from the swarm: ${r.stderr}`);
     },
 };
 
@@ -183,7 +191,11 @@ const swarmJoinProvider: pulumi.dynamic.ResourceProvider<SwarmJoinInputs, SwarmJ
  */
 async function removeEarlierNodes(manager: NodeEngine, nodeId: string): Promise<void> {
     const ids = (await mustDocker(manager, ["node", "ls", "--quiet"], "listing the swarm's nodes")).split(/\s+/).filter(Boolean);
-    const described = await mustDocker(manager, ["node", "inspect", "--format", "{{.ID}} {{.Description.Hostname}} {{.Status.Addr}} {{.Spec.Role}}", ...ids], "reading the swarm's nodes");
+    const described = await mustDocker(
+        manager,
+        ["node", "inspect", "--format", "{{.ID}} {{.Description.Hostname}} {{.Status.Addr}} {{.Spec.Role}}", ...ids],
+        "reading the swarm's nodes",
+    );
     const nodes = described.split("\n").map(line => {
         const [id, hostname, addr, role] = line.trim().split(" ");
         return { id, hostname, addr, role };
@@ -191,7 +203,8 @@ async function removeEarlierNodes(manager: NodeEngine, nodeId: string): Promise<
     const self = nodes.find(n => n.id === nodeId);
     if (!self) return;
     for (const earlier of nodes.filter(n => n.id !== nodeId && n.hostname === self.hostname && n.addr === self.addr)) {
-        if (earlier.role === "manager") await mustDocker(manager, ["node", "demote", earlier.id], `demoting the earlier node ${earlier.id} of ${self.hostname}`);
+        if (earlier.role === "manager")
+            await mustDocker(manager, ["node", "demote", earlier.id], `demoting the earlier node ${earlier.id} of ${self.hostname}`);
         await mustDocker(manager, ["node", "rm", "--force", earlier.id], `removing the earlier node ${earlier.id} of ${self.hostname}`);
     }
 }
@@ -227,7 +240,8 @@ export class SwarmJoin extends pulumi.dynamic.Resource {
                 nodeId: undefined,
             },
             { ...opts, additionalSecretOutputs: ["joinToken"] },
-            "dsenv", "SwarmJoin",
+            "dsenv",
+            "SwarmJoin",
         );
     }
 }
@@ -245,16 +259,24 @@ interface NodeLabelsInputs {
 async function applyLabels(inputs: NodeLabelsInputs, previous: Record<string, string>): Promise<void> {
     const args = [
         ...Object.entries(inputs.labels).flatMap(([k, v]) => ["--label-add", `${k}=${v}`]),
-        ...Object.keys(previous).filter(k => !(k in inputs.labels)).flatMap(k => ["--label-rm", k]),
+        ...Object.keys(previous)
+            .filter(k => !(k in inputs.labels))
+            .flatMap(k => ["--label-rm", k]),
     ];
-    if (args.length) await mustDocker({ host: inputs.managerHost, sshOpts: inputs.managerSshOpts ?? [] }, ["node", "update", ...args, inputs.nodeId], `labelling node ${inputs.nodeId}`);
+    if (args.length)
+        await mustDocker(
+            { host: inputs.managerHost, sshOpts: inputs.managerSshOpts ?? [] },
+            ["node", "update", ...args, inputs.nodeId],
+            `labelling node ${inputs.nodeId}`,
+        );
 }
 
 const nodeLabelsProvider: pulumi.dynamic.ResourceProvider<NodeLabelsInputs> = {
     async diff(_id, olds: NodeLabelsInputs, news: NodeLabelsInputs) {
         // Another node (one that joined again) is a replacement: it has none of the labels yet.
         const replaces = olds.nodeId !== news.nodeId ? ["nodeId"] : [];
-        const changes = replaces.length > 0 || JSON.stringify(olds.labels) !== JSON.stringify(news.labels) || olds.managerHost !== news.managerHost;
+        const changes =
+            replaces.length > 0 || JSON.stringify(olds.labels) !== JSON.stringify(news.labels) || olds.managerHost !== news.managerHost;
         return { changes, replaces };
     },
     async create(inputs: NodeLabelsInputs) {
@@ -267,7 +289,12 @@ const nodeLabelsProvider: pulumi.dynamic.ResourceProvider<NodeLabelsInputs> = {
     },
     async delete(_id, olds: NodeLabelsInputs) {
         // The node may have left already: then its labels went with it.
-        await runDocker({ host: olds.managerHost, sshOpts: olds.managerSshOpts ?? [] }, ["node", "update", ...Object.keys(olds.labels).flatMap(k => ["--label-rm", k]), olds.nodeId]);
+        await runDocker({ host: olds.managerHost, sshOpts: olds.managerSshOpts ?? [] }, [
+            "node",
+            "update",
+            ...Object.keys(olds.labels).flatMap(k => ["--label-rm", k]),
+            olds.nodeId,
+        ]);
     },
 };
 
@@ -281,6 +308,13 @@ export interface NodeLabelsArgs {
 export class NodeLabels extends pulumi.dynamic.Resource {
     constructor(name: string, args: NodeLabelsArgs, opts?: pulumi.CustomResourceOptions) {
         const manager = pulumi.output(args.managerEngine);
-        super(nodeLabelsProvider, name, { managerHost: manager.host, managerSshOpts: manager.sshOpts, nodeId: args.nodeId, labels: args.labels }, opts, "dsenv", "SwarmNodeLabels");
+        super(
+            nodeLabelsProvider,
+            name,
+            { managerHost: manager.host, managerSshOpts: manager.sshOpts, nodeId: args.nodeId, labels: args.labels },
+            opts,
+            "dsenv",
+            "SwarmNodeLabels",
+        );
     }
 }

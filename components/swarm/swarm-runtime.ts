@@ -66,7 +66,8 @@ export class SwarmRuntime implements Runtime {
     image(parent: pulumi.Resource, name: string, source: ImageSource): ContainerImage {
         // No engine: every node pulls for itself when a task starts there.
         const built = "build" in source ? { buildEngine: this.args.buildEngine, push: this.args.push } : {};
-        if ("build" in source && !this.args.push) throw new Error(`${name}: a swarm's nodes pull built images from a registry; none is given`);
+        if ("build" in source && !this.args.push)
+            throw new Error(`${name}: a swarm's nodes pull built images from a registry; none is given`);
         return new ContainerImage(name, { source, ...built }, { parent });
     }
 
@@ -90,7 +91,8 @@ export class SwarmRuntime implements Runtime {
                 network: this.args.network,
                 constraints: constraint ? [constraint] : [],
                 publishMode: this.args.publishMode,
-                serviceLabels: this.args.pullCredentialVersion === undefined ? {} : { "dsenv.pull-credential": this.args.pullCredentialVersion },
+                serviceLabels:
+                    this.args.pullCredentialVersion === undefined ? {} : { "dsenv.pull-credential": this.args.pullCredentialVersion },
                 dependsOn: this.args.swarm.ready,
             },
             { parent },
@@ -99,7 +101,12 @@ export class SwarmRuntime implements Runtime {
     }
 
     spawnTarget(placement: Placement): SpawnTarget {
-        return { kind: "swarm", network: this.args.network.name, constraint: this.constraintOf(placement, this.nodeOf(placement)), registryLogins: this.args.swarm.registryLogins };
+        return {
+            kind: "swarm",
+            network: this.args.network.name,
+            constraint: this.constraintOf(placement, this.nodeOf(placement)),
+            registryLogins: this.args.swarm.registryLogins,
+        };
     }
 
     /** The constraint that puts a service on `node`, by its placement label; keys without a node of their own live on the default node, labelled "default". */

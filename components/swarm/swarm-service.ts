@@ -47,7 +47,9 @@ export class SwarmService extends pulumi.ComponentResource {
 
         // Docker secrets cannot change: a new value is a new secret (a name of its own), and the service moves to it.
         const secrets = Object.entries(spec.fileSecrets ?? {}).map(([variable, value]) => {
-            const secretName = pulumi.secret(pulumi.output(value)).apply(v => dockerSecretName(`${spec.name}-${variable.toLowerCase()}`, variable, v));
+            const secretName = pulumi
+                .secret(pulumi.output(value))
+                .apply(v => dockerSecretName(`${spec.name}-${variable.toLowerCase()}`, variable, v));
             const secret = new docker.Secret(
                 `${name}-${variable.toLowerCase()}`,
                 { name: secretName, data: pulumi.secret(pulumi.output(value).apply(v => Buffer.from(v).toString("base64"))) },
@@ -57,7 +59,8 @@ export class SwarmService extends pulumi.ComponentResource {
         });
 
         const gpuCount = spec.gpus === undefined ? 0 : spec.gpus === "all" || !("count" in spec.gpus) ? NaN : spec.gpus.count;
-        if (Number.isNaN(gpuCount)) throw new Error(`${spec.name}: a swarm reserves a number of GPUs ("${JSON.stringify(spec.gpus)}" is not one)`);
+        if (Number.isNaN(gpuCount))
+            throw new Error(`${spec.name}: a swarm reserves a number of GPUs ("${JSON.stringify(spec.gpus)}" is not one)`);
         const publishMode = args.publishMode ?? "host";
 
         this.service = new docker.Service(
@@ -74,7 +77,12 @@ export class SwarmService extends pulumi.ComponentResource {
                             ...secretEnv,
                             ...Object.fromEntries(secrets.map(s => [`${s.variable}_FILE`, `/run/secrets/${s.fileName}`])),
                         })),
-                        secrets: secrets.map(s => ({ secretId: s.secret.id, secretName: s.secret.name, fileName: s.fileName, fileMode: 0o444 })),
+                        secrets: secrets.map(s => ({
+                            secretId: s.secret.id,
+                            secretName: s.secret.name,
+                            fileName: s.fileName,
+                            fileMode: 0o444,
+                        })),
                         // A service's mounts have a container's fields (Docker's mount type is one).
                         mounts: (spec.mounts ?? []).map(toContainerMount),
                         user: spec.user,
@@ -87,7 +95,10 @@ export class SwarmService extends pulumi.ComponentResource {
                     },
                     networksAdvanceds: [{ name: args.network.id, aliases: spec.aliases }],
                     placement: { constraints: args.constraints ?? [] },
-                    resources: gpuCount > 0 ? { reservation: { genericResources: { discreteResourcesSpecs: [`${GPU_RESOURCE}=${gpuCount}`] } } } : undefined,
+                    resources:
+                        gpuCount > 0
+                            ? { reservation: { genericResources: { discreteResourcesSpecs: [`${GPU_RESOURCE}=${gpuCount}`] } } }
+                            : undefined,
                     // window and sysctl as the provider reads them back (0s, none): left out, every preview would show a change.
                     restartPolicy: { condition: "any", delay: "5s", window: "0s" },
                 },
@@ -97,7 +108,12 @@ export class SwarmService extends pulumi.ComponentResource {
                 endpointSpec: {
                     // dnsrr: names resolve to the task itself; a VIP needs IPVS, and host-mode ports need no VIP.
                     mode: publishMode === "host" ? "dnsrr" : "vip",
-                    ports: (spec.ports ?? []).map(p => ({ targetPort: p.containerPort, publishedPort: p.hostPort, protocol: p.protocol ?? "tcp", publishMode })),
+                    ports: (spec.ports ?? []).map(p => ({
+                        targetPort: p.containerPort,
+                        publishedPort: p.hostPort,
+                        protocol: p.protocol ?? "tcp",
+                        publishMode,
+                    })),
                 },
                 // The deployment waits until the task runs (healthy where it has a check).
                 convergeConfig: { delay: "1s", timeout: `${spec.healthyTimeoutSeconds ?? 300}s` },

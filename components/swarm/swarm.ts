@@ -77,13 +77,24 @@ export class Swarm extends pulumi.ComponentResource {
             (node, i) =>
                 new SwarmJoin(
                     `${name}-node${i + 2}`,
-                    { engine: node.engine, advertiseAddr: node.advertiseAddr, role: i + 1 < managers ? "manager" : "worker", swarm: init, managerEngine: first.engine },
+                    {
+                        engine: node.engine,
+                        advertiseAddr: node.advertiseAddr,
+                        role: i + 1 < managers ? "manager" : "worker",
+                        swarm: init,
+                        managerEngine: first.engine,
+                    },
                     on(node),
                 ),
         );
         const nodeIds = [init.nodeId, ...joins.map(j => j.nodeId)];
         const labels = args.nodes.map(
-            (node, i) => new NodeLabels(`${name}-node${i + 1}-labels`, { managerEngine: first.engine, nodeId: nodeIds[i], labels: node.labels }, { parent: this, deletedWith: first.machine?.incarnation }),
+            (node, i) =>
+                new NodeLabels(
+                    `${name}-node${i + 1}-labels`,
+                    { managerEngine: first.engine, nodeId: nodeIds[i], labels: node.labels },
+                    { parent: this, deletedWith: first.machine?.incarnation },
+                ),
         );
 
         this.nodes = args.nodes.map((node, i) => {
@@ -94,7 +105,14 @@ export class Swarm extends pulumi.ComponentResource {
                 // The first manager's hands the registry logins to the services declared on it.
                 engine: new DockerEngine(
                     `${name}-node${i + 1}`,
-                    { host: engine.host, sshOpts: engine.sshOpts, isLocal: false, readyAfter: [i === 0 ? init : joins[i - 1]], registryLogins: i === 0 && args.registryLogins?.length ? args.registryLogins : undefined, machine: node.machine },
+                    {
+                        host: engine.host,
+                        sshOpts: engine.sshOpts,
+                        isLocal: false,
+                        readyAfter: [i === 0 ? init : joins[i - 1]],
+                        registryLogins: i === 0 && args.registryLogins?.length ? args.registryLogins : undefined,
+                        machine: node.machine,
+                    },
                     { parent: this },
                 ),
                 advertiseAddr,

@@ -61,7 +61,10 @@ export class SharedLab extends pulumi.ComponentResource {
         const token = new random.RandomPassword(`${name}-token`, { length: 48, special: false }, child);
         this.token = pulumi.secret(token.result);
 
-        this.image = args.runtime.image(this, `${name}-image`, { repository: "dsenv/lab", build: { context: LAB_IMAGE_CONTEXT, args: buildArgs(args) } });
+        this.image = args.runtime.image(this, `${name}-image`, {
+            repository: "dsenv/lab",
+            build: { context: LAB_IMAGE_CONTEXT, args: buildArgs(args) },
+        });
         const placement = workDirPlacement(args.workspaceDir, "lab");
 
         this.service = args.runtime.run(
@@ -76,12 +79,27 @@ export class SharedLab extends pulumi.ComponentResource {
                 env: args.proxyAtRuntime ? runtimeProxyEnv(args.proxy ?? {}) : {},
                 // Jupyter reads its token from JUPYTER_TOKEN, so it never shows in a command line.
                 secretEnv: { JUPYTER_TOKEN: this.token },
-                mounts: [workDirMount(this, `${name}-workspace`, args.runtime, `${args.namePrefix}-lab-workspace`, args.workspaceDir, LAB_WORKSPACE, placement)],
+                mounts: [
+                    workDirMount(
+                        this,
+                        `${name}-workspace`,
+                        args.runtime,
+                        `${args.namePrefix}-lab-workspace`,
+                        args.workspaceDir,
+                        LAB_WORKSPACE,
+                        placement,
+                    ),
+                ],
                 gpus: args.gpus,
                 gpuCapable: true,
                 // /api answers without a token once the server is up.
                 healthcheck: {
-                    test: ["CMD", "python3", "-c", `import urllib.request; urllib.request.urlopen("http://127.0.0.1:${LAB_PORT}/api", timeout=4)`],
+                    test: [
+                        "CMD",
+                        "python3",
+                        "-c",
+                        `import urllib.request; urllib.request.urlopen("http://127.0.0.1:${LAB_PORT}/api", timeout=4)`,
+                    ],
                     interval: "5s",
                     retries: 30,
                     startPeriod: "10s",
@@ -101,7 +119,8 @@ export class SharedLab extends pulumi.ComponentResource {
 /** Only what is set, so an unused proxy does not change the build inputs. */
 function buildArgs(args: SharedLabArgs): Record<string, string> {
     const proxy = args.proxy ?? {};
-    const set = (entries: [string, string | undefined][]) => Object.fromEntries(entries.filter((e): e is [string, string] => e[1] !== undefined && e[1] !== ""));
+    const set = (entries: [string, string | undefined][]) =>
+        Object.fromEntries(entries.filter((e): e is [string, string] => e[1] !== undefined && e[1] !== ""));
     return {
         BASE_IMAGE: args.baseImage,
         LAB_UID: String(args.uid),

@@ -44,7 +44,17 @@ export class PyTorchWorkspace extends pulumi.ComponentResource {
                 gpus: args.gpus,
                 gpuCapable: true,
                 shmSizeMb: args.shmSizeMb,
-                mounts: [workDirMount(this, `${name}-home`, args.runtime, `${args.namePrefix}-pytorch-home`, args.homeDir, args.homeTarget ?? "/home", placement)],
+                mounts: [
+                    workDirMount(
+                        this,
+                        `${name}-home`,
+                        args.runtime,
+                        `${args.namePrefix}-pytorch-home`,
+                        args.homeDir,
+                        args.homeTarget ?? "/home",
+                        placement,
+                    ),
+                ],
                 command: args.command,
                 // sleep as PID 1 ignores SIGTERM and has nothing to save: no need to wait the full 30 s.
                 stopGraceSeconds: args.command[0] === "sleep" ? 5 : undefined,

@@ -51,7 +51,10 @@ export class RStudioServer extends pulumi.ComponentResource {
 
         this.image = args.runtime.image(this, `${name}-image`, {
             repository: "dsenv/rstudio",
-            build: { context: RSTUDIO_IMAGE_CONTEXT, args: { BASE_IMAGE: args.baseImage, RSTUDIO_VERSION: args.rstudioVersion, RSTUDIO_DEB_URL: args.downloadUrl } },
+            build: {
+                context: RSTUDIO_IMAGE_CONTEXT,
+                args: { BASE_IMAGE: args.baseImage, RSTUDIO_VERSION: args.rstudioVersion, RSTUDIO_DEB_URL: args.downloadUrl },
+            },
         });
         const placement = workDirPlacement(args.projectDir, "rstudio");
 
@@ -64,10 +67,25 @@ export class RStudioServer extends pulumi.ComponentResource {
                 ports: [{ containerPort: RSTUDIO_PORT, hostPort: args.publish.hostPort, hostIp: args.publish.hostIp }],
                 // The entrypoint sets it for user rstudio and drops it from rserver's environment.
                 secretEnv: { PASSWORD: this.password },
-                mounts: [workDirMount(this, `${name}-project`, args.runtime, `${args.namePrefix}-rstudio-project`, args.projectDir, RSTUDIO_PROJECT_DIR, placement)],
+                mounts: [
+                    workDirMount(
+                        this,
+                        `${name}-project`,
+                        args.runtime,
+                        `${args.namePrefix}-rstudio-project`,
+                        args.projectDir,
+                        RSTUDIO_PROJECT_DIR,
+                        placement,
+                    ),
+                ],
                 gpus: args.gpus,
                 // bash's /dev/tcp: the R images carry bash, not necessarily curl.
-                healthcheck: { test: ["CMD", "bash", "-c", `exec 3<>/dev/tcp/127.0.0.1/${RSTUDIO_PORT}`], interval: "5s", retries: 30, startPeriod: "10s" },
+                healthcheck: {
+                    test: ["CMD", "bash", "-c", `exec 3<>/dev/tcp/127.0.0.1/${RSTUDIO_PORT}`],
+                    interval: "5s",
+                    retries: 30,
+                    startPeriod: "10s",
+                },
             },
             placement,
         );

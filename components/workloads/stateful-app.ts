@@ -41,8 +41,16 @@ export class StatefulApp extends pulumi.ComponentResource {
         super("dsenv:workloads:StatefulApp", name, {}, opts);
         // With its feedback data; its source directory must be on that machine too.
         const placement: Placement = { pinned: "app" };
-        this.image = args.runtime.image(this, `${name}-image`, { repository: "dsenv/feedback-app", build: { context: APP_IMAGE_CONTEXT, args: { BASE_IMAGE: args.baseImage } } });
-        const feedback = args.runtime.volume(this, `${name}-feedback`, { volumeName: `${args.namePrefix}-feedback`, keepOnDestroy: args.keepFeedbackOnDestroy ?? true }, placement);
+        this.image = args.runtime.image(this, `${name}-image`, {
+            repository: "dsenv/feedback-app",
+            build: { context: APP_IMAGE_CONTEXT, args: { BASE_IMAGE: args.baseImage } },
+        });
+        const feedback = args.runtime.volume(
+            this,
+            `${name}-feedback`,
+            { volumeName: `${args.namePrefix}-feedback`, keepOnDestroy: args.keepFeedbackOnDestroy ?? true },
+            placement,
+        );
 
         this.service = args.runtime.run(
             this,
@@ -54,9 +62,18 @@ export class StatefulApp extends pulumi.ComponentResource {
                 // PORT last: the published port must be the one the app listens on.
                 env: { ...args.env, PORT: String(APP_PORT) },
                 secretEnv: args.secretEnv,
-                mounts: [volumeMount(feedback, "/app/feedback"), bindMount(args.sourceDir, "/app", true), anonymousMount("/app/node_modules")],
+                mounts: [
+                    volumeMount(feedback, "/app/feedback"),
+                    bindMount(args.sourceDir, "/app", true),
+                    anonymousMount("/app/node_modules"),
+                ],
                 healthcheck: {
-                    test: ["CMD", "node", "-e", `require("http").get("http://127.0.0.1:${APP_PORT}/health", r => process.exit(r.statusCode === 200 ? 0 : 1)).on("error", () => process.exit(1))`],
+                    test: [
+                        "CMD",
+                        "node",
+                        "-e",
+                        `require("http").get("http://127.0.0.1:${APP_PORT}/health", r => process.exit(r.statusCode === 200 ? 0 : 1)).on("error", () => process.exit(1))`,
+                    ],
                     interval: "5s",
                     retries: 20,
                     startPeriod: "5s",

@@ -48,7 +48,12 @@ export class StaticSite extends pulumi.ComponentResource {
                       repository: "dsenv/site",
                       build: {
                           context: SITE_IMAGE_CONTEXT,
-                          args: { BASE_IMAGE: args.image, SITE_MAINTAINER: content.maintainer, SITE_VERSION: content.version, SITE_DESCRIPTION: content.description },
+                          args: {
+                              BASE_IMAGE: args.image,
+                              SITE_MAINTAINER: content.maintainer,
+                              SITE_VERSION: content.version,
+                              SITE_DESCRIPTION: content.description,
+                          },
                       },
                   },
         );

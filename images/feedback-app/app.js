@@ -20,7 +20,10 @@ const FORM = `<!DOCTYPE html><html><head><meta charset="utf-8"><title>Feedback</
 
 /** A file name from a title: letters, digits, dash and underscore only. */
 function fileName(title) {
-    const safe = String(title).toLowerCase().replace(/[^a-z0-9_-]+/g, "-").replace(/^-+|-+$/g, "");
+    const safe = String(title)
+        .toLowerCase()
+        .replace(/[^a-z0-9_-]+/g, "-")
+        .replace(/^-+|-+$/g, "");
     return safe ? `${safe}.txt` : undefined;
 }
 
@@ -64,7 +67,8 @@ async function handle(req, res) {
         return send(res, 200, "text/plain", fs.readFileSync(file));
     }
     if (req.method === "GET" && url.pathname === "/feedback") {
-        if (!ADMIN_TOKEN || req.headers.authorization !== `Bearer ${ADMIN_TOKEN}`) return send(res, 401, "text/plain", "needs the admin token\n");
+        if (!ADMIN_TOKEN || req.headers.authorization !== `Bearer ${ADMIN_TOKEN}`)
+            return send(res, 401, "text/plain", "needs the admin token\n");
         const names = fs.readdirSync(FEEDBACK_DIR).filter(n => n.endsWith(".txt"));
         return send(res, 200, "application/json", JSON.stringify(names));
     }

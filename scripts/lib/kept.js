@@ -22,9 +22,13 @@ function main(file) {
         .map(r => ({ name: r.outputs.name, host: engineOf.get(r.provider) }))
         .filter(v => docker(v.host, ["volume", "inspect", v.name]) !== undefined)
         .sort((a, b) => a.name.localeCompare(b.name));
-    const images = [...new Set(resources
-        .filter(r => r.type === REMOTE_IMAGE && r.inputs?.keepLocally)
-        .map(r => JSON.stringify({ ref: r.outputs?.name ?? r.inputs.name, host: engineOf.get(r.provider) })))]
+    const images = [
+        ...new Set(
+            resources
+                .filter(r => r.type === REMOTE_IMAGE && r.inputs?.keepLocally)
+                .map(r => JSON.stringify({ ref: r.outputs?.name ?? r.inputs.name, host: engineOf.get(r.provider) })),
+        ),
+    ]
         .map(s => JSON.parse(s))
         .filter(i => docker(i.host, ["image", "inspect", i.ref]) !== undefined)
         .sort((a, b) => a.ref.localeCompare(b.ref));

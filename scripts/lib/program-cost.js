@@ -33,7 +33,10 @@ async function main() {
         {
             newResource: args => {
                 resources++;
-                const state = args.type === "random:index/randomPassword:RandomPassword" ? { ...args.inputs, result: `secret-${args.name}` } : args.inputs;
+                const state =
+                    args.type === "random:index/randomPassword:RandomPassword"
+                        ? { ...args.inputs, result: `secret-${args.name}` }
+                        : args.inputs;
                 return { id: `${args.name}-id`, state };
             },
             call: args => {

@@ -59,7 +59,8 @@ function main(stack) {
     let allOk = true;
     const containers = resources.filter(r => r.type === CONTAINER);
     const services = resources.filter(r => r.type === SERVICE);
-    if (containers.length || !services.length) out.push(containers.length ? "Containers:" : "Containers: none (the stack is down: scripts/up.sh brings it up)");
+    if (containers.length || !services.length)
+        out.push(containers.length ? "Containers:" : "Containers: none (the stack is down: scripts/up.sh brings it up)");
     for (const c of containers) {
         const { ok, lines } = containerLine(c.outputs?.name ?? c.inputs?.name, engineOf.get(c.provider));
         allOk &&= ok;
@@ -72,7 +73,12 @@ function main(stack) {
         const host = engineOf.get(svc.provider);
         const name = svc.outputs?.name ?? svc.inputs?.name;
         // None when the swarm does not answer.
-        const tasks = (docker(host, ["service", "ps", "--filter", "desired-state=running", "--format", "{{.Node}}\t{{.CurrentState}}", name]) ?? "").trim().split("\n").filter(Boolean);
+        const tasks = (
+            docker(host, ["service", "ps", "--filter", "desired-state=running", "--format", "{{.Node}}\t{{.CurrentState}}", name]) ?? ""
+        )
+            .trim()
+            .split("\n")
+            .filter(Boolean);
         const ok = tasks.length > 0 && tasks.every(t => t.split("\t")[1].startsWith("Running"));
         allOk &&= ok;
         out.push(`  ${ok ? "ok " : "!! "}${name}: ${tasks.length ? tasks.map(t => t.replace("\t", ": ")).join("; ") : "no running task"}`);

@@ -31,7 +31,8 @@ export class TestStack {
     stack!: Stack;
 
     async init(config: Record<string, ConfigValue>): Promise<this> {
-        for (const f of fs.readdirSync(REPO).filter(f => !NOT_COPIED.has(f))) fs.cpSync(path.join(REPO, f), path.join(this.dir, f), { recursive: true });
+        for (const f of fs.readdirSync(REPO).filter(f => !NOT_COPIED.has(f)))
+            fs.cpSync(path.join(REPO, f), path.join(this.dir, f), { recursive: true });
         fs.symlinkSync(path.join(REPO, "node_modules"), path.join(this.dir, "node_modules"));
         fs.mkdirSync(path.join(this.dir, ".state"));
         fs.mkdirSync(path.join(this.dir, ".docker"));
@@ -75,7 +76,12 @@ export class TestStack {
     /** The pulumi CLI on this stack, as a user runs it in the project directory. */
     cli(...args: string[]): string {
         const env = { ...process.env, ...(this.stack.workspace as LocalWorkspace).envVars };
-        return execFileSync("pulumi", [...args, "--stack", this.name], { cwd: this.dir, env, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+        return execFileSync("pulumi", [...args, "--stack", this.name], {
+            cwd: this.dir,
+            env,
+            encoding: "utf8",
+            stdio: ["ignore", "pipe", "pipe"],
+        });
     }
 
     async outputs(): Promise<Record<string, any>> {
@@ -97,7 +103,8 @@ export class TestStack {
             await this.stack?.destroy({ onOutput: log });
             await this.stack?.workspace.removeStack(this.name);
         } finally {
-            for (const v of cli("volume", "ls", "-q", "--filter", `name=${this.prefix}`).split("\n").filter(Boolean)) cli("volume", "rm", "-f", v);
+            for (const v of cli("volume", "ls", "-q", "--filter", `name=${this.prefix}`).split("\n").filter(Boolean))
+                cli("volume", "rm", "-f", v);
             fs.rmSync(this.dir, { recursive: true, force: true });
         }
     }
@@ -127,7 +134,10 @@ export const registries = {
                 const res = await httpRequest(`https://${server}/v2/${repository.slice(server.length + 1)}/manifests/${digest}`, {
                     method: "HEAD",
                     ca: fs.readFileSync(need("DSENV_REGISTRY_CA_BUNDLE"), "utf8"),
-                    headers: { Authorization: `Basic ${Buffer.from(`${user}:${password}`).toString("base64")}`, Accept: "application/vnd.docker.distribution.manifest.v2+json" },
+                    headers: {
+                        Authorization: `Basic ${Buffer.from(`${user}:${password}`).toString("base64")}`,
+                        Accept: "application/vnd.docker.distribution.manifest.v2+json",
+                    },
                 });
                 return res.status === 200;
             },
@@ -152,7 +162,10 @@ export function pushToTlsRegistry(image: string, target: string): void {
     const config = fs.mkdtempSync(path.join(os.tmpdir(), "dsenv-docker-config-"));
     try {
         const { server, user, password } = registries.tls;
-        execFileSync("docker", ["--config", config, "login", "-u", user, "--password-stdin", server], { input: password, stdio: ["pipe", "pipe", "pipe"] });
+        execFileSync("docker", ["--config", config, "login", "-u", user, "--password-stdin", server], {
+            input: password,
+            stdio: ["pipe", "pipe", "pipe"],
+        });
         docker("tag", image, target);
         execFileSync("docker", ["--config", config, "push", target], { stdio: ["ignore", "pipe", "pipe"] });
     } finally {
@@ -175,7 +188,12 @@ export function inspect(name: string, format: string, kind = "container"): strin
 }
 
 /** Polls `probe` (which may be async) until it gives a value other than undefined or false. */
-export async function waitFor<T>(what: string, probe: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 120_000, everyMs = 1000): Promise<T> {
+export async function waitFor<T>(
+    what: string,
+    probe: () => T | undefined | false | Promise<T | undefined | false>,
+    timeoutMs = 120_000,
+    everyMs = 1000,
+): Promise<T> {
     const deadline = Date.now() + timeoutMs;
     let last: unknown;
     while (Date.now() < deadline) {
@@ -191,7 +209,10 @@ export async function waitFor<T>(what: string, probe: () => T | undefined | fals
 }
 
 /** An HTTP(S) request from this machine; resolves with the status and body. `ca`: PEM to trust for https. */
-export function httpRequest(url: string, opts: { method?: string; headers?: Record<string, string>; body?: string; ca?: string } = {}): Promise<{ status: number; body: string; location?: string }> {
+export function httpRequest(
+    url: string,
+    opts: { method?: string; headers?: Record<string, string>; body?: string; ca?: string } = {},
+): Promise<{ status: number; body: string; location?: string }> {
     return new Promise((resolve, reject) => {
         const client = url.startsWith("https:") ? https : http;
         const req = client.request(url, { method: opts.method ?? "GET", headers: opts.headers, ca: opts.ca }, res => {
@@ -251,7 +272,11 @@ export class OutsideHost {
     private netns?: NetNamespace;
 
     open(): this {
-        this.netns = new NetNamespace(`dsenv-e2e-${process.pid}`).linkToMachine(`dse${process.pid % 100000}h`, this.machineAddress, "10.231.77.2");
+        this.netns = new NetNamespace(`dsenv-e2e-${process.pid}`).linkToMachine(
+            `dse${process.pid % 100000}h`,
+            this.machineAddress,
+            "10.231.77.2",
+        );
         return this;
     }
 

@@ -16,7 +16,11 @@ function request(url: string, opts: { method?: string; headers?: Record<string, 
             res.setEncoding("utf8");
             res.on("data", chunk => (body += chunk));
             res.on("end", () => {
-                const cookies = Object.fromEntries((res.headers["set-cookie"] ?? []).map(c => c.split(";")[0]).map(c => [c.slice(0, c.indexOf("=")), c.slice(c.indexOf("=") + 1)]));
+                const cookies = Object.fromEntries(
+                    (res.headers["set-cookie"] ?? [])
+                        .map(c => c.split(";")[0])
+                        .map(c => [c.slice(0, c.indexOf("=")), c.slice(c.indexOf("=") + 1)]),
+                );
                 resolve({ status: res.statusCode ?? 0, body, location: res.headers.location, cookies });
             });
         });
@@ -35,10 +39,15 @@ export class HubUserSession {
     private cookies: Record<string, string> = {};
     token?: string;
 
-    constructor(readonly hubUrl: string, readonly name: string) {}
+    constructor(
+        readonly hubUrl: string,
+        readonly name: string,
+    ) {}
 
     private cookieHeader(): string {
-        return Object.entries(this.cookies).map(([k, v]) => `${k}=${v}`).join("; ");
+        return Object.entries(this.cookies)
+            .map(([k, v]) => `${k}=${v}`)
+            .join("; ");
     }
 
     /** Logs in with the form; resolves with the login's HTTP status (302 when it succeeded). */
@@ -87,7 +96,12 @@ export class HubUserSession {
 
     /** Waits until their server is ready behind the hub; its URL. */
     async ready(timeoutMs = 240_000): Promise<string> {
-        const server = await waitFor(`${this.name}'s server to be ready`, async () => ((await this.server())?.ready ? await this.server() : undefined), timeoutMs, 2000);
+        const server = await waitFor(
+            `${this.name}'s server to be ready`,
+            async () => ((await this.server())?.ready ? await this.server() : undefined),
+            timeoutMs,
+            2000,
+        );
         return `${this.hubUrl}${server!.url.replace(/^\//, "")}`;
     }
 }

@@ -12,7 +12,11 @@ import { runInKernel } from "./jupyter-kernel";
 // comes back with her files; the hub's secrets are nowhere in plain text.
 jest.setTimeout(20 * 60_000);
 
-const STANDINS = { mysqlImage: "dsenv/mysql-standin:test", jupyterBaseImage: "dsenv/jupyter-standin:test", jupyterHubBaseImage: "dsenv/jupyterhub-standin:test" };
+const STANDINS = {
+    mysqlImage: "dsenv/mysql-standin:test",
+    jupyterBaseImage: "dsenv/jupyter-standin:test",
+    jupyterHubBaseImage: "dsenv/jupyterhub-standin:test",
+};
 const SECRET = `hf_${crypto.randomBytes(12).toString("hex")}`;
 
 let s: TestStack;
@@ -23,8 +27,8 @@ let bob: HubUserSession;
 const hub = () => `${s.prefix}-jupyterhub`;
 const serverOf = (user: string) => `${s.prefix}-jupyter-${user}`;
 /** A container's log, stdout and stderr as they came. */
-const logsOf = (container: string, tail?: number) => execFileSync("sh", ["-c", `docker logs ${tail ? `--tail ${tail} ` : ""}${container} 2>&1`], { encoding: "utf8" });
-
+const logsOf = (container: string, tail?: number) =>
+    execFileSync("sh", ["-c", `docker logs ${tail ? `--tail ${tail} ` : ""}${container} 2>&1`], { encoding: "utf8" });
 
 beforeAll(async () => {
     s = new TestStack();
@@ -76,7 +80,11 @@ test("3. alice's server starts on demand as her uid/gid with her volume, her dat
         await runInKernel(
             url,
             alice.token!,
-            ["import json, os", 'open("/home/jovyan/work/alice.txt", "w").write("hers")', 'print(json.dumps({"uid": os.getuid(), "gid": os.getgid(), "db": os.environ.get("MYSQL_DATABASE"), "hf": os.environ.get("HF_TOKEN")}))'].join("\n"),
+            [
+                "import json, os",
+                'open("/home/jovyan/work/alice.txt", "w").write("hers")',
+                'print(json.dumps({"uid": os.getuid(), "gid": os.getgid(), "db": os.environ.get("MYSQL_DATABASE"), "hf": os.environ.get("HF_TOKEN")}))',
+            ].join("\n"),
         ).catch(e => {
             // What the server said is the first thing to read when this fails.
             throw new Error(`${e.message}\n--- ${name}'s log ---\n${logsOf(name, 40)}`);
@@ -94,7 +102,12 @@ test("4. bob cannot use alice's server, nor start it, nor read her through the h
 });
 
 test("5. idle for a minute, alice's server is stopped and removed, her volume kept; a new start brings her files back", async () => {
-    await waitFor("alice's idle server to be culled", async () => (await alice.server()) === undefined && inspect(serverOf("alice"), "{{.Id}}") === undefined, 5 * 60_000, 5000);
+    await waitFor(
+        "alice's idle server to be culled",
+        async () => (await alice.server()) === undefined && inspect(serverOf("alice"), "{{.Id}}") === undefined,
+        5 * 60_000,
+        5000,
+    );
     expect(docker("volume", "ls", "-q", "--filter", `name=${serverOf("alice")}-work`).trim()).toBe(`${serverOf("alice")}-work`);
     expect([201, 202]).toContain((await alice.startServer()).status);
     await alice.ready();
@@ -104,7 +117,11 @@ test("5. idle for a minute, alice's server is stopped and removed, her volume ke
 
 test("6. the hub's secrets are nowhere in plain text: not the state, the stack export, the outputs, the image, the labels or the logs", () => {
     const hubEnv = inspect(hub(), "{{json .Config.Env}}")!;
-    const secrets = JSON.parse(JSON.parse(hubEnv).find((e: string) => e.startsWith("DSENV_HUB_SECRETS=")).slice("DSENV_HUB_SECRETS=".length));
+    const secrets = JSON.parse(
+        JSON.parse(hubEnv)
+            .find((e: string) => e.startsWith("DSENV_HUB_SECRETS="))
+            .slice("DSENV_HUB_SECRETS=".length),
+    );
     const values: string[] = [secrets.cookieSecret, secrets.proxyToken, passwords.alice, passwords.bob, SECRET];
     const places: Record<string, string> = {
         "the state file": s.rawState(),
@@ -117,7 +134,9 @@ test("6. the hub's secrets are nowhere in plain text: not the state, the stack e
         "alice's server's labels": inspect(serverOf("alice"), "{{json .Config.Labels}}")!,
     };
     expect(places["the state file"]).toContain('"ciphertext"');
-    const leaks = Object.entries(places).flatMap(([where, text]) => values.flatMap((v, i) => (text.includes(v) ? [`value ${i} in ${where}`] : [])));
+    const leaks = Object.entries(places).flatMap(([where, text]) =>
+        values.flatMap((v, i) => (text.includes(v) ? [`value ${i} in ${where}`] : [])),
+    );
     expect(leaks).toEqual([]);
 });
 

@@ -31,7 +31,14 @@ interface Message {
 function execute(wsUrl: string, code: string, timeoutMs: number): Promise<string> {
     const msgId = crypto.randomUUID();
     const request = {
-        header: { msg_id: msgId, username: "e2e", session: crypto.randomUUID(), date: new Date().toISOString(), msg_type: "execute_request", version: "5.3" },
+        header: {
+            msg_id: msgId,
+            username: "e2e",
+            session: crypto.randomUUID(),
+            date: new Date().toISOString(),
+            msg_type: "execute_request",
+            version: "5.3",
+        },
         parent_header: {},
         metadata: {},
         content: { code, silent: false, store_history: false, user_expressions: {}, allow_stdin: false, stop_on_error: true },
@@ -47,7 +54,10 @@ function execute(wsUrl: string, code: string, timeoutMs: number): Promise<string
             ws.close();
             fn();
         };
-        const timer = setTimeout(() => done(() => reject(new Error(`no answer from the kernel in ${timeoutMs} ms (printed so far: ${JSON.stringify(stdout)})`))), timeoutMs);
+        const timer = setTimeout(
+            () => done(() => reject(new Error(`no answer from the kernel in ${timeoutMs} ms (printed so far: ${JSON.stringify(stdout)})`))),
+            timeoutMs,
+        );
         ws.onopen = () => ws.send(JSON.stringify(request));
         ws.onerror = () => done(() => reject(new Error(`the kernel's websocket ${wsUrl.replace(/token=.*/, "token=...")} failed`)));
         ws.onmessage = event => {
@@ -56,7 +66,8 @@ function execute(wsUrl: string, code: string, timeoutMs: number): Promise<string
             if (msg.header.msg_type === "stream" && msg.content.name === "stdout") stdout += msg.content.text;
             if (msg.header.msg_type === "error") error = `${msg.content.ename}: ${msg.content.evalue}`;
             // The kernel says it is idle once it has handled the request and sent everything it printed.
-            if (msg.header.msg_type === "status" && msg.content.execution_state === "idle") done(() => (error ? reject(new Error(error)) : resolve(stdout)));
+            if (msg.header.msg_type === "status" && msg.content.execution_state === "idle")
+                done(() => (error ? reject(new Error(error)) : resolve(stdout)));
         };
     });
 }

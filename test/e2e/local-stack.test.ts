@@ -59,7 +59,9 @@ test("1. up succeeds and both containers become healthy, with no secret in plain
     expect(out.jupyterUrl).toBe(`http://127.0.0.1:${jupyterPort}/`);
     expect(out.mysqlContainer).toBe(container("mysql"));
     // jupyterGpus is auto by default: this machine's engine has no GPU path, so the notebook is a CPU one and the stack says why.
-    expect(out.jupyterGpus).toMatch(/^none \(auto: the engine at .+ has no GPU path \(runtimes: [^)]*; no nvidia-container-runtime-hook on its host\)\)$/);
+    expect(out.jupyterGpus).toMatch(
+        /^none \(auto: the engine at .+ has no GPU path \(runtimes: [^)]*; no nvidia-container-runtime-hook on its host\)\)$/,
+    );
     expect(inspect(container("jupyter"), "{{json .HostConfig.DeviceRequests}} {{.HostConfig.ShmSize}}")).toBe(`null ${2048 * 1024 * 1024}`);
 
     // The state as the backend stores it (exportStack would decrypt the secrets).
@@ -77,7 +79,11 @@ test("2. from Jupyter, Python reaches MySQL by 'mysql' and by its link name myju
     sqlVia("mysql", "INSERT INTO visits VALUES (1, 'written through mysql')");
     expect(sqlVia("myjupyterdb", "SELECT note FROM visits WHERE id = 1")).toBe("(('written through mysql',),)");
     // The DATABASE_URL handed in works with SQLAlchemy as a notebook would use it.
-    expect(inJupyter('import os, sqlalchemy as sa\nprint(sa.create_engine(os.environ["DATABASE_URL"]).connect().execute(sa.text("SELECT COUNT(*) FROM visits")).scalar())')).toBe("1");
+    expect(
+        inJupyter(
+            'import os, sqlalchemy as sa\nprint(sa.create_engine(os.environ["DATABASE_URL"]).connect().execute(sa.text("SELECT COUNT(*) FROM visits")).scalar())',
+        ),
+    ).toBe("1");
 });
 
 test("3. Jupyter's API refuses a request without the token and answers one with it; the login URL opens JupyterLab", async () => {

@@ -29,21 +29,34 @@ class Checkout {
 
     constructor() {
         // What git knows of (tracked, or new and not ignored): none of this machine's per-user files.
-        const files = execFileSync("git", ["ls-files", "-z", "--cached", "--others", "--exclude-standard"], { cwd: REPO, encoding: "utf8" }).split("\0").filter(f => f && fs.existsSync(path.join(REPO, f)));
-        for (const f of [".git", ...files]) fs.cpSync(path.join(REPO, f), path.join(this.dir, f), { recursive: true, verbatimSymlinks: true });
+        const files = execFileSync("git", ["ls-files", "-z", "--cached", "--others", "--exclude-standard"], { cwd: REPO, encoding: "utf8" })
+            .split("\0")
+            .filter(f => f && fs.existsSync(path.join(REPO, f)));
+        for (const f of [".git", ...files])
+            fs.cpSync(path.join(REPO, f), path.join(this.dir, f), { recursive: true, verbatimSymlinks: true });
         fs.symlinkSync(path.join(REPO, "node_modules"), path.join(this.dir, "node_modules"));
         fs.mkdirSync(path.join(this.root, "docker-config"));
     }
 
     /** The environment of the user's shell: the tests' PULUMI_HOME and cache, no backend or passphrase of anyone else's. */
     env(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
-        const env: NodeJS.ProcessEnv = { ...process.env, DSENV_HOME: this.dsenvHome, DOCKER_CONFIG: path.join(this.root, "docker-config"), ...extra };
+        const env: NodeJS.ProcessEnv = {
+            ...process.env,
+            DSENV_HOME: this.dsenvHome,
+            DOCKER_CONFIG: path.join(this.root, "docker-config"),
+            ...extra,
+        };
         for (const v of ["PULUMI_BACKEND_URL", "PULUMI_CONFIG_PASSPHRASE", "PULUMI_CONFIG_PASSPHRASE_FILE", "DSENV_STACK"]) delete env[v];
         return env;
     }
 
     /** Runs a command in the checkout; returns its exit status, output (stdout and stderr together) and duration. */
-    run(cmd: string, args: string[], extra: Record<string, string> = {}, env = this.env(extra)): { status: number; out: string; seconds: number } {
+    run(
+        cmd: string,
+        args: string[],
+        extra: Record<string, string> = {},
+        env = this.env(extra),
+    ): { status: number; out: string; seconds: number } {
         const t0 = Date.now();
         const r = spawnSync(cmd, args, { cwd: this.dir, env, encoding: "utf8", timeout: 600_000, maxBuffer: 64 << 20 });
         const out = `${r.stdout}${r.stderr}`;
@@ -58,9 +71,14 @@ class Checkout {
     dispose(): void {
         const env = this.env();
         if (fs.existsSync(path.join(this.dsenvHome, "state"))) {
-            spawnSync("bash", ["-c", "source scripts/env.sh && pulumi destroy --yes --stack local && pulumi stack rm --yes --stack local"], { cwd: this.dir, env, encoding: "utf8" });
+            spawnSync(
+                "bash",
+                ["-c", "source scripts/env.sh && pulumi destroy --yes --stack local && pulumi stack rm --yes --stack local"],
+                { cwd: this.dir, env, encoding: "utf8" },
+            );
         }
-        for (const v of docker("volume", "ls", "-q", "--filter", `name=${this.prefix}`).split("\n").filter(Boolean)) docker("volume", "rm", "-f", v);
+        for (const v of docker("volume", "ls", "-q", "--filter", `name=${this.prefix}`).split("\n").filter(Boolean))
+            docker("volume", "rm", "-f", v);
         fs.rmSync(this.root, { recursive: true, force: true });
     }
 }
@@ -75,7 +93,13 @@ describe("the main job, as a user runs it", () => {
         // What `pulumi config set` would write into the user's own stack file.
         fs.writeFileSync(
             path.join(co.dir, "stacks", "Pulumi.local.yaml"),
-            ["config:", `  dsenv:namePrefix: ${co.prefix}`, `  dsenv:jupyterHostPort: ${port}`, ...Object.entries(STANDINS).map(([k, v]) => `  dsenv:${k}: ${v}`), ""].join("\n"),
+            [
+                "config:",
+                `  dsenv:namePrefix: ${co.prefix}`,
+                `  dsenv:jupyterHostPort: ${port}`,
+                ...Object.entries(STANDINS).map(([k, v]) => `  dsenv:${k}: ${v}`),
+                "",
+            ].join("\n"),
         );
         cleanBefore = co.gitStatus();
     });
@@ -95,7 +119,15 @@ describe("the main job, as a user runs it", () => {
 
     test("the README's commands work in a new shell after `source scripts/env.sh`", async () => {
         const newShell = { ...co.env(), PATH: NEW_SHELL_PATH };
-        const r = co.run("bash", ["-c", "source scripts/env.sh && node --version && pulumi stack output jupyterUrl && pulumi stack output jupyterLoginUrl --show-secrets"], {}, newShell);
+        const r = co.run(
+            "bash",
+            [
+                "-c",
+                "source scripts/env.sh && node --version && pulumi stack output jupyterUrl && pulumi stack output jupyterLoginUrl --show-secrets",
+            ],
+            {},
+            newShell,
+        );
         expect(r.status).toBe(0);
         const [nodeVersion, url, loginUrl] = r.out.trim().split("\n");
         expect(Number(nodeVersion.replace(/^v(\d+).*/, "$1"))).toBeGreaterThanOrEqual(22);
@@ -181,7 +213,9 @@ describe("the main job's preflight: stops within a minute, before any change, wi
         try {
             fs.chownSync(sock, 65534, 65534);
             fs.chmodSync(sock, 0o660);
-            const up = co.run("setpriv", ["--bounding-set=-dac_override,-dac_read_search", "scripts/up.sh"], { DOCKER_HOST: `unix://${sock}` });
+            const up = co.run("setpriv", ["--bounding-set=-dac_override,-dac_read_search", "scripts/up.sh"], {
+                DOCKER_HOST: `unix://${sock}`,
+            });
             expect(up.status).toBe(1);
             expect(up.out).toContain(`the Docker engine at DOCKER_HOST=unix://${sock} runs, but you may not use it: permission denied`);
             expect(up.out).toContain("sudo usermod -aG docker");
@@ -193,8 +227,15 @@ describe("the main job's preflight: stops within a minute, before any change, wi
 
     test("a missing plugin that cannot be downloaded or built: names it and how to install it from a file", () => {
         const out = upFails(noWayToPlugins());
-        for (const [pkg, version] of [["docker", "5.2.0"], ["random", "4.21.2"]]) {
-            expect(out).toMatch(new RegExp(`the ${pkg} plugin v${version.replace(/\./g, "\\.")} is not installed in .*, cannot be downloaded from here and cannot be built here \\(no Go toolchain`));
+        for (const [pkg, version] of [
+            ["docker", "5.2.0"],
+            ["random", "4.21.2"],
+        ]) {
+            expect(out).toMatch(
+                new RegExp(
+                    `the ${pkg} plugin v${version.replace(/\./g, "\\.")} is not installed in .*, cannot be downloaded from here and cannot be built here \\(no Go toolchain`,
+                ),
+            );
             expect(out).toContain(`pulumi plugin install resource ${pkg} ${version} --file PATH/pulumi-resource-${pkg}`);
         }
     });
@@ -218,7 +259,12 @@ describe("up.sh on a stack other than local: asks first, as pulumi up does", () 
     afterAll(() => co.dispose());
 
     test("without a terminal to ask on and without --yes, nothing is changed", () => {
-        fs.writeFileSync(path.join(co.dir, "stacks", "Pulumi.lab.yaml"), ["config:", `  dsenv:namePrefix: ${co.prefix}`, ...Object.entries(STANDINS).map(([k, v]) => `  dsenv:${k}: ${v}`), ""].join("\n"));
+        fs.writeFileSync(
+            path.join(co.dir, "stacks", "Pulumi.lab.yaml"),
+            ["config:", `  dsenv:namePrefix: ${co.prefix}`, ...Object.entries(STANDINS).map(([k, v]) => `  dsenv:${k}: ${v}`), ""].join(
+                "\n",
+            ),
+        );
         const up = co.run("env", ["DSENV_STACK=lab", "scripts/up.sh"]);
         expect(up.status).not.toBe(0);
         expect(up.out).toContain("--yes");

@@ -51,7 +51,9 @@ export class NetNamespace {
      * dockerd binds its data root onto itself, which hides mounts below it).
      */
     spawnDockerd(args: string[], log: string, hostname?: string, binds: [string, string][] = []): ChildProcess {
-        const cgroups = ["cpu", "cpuacct", "cpuset", "memory", "devices", "freezer", "blkio", "pids"].map(c => `mkdir -p /sys/fs/cgroup/${c} && mount -t cgroup -o ${c} cgroup /sys/fs/cgroup/${c}`);
+        const cgroups = ["cpu", "cpuacct", "cpuset", "memory", "devices", "freezer", "blkio", "pids"].map(
+            c => `mkdir -p /sys/fs/cgroup/${c} && mount -t cgroup -o ${c} cgroup /sys/fs/cgroup/${c}`,
+        );
         const script = [
             "mount -t tmpfs cgroup_root /sys/fs/cgroup",
             ...cgroups,

@@ -44,7 +44,9 @@ test("1. up installs requirements.txt into the notebook image, and a notebook's 
     expect(inspect(notebook(), "{{.State.Health.Status}}")).toBe("healthy");
     expect(await inKernel("import tabulate; print(tabulate.__version__)")).toBe("0.9.0");
     // Installed as the notebook's user into its environment, not into root's or a user site.
-    expect(docker("exec", notebook(), "python", "-c", "import tabulate; print(tabulate.__file__)")).toMatch(/^\/opt\/conda\/lib\/python3[.0-9]*\/site-packages\/tabulate\//);
+    expect(docker("exec", notebook(), "python", "-c", "import tabulate; print(tabulate.__file__)")).toMatch(
+        /^\/opt\/conda\/lib\/python3[.0-9]*\/site-packages\/tabulate\//,
+    );
     // Nothing of the build stays in the image: the file is bind-mounted, the caches are BuildKit's (their mount points stay, empty).
     expect(docker("exec", notebook(), "find", "/tmp/dsenv", "-mindepth", "1", "-not", "-type", "d")).toBe("");
 });
@@ -86,6 +88,8 @@ test("5. a missing file fails at preview, naming the key, the value and what is 
         () => "",
         (e: Error) => e.message,
     );
-    expect(failed).toContain(`dsenv:jupyterRequirements: got "no-such-requirements.txt", expected an existing pip requirements file (requirements.txt) (${path.join(s.dir, "no-such-requirements.txt")} does not exist)`);
+    expect(failed).toContain(
+        `dsenv:jupyterRequirements: got "no-such-requirements.txt", expected an existing pip requirements file (requirements.txt) (${path.join(s.dir, "no-such-requirements.txt")} does not exist)`,
+    );
     await s.set({ jupyterRequirements: "requirements.txt" });
 });

@@ -67,7 +67,11 @@ test("3. the secret is in no state file, stack export, output, image, label or l
     };
     expect(places["the state file"]).toContain('"ciphertext"');
     // Which places hold it, not the places themselves: a failure would print the whole state.
-    expect(Object.entries(places).filter(([, text]) => text.includes(SECRET)).map(([where]) => where)).toEqual([]);
+    expect(
+        Object.entries(places)
+            .filter(([, text]) => text.includes(SECRET))
+            .map(([where]) => where),
+    ).toEqual([]);
     // The control: one engine holds a container's environment as given (docker inspect shows it to whoever runs the engine).
     expect(inspect(notebook(), "{{json .Config.Env}}")!.includes(`HF_TOKEN=${SECRET}`)).toBe(true);
 });
@@ -80,7 +84,9 @@ test("4. a second preview changes nothing", async () => {
 test("5. a name dsenv sets is refused at preview by the real CLI, naming key and name", async () => {
     await s.set({ "jupyterEnv.JUPYTER_TOKEN": "mine" });
     try {
-        await expect(s.stack.preview()).rejects.toThrow(/dsenv:jupyterEnv: got \{"JUPYTER_TOKEN":"mine"\}, expected a name dsenv does not set itself \(.*\); got the name "JUPYTER_TOKEN"/);
+        await expect(s.stack.preview()).rejects.toThrow(
+            /dsenv:jupyterEnv: got \{"JUPYTER_TOKEN":"mine"\}, expected a name dsenv does not set itself \(.*\); got the name "JUPYTER_TOKEN"/,
+        );
     } finally {
         await s.stack.removeConfig("dsenv:jupyterEnv.JUPYTER_TOKEN", true);
     }

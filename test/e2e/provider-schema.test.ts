@@ -48,7 +48,11 @@ function declarations(file: string): Map<string, Members> {
 /** The schema the installed plugin reports (the plugin the e2e stacks run). */
 function pluginSchema(pkg: string): any {
     const version = JSON.parse(fs.readFileSync(path.join(MODULES, pkg, "package.json"), "utf8")).version;
-    const out = execFileSync("pulumi", ["package", "get-schema", `${pkg}@${version}`], { encoding: "utf8", maxBuffer: 256 * 1024 * 1024, stdio: ["ignore", "pipe", "pipe"] });
+    const out = execFileSync("pulumi", ["package", "get-schema", `${pkg}@${version}`], {
+        encoding: "utf8",
+        maxBuffer: 256 * 1024 * 1024,
+        stdio: ["ignore", "pipe", "pipe"],
+    });
     const schema = JSON.parse(out);
     expect(schema.version).toBe(version);
     return schema;
@@ -78,7 +82,10 @@ function names(members: Members | undefined): string[] {
 }
 
 function required(members: Members | undefined): string[] {
-    return Object.entries(members ?? {}).filter(([, optional]) => !optional).map(([n]) => n).sort();
+    return Object.entries(members ?? {})
+        .filter(([, optional]) => !optional)
+        .map(([n]) => n)
+        .sort();
 }
 
 describe.each(["docker", "random"])("the installed %s plugin matches @pulumi/%s", pkg => {

@@ -30,7 +30,10 @@ test("up pushes the built image over plain HTTP and runs it by digest, with no D
     const image = (await s.outputs()).jupyterImage as string;
     const [repository, digest] = image.split("@");
     expect(repository).toBe(`${REGISTRY}/dsenv/jupyter`);
-    const manifest = await httpRequest(`http://${REGISTRY}/v2/dsenv/jupyter/manifests/${digest}`, { method: "HEAD", headers: { Accept: "application/vnd.docker.distribution.manifest.v2+json" } });
+    const manifest = await httpRequest(`http://${REGISTRY}/v2/dsenv/jupyter/manifests/${digest}`, {
+        method: "HEAD",
+        headers: { Accept: "application/vnd.docker.distribution.manifest.v2+json" },
+    });
     expect(manifest.status).toBe(200);
     expect(docker("inspect", "-f", "{{.Config.Image}} {{.State.Health.Status}}", `${s.prefix}-jupyter`)).toBe(`${image} healthy`);
     // The stack's DOCKER_CONFIG (where the provider keeps its buildx state) has no config file, before or after.

@@ -21,7 +21,10 @@ let jupyterPort: number;
 const controlDir = fs.mkdtempSync(path.join(os.tmpdir(), "dsc-"));
 const multiplexing = multiplexedSshOptions(controlDir);
 /** `ssh -O <command>` against the master of the remote host's connection. */
-const master = (command: string) => spawnSync("ssh", [...remote.sshOpts, ...multiplexing, "-p", remote.sshPort, "-O", command, `root@${remote.address}`], { encoding: "utf8" });
+const master = (command: string) =>
+    spawnSync("ssh", [...remote.sshOpts, ...multiplexing, "-p", remote.sshPort, "-O", command, `root@${remote.address}`], {
+        encoding: "utf8",
+    });
 
 beforeAll(async () => {
     // The remote engine pulls from the registry at the address it has here.
@@ -58,7 +61,9 @@ test("up builds here, pushes, and runs on the remote engine by digest; nothing r
     const jupyterImage = out.jupyterImage as string;
     expect(jupyterImage).toMatch(new RegExp(`^${REGISTRY.server.replace(/\./g, "\\.")}/dsenv/jupyter@sha256:[0-9a-f]{64}$`));
 
-    expect(remote.docker("inspect", "-f", "{{.Config.Image}} {{.State.Health.Status}}", `${s.prefix}-jupyter`)).toBe(`${jupyterImage} healthy`);
+    expect(remote.docker("inspect", "-f", "{{.Config.Image}} {{.State.Health.Status}}", `${s.prefix}-jupyter`)).toBe(
+        `${jupyterImage} healthy`,
+    );
     expect(remote.docker("inspect", "-f", "{{.State.Health.Status}}", `${s.prefix}-mysql`)).toBe("healthy");
     expect(remote.docker("image", "inspect", "-f", "{{index .RepoDigests 0}}", jupyterImage)).toBe(jupyterImage);
     expect(docker("ps", "-aq", "--filter", `name=${s.prefix}`)).toBe("");
@@ -71,7 +76,10 @@ test("the provider's ssh connections share one master connection, which outlives
     expect([check.status, check.stderr]).toEqual([0, expect.stringMatching(/^Master running \(pid=\d+\)/)]);
     // Logins so far (the host's own start-up check, the up): one master, and the few that race it at
     // the start, under the 10 unauthenticated connections at once that sshd's MaxStartups allows.
-    const logins = fs.readFileSync(remote.sshdLog, "utf8").split("\n").filter(l => l.includes("Accepted publickey"));
+    const logins = fs
+        .readFileSync(remote.sshdLog, "utf8")
+        .split("\n")
+        .filter(l => l.includes("Accepted publickey"));
     expect(logins.length).toBeGreaterThan(0);
     expect(logins.length).toBeLessThan(10);
 });

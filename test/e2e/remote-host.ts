@@ -60,14 +60,28 @@ export class RemoteDockerHost {
     }
 
     async start(): Promise<this> {
-        await startOrUndo(() => this.startAll(), () => this.stop());
+        await startOrUndo(
+            () => this.startAll(),
+            () => this.stop(),
+        );
         return this;
     }
 
     private async startAll(): Promise<void> {
         const d = (f: string) => path.join(this.dir, f);
         this.netns = new NetNamespace(this.tag).linkToMachine(this.tag, this.machineAddress, this.address);
-        this.daemons.push(this.netns.spawnDockerd([`--host=${this.socket}`, `--data-root=${d("data")}`, `--exec-root=${d("exec")}`, `--pidfile=${d("docker.pid")}`, `--cgroup-parent=/${this.tag}`], d("dockerd.log")));
+        this.daemons.push(
+            this.netns.spawnDockerd(
+                [
+                    `--host=${this.socket}`,
+                    `--data-root=${d("data")}`,
+                    `--exec-root=${d("exec")}`,
+                    `--pidfile=${d("docker.pid")}`,
+                    `--cgroup-parent=/${this.tag}`,
+                ],
+                d("dockerd.log"),
+            ),
+        );
         for (const [i, address] of (this.options.reaches ?? []).entries()) this.forwardIntoVm(address, d(`reach${i}.sock`));
         await waitFor("the second dockerd", () => run("docker", ["-H", this.socket, "info", "--format", "{{.ID}}"]) !== undefined, 60_000);
 
@@ -113,7 +127,13 @@ export class RemoteDockerHost {
         const d = (f: string) => path.join(this.dir, f);
         fs.mkdirSync("/run/sshd", { recursive: true });
         this.netns!.exec("/usr/sbin/sshd", "-f", d("sshd_config"), "-E", d("sshd.log"));
-        await waitFor("ssh to the second engine", () => run("ssh", [...this.sshOpts, "-p", this.sshPort, `root@${this.address}`, "docker", "info", "--format", "{{.ID}}"]) !== undefined, 30_000);
+        await waitFor(
+            "ssh to the second engine",
+            () =>
+                run("ssh", [...this.sshOpts, "-p", this.sshPort, `root@${this.address}`, "docker", "info", "--format", "{{.ID}}"]) !==
+                undefined,
+            30_000,
+        );
     }
 
     /** Stops its sshd: the engine is out of reach, as on a VM that is deallocated or gone. */
@@ -132,7 +152,11 @@ export class RemoteDockerHost {
      */
     async tunnel(remotePort: number): Promise<number> {
         const local = await freePort();
-        const ssh = spawn("ssh", [...this.sshOpts, "-N", "-p", this.sshPort, "-L", `127.0.0.1:${local}:127.0.0.1:${remotePort}`, `root@${this.address}`], { stdio: "ignore" });
+        const ssh = spawn(
+            "ssh",
+            [...this.sshOpts, "-N", "-p", this.sshPort, "-L", `127.0.0.1:${local}:127.0.0.1:${remotePort}`, `root@${this.address}`],
+            { stdio: "ignore" },
+        );
         this.daemons.push(ssh);
         await waitFor(`the ssh tunnel to port ${remotePort}`, async () => (await canConnect("127.0.0.1", local)) || undefined, 30_000, 250);
         return local;

@@ -59,7 +59,10 @@ export class SwarmNodes {
     }
 
     async start(): Promise<this> {
-        await startOrUndo(() => this.startAll(), () => this.stop());
+        await startOrUndo(
+            () => this.startAll(),
+            () => this.stop(),
+        );
         return this;
     }
 
@@ -77,10 +80,30 @@ export class SwarmNodes {
         this.startRegistry();
         this.nodes.forEach((node, i) => this.startNode(node, i));
         for (const node of this.nodes) {
-            await waitFor(`dockerd of ${node.name}`, () => run("docker", ["-H", node.dockerHost, "info", "--format", "{{.Name}}"]) === node.name, 90_000);
+            await waitFor(
+                `dockerd of ${node.name}`,
+                () => run("docker", ["-H", node.dockerHost, "info", "--format", "{{.Name}}"]) === node.name,
+                90_000,
+            );
         }
         // Up when it asks for the login.
-        await waitFor("the lab registry", () => run("curl", ["-s", "-o", "/dev/null", "-w", "%{http_code}", "--max-time", "2", "--cacert", path.join(this.certsDir, "ca.crt"), `https://${this.registry}/v2/`]) === "401", 30_000);
+        await waitFor(
+            "the lab registry",
+            () =>
+                run("curl", [
+                    "-s",
+                    "-o",
+                    "/dev/null",
+                    "-w",
+                    "%{http_code}",
+                    "--max-time",
+                    "2",
+                    "--cacert",
+                    path.join(this.certsDir, "ca.crt"),
+                    `https://${this.registry}/v2/`,
+                ]) === "401",
+            30_000,
+        );
     }
 
     private startNode(node: SwarmNode, i: number): void {
@@ -123,18 +146,58 @@ export class SwarmNodes {
         await stopDaemon(this.daemons[i]);
         run("umount", ["-R", path.join(dir, "exec")]);
         fs.rmSync(path.join(dir, "exec"), { recursive: true, force: true });
-        for (const entry of fs.readdirSync(path.join(dir, "data"))) if (entry !== "volumes") fs.rmSync(path.join(dir, "data", entry), { recursive: true, force: true });
+        for (const entry of fs.readdirSync(path.join(dir, "data")))
+            if (entry !== "volumes") fs.rmSync(path.join(dir, "data", entry), { recursive: true, force: true });
         this.daemons[i] = this.namespaces[i].spawnDockerd(this.daemonArgs(node, i), path.join(dir, `dockerd-${Date.now()}.log`), node.name);
-        await waitFor(`dockerd of the new ${node.name}`, () => run("docker", ["-H", node.dockerHost, "info", "--format", "{{.Name}}"]) === node.name, 90_000);
+        await waitFor(
+            `dockerd of the new ${node.name}`,
+            () => run("docker", ["-H", node.dockerHost, "info", "--format", "{{.Name}}"]) === node.name,
+            90_000,
+        );
     }
 
     /** Debian's docker-registry (scripts/toolchain/ensure-registry.sh installs it), storage in this lab's directory. */
     private startRegistry(): void {
         const ca = path.join(process.env.DSENV_CACHE ?? path.join(os.homedir(), ".cache", "ds-envs"), "registry");
         const f = (name: string) => path.join(this.dir, name);
-        execFileSync("openssl", ["req", "-newkey", "rsa:2048", "-nodes", "-subj", `/CN=${this.machineAddress}`, "-keyout", f("registry.key"), "-out", f("registry.csr")], { stdio: "pipe" });
+        execFileSync(
+            "openssl",
+            [
+                "req",
+                "-newkey",
+                "rsa:2048",
+                "-nodes",
+                "-subj",
+                `/CN=${this.machineAddress}`,
+                "-keyout",
+                f("registry.key"),
+                "-out",
+                f("registry.csr"),
+            ],
+            { stdio: "pipe" },
+        );
         fs.writeFileSync(f("registry.ext"), `subjectAltName=IP:${this.machineAddress}\nextendedKeyUsage=serverAuth\n`);
-        execFileSync("openssl", ["x509", "-req", "-in", f("registry.csr"), "-CA", path.join(ca, "ca.crt"), "-CAkey", path.join(ca, "ca.key"), "-CAcreateserial", "-days", "2", "-extfile", f("registry.ext"), "-out", f("registry.crt")], { stdio: "pipe" });
+        execFileSync(
+            "openssl",
+            [
+                "x509",
+                "-req",
+                "-in",
+                f("registry.csr"),
+                "-CA",
+                path.join(ca, "ca.crt"),
+                "-CAkey",
+                path.join(ca, "ca.key"),
+                "-CAcreateserial",
+                "-days",
+                "2",
+                "-extfile",
+                f("registry.ext"),
+                "-out",
+                f("registry.crt"),
+            ],
+            { stdio: "pipe" },
+        );
         fs.mkdirSync(this.certsDir, { recursive: true });
         fs.copyFileSync(path.join(ca, "ca.crt"), path.join(this.certsDir, "ca.crt"));
         fs.writeFileSync(
@@ -156,7 +219,10 @@ export class SwarmNodes {
                 "",
             ].join("\n"),
         );
-        fs.writeFileSync(f("registry.htpasswd"), execFileSync("htpasswd", ["-Bbn", this.registryLogin.username, this.registryLogin.password]));
+        fs.writeFileSync(
+            f("registry.htpasswd"),
+            execFileSync("htpasswd", ["-Bbn", this.registryLogin.username, this.registryLogin.password]),
+        );
         const log = fs.openSync(f("registry.log"), "w");
         this.registryProcess = spawn("/usr/bin/docker-registry", ["serve", f("registry.yml")], { stdio: ["ignore", log, log] });
     }

@@ -72,7 +72,13 @@ function program(): Promise<void> {
         const vm = new random.RandomId(name, { byteLength: 4, keepers: { generation } }, { deleteBeforeReplace: true });
         const machine = { resource: vm, incarnation: machineIncarnation(`${name}-incarnation`, vm.hex, {}) };
         const ready = new EngineReady(`${name}-ready`, { host: node.dockerHost, image: IMAGE, generation }, { dependsOn: [vm] });
-        return { engine: { host: node.dockerHost, sshOpts: [] }, advertiseAddr: node.address, labels: i === 1 ? { "dsenv.e2e.data": "true" } : {}, readyAfter: [ready], machine };
+        return {
+            engine: { host: node.dockerHost, sshOpts: [] },
+            advertiseAddr: node.address,
+            labels: i === 1 ? { "dsenv.e2e.data": "true" } : {},
+            readyAfter: [ready],
+            machine,
+        };
     });
     const swarm = new Swarm("swarm", { nodes });
     const volume = new DataVolume("db", { engine: swarm.nodes[1].engine, volumeName: `${prefix}-db`, keepOnDestroy: false });
@@ -129,7 +135,11 @@ beforeAll(async () => {
             workDir,
             projectSettings: { name: "dsenv-swarm-vm-replaced", runtime: "nodejs", backend: { url: `file://${state}` } },
             secretsProvider: "passphrase",
-            envVars: { PULUMI_CONFIG_PASSPHRASE: "e2e", PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true", PULUMI_SKIP_UPDATE_CHECK: "true" },
+            envVars: {
+                PULUMI_CONFIG_PASSPHRASE: "e2e",
+                PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
+                PULUMI_SKIP_UPDATE_CHECK: "true",
+            },
         },
     );
 });
@@ -174,10 +184,14 @@ test("a replaced worker VM: one up joins it again, removes its earlier node, and
         [n2.name, "Ready"],
     ]);
     expect(after[1].id).not.toBe(before[1].id);
-    expect(lab.docker(n1, "node", "inspect", "--format", "{{index .Spec.Labels \"dsenv.e2e.data\"}}", after[1].id)).toBe("true");
+    expect(lab.docker(n1, "node", "inspect", "--format", '{{index .Spec.Labels "dsenv.e2e.data"}}', after[1].id)).toBe("true");
     // The swarm puts the service's task on the new node, on the kept volume: the first start's line and this one's.
     await waitFor("the service's task on the new node 2", () => taskOnNode2() !== undefined, 90_000);
-    await waitFor("the task's start on the kept volume", () => fs.readFileSync(volumeData(), "utf8").trim().split("\n").length === 2, 30_000);
+    await waitFor(
+        "the task's start on the kept volume",
+        () => fs.readFileSync(volumeData(), "utf8").trim().split("\n").length === 2,
+        30_000,
+    );
     expect(lab.docker(n2, "exec", taskOnNode2()!, "cat", "/var/lib/db/starts")).toBe(fs.readFileSync(volumeData(), "utf8").trim());
     // Nothing is left to change.
     expect((await stack.preview({ expectNoChanges: true })).changeSummary?.same).toBeGreaterThan(0);
@@ -200,6 +214,10 @@ test("a replaced manager VM (VM 1): one up makes a new swarm on it, node 2 leave
         [n2.name, "Ready"],
     ]);
     await waitFor("the service's task on node 2", () => taskOnNode2() !== undefined, 90_000);
-    await waitFor("the task's start on the kept volume", () => fs.readFileSync(volumeData(), "utf8").trim().split("\n").length === startsBefore + 1, 30_000);
+    await waitFor(
+        "the task's start on the kept volume",
+        () => fs.readFileSync(volumeData(), "utf8").trim().split("\n").length === startsBefore + 1,
+        30_000,
+    );
     expect((await stack.preview({ expectNoChanges: true })).changeSummary?.same).toBeGreaterThan(0);
 });

@@ -113,7 +113,13 @@ function allHealthy(): boolean {
     return ["mysql", "jupyter-alice", "jupyter-bob", "pytorch"].every(name => {
         const node = nodeRunning(service(name));
         if (!node) return false;
-        const health = lab.docker(node, "inspect", taskContainer(node, service(name))!, "--format", "{{if .State.Health}}{{.State.Health.Status}}{{else}}none{{end}}");
+        const health = lab.docker(
+            node,
+            "inspect",
+            taskContainer(node, service(name))!,
+            "--format",
+            "{{if .State.Health}}{{.State.Health.Status}}{{else}}none{{end}}",
+        );
         return health === "healthy" || health === "none";
     });
 }
@@ -125,7 +131,11 @@ test("1. up forms the swarm from the program: three nodes ready, labelled for th
     // scripts/bench.sh reads this: from nothing to all services healthy on 3 nodes.
     if (process.env.DSENV_BENCH_OUT) fs.appendFileSync(process.env.DSENV_BENCH_OUT, `${((Date.now() - t0) / 1000).toFixed(1)}\n`);
     out = await s.outputs();
-    const nodes = lab.docker(n1, "node", "ls", "--format", "{{.Hostname}} {{.Status}} {{.ManagerStatus}}").split("\n").map(l => l.trim()).sort();
+    const nodes = lab
+        .docker(n1, "node", "ls", "--format", "{{.Hostname}} {{.Status}} {{.ManagerStatus}}")
+        .split("\n")
+        .map(l => l.trim())
+        .sort();
     expect(nodes).toEqual(["lab-node1 Ready Leader", "lab-node2 Ready", "lab-node3 Ready"]);
     const labels = (n: SwarmNode) => JSON.parse(lab.docker(n1, "node", "inspect", n.name, "--format", "{{json .Spec.Labels}}"));
     expect(labels(n1)).toEqual({ "dsenv.place.data": "true", "dsenv.place.default": "true" });
@@ -153,7 +163,14 @@ test("3. alice's notebook on node 2 reaches MySQL on node 1 by both names, and r
     expect(sqlFrom(n2, alice, "myjupyterdb", "SELECT note FROM runs WHERE id = 1")).toBe("(('from node 2',),)");
     // Her uid and gid own her work directory, and the server process is hers.
     expect(lab.docker(n2, "exec", alice, "stat", "-c", "%u:%g", "/home/jovyan/work")).toBe("1001:1001");
-    const serverUids = lab.docker(n2, "exec", alice, "python", "-c", "import os; print(sorted({os.stat(f'/proc/{p}').st_uid for p in os.listdir('/proc') if p.isdigit() and int(p) != os.getpid() and b'jupyter' in open(f'/proc/{p}/cmdline', 'rb').read()}))");
+    const serverUids = lab.docker(
+        n2,
+        "exec",
+        alice,
+        "python",
+        "-c",
+        "import os; print(sorted({os.stat(f'/proc/{p}').st_uid for p in os.listdir('/proc') if p.isdigit() and int(p) != os.getpid() and b'jupyter' in open(f'/proc/{p}/cmdline', 'rb').read()}))",
+    );
     expect(serverUids).toBe("[1001]");
     // Her login URL (a host-mode port on her node) opens JupyterLab; bob's token is not hers.
     expect(out.notebooks.alice.url).toBe(`http://${n2.address}:${BASE_PORT + 1}/`);
@@ -165,23 +182,52 @@ test("3. alice's notebook on node 2 reaches MySQL on node 1 by both names, and r
 });
 
 test("4. alice's own variables reach code in her notebook's kernel; her secret is a Docker secret, in no service spec, state or output", async () => {
-    const code = 'import json, os; print(json.dumps({k: os.environ.get(k) for k in ["WANDB_PROJECT", "HF_TOKEN", "HF_TOKEN_FILE", "AZURE_STORAGE_CONNECTION_STRING"]}))';
+    const code =
+        'import json, os; print(json.dumps({k: os.environ.get(k) for k in ["WANDB_PROJECT", "HF_TOKEN", "HF_TOKEN_FILE", "AZURE_STORAGE_CONNECTION_STRING"]}))';
     const token = (user: string) => new URL((out.notebookLoginUrls as Record<string, string>)[user]).searchParams.get("token")!;
-    expect(JSON.parse(await runInKernel(out.notebooks.alice.url, token("alice"), code))).toEqual({ WANDB_PROJECT: "alice-project", HF_TOKEN: ALICE_SECRET, HF_TOKEN_FILE: null, AZURE_STORAGE_CONNECTION_STRING: `${ALICE_SECRET}-storage` });
-    expect(JSON.parse(await runInKernel(out.notebooks.bob.url, token("bob"), code))).toEqual({ WANDB_PROJECT: null, HF_TOKEN: null, HF_TOKEN_FILE: null, AZURE_STORAGE_CONNECTION_STRING: null });
+    expect(JSON.parse(await runInKernel(out.notebooks.alice.url, token("alice"), code))).toEqual({
+        WANDB_PROJECT: "alice-project",
+        HF_TOKEN: ALICE_SECRET,
+        HF_TOKEN_FILE: null,
+        AZURE_STORAGE_CONNECTION_STRING: `${ALICE_SECRET}-storage`,
+    });
+    expect(JSON.parse(await runInKernel(out.notebooks.bob.url, token("bob"), code))).toEqual({
+        WANDB_PROJECT: null,
+        HF_TOKEN: null,
+        HF_TOKEN_FILE: null,
+        AZURE_STORAGE_CONNECTION_STRING: null,
+    });
     // The service names the file; the value is a Docker secret of its own, mounted there.
-    const spec = JSON.parse(lab.docker(n1, "service", "inspect", service("jupyter-alice"), "--format", "{{json .Spec.TaskTemplate.ContainerSpec}}"));
+    const spec = JSON.parse(
+        lab.docker(n1, "service", "inspect", service("jupyter-alice"), "--format", "{{json .Spec.TaskTemplate.ContainerSpec}}"),
+    );
     expect(spec.Env).toEqual(expect.arrayContaining(["WANDB_PROJECT=alice-project", "HF_TOKEN_FILE=/run/secrets/hf_token"]));
     expect(spec.Secrets.map((x: { File: { Name: string } }) => x.File.Name)).toContain("hf_token");
-    expect(lab.docker(n1, "secret", "ls", "--format", "{{.Name}}")).toMatch(new RegExp(`^${service("jupyter-alice")}-hf_token-[0-9a-f]{12}$`, "m"));
+    expect(lab.docker(n1, "secret", "ls", "--format", "{{.Name}}")).toMatch(
+        new RegExp(`^${service("jupyter-alice")}-hf_token-[0-9a-f]{12}$`, "m"),
+    );
     const places: Record<string, string> = {
         "the service's spec": lab.docker(n1, "service", "inspect", service("jupyter-alice")),
-        "the task container's environment": lab.docker(n2, "inspect", taskContainer(n2, service("jupyter-alice"))!, "--format", "{{json .Config.Env}}"),
+        "the task container's environment": lab.docker(
+            n2,
+            "inspect",
+            taskContainer(n2, service("jupyter-alice"))!,
+            "--format",
+            "{{json .Config.Env}}",
+        ),
         "the state file": s.rawState(),
-        "pulumi stack output --json": execFileSync("pulumi", ["stack", "output", "--json", "--stack", s.name], { cwd: s.dir, env: { ...process.env, ...(s.stack.workspace as LocalWorkspace).envVars }, encoding: "utf8" }),
+        "pulumi stack output --json": execFileSync("pulumi", ["stack", "output", "--json", "--stack", s.name], {
+            cwd: s.dir,
+            env: { ...process.env, ...(s.stack.workspace as LocalWorkspace).envVars },
+            encoding: "utf8",
+        }),
     };
     // Which places hold it, not the places themselves: a failure would print the whole state.
-    expect(Object.entries(places).filter(([, text]) => text.includes(ALICE_SECRET)).map(([where]) => where)).toEqual([]);
+    expect(
+        Object.entries(places)
+            .filter(([, text]) => text.includes(ALICE_SECRET))
+            .map(([where]) => where),
+    ).toEqual([]);
 });
 
 test("4b. alice's kernel imports her requirements' package, from the one notebook image every node pulled; the notebooks' GPUs are off, as set", async () => {
@@ -193,7 +239,8 @@ test("4b. alice's kernel imports her requirements' package, from the one noteboo
 test("5. the nodes pulled the notebook image from the login-only registry with what the manager handed over; no node has a login of its own", () => {
     const image = String(out.jupyterImage);
     expect(image.startsWith(`${lab.registry}/`)).toBe(true);
-    for (const node of [n2, n3]) expect(lab.docker(node, "image", "ls", "--digests", "--format", "{{.Repository}}@{{.Digest}}")).toContain(image);
+    for (const node of [n2, n3])
+        expect(lab.docker(node, "image", "ls", "--digests", "--format", "{{.Repository}}@{{.Digest}}")).toContain(image);
     // Anyone else is refused: the registry wants the login, and the node's engine has none.
     // (A tag that does not exist: the registry says which, login or manifest, before anything local counts.)
     const anonymous = spawnSync("docker", ["-H", n3.dockerHost, "pull", `${image.split("@")[0]}:anonymous`], { encoding: "utf8" });
@@ -234,7 +281,9 @@ test("9. a GPU request no node can satisfy is refused at preview, with the nodes
     await s.set({ pytorchGpus: "2" });
     try {
         await expect(s.stack.preview()).rejects.toThrow(
-            new RegExp(`pytorchGpus: got "2", expected at most 1 GPUs, what the best-equipped node advertises \\(NVIDIA-GPU generic resources; node 1 \\(${n1.dockerHost}\\): 0, node 2 \\(${n2.dockerHost}\\): 1, node 3 \\(${n3.dockerHost}\\): 1\\)`),
+            new RegExp(
+                `pytorchGpus: got "2", expected at most 1 GPUs, what the best-equipped node advertises \\(NVIDIA-GPU generic resources; node 1 \\(${n1.dockerHost}\\): 0, node 2 \\(${n2.dockerHost}\\): 1, node 3 \\(${n3.dockerHost}\\): 1\\)`,
+            ),
         );
     } finally {
         await s.set({ pytorchGpus: "1" });
@@ -246,7 +295,12 @@ test("10. MySQL's data survives a service update, and it stays on its node", asy
     await s.up();
     expect(nodeRunning(service("mysql"))?.name).toBe("lab-node1");
     const alice = taskContainer(n2, service("jupyter-alice"))!;
-    await waitFor("MySQL answering after its update", () => sqlFrom(n2, alice, "labdb", "SELECT note FROM runs WHERE id = 1") === "(('from node 2',),)", 120_000, 2000);
+    await waitFor(
+        "MySQL answering after its update",
+        () => sqlFrom(n2, alice, "labdb", "SELECT note FROM runs WHERE id = 1") === "(('from node 2',),)",
+        120_000,
+        2000,
+    );
 });
 
 test("10b. with the hub on, the always-on notebooks give way to one hub on a manager; alice's server starts on her node with a GPU of her own, and her files are there", async () => {
@@ -255,8 +309,22 @@ test("10b. with the hub on, the always-on notebooks give way to one hub on a man
     const [lucky, unlucky] = taken === n2 ? ["bob", "alice"] : ["alice", "bob"];
     const node = lucky === "alice" ? n2 : n3;
     // Written by the always-on notebook, as its user, before the hub takes over.
-    lab.docker(node, "exec", "-u", lucky === "alice" ? "1001" : "1002", taskContainer(node, service(`jupyter-${lucky}`))!, "sh", "-c", "echo before-hub > /home/jovyan/work/before-hub.txt");
-    await s.set({ jupyterHub: "true", jupyterHubBaseImage: "dsenv/jupyterhub-standin:test", jupyterGpus: "1", jupyterHubAdmins: ["alice"] });
+    lab.docker(
+        node,
+        "exec",
+        "-u",
+        lucky === "alice" ? "1001" : "1002",
+        taskContainer(node, service(`jupyter-${lucky}`))!,
+        "sh",
+        "-c",
+        "echo before-hub > /home/jovyan/work/before-hub.txt",
+    );
+    await s.set({
+        jupyterHub: "true",
+        jupyterHubBaseImage: "dsenv/jupyterhub-standin:test",
+        jupyterGpus: "1",
+        jupyterHubAdmins: ["alice"],
+    });
     // Where the hub's task is and what it said, looked at while up waits for it: the first thing to read when this fails.
     let seen = "";
     const watch = setInterval(() => {
@@ -278,7 +346,11 @@ test("10b. with the hub on, the always-on notebooks give way to one hub on a man
     expect(nodeRunning(service("jupyter-alice"))).toBeUndefined();
     const hubUrl = out.jupyterHubUrl as string;
     const session = new HubUserSession(hubUrl, lucky);
-    await waitFor("the hub answering", async () => (await httpRequest(`${hubUrl}hub/health`).catch(() => ({ status: 0 }))).status === 200, 120_000);
+    await waitFor(
+        "the hub answering",
+        async () => (await httpRequest(`${hubUrl}hub/health`).catch(() => ({ status: 0 }))).status === 200,
+        120_000,
+    );
     expect(await session.login(out.jupyterHubPasswords[lucky])).toBe(302);
     expect([201, 202]).toContain((await session.startServer()).status);
     await session.ready();
@@ -286,7 +358,9 @@ test("10b. with the hub on, the always-on notebooks give way to one hub on a man
     const env = lab.docker(node, "inspect", taskContainer(node, service(`jupyter-${lucky}`))!, "--format", "{{json .Config.Env}}");
     expect(env).toMatch(new RegExp(`DOCKER_RESOURCE_NVIDIA-GPU=${node.gpus[0]}`));
     // The always-on notebook's volume is the server's: what was written there before is there.
-    expect(lab.docker(node, "exec", taskContainer(node, service(`jupyter-${lucky}`))!, "cat", "/home/jovyan/work/before-hub.txt")).toBe("before-hub");
+    expect(lab.docker(node, "exec", taskContainer(node, service(`jupyter-${lucky}`))!, "cat", "/home/jovyan/work/before-hub.txt")).toBe(
+        "before-hub",
+    );
 
     // The other user's node has its one GPU taken by the GPU workspace: the start is refused, saying so.
     const refused = new HubUserSession(hubUrl, unlucky);

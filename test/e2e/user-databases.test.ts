@@ -23,13 +23,31 @@ interface Credentials {
 
 /** The database credentials a user's notebook was handed (its container's environment). */
 function handedTo(user: string): Credentials {
-    const env = Object.fromEntries((JSON.parse(inspect(notebook(user), "{{json .Config.Env}}")!) as string[]).map(e => [e.slice(0, e.indexOf("=")), e.slice(e.indexOf("=") + 1)]));
+    const env = Object.fromEntries(
+        (JSON.parse(inspect(notebook(user), "{{json .Config.Env}}")!) as string[]).map(e => [
+            e.slice(0, e.indexOf("=")),
+            e.slice(e.indexOf("=") + 1),
+        ]),
+    );
     return { database: env.MYSQL_DATABASE, user: env.MYSQL_USER, password: env.MYSQL_PASSWORD };
 }
 
 /** Runs `sql` with the mysql client in the MySQL container, over TCP as `as`; the rows tab-separated, or the error thrown. */
 function sql(as: Credentials, statement: string): string {
-    return docker("exec", mysqlContainer(), "mysql", "-h", "127.0.0.1", "-u", as.user, `--password=${as.password}`, "-N", "-B", "-e", statement);
+    return docker(
+        "exec",
+        mysqlContainer(),
+        "mysql",
+        "-h",
+        "127.0.0.1",
+        "-u",
+        as.user,
+        `--password=${as.password}`,
+        "-N",
+        "-B",
+        "-e",
+        statement,
+    );
 }
 
 /** The error the client prints for `statement`, or "" when it succeeds. */
@@ -88,7 +106,10 @@ test("2. alice's account creates a table in her database, and reads neither bob'
     sql(ws, "CREATE TABLE analytics.team (id INT); INSERT INTO analytics.team VALUES (1)");
     sql(bob, "CREATE TABLE analytics_bob.notes (id INT); INSERT INTO analytics_bob.notes VALUES (2)");
 
-    sql(alice, "CREATE TABLE analytics_alice.results (id INT PRIMARY KEY, note VARCHAR(64)); INSERT INTO analytics_alice.results VALUES (1, 'alice was here')");
+    sql(
+        alice,
+        "CREATE TABLE analytics_alice.results (id INT PRIMARY KEY, note VARCHAR(64)); INSERT INTO analytics_alice.results VALUES (1, 'alice was here')",
+    );
     expect(sql(alice, "SELECT note FROM analytics_alice.results")).toBe("alice was here");
     // What she sees of the server: her database only.
     expect(sql(alice, "SHOW DATABASES").split("\n").sort()).toEqual(["analytics_alice", "information_schema"]);
@@ -101,7 +122,13 @@ test("2. alice's account creates a table in her database, and reads neither bob'
     expect(refused(ws, "SELECT * FROM analytics_alice.results")).toMatch(/denied/i);
 
     // Her notebook's DATABASE_URL is her database, as SQLAlchemy uses it.
-    const viaUrl = docker("exec", notebook("alice"), "python", "-c", 'import os, sqlalchemy as sa\nprint(sa.create_engine(os.environ["DATABASE_URL"]).connect().execute(sa.text("SELECT note FROM results")).scalar())');
+    const viaUrl = docker(
+        "exec",
+        notebook("alice"),
+        "python",
+        "-c",
+        'import os, sqlalchemy as sa\nprint(sa.create_engine(os.environ["DATABASE_URL"]).connect().execute(sa.text("SELECT note FROM results")).scalar())',
+    );
     expect(viaUrl).toBe("alice was here");
 });
 
@@ -153,7 +180,13 @@ test("5. a user removed from the middle of the list loses their notebook; the ot
     expect(sql(handedTo("carol"), "SELECT id FROM analytics_carol.t")).toBe("3");
 
     // docs/notebook.md's command to drop a removed user's database and account.
-    docker("exec", mysqlContainer(), "sh", "-c", 'mysql -uroot -p"${MYSQL_ROOT_PASSWORD:-$(cat "$MYSQL_ROOT_PASSWORD_FILE")}" -e "DROP DATABASE analytics_bob; DROP USER analyst_bob"');
+    docker(
+        "exec",
+        mysqlContainer(),
+        "sh",
+        "-c",
+        'mysql -uroot -p"${MYSQL_ROOT_PASSWORD:-$(cat "$MYSQL_ROOT_PASSWORD_FILE")}" -e "DROP DATABASE analytics_bob; DROP USER analyst_bob"',
+    );
     expect(refused(bob, "SELECT 1")).toMatch(/denied/i);
     expect(docker("exec", mysqlContainer(), "ls", "/var/lib/mysql")).not.toContain("analytics_bob");
 });

@@ -3,7 +3,18 @@ import * as crypto from "crypto";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { DATA_MOUNT, DATA_VOLUMES, ENGINE_VOLUMES, METADATA_ADDRESS, METADATA_BLOCK_COMMAND, METADATA_BLOCK_SCRIPT, storageSteps, SWARM_GPUS_AT_ENGINE_START, SWARM_GPUS_COMMAND, SWARM_GPUS_SCRIPT } from "../../components/azure/cloud-init";
+import {
+    DATA_MOUNT,
+    DATA_VOLUMES,
+    ENGINE_VOLUMES,
+    METADATA_ADDRESS,
+    METADATA_BLOCK_COMMAND,
+    METADATA_BLOCK_SCRIPT,
+    storageSteps,
+    SWARM_GPUS_AT_ENGINE_START,
+    SWARM_GPUS_COMMAND,
+    SWARM_GPUS_SCRIPT,
+} from "../../components/azure/cloud-init";
 import { GPU_PROBE } from "../../components/azure/remote-engine";
 import { waitFor } from "./harness";
 import { NetNamespace, stopDaemon } from "./netns";
@@ -27,7 +38,8 @@ const script = path.join(dir, "dsenv-block-metadata");
 let server: ChildProcess | undefined;
 
 const ip = (...args: string[]) => execFileSync("ip", args, { stdio: "pipe" });
-const inNs = (ns: string, ...cmd: string[]) => execFileSync("ip", ["netns", "exec", ns, ...cmd], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+const inNs = (ns: string, ...cmd: string[]) =>
+    execFileSync("ip", ["netns", "exec", ns, ...cmd], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
 
 /** What an HTTP GET of the metadata service from a namespace gets: the status, or the error. */
 function fetchMetadata(ns: string): string {
@@ -50,15 +62,27 @@ beforeAll(async () => {
     ip("-n", NS.vm, "addr", "add", "10.99.0.1/24", "dev", `v${id}`);
     ip("-n", NS.vm, "addr", "add", "169.254.0.1/16", "dev", `w${id}`);
     ip("-n", NS.imds, "addr", "add", `${METADATA_ADDRESS}/16`, "dev", `m${id}`);
-    for (const [ns, dev] of [[NS.container, `c${id}`], [NS.vm, `v${id}`], [NS.vm, `w${id}`], [NS.imds, `m${id}`]]) {
+    for (const [ns, dev] of [
+        [NS.container, `c${id}`],
+        [NS.vm, `v${id}`],
+        [NS.vm, `w${id}`],
+        [NS.imds, `m${id}`],
+    ]) {
         ip("-n", ns, "link", "set", dev, "up");
         ip("-n", ns, "link", "set", "lo", "up");
     }
     ip("-n", NS.container, "route", "add", "default", "via", "10.99.0.1");
     ip("-n", NS.imds, "route", "add", "10.99.0.0/24", "via", "169.254.0.1");
     inNs(NS.vm, "sysctl", "-qw", "net.ipv4.ip_forward=1");
-    server = spawn("ip", ["netns", "exec", NS.imds, "python3", "-m", "http.server", "80", "--bind", METADATA_ADDRESS, "--directory", dir], { stdio: "ignore" });
-    await waitFor("the stand-in metadata service", () => fetchMetadata(NS.vm).startsWith("HTTPError") || fetchMetadata(NS.vm) === "200", 30_000, 500);
+    server = spawn("ip", ["netns", "exec", NS.imds, "python3", "-m", "http.server", "80", "--bind", METADATA_ADDRESS, "--directory", dir], {
+        stdio: "ignore",
+    });
+    await waitFor(
+        "the stand-in metadata service",
+        () => fetchMetadata(NS.vm).startsWith("HTTPError") || fetchMetadata(NS.vm) === "200",
+        30_000,
+        500,
+    );
 });
 
 afterAll(() => {
@@ -88,9 +112,13 @@ test("after it, the container is refused, the VM itself is not", () => {
 
 test("run again (every Docker start), it adds nothing: one rule, one jump", () => {
     inNs(NS.vm, "bash", script);
-    const userRules = inNs(NS.vm, "iptables", "-S", "DOCKER-USER").split("\n").filter(l => l.startsWith("-A"));
+    const userRules = inNs(NS.vm, "iptables", "-S", "DOCKER-USER")
+        .split("\n")
+        .filter(l => l.startsWith("-A"));
     expect(userRules).toEqual([`-A DOCKER-USER -d ${METADATA_ADDRESS}/32 -j REJECT --reject-with icmp-port-unreachable`]);
-    const jumps = inNs(NS.vm, "iptables", "-S", "FORWARD").split("\n").filter(l => l.includes("-j DOCKER-USER"));
+    const jumps = inNs(NS.vm, "iptables", "-S", "FORWARD")
+        .split("\n")
+        .filter(l => l.includes("-j DOCKER-USER"));
     expect(jumps).toEqual(["-A FORWARD -j DOCKER-USER"]);
     expect(fetchMetadata(NS.container)).toMatch(/^URLError/);
 });
@@ -152,13 +180,20 @@ mount -t tmpfs tmpfs ${root}/dev
 for node in ${loop} /dev/null; do touch ${root}$node; mount --bind $node ${root}$node; done
 exec chroot ${root} /bin/bash -c "$1"`;
         const out = execFileSync("unshare", ["-m", "--propagation", "private", "bash", "-c", setUp, "vm", inVm], { encoding: "utf8" });
-        return Object.fromEntries(out.split(/^== /m).filter(Boolean).map(part => [part.slice(0, part.indexOf("\n")), part.slice(part.indexOf("\n") + 1).trim()]));
+        return Object.fromEntries(
+            out
+                .split(/^== /m)
+                .filter(Boolean)
+                .map(part => [part.slice(0, part.indexOf("\n")), part.slice(part.indexOf("\n") + 1).trim()]),
+        );
     }
 
     let first: Record<string, string>;
 
     test("a blank disk is formatted, mounted on /data by UUID with nofail; Docker's volumes (only) live on it", () => {
-        first = bootWith(`echo 'a notebook' > ${DATA_MOUNT}/notebook.txt; mkdir -p ${ENGINE_VOLUMES}/db/_data; echo rows > ${ENGINE_VOLUMES}/db/_data/table`);
+        first = bootWith(
+            `echo 'a notebook' > ${DATA_MOUNT}/notebook.txt; mkdir -p ${ENGINE_VOLUMES}/db/_data; echo rows > ${ENGINE_VOLUMES}/db/_data/table`,
+        );
         expect(first.label).toBe("dsenv-data");
         expect(first.mount.split(/\s+/)).toEqual([loop, "ext4"]);
         expect(first.fstab.split("\n").filter(l => l.includes(DATA_MOUNT))).toEqual([
@@ -215,7 +250,14 @@ describe("a swarm node's GPUs: advertised to the swarm, as dockerd reads them", 
     const UUIDS = ["GPU-3b0e6c2a-51d7-4d6e-9f0b-0a1b2c3d4e5f", "GPU-8c9d0e1f-2a3b-4c5d-8e7f-1a2b3c4d5e6f"];
     /** What `nvidia-ctk runtime configure` leaves, and the toolkit's own config.toml. */
     const DAEMON_JSON = { runtimes: { nvidia: { args: [], path: "nvidia-container-runtime" } } };
-    const TOOLKIT_TOML = ['#accept-nvidia-visible-devices-as-volume-mounts = false', '#swarm-resource = "DOCKER_RESOURCE_GPU"', "", "[nvidia-container-cli]", 'environment = []', ""].join("\n");
+    const TOOLKIT_TOML = [
+        "#accept-nvidia-visible-devices-as-volume-mounts = false",
+        '#swarm-resource = "DOCKER_RESOURCE_GPU"',
+        "",
+        "[nvidia-container-cli]",
+        "environment = []",
+        "",
+    ].join("\n");
     let daemon: ChildProcess | undefined;
     let netns: NetNamespace | undefined;
 
@@ -224,10 +266,19 @@ describe("a swarm node's GPUs: advertised to the swarm, as dockerd reads them", 
      * namespace of its own: nothing here changes), `nvidia-smi` a stand-in that
      * lists `gpus`; returns the files it wrote, or its failure.
      */
-    function advertise(run: string, gpus: string[], before = "true", command = SWARM_GPUS_COMMAND): { daemonJson?: string; toml?: string; error?: string } {
+    function advertise(
+        run: string,
+        gpus: string[],
+        before = "true",
+        command = SWARM_GPUS_COMMAND,
+    ): { daemonJson?: string; toml?: string; error?: string } {
         const work = path.join(gpuDir, run);
         for (const d of ["upper", "work", "bin"]) fs.mkdirSync(path.join(work, d), { recursive: true });
-        fs.writeFileSync(path.join(work, "bin", "nvidia-smi"), `#!/bin/sh\n[ "$*" = "--query-gpu=uuid --format=csv,noheader" ] || exit 9\nprintf '%s\\n' ${gpus.join(" ")}\n`, { mode: 0o755 });
+        fs.writeFileSync(
+            path.join(work, "bin", "nvidia-smi"),
+            `#!/bin/sh\n[ "$*" = "--query-gpu=uuid --format=csv,noheader" ] || exit 9\nprintf '%s\\n' ${gpus.join(" ")}\n`,
+            { mode: 0o755 },
+        );
         fs.writeFileSync(path.join(work, "script"), SWARM_GPUS_SCRIPT, { mode: 0o755 });
         const inNamespace = `set -euo pipefail
 mount -t overlay overlay -o lowerdir=/etc,upperdir=${work}/upper,workdir=${work}/work /etc
@@ -241,7 +292,10 @@ cp /etc/nvidia-container-runtime/config.toml ${work}/config.toml`;
         } catch (e) {
             return { error: String((e as { stderr?: string }).stderr ?? e) };
         }
-        return { daemonJson: fs.readFileSync(path.join(work, "daemon.json"), "utf8"), toml: fs.readFileSync(path.join(work, "config.toml"), "utf8") };
+        return {
+            daemonJson: fs.readFileSync(path.join(work, "daemon.json"), "utf8"),
+            toml: fs.readFileSync(path.join(work, "config.toml"), "utf8"),
+        };
     }
 
     const seed = `echo '${JSON.stringify(DAEMON_JSON)}' > /etc/docker/daemon.json; printf '%s' '${TOOLKIT_TOML}' > /etc/nvidia-container-runtime/config.toml`;
@@ -255,22 +309,35 @@ cp /etc/nvidia-container-runtime/config.toml ${work}/config.toml`;
     test("the GPUs go into daemon.json as NVIDIA-GPU resources, the nvidia runtime the default, Docker's other settings kept", () => {
         first = advertise("first", UUIDS, seed);
         expect(first.error).toBeUndefined();
-        expect(JSON.parse(first.daemonJson!)).toEqual({ ...DAEMON_JSON, "default-runtime": "nvidia", "node-generic-resources": UUIDS.map(u => `NVIDIA-GPU=${u}`) });
+        expect(JSON.parse(first.daemonJson!)).toEqual({
+            ...DAEMON_JSON,
+            "default-runtime": "nvidia",
+            "node-generic-resources": UUIDS.map(u => `NVIDIA-GPU=${u}`),
+        });
     });
 
     test("the runtime takes a task's GPUs from the variable swarm sets, a top-level key, the commented default gone", () => {
         const lines = first.toml!.split("\n");
         expect(lines[0]).toBe('swarm-resource = "DOCKER_RESOURCE_NVIDIA-GPU"');
         expect(lines.filter(l => l.includes("swarm-resource"))).toHaveLength(1);
-        expect(lines).toEqual(expect.arrayContaining(["[nvidia-container-cli]", "#accept-nvidia-visible-devices-as-volume-mounts = false"]));
+        expect(lines).toEqual(
+            expect.arrayContaining(["[nvidia-container-cli]", "#accept-nvidia-visible-devices-as-volume-mounts = false"]),
+        );
         expect(lines.indexOf("[nvidia-container-cli]")).toBeGreaterThan(0);
     });
 
     test("a second run (every boot until set-up succeeded) changes nothing; no config files yet is fine too", () => {
-        const again = advertise("again", UUIDS, `${seed}; PATH=${path.join(gpuDir, "first", "bin")}:$PATH ${path.join(gpuDir, "first", "script")}`);
+        const again = advertise(
+            "again",
+            UUIDS,
+            `${seed}; PATH=${path.join(gpuDir, "first", "bin")}:$PATH ${path.join(gpuDir, "first", "script")}`,
+        );
         expect([again.daemonJson, again.toml]).toEqual([first.daemonJson, first.toml]);
         const fresh = advertise("fresh", UUIDS.slice(0, 1));
-        expect(JSON.parse(fresh.daemonJson!)).toEqual({ "default-runtime": "nvidia", "node-generic-resources": [`NVIDIA-GPU=${UUIDS[0]}`] });
+        expect(JSON.parse(fresh.daemonJson!)).toEqual({
+            "default-runtime": "nvidia",
+            "node-generic-resources": [`NVIDIA-GPU=${UUIDS[0]}`],
+        });
         expect(fresh.toml).toBe('swarm-resource = "DOCKER_RESOURCE_NVIDIA-GPU"\n');
     });
 
@@ -286,23 +353,40 @@ cp /etc/nvidia-container-runtime/config.toml ${work}/config.toml`;
         fs.mkdirSync(d, { recursive: true });
         fs.writeFileSync(path.join(d, "daemon.json"), JSON.stringify({ ...JSON.parse(daemonJson), "data-root": path.join(d, "data") }));
         netns ??= new NetNamespace(`dsgpu-${id}`);
-        daemon = netns.spawnDockerd(["--config-file", path.join(d, "daemon.json"), `--host=${host}`, `--exec-root=${d}/exec`, `--pidfile=${d}/docker.pid`, `--cgroup-parent=/dsgpu-${id}`], path.join(d, "dockerd.log"));
+        daemon = netns.spawnDockerd(
+            [
+                "--config-file",
+                path.join(d, "daemon.json"),
+                `--host=${host}`,
+                `--exec-root=${d}/exec`,
+                `--pidfile=${d}/docker.pid`,
+                `--cgroup-parent=/dsgpu-${id}`,
+            ],
+            path.join(d, "dockerd.log"),
+        );
         await waitFor("the second dockerd", () => docker("info", "--format", "{{.ID}}"), 60_000, 500);
     }
-    const advertised = (json: string) => (JSON.parse(json) as { NamedResourceSpec?: { Kind: string; Value: string } }[] | null ?? []).map(r => `${r.NamedResourceSpec?.Kind}=${r.NamedResourceSpec?.Value}`).sort();
+    const advertised = (json: string) =>
+        ((JSON.parse(json) as { NamedResourceSpec?: { Kind: string; Value: string } }[] | null) ?? [])
+            .map(r => `${r.NamedResourceSpec?.Kind}=${r.NamedResourceSpec?.Value}`)
+            .sort();
 
     test("dockerd reads the file and advertises both GPUs, as the readiness probe checks", async () => {
         // A dockerd beside the machine's: its own socket and roots, and a network namespace of its own.
         await startEngine(first.daemonJson!);
         expect(advertised(docker("info", "--format", "{{json .GenericResources}}"))).toEqual(UUIDS.map(u => `NVIDIA-GPU=${u}`).sort());
         // The probe line of the readiness step, against this engine.
-        expect(execFileSync("bash", ["-c", GPU_PROBE], { encoding: "utf8", env: { ...process.env, DOCKER_HOST: host } }).trim()).toBe("gpus-advertised");
+        expect(execFileSync("bash", ["-c", GPU_PROBE], { encoding: "utf8", env: { ...process.env, DOCKER_HOST: host } }).trim()).toBe(
+            "gpus-advertised",
+        );
         expect(docker("info", "--format", "{{.DefaultRuntime}}")).toBe("nvidia");
     });
 
     test("Docker runs the advertisement before every start (the drop-in the boot steps write)", () => {
         const steps = storageSteps({ dataDiskLun: 0, advertiseGpus: true });
-        expect(steps).toContain(`printf '%s\\n' '[Service]' 'ExecStartPre=${SWARM_GPUS_AT_ENGINE_START}' > /etc/systemd/system/docker.service.d/dsenv-swarm-gpus.conf`);
+        expect(steps).toContain(
+            `printf '%s\\n' '[Service]' 'ExecStartPre=${SWARM_GPUS_AT_ENGINE_START}' > /etc/systemd/system/docker.service.d/dsenv-swarm-gpus.conf`,
+        );
         expect(storageSteps({ dataDiskLun: 0 })).not.toContain("dsenv-swarm-gpus.conf");
     });
 

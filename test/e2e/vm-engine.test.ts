@@ -38,7 +38,13 @@ afterAll(async () => {
 });
 
 describe("the host key the stack made is the only one accepted", () => {
-    const target = (knownHostsPath: string): SshTarget => ({ host: remote.address, user: "root", privateKeyPath: remote.clientKey, knownHostsPath, hostKeyAlias: ALIAS });
+    const target = (knownHostsPath: string): SshTarget => ({
+        host: remote.address,
+        user: "root",
+        privateKeyPath: remote.clientKey,
+        knownHostsPath,
+        hostKeyAlias: ALIAS,
+    });
     const run = (knownHostsPath: string) => runOverSsh(target(knownHostsPath), "echo pinned-ok", 30_000, ["-p", remote.sshPort]);
 
     test("the pinned key: connected, no prompt, nothing learnt", async () => {
@@ -109,7 +115,11 @@ describe("destroy when the VM's engine cannot be reached", () => {
             {
                 projectSettings: { name: "dsenv-vm-engine", runtime: "nodejs", backend: { url: `file://${state}` } },
                 secretsProvider: "passphrase",
-                envVars: { PULUMI_CONFIG_PASSPHRASE: "e2e", PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true", PULUMI_SKIP_UPDATE_CHECK: "true" },
+                envVars: {
+                    PULUMI_CONFIG_PASSPHRASE: "e2e",
+                    PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
+                    PULUMI_SKIP_UPDATE_CHECK: "true",
+                },
             },
         );
         stacks.push(s);
@@ -156,7 +166,9 @@ describe("destroy when the VM's engine cannot be reached", () => {
         // The provider's own words: it cannot reach the engine to delete what is on it.
         expect(String(refused)).toContain("Error pinging Docker server");
         expect(String(refused)).toContain("Connection refused");
-        expect((await control.exportStack()).deployment.resources.map((r: { type: string }) => r.type)).toEqual(expect.arrayContaining(["docker:index/container:Container"]));
+        expect((await control.exportStack()).deployment.resources.map((r: { type: string }) => r.type)).toEqual(
+            expect.arrayContaining(["docker:index/container:Container"]),
+        );
         // The destroy never reached the engine: what ran there is still there, as on the VM's
         // disks, which Azure deletes with the VM.
         expect(names("container")).toEqual(expect.arrayContaining([expect.any(String)]));

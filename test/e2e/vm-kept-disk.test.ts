@@ -61,11 +61,18 @@ class SimulatedVm {
         this.socket = SimulatedVm.socketOf(name);
         const dataRoot = layout === "volumes-on-disk" ? path.join(osDisk, "docker") : path.join(dataDisk, "docker");
         // The boot script's bind: <data disk>/volumes (DATA_VOLUMES) on <data root>/volumes (ENGINE_VOLUMES).
-        const binds: [string, string][] = layout === "volumes-on-disk" ? [[onDisk(dataDisk, DATA_VOLUMES), path.join(dataRoot, path.basename(ENGINE_VOLUMES))]] : [];
+        const binds: [string, string][] =
+            layout === "volumes-on-disk" ? [[onDisk(dataDisk, DATA_VOLUMES), path.join(dataRoot, path.basename(ENGINE_VOLUMES))]] : [];
         for (const [source] of binds) fs.mkdirSync(source, { recursive: true });
         this.netns = new NetNamespace(`dskvm-${id}-${name}`);
         this.daemon = this.netns.spawnDockerd(
-            [`--host=${this.socket}`, `--data-root=${dataRoot}`, `--exec-root=${osDisk}/x`, `--pidfile=${osDisk}/d.pid`, `--cgroup-parent=/dsk-${id}-${name}`],
+            [
+                `--host=${this.socket}`,
+                `--data-root=${dataRoot}`,
+                `--exec-root=${osDisk}/x`,
+                `--pidfile=${osDisk}/d.pid`,
+                `--cgroup-parent=/dsk-${id}-${name}`,
+            ],
             path.join(dir, `${name}-dockerd.log`),
             undefined,
             binds,
@@ -154,10 +161,16 @@ function program(layout: Layout, address: () => Address): () => Promise<void> {
     return async () => {
         const { socket, generation, link, legacy } = address();
         // Stands for the Azure VM: a new generation replaces it, the old one first (as the VM's deleteBeforeReplace).
-        const vm = new random.RandomId("vm", { byteLength: 4, keepers: { socket, generation: String(generation) } }, { deleteBeforeReplace: true });
+        const vm = new random.RandomId(
+            "vm",
+            { byteLength: 4, keepers: { socket, generation: String(generation) } },
+            { deleteBeforeReplace: true },
+        );
         // As GpuVm's: one life of the VM, keyed on its id.
         const machine = legacy ? undefined : { resource: vm, incarnation: machineIncarnation("vm-incarnation", vm.hex, {}) };
-        const ready = link ? [new VmReady("vm-ready", { link: socket.replace("unix://", ""), target: link.target, image: IMAGE }, { dependsOn: [vm] })] : [];
+        const ready = link
+            ? [new VmReady("vm-ready", { link: socket.replace("unix://", ""), target: link.target, image: IMAGE }, { dependsOn: [vm] })]
+            : [];
         const engine = new DockerEngine("vm-engine", { host: socket, isLocal: false, machine, readyAfter: ready });
         const on = () => (legacy ? { ...engine.on(engine), deletedWith: vm } : engine.on(engine));
         const prefix = names(layout);
@@ -200,7 +213,11 @@ async function stack(layout: Layout, address: () => Address, name: string = layo
             workDir,
             projectSettings: { name: "dsenv-vm-kept-disk", runtime: "nodejs", backend: { url: `file://${state}` } },
             secretsProvider: "passphrase",
-            envVars: { PULUMI_CONFIG_PASSPHRASE: "e2e", PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true", PULUMI_SKIP_UPDATE_CHECK: "true" },
+            envVars: {
+                PULUMI_CONFIG_PASSPHRASE: "e2e",
+                PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
+                PULUMI_SKIP_UPDATE_CHECK: "true",
+            },
         },
     );
     stacks.push(s);

@@ -65,7 +65,11 @@ test("site: the site answers on its port with the mounted file, and cannot write
 
 test("app: the app's feedback lives on its named volume and survives a replacement; .env reaches it", async () => {
     const base = `http://127.0.0.1:${ports.app}`;
-    const saved = await httpRequest(`${base}/create`, { method: "POST", headers: { "Content-Type": "application/x-www-form-urlencoded" }, body: "title=first&text=kept+across+replacement" });
+    const saved = await httpRequest(`${base}/create`, {
+        method: "POST",
+        headers: { "Content-Type": "application/x-www-form-urlencoded" },
+        body: "title=first&text=kept+across+replacement",
+    });
     expect(saved.status).toBe(201);
     expect(docker("exec", container("feedback-app"), "printenv", "GREETING")).toBe("hello from .env");
     // The secret entry of the .env file is secret in the stack's state.
@@ -79,7 +83,9 @@ test("app: the app's feedback lives on its named volume and survives a replaceme
     const again = await httpRequest(`http://127.0.0.1:${ports.app}/feedback/first`);
     expect(again).toEqual({ status: 200, body: "kept across replacement" });
     expect((await httpRequest(`http://127.0.0.1:${ports.app}/feedback`)).status).toBe(401);
-    expect((await httpRequest(`http://127.0.0.1:${ports.app}/feedback`, { headers: { Authorization: "Bearer e2e-admin-token-123" } })).status).toBe(200);
+    expect(
+        (await httpRequest(`http://127.0.0.1:${ports.app}/feedback`, { headers: { Authorization: "Bearer e2e-admin-token-123" } })).status,
+    ).toBe(200);
 });
 
 test("lab: the lab runs as the configured uid/gid and writes files on the mount with that owner", async () => {

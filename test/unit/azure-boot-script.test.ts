@@ -64,7 +64,11 @@ test("the token command parses as Python 3", () => {
     const yaml = cloudInit(VARIANTS.gpu);
     const start = yaml.indexOf("#!/usr/bin/env python3");
     const end = yaml.indexOf("\n  - path:", start);
-    const body = yaml.slice(start, end < 0 ? undefined : end).split("\n").map(l => l.replace(/^ {6}/, "")).join("\n");
+    const body = yaml
+        .slice(start, end < 0 ? undefined : end)
+        .split("\n")
+        .map(l => l.replace(/^ {6}/, ""))
+        .join("\n");
     expect(body).toContain('AUDIENCE = "https://containerregistry.azure.net"');
     execFileSync("python3", ["-c", "import ast, sys; ast.parse(open(sys.argv[1]).read())", written("acr-refresh-token.py", body)]);
 });

@@ -15,7 +15,13 @@ import { privateKeyFile, sshPublicKeyLine } from "./ssh-keys";
 // options, applied to what the program declared). A new VM has a new id
 // (azure-mocks.ts).
 
-const AZURE = { target: "azure", azureSshPublicKey: sshPublicKeyLine(), azureSshPrivateKeyPath: privateKeyFile(), azureAllowedCidrs: '["10.20.30.40/32"]', azureRegistryName: "dsenvunit01" };
+const AZURE = {
+    target: "azure",
+    azureSshPublicKey: sshPublicKeyLine(),
+    azureSshPrivateKeyPath: privateKeyFile(),
+    azureAllowedCidrs: '["10.20.30.40/32"]',
+    azureRegistryName: "dsenvunit01",
+};
 type Step = "create" | "delete" | "same" | "update" | "replace";
 
 function run(config: Record<string, string> = {}): Promise<Run<unknown>> {
@@ -28,7 +34,9 @@ function changedPaths(before: unknown, after: unknown, at = ""): string[] {
     const isObject = (v: unknown) => v !== null && typeof v === "object";
     if (!isObject(before) || !isObject(after) || Array.isArray(before) !== Array.isArray(after)) return [at];
     const keys = new Set([...Object.keys(before as object), ...Object.keys(after as object)]);
-    return [...keys].flatMap(k => changedPaths((before as Record<string, unknown>)[k], (after as Record<string, unknown>)[k], at ? `${at}.${k}` : k));
+    return [...keys].flatMap(k =>
+        changedPaths((before as Record<string, unknown>)[k], (after as Record<string, unknown>)[k], at ? `${at}.${k}` : k),
+    );
 }
 
 /** Inputs whose change a provider answers with a replacement, where the program relies on it. */
@@ -47,7 +55,12 @@ function plan(before: Run<unknown>, after: Run<unknown>): Map<string, Step> {
         const unwrapped = changed.map(p => p.replace(/\.value(?=\.|$)/, ""));
         const replacedBy = (d.opts.replaceWith ?? []).some(r => byResource.has(r) && stepOf(byResource.get(r)!) === "replace");
         const replacePaths = [...(d.opts.replaceOnChanges ?? []), ...(FORCE_NEW[d.type] ?? [])];
-        const step: Step = replacedBy || unwrapped.some(p => replacePaths.some(r => p === r || p.startsWith(`${r}.`))) ? "replace" : changed.length ? "update" : "same";
+        const step: Step =
+            replacedBy || unwrapped.some(p => replacePaths.some(r => p === r || p.startsWith(`${r}.`)))
+                ? "replace"
+                : changed.length
+                  ? "update"
+                  : "same";
         steps.set(d.name, step);
         return step;
     };
@@ -81,7 +94,14 @@ test("azureVmCount 1 -> 3 on a GPU size: VM 1 stays as it is (a GPU VM's boot sc
     const grown = await run({ azureVmCount: "3" });
     expect(grown.error).toBeUndefined();
     const steps = plan(baseline, grown);
-    expect(machines(steps)).toEqual({ "gpu-data": "same", "gpu-vm": "same", "gpu2-data": "create", "gpu2-vm": "create", "gpu3-data": "create", "gpu3-vm": "create" });
+    expect(machines(steps)).toEqual({
+        "gpu-data": "same",
+        "gpu-vm": "same",
+        "gpu2-data": "create",
+        "gpu2-vm": "create",
+        "gpu3-data": "create",
+        "gpu3-vm": "create",
+    });
     // VM 1's NIC and public address stay: the swarm's address and the ssh address are those of before.
     expect([steps.get("gpu-nic"), steps.get("gpu-ip")]).toEqual(["same", "same"]);
 });
@@ -97,7 +117,10 @@ test("a boot-script change (azureContainersReachMetadata): the VM is replaced, t
     for (const d of onVm) expect(nameOf(d.opts.deletedWith)).toBe("gpu-incarnation");
     // Containers, networks and pulled images are made again on the new engine; the volumes are the data disk's.
     const byKind = (type: string) => onVm.filter(d => d.type === type).map(d => [d.name, steps.get(d.name)]);
-    expect(byKind("docker:index/container:Container")).toEqual([["workspace-mysql", "replace"], ["workspace-jupyter", "replace"]]);
+    expect(byKind("docker:index/container:Container")).toEqual([
+        ["workspace-mysql", "replace"],
+        ["workspace-jupyter", "replace"],
+    ]);
     expect(byKind("docker:index/network:Network")).toEqual([["workspace-net", "replace"]]);
     expect(byKind("docker:index/remoteImage:RemoteImage").every(([, step]) => step === "replace")).toBe(true);
     expect(byKind("docker:index/volume:Volume").every(([, step]) => step === "same")).toBe(true);
@@ -111,12 +134,23 @@ test("on a swarm (azureVmCount 3), a boot-script change replaces every VM; the s
     const changed = await run({ azureVmCount: "3", azureContainersReachMetadata: "true" });
     expect([swarm.error, changed.error]).toEqual([undefined, undefined]);
     const steps = plan(swarm, changed);
-    expect(machines(steps)).toEqual({ "gpu-data": "same", "gpu-vm": "replace", "gpu2-data": "same", "gpu2-vm": "replace", "gpu3-data": "same", "gpu3-vm": "replace" });
+    expect(machines(steps)).toEqual({
+        "gpu-data": "same",
+        "gpu-vm": "replace",
+        "gpu2-data": "same",
+        "gpu2-vm": "replace",
+        "gpu3-data": "same",
+        "gpu3-vm": "replace",
+    });
     expect(["gpu-incarnation", "gpu2-incarnation", "gpu3-incarnation"].map(n => steps.get(n))).toEqual(["replace", "replace", "replace"]);
     // Each VM's membership goes with it, deleted without a connection (its incarnation), and is made again.
     const of = (type: string) => changed.declared.filter(d => d.type === type);
     for (const d of [...of("pulumi-nodejs:dynamic/dsenv:SwarmInit"), ...of("pulumi-nodejs:dynamic/dsenv:SwarmJoin")]) {
-        expect([d.name, steps.get(d.name), nameOf(d.opts.deletedWith)]).toEqual([d.name, "replace", expect.stringMatching(/^gpu\d*-incarnation$/)]);
+        expect([d.name, steps.get(d.name), nameOf(d.opts.deletedWith)]).toEqual([
+            d.name,
+            "replace",
+            expect.stringMatching(/^gpu\d*-incarnation$/),
+        ]);
     }
     // The services, their secrets and the overlay network are in the first manager's swarm state.
     const onManager = changed.declared.filter(d => nameOf(d.opts.provider) === "swarm-node1" && d.type !== "docker:index/volume:Volume");

@@ -25,7 +25,18 @@ function settings(change: (s: AzureSettings) => void = () => {}): AzureSettings 
         resourceGroup: "",
         useExistingResourceGroup: false,
         vmCount: 1,
-        vm: { size: "Standard_NC4as_T4_v3", nvidiaDriverBranch: "580", trustedLaunch: true, adminUser: "dsenv", sshPublicKey: KEY, sshPrivateKeyPath: "/home/me/.ssh/id_ed25519", osDiskGb: 128, dataDiskGb: 256, keepDataDisk: true, containersReachMetadata: false },
+        vm: {
+            size: "Standard_NC4as_T4_v3",
+            nvidiaDriverBranch: "580",
+            trustedLaunch: true,
+            adminUser: "dsenv",
+            sshPublicKey: KEY,
+            sshPrivateKeyPath: "/home/me/.ssh/id_ed25519",
+            osDiskGb: 128,
+            dataDiskGb: 256,
+            keepDataDisk: true,
+            containersReachMetadata: false,
+        },
         network: { allowedCidrs: ["203.0.113.7/32", "198.51.100.0/24"], openToInternet: false, appPorts: [] },
         shutdown: { time: "1900", timeZone: "W. Europe Standard Time" },
         registry: { name: "dsenvunit01", sku: "Basic", adminEnabled: false },
@@ -38,7 +49,14 @@ const WORKSPACE: WorkspaceSettings = {
     namePrefix: "dsenv-unit",
     restart: "unless-stopped",
     mysql: { image: "mysql:8.4.3", database: "analytics", user: "analyst", extraAliases: ["myjupyterdb"], keepDataOnDestroy: true },
-    jupyter: { baseImage: "jupyter/datascience-notebook:2023-10-20", publish: { hostPort: 8888, hostIp: "127.0.0.1" }, workDir: { kind: "volume", keepOnDestroy: true }, users: [], gpuChoice: "none (unit)", shmSizeMb: 2048 },
+    jupyter: {
+        baseImage: "jupyter/datascience-notebook:2023-10-20",
+        publish: { hostPort: 8888, hostIp: "127.0.0.1" },
+        workDir: { kind: "volume", keepOnDestroy: true },
+        users: [],
+        gpuChoice: "none (unit)",
+        shmSizeMb: 2048,
+    },
     buildEngine: { isLocal: true },
 };
 
@@ -118,7 +136,14 @@ describe("the Azure graph", () => {
     test("the NSG lets only the configured networks reach SSH, and nothing else", async () => {
         const rules = r.inputs.get("gpu-nsg").securityRules as any[];
         expect(rules).toEqual([
-            expect.objectContaining({ name: "allow-ssh", direction: "Inbound", access: "Allow", protocol: "Tcp", sourceAddressPrefixes: ["203.0.113.7/32", "198.51.100.0/24"], destinationPortRanges: ["22"] }),
+            expect.objectContaining({
+                name: "allow-ssh",
+                direction: "Inbound",
+                access: "Allow",
+                protocol: "Tcp",
+                sourceAddressPrefixes: ["203.0.113.7/32", "198.51.100.0/24"],
+                destinationPortRanges: ["22"],
+            }),
         ]);
         const sources = rules.flatMap(rule => [rule.sourceAddressPrefix, ...(rule.sourceAddressPrefixes ?? [])]).filter(Boolean);
         for (const open of ["*", "0.0.0.0/0", "Internet", "Any"]) expect(sources).not.toContain(open);
@@ -128,18 +153,28 @@ describe("the Azure graph", () => {
         const os = osProfileOf(r);
         expect(os.adminPassword).toBeUndefined();
         expect(os.adminUsername).toBe("dsenv");
-        expect(os.linuxConfiguration).toEqual({ disablePasswordAuthentication: true, ssh: { publicKeys: [{ path: "/home/dsenv/.ssh/authorized_keys", keyData: KEY }] } });
+        expect(os.linuxConfiguration).toEqual({
+            disablePasswordAuthentication: true,
+            ssh: { publicKeys: [{ path: "/home/dsenv/.ssh/authorized_keys", keyData: KEY }] },
+        });
     });
 
     test("the VM: configured size, Ubuntu LTS Gen2, OS disk size, system identity, Trusted Launch with Secure Boot on, kept data disk attached", () => {
         const vm = r.inputs.get("gpu-vm");
         expect(vm.hardwareProfile).toEqual({ vmSize: "Standard_NC4as_T4_v3" });
-        expect(vm.storageProfile.imageReference).toEqual({ publisher: "Canonical", offer: "0001-com-ubuntu-server-jammy", sku: "22_04-lts-gen2", version: "latest" });
+        expect(vm.storageProfile.imageReference).toEqual({
+            publisher: "Canonical",
+            offer: "0001-com-ubuntu-server-jammy",
+            sku: "22_04-lts-gen2",
+            version: "latest",
+        });
         expect(vm.storageProfile.osDisk.diskSizeGB).toBe(128);
         expect(vm.identity).toEqual({ type: "SystemAssigned" });
         expect(vm.securityProfile).toEqual({ securityType: "TrustedLaunch", uefiSettings: { secureBootEnabled: true, vTpmEnabled: true } });
         expect(osProfileOf(r).computerName).toBe("dsenv-unit-vm");
-        expect(vm.storageProfile.dataDisks).toEqual([{ lun: 0, createOption: "Attach", managedDisk: { id: expect.stringContaining("gpu-data") }, deleteOption: "Detach" }]);
+        expect(vm.storageProfile.dataDisks).toEqual([
+            { lun: 0, createOption: "Attach", managedDisk: { id: expect.stringContaining("gpu-data") }, deleteOption: "Detach" },
+        ]);
         expect(vm.priority).toBeUndefined();
         expect(one(r, T.disk, "gpu-data").opts.retainOnDelete).toBe(true);
         expect(r.inputs.get("gpu-data").diskSizeGB).toBe(256);
@@ -147,7 +182,9 @@ describe("the Azure graph", () => {
 
     test("cloud-init in customData installs Docker and the NVIDIA toolkit, mounts the data disk, writes the marker", () => {
         const yaml = Buffer.from(osProfileOf(r).customData, "base64").toString("utf8");
-        expect(yaml).toBe(cloudInit({ adminUser: "dsenv", dataDiskLun: 0, nvidiaDriverBranch: "580", hostKey: HOST_KEY, advertiseGpus: true }));
+        expect(yaml).toBe(
+            cloudInit({ adminUser: "dsenv", dataDiskLun: 0, nvidiaDriverBranch: "580", hostKey: HOST_KEY, advertiseGpus: true }),
+        );
         expect(yaml.startsWith("#cloud-config\n")).toBe(true);
         for (const step of [
             "apt_get install -y docker-ce docker-ce-cli containerd.io docker-buildx-plugin nvidia-container-toolkit",
@@ -155,7 +192,7 @@ describe("the Azure graph", () => {
             "systemctl restart containerd docker",
             "usermod -aG docker dsenv",
             "/dev/disk/azure/scsi1/lun0",
-            "blkid \"$disk\" >/dev/null || mkfs.ext4",
+            'blkid "$disk" >/dev/null || mkfs.ext4',
             // A larger disk: the file system grows with it.
             'resize2fs "$disk"',
             // The data disk keeps Docker's volumes only: the engine's own state stays with the VM's OS disk.
@@ -174,7 +211,17 @@ describe("the Azure graph", () => {
         }
         // The disk's steps run on every boot, before the check that ends a set-up done already.
         expect(yaml.indexOf('resize2fs "$disk"')).toBeLessThan(yaml.indexOf(`[ -f ${READY_MARKER} ] && exit 0`));
-        const order = ["mount /data", "mount /var/lib/docker/volumes", "RequiresMountsFor", "nvidia-headless-no-dkms", "nvidia-smi -L", "nvidia-ctk runtime configure", "systemctl restart containerd docker", "usermod -aG docker", READY_MARKER + "\n"].map(s => yaml.lastIndexOf(s));
+        const order = [
+            "mount /data",
+            "mount /var/lib/docker/volumes",
+            "RequiresMountsFor",
+            "nvidia-headless-no-dkms",
+            "nvidia-smi -L",
+            "nvidia-ctk runtime configure",
+            "systemctl restart containerd docker",
+            "usermod -aG docker",
+            READY_MARKER + "\n",
+        ].map(s => yaml.lastIndexOf(s));
         expect([...order].sort((a, b) => a - b)).toEqual(order);
     });
 
@@ -200,10 +247,22 @@ describe("the Azure graph", () => {
         const sshOpts: string[] = await providerSetting(r, "gpu-engine-docker", "sshOpts");
         const pinned = (opts: string[]) => {
             const value = (name: string) => opts.find(o => o.startsWith(`${name}=`))?.slice(name.length + 1);
-            return { strict: value("StrictHostKeyChecking"), alias: value("HostKeyAlias"), algorithms: value("HostKeyAlgorithms"), file: value("UserKnownHostsFile"), global: value("GlobalKnownHostsFile") };
+            return {
+                strict: value("StrictHostKeyChecking"),
+                alias: value("HostKeyAlias"),
+                algorithms: value("HostKeyAlgorithms"),
+                file: value("UserKnownHostsFile"),
+                global: value("GlobalKnownHostsFile"),
+            };
         };
         const engine = pinned(sshOpts);
-        expect(engine).toEqual({ strict: "yes", alias: "dsenv-unit-vm", algorithms: "ssh-ed25519", file: expect.stringMatching(/known_hosts\.d\/dsenv-unit-vm-[0-9a-f]{16}$/), global: "/dev/null" });
+        expect(engine).toEqual({
+            strict: "yes",
+            alias: "dsenv-unit-vm",
+            algorithms: "ssh-ed25519",
+            file: expect.stringMatching(/known_hosts\.d\/dsenv-unit-vm-[0-9a-f]{16}$/),
+            global: "/dev/null",
+        });
         expect(fs.readFileSync(engine.file!, "utf8")).toBe(`dsenv-unit-vm ${HOST_KEY.publicKey}\n`);
         expect(sshOpts.join(" ")).not.toContain("accept-new");
         expect(pinned(sshCalls[0])).toEqual(engine);
@@ -234,7 +293,13 @@ describe("the Azure graph", () => {
 
     test("the registry has no admin user, no anonymous pull, and takes no ARM-audience tokens", () => {
         expect(r.inputs.get("registry")).toEqual(
-            expect.objectContaining({ registryName: "dsenvunit01", sku: { name: "Basic" }, adminUserEnabled: false, anonymousPullEnabled: false, policies: { azureADAuthenticationAsArmPolicy: { status: "disabled" } } }),
+            expect.objectContaining({
+                registryName: "dsenvunit01",
+                sku: { name: "Basic" },
+                adminUserEnabled: false,
+                anonymousPullEnabled: false,
+                policies: { azureADAuthenticationAsArmPolicy: { status: "disabled" } },
+            }),
         );
         expect(r.declared.map(d => d.type)).not.toContain("azure-native:containerregistry:listRegistryCredentials");
     });
@@ -263,19 +328,34 @@ describe("the Azure graph", () => {
 
         const ready = r.inputs.get("gpu-engine-ready");
         // A new VM (Azure's id of it) is probed again.
-        expect({ host: ready.host, user: ready.user, trigger: ready.trigger }).toEqual({ host: "20.61.7.9", user: "dsenv", trigger: r.inputs.get("gpu-incarnation").keepers.machineId });
-        expect(ready.required).toEqual(["cloud-init-finished", "setup-done", "docker-answers", "nvidia-runtime", "gpu-visible", "gpu-in-container"]);
+        expect({ host: ready.host, user: ready.user, trigger: ready.trigger }).toEqual({
+            host: "20.61.7.9",
+            user: "dsenv",
+            trigger: r.inputs.get("gpu-incarnation").keepers.machineId,
+        });
+        expect(ready.required).toEqual([
+            "cloud-init-finished",
+            "setup-done",
+            "docker-answers",
+            "nvidia-runtime",
+            "gpu-visible",
+            "gpu-in-container",
+        ]);
         expect(ready.probeCommand).toContain(`test -f ${READY_MARKER}`);
         // The GPU end to end: on the host, and in a container Docker starts with --gpus all.
         expect(ready.probeCommand).toContain("nvidia-smi -L >/dev/null 2>&1 && echo gpu-visible");
-        expect(ready.probeCommand).toContain("docker run --rm --gpus all ubuntu:22.04 nvidia-smi -L >/dev/null 2>&1 && echo gpu-in-container");
+        expect(ready.probeCommand).toContain(
+            "docker run --rm --gpus all ubuntu:22.04 nvidia-smi -L >/dev/null 2>&1 && echo gpu-in-container",
+        );
         expect(typeof ready.__provider).toBe("string");
         const readinessAfter = (one(r, T.readiness, "gpu-engine-ready").opts.dependsOn as pulumi.Resource[]).map(nameOf);
         expect(readinessAfter).toEqual(["gpu-vm", "gpu-data"]);
     });
 
     test("the remote engine pulls with the VM identity's token, never the deployer's, fetched over the engine's shared ssh connection", async () => {
-        expect(await loginsOf(r, "gpu-engine-docker")).toEqual([["dsenvunit01.azurecr.io", "00000000-0000-0000-0000-000000000000", "acr-token-of-the-vm"]]);
+        expect(await loginsOf(r, "gpu-engine-docker")).toEqual([
+            ["dsenvunit01.azurecr.io", "00000000-0000-0000-0000-000000000000", "acr-token-of-the-vm"],
+        ]);
         // Proven able to pull a repository before it is used (AcrPull takes minutes to apply).
         expect(sshCalls).toHaveLength(1);
         expect(sshCalls[0].slice(-2)).toEqual(["dsenv@20.61.7.9", "/usr/local/bin/acr-refresh-token dsenvunit01.azurecr.io dsenv/jupyter"]);
@@ -289,20 +369,25 @@ describe("the Azure graph", () => {
 
     test("everything on the VM's engine is deleted with the VM (its incarnation): destroy needs no connection to it", async () => {
         const onVm = r.declared.filter(d => nameOf(d.opts.provider) === "gpu-engine-docker");
-        expect(onVm.map(d => d.type)).toEqual(expect.arrayContaining([T.container, T.image, "docker:index/network:Network", "docker:index/volume:Volume"]));
+        expect(onVm.map(d => d.type)).toEqual(
+            expect.arrayContaining([T.container, T.image, "docker:index/network:Network", "docker:index/volume:Volume"]),
+        );
         expect(onVm.filter(d => nameOf(d.opts.deletedWith) !== "gpu-incarnation").map(d => d.name)).toEqual([]);
         // The incarnation is keyed on Azure's id of the VM: a replaced VM has a new one.
         const incarnation = one(r, "random:index/randomId:RandomId", "gpu-incarnation");
         const vm = one(r, "azure-native:compute:VirtualMachine", "gpu-vm").resource as compute.VirtualMachine;
         expect(await valueOf(pulumi.output(incarnation.props.keepers))).toEqual({ machineId: await valueOf(vm.vmId) });
         // What is built and pushed here is not.
-        expect(r.declared.filter(d => nameOf(d.opts.provider) === "build-engine" && (d.opts.deletedWith || d.opts.replaceWith))).toEqual([]);
+        expect(r.declared.filter(d => nameOf(d.opts.provider) === "build-engine" && (d.opts.deletedWith || d.opts.replaceWith))).toEqual(
+            [],
+        );
     });
 
     test("what the VM's engine keeps on the OS disk is replaced with the VM; a volume (the data disk's) is not", () => {
         const onVm = r.declared.filter(d => nameOf(d.opts.provider) === "gpu-engine-docker");
         const replacedWith = (d: Declared) => ((d.opts.replaceWith ?? []) as pulumi.Resource[]).map(nameOf);
-        for (const d of onVm.filter(d => d.type !== "docker:index/volume:Volume")) expect([d.name, replacedWith(d)]).toEqual([d.name, ["gpu-vm"]]);
+        for (const d of onVm.filter(d => d.type !== "docker:index/volume:Volume"))
+            expect([d.name, replacedWith(d)]).toEqual([d.name, ["gpu-vm"]]);
         const volumes = onVm.filter(d => d.type === "docker:index/volume:Volume");
         expect(volumes.length).toBeGreaterThan(0);
         for (const v of volumes) expect([v.name, replacedWith(v), v.opts.retainOnDelete]).toEqual([v.name, [], true]);
@@ -323,8 +408,15 @@ describe("the Azure graph", () => {
         expect(await valueOf(jupyter.props.image)).toBe(`dsenvunit01.azurecr.io/dsenv/jupyter@sha256:${"d".repeat(64)}`);
         expect(nameOf(one(r, T.container, "workspace-mysql").opts.provider)).toBe("gpu-engine-docker");
 
-        expect(await loginsOf(r, "build-engine")).toEqual([["dsenvunit01.azurecr.io", "00000000-0000-0000-0000-000000000000", "acr-token-of-the-deployer"]]);
-        expect(exchanges).toEqual([{ url: "https://dsenvunit01.azurecr.io/oauth2/exchange", body: "grant_type=access_token&service=dsenvunit01.azurecr.io&access_token=aad-acr-token-of-the-deployer&tenant=tenant-1" }]);
+        expect(await loginsOf(r, "build-engine")).toEqual([
+            ["dsenvunit01.azurecr.io", "00000000-0000-0000-0000-000000000000", "acr-token-of-the-deployer"],
+        ]);
+        expect(exchanges).toEqual([
+            {
+                url: "https://dsenvunit01.azurecr.io/oauth2/exchange",
+                body: "grant_type=access_token&service=dsenvunit01.azurecr.io&access_token=aad-acr-token-of-the-deployer&tenant=tenant-1",
+            },
+        ]);
     });
 
     test("credentials handed to engines stay secret", async () => {
@@ -344,7 +436,9 @@ describe("the Azure graph", () => {
     }, 30_000);
 
     test("outputs: the tunnel command and the way in", async () => {
-        expect(await valueOf(r.result.outputs.jupyterTunnelCommand)).toBe("ssh -N -L 8888:127.0.0.1:8888 -i /home/me/.ssh/id_ed25519 dsenv@20.61.7.9");
+        expect(await valueOf(r.result.outputs.jupyterTunnelCommand)).toBe(
+            "ssh -N -L 8888:127.0.0.1:8888 -i /home/me/.ssh/id_ed25519 dsenv@20.61.7.9",
+        );
         expect(await valueOf(r.result.outputs.dockerHost)).toBe("ssh://dsenv@20.61.7.9");
         expect(await valueOf(r.result.outputs.jupyterUrl)).toBe("http://127.0.0.1:8888/");
         expect(r.result.targets.hasGpu).toBe(true);
@@ -364,7 +458,9 @@ describe("Azure options", () => {
 
     test("spot: Deallocate on eviction, the price cap as billing profile", async () => {
         const r = await deploy(settings(s => (s.vm.spot = { maxPrice: -1 })));
-        expect(r.inputs.get("gpu-vm")).toEqual(expect.objectContaining({ priority: "Spot", evictionPolicy: "Deallocate", billingProfile: { maxPrice: -1 } }));
+        expect(r.inputs.get("gpu-vm")).toEqual(
+            expect.objectContaining({ priority: "Spot", evictionPolicy: "Deallocate", billingProfile: { maxPrice: -1 } }),
+        );
     });
 
     test("a CPU size gets no driver and no GPU check; no shutdown when none is set; an existing resource group", async () => {
@@ -390,7 +486,10 @@ describe("Azure options", () => {
     });
 
     test("a data disk and resource group an earlier destroy kept are adopted (import), not created again", async () => {
-        const kept = { resourceGroupId: "/subscriptions/sub-1/resourceGroups/dsenv-unit-rg", dataDiskIds: ["/subscriptions/sub-1/resourceGroups/dsenv-unit-rg/providers/Microsoft.Compute/disks/dsenv-unit-data"] };
+        const kept = {
+            resourceGroupId: "/subscriptions/sub-1/resourceGroups/dsenv-unit-rg",
+            dataDiskIds: ["/subscriptions/sub-1/resourceGroups/dsenv-unit-rg/providers/Microsoft.Compute/disks/dsenv-unit-data"],
+        };
         const r = await deploy(settings(), WORKSPACE, kept);
         expect(r.error).toBeUndefined();
         expect(one(r, "azure-native:resources:ResourceGroup", "resource-group").opts.import).toBe(kept.resourceGroupId);
@@ -421,7 +520,12 @@ describe("Azure options", () => {
 
 describe("ci-push", () => {
     test("builds and pushes only, tagged with the given tag, digest as output", async () => {
-        const r = await runWithMocks<CiPushOutputs>({}, () => ciPush({ registry: { name: "dsenvunit01", sku: "Basic", adminEnabled: false }, resourceGroup: "", imageTag: "abc123" }, { jupyterBaseImage: "jupyter/datascience-notebook:2023-10-20" }));
+        const r = await runWithMocks<CiPushOutputs>({}, () =>
+            ciPush(
+                { registry: { name: "dsenvunit01", sku: "Basic", adminEnabled: false }, resourceGroup: "", imageTag: "abc123" },
+                { jupyterBaseImage: "jupyter/datascience-notebook:2023-10-20" },
+            ),
+        );
         expect(r.error).toBeUndefined();
         expect(r.declared.filter(d => d.type.startsWith("azure-native:") || d.type.startsWith("pulumi-nodejs:"))).toEqual([]);
         expect(byType(r, T.container)).toEqual([]);
@@ -439,7 +543,13 @@ describe("ci-push", () => {
 });
 
 describe("the target from stack config (index.ts's path)", () => {
-    const AZURE = { target: "azure", azureSshPublicKey: KEY, azureSshPrivateKeyPath: PRIVATE_KEY, azureAllowedCidrs: '["10.20.30.40/32"]', azureRegistryName: "dsenvunit01" };
+    const AZURE = {
+        target: "azure",
+        azureSshPublicKey: KEY,
+        azureSshPrivateKeyPath: PRIVATE_KEY,
+        azureAllowedCidrs: '["10.20.30.40/32"]',
+        azureRegistryName: "dsenvunit01",
+    };
 
     test("destroy kept the group and disk: the next up imports them once; later ups (the stack manages them) import nothing", async () => {
         const group = "/subscriptions/sub-1/resourceGroups/dsenv-unit-rg";
@@ -454,11 +564,16 @@ describe("the target from stack config (index.ts's path)", () => {
             expect(one(adopting, T.disk, "gpu-data").opts.import).toBe(disk);
             // What the next run reads back as managed (the mocked engine's ids).
             expect(await valueOf(adopting.result.resourceGroupId as pulumi.Output<string>)).toMatch(/resource-group$/);
-            expect(await valueOf(pulumi.all(adopting.result.dataDiskIds as pulumi.Output<string>[]))).toEqual([expect.stringMatching(/gpu-data$/)]);
+            expect(await valueOf(pulumi.all(adopting.result.dataDiskIds as pulumi.Output<string>[]))).toEqual([
+                expect.stringMatching(/gpu-data$/),
+            ]);
 
             // The state holds them under ids spelt otherwise than the lookup's, and a larger disk is asked for.
             azure.stackOutputs = { resourceGroupId: group.replace("resourceGroups", "resourcegroups"), dataDiskIds: [disk.toUpperCase()] };
-            const later = await runWithMocks({ ...AZURE, azureDataDiskGb: "512" }, () => deployStack(loadSettings(undefined, {})) as Promise<Record<string, unknown>>);
+            const later = await runWithMocks(
+                { ...AZURE, azureDataDiskGb: "512" },
+                () => deployStack(loadSettings(undefined, {})) as Promise<Record<string, unknown>>,
+            );
             expect(later.error).toBeUndefined();
             expect(one(later, "azure-native:resources:ResourceGroup", "resource-group").opts.import).toBeUndefined();
             expect(one(later, T.disk, "gpu-data").opts.import).toBeUndefined();
@@ -477,18 +592,28 @@ describe("the target from stack config (index.ts's path)", () => {
         expect(nameOf(pytorch.opts.provider)).toBe(vmEngine);
         expect(pytorch.props.gpus).toBe("all");
         expect(nameOf(one(r, T.image, "workspace-jupyter-image").opts.provider)).toBe("build-engine");
-        expect(await valueOf(one(r, T.container, "workspace-jupyter").props.image)).toMatch(/^dsenvunit01\.azurecr\.io\/dsenv\/jupyter@sha256:/);
-        expect(Object.keys(r.result)).toEqual(expect.arrayContaining(["vmPublicIp", "jupyterTunnelCommand", "jupyterUrl", "pytorchContainer"]));
+        expect(await valueOf(one(r, T.container, "workspace-jupyter").props.image)).toMatch(
+            /^dsenvunit01\.azurecr\.io\/dsenv\/jupyter@sha256:/,
+        );
+        expect(Object.keys(r.result)).toEqual(
+            expect.arrayContaining(["vmPublicIp", "jupyterTunnelCommand", "jupyterUrl", "pytorchContainer"]),
+        );
     });
 
     test("azure: a GPU workload on a CPU size is refused before anything is declared", async () => {
-        const r = await runWithMocks({ ...AZURE, azureVmSize: "Standard_D4s_v5", pytorchEnabled: "true", pytorchGpus: "all" }, () => deployStack(loadSettings(undefined, {})));
+        const r = await runWithMocks({ ...AZURE, azureVmSize: "Standard_D4s_v5", pytorchEnabled: "true", pytorchGpus: "all" }, () =>
+            deployStack(loadSettings(undefined, {})),
+        );
         expect(r.declared).toEqual([]);
-        expect(r.error?.message).toContain("dsenv:azureVmSize: got \"Standard_D4s_v5\", expected a size with NVIDIA GPUs, one of Standard_NC4as_T4_v3");
+        expect(r.error?.message).toContain(
+            'dsenv:azureVmSize: got "Standard_D4s_v5", expected a size with NVIDIA GPUs, one of Standard_NC4as_T4_v3',
+        );
     });
 
     test("ci-push: only images, pushed and tagged, no VM and no container", async () => {
-        const r = await runWithMocks({ target: "ci-push", azureRegistryName: "dsenvunit01", azureImageTag: "abc123" }, () => deployStack(loadSettings(undefined, {})));
+        const r = await runWithMocks({ target: "ci-push", azureRegistryName: "dsenvunit01", azureImageTag: "abc123" }, () =>
+            deployStack(loadSettings(undefined, {})),
+        );
         expect(r.error).toBeUndefined();
         expect(r.declared.filter(d => d.type.startsWith("azure-native:") || d.type === T.container)).toEqual([]);
         expect(await valueOf(one(r, T.push, "jupyter-image-push").props.name)).toBe("dsenvunit01.azurecr.io/dsenv/jupyter:abc123");

@@ -27,7 +27,8 @@ export function resetAzure(): void {
     azure.disks.clear();
     azure.stackOutputs = {};
     azure.providers.clear();
-    for (const ns of ["Microsoft.Compute", "Microsoft.Network", "Microsoft.ContainerRegistry", "Microsoft.DevTestLab"]) azure.providers.set(ns, "Registered");
+    for (const ns of ["Microsoft.Compute", "Microsoft.Network", "Microsoft.ContainerRegistry", "Microsoft.DevTestLab"])
+        azure.providers.set(ns, "Registered");
     azure.registered.length = 0;
     azure.registerStatus = 200;
 }
@@ -44,21 +45,35 @@ jest.spyOn(pulumi.runtime, "setMocks").mockImplementation((mocks, project, stack
         {
             newResource: args => {
                 const answer = mocks.newResource(args) as { id: string; state: any };
-                return { id: args.type.startsWith("azure-native:") ? `/subscriptions/sub-1/resourceGroups/rg/providers/${args.name}` : answer.id, state: { ...answer.state, ...azureOutputs(args.type, args.inputs) } };
+                return {
+                    id: args.type.startsWith("azure-native:") ? `/subscriptions/sub-1/resourceGroups/rg/providers/${args.name}` : answer.id,
+                    state: { ...answer.state, ...azureOutputs(args.type, args.inputs) },
+                };
             },
             call: args => {
                 switch (args.token) {
                     case "azure-native:authorization:getClientToken":
                         // The audience decides the token: the registry's for the push login, ARM's for the subscription.
-                        return { token: args.inputs.endpoint === "https://containerregistry.azure.net" ? "aad-acr-token-of-the-deployer" : "aad-arm-token-of-the-deployer" };
+                        return {
+                            token:
+                                args.inputs.endpoint === "https://containerregistry.azure.net"
+                                    ? "aad-acr-token-of-the-deployer"
+                                    : "aad-arm-token-of-the-deployer",
+                        };
                     case "azure-native:resources:getResourceGroup": {
                         const group = azure.groups.get(args.inputs.resourceGroupName);
-                        if (!group) throw providerError(`Resource group '${args.inputs.resourceGroupName}' could not be found. (ResourceGroupNotFound)`);
+                        if (!group)
+                            throw providerError(
+                                `Resource group '${args.inputs.resourceGroupName}' could not be found. (ResourceGroupNotFound)`,
+                            );
                         return { name: args.inputs.resourceGroupName, ...group };
                     }
                     case "azure-native:compute:getDisk": {
                         const disk = azure.disks.get(args.inputs.diskName);
-                        if (!disk) throw providerError(`The Resource 'Microsoft.Compute/disks/${args.inputs.diskName}' under resource group '${args.inputs.resourceGroupName}' was not found. (ResourceNotFound)`);
+                        if (!disk)
+                            throw providerError(
+                                `The Resource 'Microsoft.Compute/disks/${args.inputs.diskName}' under resource group '${args.inputs.resourceGroupName}' was not found. (ResourceNotFound)`,
+                            );
                         return { name: args.inputs.diskName, ...disk };
                     }
                     case "azure-native:authorization:getClientConfig":
@@ -96,7 +111,15 @@ function azureOutputs(type: string, inputs: any): Record<string, unknown> {
             return { ipAddress: `20.61.7.${8 + vmNumber(inputs.publicIpAddressName)}` };
         case "azure-native:network:NetworkInterface":
             // A static address is the one asked for; a dynamic one, Azure's next free one (from .4 on).
-            return { ipConfigurations: [{ ...inputs.ipConfigurations[0], privateIPAddress: inputs.ipConfigurations[0].privateIPAddress ?? `10.42.1.${3 + vmNumber(inputs.networkInterfaceName)}` }] };
+            return {
+                ipConfigurations: [
+                    {
+                        ...inputs.ipConfigurations[0],
+                        privateIPAddress:
+                            inputs.ipConfigurations[0].privateIPAddress ?? `10.42.1.${3 + vmNumber(inputs.networkInterfaceName)}`,
+                    },
+                ],
+            };
         case "pulumi-nodejs:dynamic/dsenv:AcrTokenPassword":
             return { username: "dsenv-unit-swarm-pull", password: "token-password-1", expiry: "2027-11-30T00:00:00.000Z" };
         case "azure-native:compute:VirtualMachine":
@@ -116,7 +139,9 @@ function azureOutputs(type: string, inputs: any): Record<string, unknown> {
 // program sees them; nothing leaves this machine.
 export const exchanges: { url: string; body: string }[] = [];
 jest.spyOn(globalThis, "fetch").mockImplementation(async (url, init) => {
-    const provider = /^https:\/\/management\.azure\.com\/subscriptions\/sub-1\/providers\/([\w.]+)(\/register)?\?api-version=/.exec(String(url));
+    const provider = /^https:\/\/management\.azure\.com\/subscriptions\/sub-1\/providers\/([\w.]+)(\/register)?\?api-version=/.exec(
+        String(url),
+    );
     if (provider) {
         const [, namespace, register] = provider;
         if (register) {
@@ -124,7 +149,9 @@ jest.spyOn(globalThis, "fetch").mockImplementation(async (url, init) => {
             if (azure.registerStatus === 200) azure.providers.set(namespace, "Registered");
             return new Response("{}", { status: azure.registerStatus });
         }
-        return new Response(JSON.stringify({ namespace, registrationState: azure.providers.get(namespace) ?? "NotRegistered" }), { status: 200 });
+        return new Response(JSON.stringify({ namespace, registrationState: azure.providers.get(namespace) ?? "NotRegistered" }), {
+            status: 200,
+        });
     }
     exchanges.push({ url: String(url), body: String(init?.body) });
     return new Response(JSON.stringify({ refresh_token: "acr-token-of-the-deployer" }), { status: 200 });
@@ -133,7 +160,12 @@ jest.spyOn(globalThis, "fetch").mockImplementation(async (url, init) => {
 // The VM, as the program's ssh client sees it: the token command prints the VM identity's
 // token (exit 0). Every ssh command is recorded; any other command fails the test.
 export const sshCalls: string[][] = [];
-jest.spyOn(childProcess, "execFile").mockImplementation(((file: string, args: string[], _opts: unknown, callback: (e: Error | null, out: string, err: string) => void) => {
+jest.spyOn(childProcess, "execFile").mockImplementation(((
+    file: string,
+    args: string[],
+    _opts: unknown,
+    callback: (e: Error | null, out: string, err: string) => void,
+) => {
     if (file !== "ssh") throw new Error(`unexpected command in a unit test: ${file} ${args.join(" ")}`);
     sshCalls.push(args);
     setImmediate(() => callback(null, "acr-token-of-the-vm\n", ""));
@@ -143,6 +175,9 @@ jest.spyOn(childProcess, "execFile").mockImplementation(((file: string, args: st
 /** Azure's id of a VM: a new one for a new VM, i.e. when an input Azure cannot change in place differs (VM_REPLACED_ON). */
 export function vmIdOf(inputs: Record<string, unknown>): string {
     const at = (path: string) => path.split(".").reduce<unknown>((v, k) => (v as Record<string, unknown> | undefined)?.[k], inputs);
-    const hash = crypto.createHash("sha256").update(JSON.stringify(VM_REPLACED_ON.map(at))).digest("hex");
+    const hash = crypto
+        .createHash("sha256")
+        .update(JSON.stringify(VM_REPLACED_ON.map(at)))
+        .digest("hex");
     return `${hash.slice(0, 8)}-vm-guid`;
 }

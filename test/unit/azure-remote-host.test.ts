@@ -19,31 +19,45 @@ const REQUIRED = ["cloud-init-finished", "setup-done", "docker-answers", "nvidia
 describe("waiting for the VM", () => {
     test("keeps probing through refused connections and a half-done set-up, then passes", async () => {
         const s = scripted([down, down, up("docker-answers"), up("cloud-init-finished", "setup-done", "docker-answers", "nvidia-runtime")]);
-        const lines = await waitUntilReady(s.probe, { required: REQUIRED, fatal: "setup-failed", timeoutMs: 600_000, pollMs: 10_000, now: s.now, sleep: s.sleep });
+        const lines = await waitUntilReady(s.probe, {
+            required: REQUIRED,
+            fatal: "setup-failed",
+            timeoutMs: 600_000,
+            pollMs: 10_000,
+            now: s.now,
+            sleep: s.sleep,
+        });
         expect(lines).toEqual(REQUIRED);
         expect(s.calls()).toBe(4);
     });
 
     test("gives up at the deadline and says what was missing", async () => {
         const s = scripted([up("cloud-init-finished", "setup-done", "docker-answers")]);
-        await expect(waitUntilReady(s.probe, { required: REQUIRED, timeoutMs: 60_000, pollMs: 10_000, now: s.now, sleep: s.sleep })).rejects.toThrow(
-            "the VM was not ready after 60 s (still missing: nvidia-runtime)",
-        );
+        await expect(
+            waitUntilReady(s.probe, { required: REQUIRED, timeoutMs: 60_000, pollMs: 10_000, now: s.now, sleep: s.sleep }),
+        ).rejects.toThrow("the VM was not ready after 60 s (still missing: nvidia-runtime)");
         expect(s.calls()).toBe(7);
     });
 
     test("reports ssh's own error when the VM never answered", async () => {
         const s = scripted([down]);
-        await expect(waitUntilReady(s.probe, { required: REQUIRED, timeoutMs: 20_000, pollMs: 10_000, now: s.now, sleep: s.sleep })).rejects.toThrow(
-            "the VM was not ready after 20 s (ssh failed: ssh: connect to host 20.61.7.9 port 22: Connection refused)",
-        );
+        await expect(
+            waitUntilReady(s.probe, { required: REQUIRED, timeoutMs: 20_000, pollMs: 10_000, now: s.now, sleep: s.sleep }),
+        ).rejects.toThrow("the VM was not ready after 20 s (ssh failed: ssh: connect to host 20.61.7.9 port 22: Connection refused)");
     });
 
     test("stops at once when the set-up failed, with cloud-init's log", async () => {
         const s = scripted([up("cloud-init-finished", "setup-failed", "E: Unable to locate package nvidia-container-toolkit")]);
-        await expect(waitUntilReady(s.probe, { required: REQUIRED, fatal: "setup-failed", timeoutMs: 600_000, pollMs: 10_000, now: s.now, sleep: s.sleep })).rejects.toThrow(
-            "the VM reports setup-failed:\ncloud-init-finished\nE: Unable to locate package nvidia-container-toolkit",
-        );
+        await expect(
+            waitUntilReady(s.probe, {
+                required: REQUIRED,
+                fatal: "setup-failed",
+                timeoutMs: 600_000,
+                pollMs: 10_000,
+                now: s.now,
+                sleep: s.sleep,
+            }),
+        ).rejects.toThrow("the VM reports setup-failed:\ncloud-init-finished\nE: Unable to locate package nvidia-container-toolkit");
         expect(s.calls()).toBe(1);
     });
 });
@@ -59,7 +73,11 @@ describe("the registry token exchange", () => {
         expect(seen).toEqual([
             [
                 "https://myacr12.azurecr.io/oauth2/exchange",
-                { method: "POST", headers: { "Content-Type": "application/x-www-form-urlencoded" }, body: "grant_type=access_token&service=myacr12.azurecr.io&access_token=aad.jwt&tenant=tenant-1" },
+                {
+                    method: "POST",
+                    headers: { "Content-Type": "application/x-www-form-urlencoded" },
+                    body: "grant_type=access_token&service=myacr12.azurecr.io&access_token=aad.jwt&tenant=tenant-1",
+                },
             ],
         ]);
     });
@@ -67,7 +85,9 @@ describe("the registry token exchange", () => {
     test("a refusal names the registry and the missing role, never the token", async () => {
         const fake = (async () => new Response("unauthorized", { status: 401 })) as unknown as typeof fetch;
         const error = await exchangeForAcrRefreshToken("myacr12.azurecr.io", "aad.jwt.secret", undefined, fake).catch(e => e as Error);
-        expect((error as Error).message).toBe("myacr12.azurecr.io refused the Azure token (HTTP 401): does the identity running Pulumi have AcrPush (or Contributor) on the registry?");
+        expect((error as Error).message).toBe(
+            "myacr12.azurecr.io refused the Azure token (HTTP 401): does the identity running Pulumi have AcrPush (or Contributor) on the registry?",
+        );
         expect((error as Error).message).not.toContain("aad.jwt");
     });
 });
@@ -78,7 +98,12 @@ describe("the VM's pull token", () => {
         const s = scripted(results);
         return { s, opts: { run: s.probe, now: s.now, sleep: s.sleep, timeoutMs: 60_000, pollMs: 10_000 } };
     };
-    const notYet: ProbeResult = { connected: true, status: 3, lines: [], error: "this VM's identity may not pull dsenv/jupyter from r.azurecr.io yet (AcrPull takes minutes to apply)\n" };
+    const notYet: ProbeResult = {
+        connected: true,
+        status: 3,
+        lines: [],
+        error: "this VM's identity may not pull dsenv/jupyter from r.azurecr.io yet (AcrPull takes minutes to apply)\n",
+    };
 
     test("waits while the identity may not pull yet, then returns the token", async () => {
         const { s, opts } = answers([notYet, notYet, { connected: true, status: 0, lines: ["token-1"], error: "" }]);
@@ -95,7 +120,9 @@ describe("the VM's pull token", () => {
 
     test("a VM that does not answer (deallocated) fails fast, saying what to do", async () => {
         const { s, opts } = answers([down]);
-        await expect(fetchPullToken(target, "acr-refresh-token r.azurecr.io", opts)).rejects.toThrow("the VM 20.61.7.9 does not answer over ssh (ssh: connect to host 20.61.7.9 port 22: Connection refused): if it is deallocated, start it");
+        await expect(fetchPullToken(target, "acr-refresh-token r.azurecr.io", opts)).rejects.toThrow(
+            "the VM 20.61.7.9 does not answer over ssh (ssh: connect to host 20.61.7.9 port 22: Connection refused): if it is deallocated, start it",
+        );
         expect(s.calls()).toBe(3);
     });
 });

@@ -1,5 +1,12 @@
 import { AzureSettings } from "../../config/azure";
-import { ensureResourceProviders, findKeptResources, ManagedResources, managedResources, quotaNotice, resourceProvidersFor } from "../../targets/azure-survey";
+import {
+    ensureResourceProviders,
+    findKeptResources,
+    ManagedResources,
+    managedResources,
+    quotaNotice,
+    resourceProvidersFor,
+} from "../../targets/azure-survey";
 import { azure, resetAzure } from "./azure-mocks";
 import { runWithMocks } from "./harness";
 
@@ -39,7 +46,9 @@ describe("what an earlier destroy kept", () => {
     test("an existing group the stack uses as it is is never adopted, its kept disk is", async () => {
         azure.groups.set("team-rg", { id: "/subscriptions/sub-1/resourceGroups/team-rg", location: "eastus", tags: { owner: "team" } });
         azure.disks.set("dsenv-unit-data", { id: DISK, location: "eastus", diskSizeGB: 256, tags: OURS });
-        expect((await kept({ ...SETTINGS, resourceGroup: "team-rg", useExistingResourceGroup: true })).result).toEqual({ dataDiskIds: [DISK] });
+        expect((await kept({ ...SETTINGS, resourceGroup: "team-rg", useExistingResourceGroup: true })).result).toEqual({
+            dataDiskIds: [DISK],
+        });
     });
 
     test("what another stack made is refused, with the ways out", async () => {
@@ -49,7 +58,9 @@ describe("what an earlier destroy kept", () => {
         );
         azure.groups.set("dsenv-unit-rg", { id: GROUP, location: "eastus", tags: OURS });
         azure.disks.set("dsenv-unit-data", { id: DISK, location: "eastus", diskSizeGB: 256, tags: { "dsenv-stack": "dsenv/other" } });
-        expect((await kept()).error?.message).toContain("a disk dsenv-unit-data exists in dsenv-unit-rg, and stack dsenv/unit did not make it");
+        expect((await kept()).error?.message).toContain(
+            "a disk dsenv-unit-data exists in dsenv-unit-rg, and stack dsenv/unit did not make it",
+        );
     });
 
     test("untagged is not adopted (import would refuse the differing tags): refused with the command that tags it", async () => {
@@ -70,13 +81,18 @@ describe("what an earlier destroy kept", () => {
         expect((await kept()).error?.message).toBe(
             "dsenv:azureDataDiskGb: got 256, expected 512 or more, the size of the data disk dsenv-unit-data (a disk cannot shrink; a larger size grows it, and its file system grows at the VM's next boot)",
         );
-        expect((await kept({ ...SETTINGS, location: "westeurope" })).error?.message).toContain("the resource group dsenv-unit-rg that an earlier destroy kept is in eastus, not in dsenv:azureLocation westeurope");
+        expect((await kept({ ...SETTINGS, location: "westeurope" })).error?.message).toContain(
+            "the resource group dsenv-unit-rg that an earlier destroy kept is in eastus, not in dsenv:azureLocation westeurope",
+        );
     });
 });
 
 describe("what the stack manages already: never imported again, never checked as adoptable", () => {
     // The ids as the state holds them: ARM spells them differently from one answer to the next.
-    const MANAGED = { resourceGroupId: "/subscriptions/sub-1/resourcegroups/dsenv-unit-rg", dataDiskIds: [`${GROUP}/providers/Microsoft.Compute/disks/DSENV-UNIT-DATA`] };
+    const MANAGED = {
+        resourceGroupId: "/subscriptions/sub-1/resourcegroups/dsenv-unit-rg",
+        dataDiskIds: [`${GROUP}/providers/Microsoft.Compute/disks/DSENV-UNIT-DATA`],
+    };
 
     test("the stack's own group and disk: nothing to import, on every later up", async () => {
         azure.groups.set("dsenv-unit-rg", { id: GROUP, location: "eastus", tags: OURS });
@@ -93,7 +109,9 @@ describe("what the stack manages already: never imported again, never checked as
         expect(r.error).toBeUndefined();
         expect(r.result).toEqual({});
         // Shrinking it is refused all the same: Azure would.
-        expect((await kept({ ...SETTINGS, vm: { dataDiskGb: 128 } } as AzureSettings, MANAGED)).error?.message).toContain("got 128, expected 256 or more");
+        expect((await kept({ ...SETTINGS, vm: { dataDiskGb: 128 } } as AzureSettings, MANAGED)).error?.message).toContain(
+            "got 128, expected 256 or more",
+        );
     });
 
     test("the adoption checks (tag, region) are not asked of what the stack manages", async () => {
@@ -110,7 +128,9 @@ describe("what the stack manages already: never imported again, never checked as
         azure.stackOutputs = { resourceGroupId: MANAGED.resourceGroupId, dataDiskIds: MANAGED.dataDiskIds, vmName: "dsenv-unit-vm" };
         const r = await runWithMocks({}, managedResources);
         expect(r.result).toEqual(MANAGED);
-        expect(r.declared.map(d => [d.type, d.name, d.props.name])).toEqual([["pulumi:pulumi:StackReference", "own-stack", "organization/dsenv/unit"]]);
+        expect(r.declared.map(d => [d.type, d.name, d.props.name])).toEqual([
+            ["pulumi:pulumi:StackReference", "own-stack", "organization/dsenv/unit"],
+        ]);
         // Never updated, or destroyed: nothing managed.
         azure.stackOutputs = {};
         expect((await runWithMocks({}, managedResources)).result).toEqual({});
@@ -119,7 +139,13 @@ describe("what the stack manages already: never imported again, never checked as
 
 test("a Spot VM's quota is the region's Spot vCPUs, not its family's: said at preview", () => {
     expect(quotaNotice(SETTINGS)).toBeUndefined();
-    expect(quotaNotice({ ...SETTINGS, vmCount: 3, vm: { ...SETTINGS.vm, size: "Standard_NC4as_T4_v3", spot: { maxPrice: -1 } } } as AzureSettings)).toBe(
+    expect(
+        quotaNotice({
+            ...SETTINGS,
+            vmCount: 3,
+            vm: { ...SETTINGS.vm, size: "Standard_NC4as_T4_v3", spot: { maxPrice: -1 } },
+        } as AzureSettings),
+    ).toBe(
         `dsenv:azureSpot: the 3 Spot VMs count against eastus's Spot vCPU quota ("Total Regional Spot vCPUs", lowPriorityCores), not the Standard_NC4as_T4_v3 family's: check it with az vm list-usage -l eastus -o table`,
     );
 });

@@ -1,6 +1,12 @@
 import * as pulumi from "@pulumi/pulumi";
 import { SWARM_GPUS_AT_ENGINE_START, SWARM_GPUS_COMMAND } from "../../components/azure/cloud-init";
-import { expiresWithin, generatePassword, otherSlot, tokenPasswordProvider, waitUntilAccepted } from "../../components/azure/registry-pull-token";
+import {
+    expiresWithin,
+    generatePassword,
+    otherSlot,
+    tokenPasswordProvider,
+    waitUntilAccepted,
+} from "../../components/azure/registry-pull-token";
 import { loadSettings } from "../../settings/load";
 import { deploy } from "../../targets";
 import { byType, configProblem, Declared, isSecret, nameOf, one, Run, runWithMocks, valueOf } from "./harness";
@@ -11,7 +17,13 @@ import { privateKeyFile, sshPublicKeyLine } from "./ssh-keys";
 // swarm's ports open inside it only, the VMs made one swarm by their private
 // addresses, the services pulling with a pull-only registry token.
 
-const AZURE = { target: "azure", azureSshPublicKey: sshPublicKeyLine(), azureSshPrivateKeyPath: privateKeyFile(), azureAllowedCidrs: '["10.20.30.40/32"]', azureRegistryName: "dsenvunit01" };
+const AZURE = {
+    target: "azure",
+    azureSshPublicKey: sshPublicKeyLine(),
+    azureSshPrivateKeyPath: privateKeyFile(),
+    azureAllowedCidrs: '["10.20.30.40/32"]',
+    azureRegistryName: "dsenvunit01",
+};
 const T = {
     vm: "azure-native:compute:VirtualMachine",
     nic: "azure-native:network:NetworkInterface",
@@ -33,7 +45,10 @@ const T = {
 
 function azureStack(config: Record<string, string> = {}): Promise<Run<Record<string, unknown>>> {
     sshCalls.length = 0;
-    return runWithMocks({ ...AZURE, azureVmCount: "3", ...config }, () => deploy(loadSettings(undefined, {})) as Promise<Record<string, unknown>>);
+    return runWithMocks(
+        { ...AZURE, azureVmCount: "3", ...config },
+        () => deploy(loadSettings(undefined, {})) as Promise<Record<string, unknown>>,
+    );
 }
 
 /** The cloud-config a VM boots with (customData is secret: it carries the host key). */
@@ -74,7 +89,13 @@ describe("azureVmCount: 3 GPU VMs as one swarm", () => {
         const rules = (await valueOf(one(r, T.nsg, "gpu-nsg").props.securityRules)) as any[];
         const swarm = rules.filter(x => x.name.startsWith("allow-swarm-"));
         expect(swarm.map(x => `${x.destinationPortRange}/${x.protocol}`)).toEqual(["2377/Tcp", "7946/Tcp", "7946/Udp", "4789/Udp"]);
-        for (const x of swarm) expect([x.sourceAddressPrefix, x.destinationAddressPrefix, x.direction, x.access]).toEqual(["VirtualNetwork", "VirtualNetwork", "Inbound", "Allow"]);
+        for (const x of swarm)
+            expect([x.sourceAddressPrefix, x.destinationAddressPrefix, x.direction, x.access]).toEqual([
+                "VirtualNetwork",
+                "VirtualNetwork",
+                "Inbound",
+                "Allow",
+            ]);
         const ssh = rules.find(x => x.name === "allow-ssh");
         expect(ssh.sourceAddressPrefixes).toEqual(["10.20.30.40/32"]);
         expect(new Set(rules.map(x => x.priority)).size).toBe(rules.length);
@@ -84,9 +105,15 @@ describe("azureVmCount: 3 GPU VMs as one swarm", () => {
         for (const vm of byType(r, T.vm)) {
             const config = cloudConfigOf(r, vm);
             expect(config).toContain(`path: ${SWARM_GPUS_COMMAND}`);
-            expect(config).toMatch(new RegExp(`nvidia-ctk runtime configure --runtime=docker\\n\\s*# Its GPUs advertised[^\\n]*\\n\\s*#[^\\n]*\\n\\s*${SWARM_GPUS_COMMAND}\\n`));
+            expect(config).toMatch(
+                new RegExp(
+                    `nvidia-ctk runtime configure --runtime=docker\\n\\s*# Its GPUs advertised[^\\n]*\\n\\s*#[^\\n]*\\n\\s*${SWARM_GPUS_COMMAND}\\n`,
+                ),
+            );
             // And again before every Docker start: a deallocated VM comes back on other GPUs.
-            expect(config).toContain(`'ExecStartPre=${SWARM_GPUS_AT_ENGINE_START}' > /etc/systemd/system/docker.service.d/dsenv-swarm-gpus.conf`);
+            expect(config).toContain(
+                `'ExecStartPre=${SWARM_GPUS_AT_ENGINE_START}' > /etc/systemd/system/docker.service.d/dsenv-swarm-gpus.conf`,
+            );
         }
         const readiness = byType(r, T.readiness);
         expect(readiness).toHaveLength(3);
@@ -105,12 +132,20 @@ describe("azureVmCount: 3 GPU VMs as one swarm", () => {
         expect((one(r, T.join, "swarm-node2").opts.replaceWith as pulumi.Resource[]).map(nameOf)).toEqual(["gpu2-vm"]);
         expect((one(r, T.init, "swarm-init").opts.replaceWith as pulumi.Resource[]).map(nameOf)).toEqual(["gpu-vm"]);
         // One provider per node (for its volumes) and none made by the VMs' engines.
-        expect(byType(r, T.provider).map(p => p.name).sort()).toEqual(["build-engine", "swarm-node1", "swarm-node2", "swarm-node3"]);
+        expect(
+            byType(r, T.provider)
+                .map(p => p.name)
+                .sort(),
+        ).toEqual(["build-engine", "swarm-node1", "swarm-node2", "swarm-node3"]);
     });
 
     test("the workspace and workloads are services, none a container; data and users where the labels say", async () => {
         expect(byType(r, T.container)).toEqual([]);
-        expect(byType(r, T.service).map(s => s.props.name).sort()).toEqual(["dsenv-unit-jupyter-alice", "dsenv-unit-jupyter-bob", "dsenv-unit-mysql", "dsenv-unit-pytorch"]);
+        expect(
+            byType(r, T.service)
+                .map(s => s.props.name)
+                .sort(),
+        ).toEqual(["dsenv-unit-jupyter-alice", "dsenv-unit-jupyter-bob", "dsenv-unit-mysql", "dsenv-unit-pytorch"]);
         expect(nameOf(one(r, T.volume, "workspace-mysql-data").opts.provider)).toBe("swarm-node1");
         expect(nameOf(one(r, T.volume, "workspace-jupyter-bob-work").opts.provider)).toBe("swarm-node3");
         expect(await valueOf(one(r, T.labels, "swarm-node2-labels").props.labels)).toEqual({ "dsenv.place.user-alice": "true" });
@@ -130,7 +165,8 @@ describe("azureVmCount: 3 GPU VMs as one swarm", () => {
         expect(auth).toEqual([{ address: "dsenvunit01.azurecr.io", username: "dsenv-unit-swarm-pull", password: "token-password-1" }]);
         expect(await isSecret(one(r, T.provider, "swarm-node1").props.registryAuth)).toBe(true);
         // A renewed password updates every service, which hands it over.
-        for (const s of byType(r, T.service)) expect(r.inputs.get(s.name).labels).toContainEqual({ label: "dsenv.pull-credential", value: "2027-11-30T00:00:00.000Z" });
+        for (const s of byType(r, T.service))
+            expect(r.inputs.get(s.name).labels).toContainEqual({ label: "dsenv.pull-credential", value: "2027-11-30T00:00:00.000Z" });
         // No VM identity token is fetched over ssh: the swarm's VMs do not pull with it.
         expect(sshCalls).toEqual([]);
     });
@@ -165,21 +201,33 @@ describe("azureVmCount: the config", () => {
     test("one VM runs each jupyterUsers entry's notebook, and its tunnel forwards their ports", async () => {
         const r = await azureStack({ azureVmCount: "1", jupyterUsers: '["alice", "bob"]' });
         expect(r.error).toBeUndefined();
-        expect(byType(r, T.container).map(c => c.props.name).sort()).toEqual(["dsenv-unit-jupyter-alice", "dsenv-unit-jupyter-bob", "dsenv-unit-mysql"]);
-        expect(await valueOf(r.result.jupyterTunnelCommand as pulumi.Output<string>)).toBe(`ssh -N -L 9368:127.0.0.1:9368 -L 9133:127.0.0.1:9133 -i ${AZURE.azureSshPrivateKeyPath} dsenv@20.61.7.9`);
+        expect(
+            byType(r, T.container)
+                .map(c => c.props.name)
+                .sort(),
+        ).toEqual(["dsenv-unit-jupyter-alice", "dsenv-unit-jupyter-bob", "dsenv-unit-mysql"]);
+        expect(await valueOf(r.result.jupyterTunnelCommand as pulumi.Output<string>)).toBe(
+            `ssh -N -L 9368:127.0.0.1:9368 -L 9133:127.0.0.1:9133 -i ${AZURE.azureSshPrivateKeyPath} dsenv@20.61.7.9`,
+        );
         expect(((await valueOf(pulumi.output(r.result.notebooks))) as any).bob.url).toBe("http://127.0.0.1:9133/");
     });
 
     test("a count outside 1 to 10 is refused", async () => {
         for (const count of ["0", "11"]) {
             const r = await azureStack({ azureVmCount: count });
-            expect(r.error?.message).toBe(configProblem(`dsenv:azureVmCount: got ${count}, expected a number of VMs from 1 to 10: 1 runs the workspace on one VM's engine, more make the VMs one Docker swarm`));
+            expect(r.error?.message).toBe(
+                configProblem(
+                    `dsenv:azureVmCount: got ${count}, expected a number of VMs from 1 to 10: 1 runs the workspace on one VM's engine, more make the VMs one Docker swarm`,
+                ),
+            );
         }
     });
 
     test("swarm keys need several VMs; @node counts the VMs", async () => {
         expect((await azureStack({ azureVmCount: "1", swarmDataNode: "2" })).error?.message).toContain("dsenv:swarmDataNode");
-        expect((await azureStack({ swarmDataNode: "4" })).error?.message).toContain("expected the number of the node (1 to 3, in the VMs' numbers) that keeps the data");
+        expect((await azureStack({ swarmDataNode: "4" })).error?.message).toContain(
+            "expected the number of the node (1 to 3, in the VMs' numbers) that keeps the data",
+        );
         expect((await azureStack({ jupyterUsers: '["alice@4"]' })).error?.message).toContain("with a node from 1 to 3 (the VMs' numbers)");
         expect((await azureStack({ swarmNodes: '["ssh://a@b 10.0.0.1"]' })).error?.message).toContain("dsenv:swarmNodes");
     });
@@ -187,21 +235,33 @@ describe("azureVmCount: the config", () => {
     test("GPU requests are counts no VM's size exceeds, checked before anything exists", async () => {
         const tooMany = await azureStack({ pytorchEnabled: "true", pytorchGpus: "2" });
         expect(tooMany.declared).toEqual([]);
-        expect(tooMany.error?.message).toContain("dsenv:pytorchGpus: got \"2\", expected at most 1 GPUs, what the best-equipped node advertises (NVIDIA-GPU generic resources; each of the 3 VMs (Standard_NC4as_T4_v3): 1)");
+        expect(tooMany.error?.message).toContain(
+            'dsenv:pytorchGpus: got "2", expected at most 1 GPUs, what the best-equipped node advertises (NVIDIA-GPU generic resources; each of the 3 VMs (Standard_NC4as_T4_v3): 1)',
+        );
         const all = await azureStack({ pytorchEnabled: "true", pytorchGpus: "all" });
-        expect(all.error?.message).toContain("dsenv:pytorchGpus: got \"all\", expected a number of GPUs");
-        expect((await azureStack({ azureVmSize: "Standard_NC64as_T4_v3", pytorchEnabled: "true", pytorchGpus: "4" })).error).toBeUndefined();
+        expect(all.error?.message).toContain('dsenv:pytorchGpus: got "all", expected a number of GPUs');
+        expect(
+            (await azureStack({ azureVmSize: "Standard_NC64as_T4_v3", pytorchEnabled: "true", pytorchGpus: "4" })).error,
+        ).toBeUndefined();
     });
 
     test("a prefix whose pull token name would be too long is refused on a swarm only", async () => {
         const prefix = `p${"a".repeat(39)}`; // the token's name would have 51 characters
-        expect((await azureStack({ namePrefix: prefix })).error?.message).toContain(`registryPullToken ${prefix}-swarm-pull must have 5 to 50 characters`);
+        expect((await azureStack({ namePrefix: prefix })).error?.message).toContain(
+            `registryPullToken ${prefix}-swarm-pull must have 5 to 50 characters`,
+        );
         expect((await azureStack({ namePrefix: prefix, azureVmCount: "1" })).error).toBeUndefined();
     });
 });
 
 describe("the pull token's password", () => {
-    const INPUTS = { registryId: "/subscriptions/s/resourceGroups/g/providers/Microsoft.ContainerRegistry/registries/r", loginServer: "r.azurecr.io", tokenId: "/subscriptions/s/.../tokens/t", armToken: "arm-1", validDays: 365 };
+    const INPUTS = {
+        registryId: "/subscriptions/s/resourceGroups/g/providers/Microsoft.ContainerRegistry/registries/r",
+        loginServer: "r.azurecr.io",
+        tokenId: "/subscriptions/s/.../tokens/t",
+        armToken: "arm-1",
+        validDays: 365,
+    };
     const NOW = Date.parse("2026-11-30T00:00:00Z");
     const RESULT = { username: "t", passwords: [{ name: "password1", value: "pw-1", expiry: "2027-11-30T00:00:00Z" }] };
 
@@ -213,14 +273,22 @@ describe("the pull token's password", () => {
         }) as typeof fetch;
         expect(await generatePassword(INPUTS, fetchFn, NOW)).toEqual({ username: "t", password: "pw-1", expiry: "2027-11-30T00:00:00Z" });
         expect(calls[0][0]).toBe(`https://management.azure.com${INPUTS.registryId}/generateCredentials?api-version=2023-07-01`);
-        expect(JSON.parse(String(calls[0][1]?.body))).toEqual({ tokenId: INPUTS.tokenId, name: "password1", expiry: "2027-11-30T00:00:00.000Z" });
+        expect(JSON.parse(String(calls[0][1]?.body))).toEqual({
+            tokenId: INPUTS.tokenId,
+            name: "password1",
+            expiry: "2027-11-30T00:00:00.000Z",
+        });
         expect((calls[0][1]?.headers as Record<string, string>).Authorization).toBe("Bearer arm-1");
     });
 
     test("a long-running answer is polled at its Location", async () => {
         jest.useFakeTimers({ doNotFake: ["nextTick", "setImmediate"] });
         try {
-            const answers = [new Response("", { status: 202, headers: { Location: "https://management.azure.com/op/1" } }), new Response("", { status: 202 }), new Response(JSON.stringify(RESULT), { status: 200 })];
+            const answers = [
+                new Response("", { status: 202, headers: { Location: "https://management.azure.com/op/1" } }),
+                new Response("", { status: 202 }),
+                new Response(JSON.stringify(RESULT), { status: 200 }),
+            ];
             const urls: string[] = [];
             const fetchFn = (async (url: string) => {
                 urls.push(url);
@@ -237,11 +305,20 @@ describe("the pull token's password", () => {
 
     test("a refusal says what Azure answered", async () => {
         const fetchFn = (async () => new Response('{"error":{"code":"AuthorizationFailed"}}', { status: 403 })) as unknown as typeof fetch;
-        await expect(generatePassword(INPUTS, fetchFn, NOW)).rejects.toThrow(`generating a password for ${INPUTS.tokenId} failed (HTTP 403): {"error":{"code":"AuthorizationFailed"}}`);
+        await expect(generatePassword(INPUTS, fetchFn, NOW)).rejects.toThrow(
+            `generating a password for ${INPUTS.tokenId} failed (HTTP 403): {"error":{"code":"AuthorizationFailed"}}`,
+        );
     });
 
     test("a new ARM token changes nothing; the last month before expiry renews it", async () => {
-        const olds = { registryId: INPUTS.registryId, tokenId: INPUTS.tokenId, validDays: 365, username: "t", password: "pw-1", expiry: new Date(Date.now() + 200 * 86_400_000).toISOString() };
+        const olds = {
+            registryId: INPUTS.registryId,
+            tokenId: INPUTS.tokenId,
+            validDays: 365,
+            username: "t",
+            password: "pw-1",
+            expiry: new Date(Date.now() + 200 * 86_400_000).toISOString(),
+        };
         expect(await tokenPasswordProvider.diff!("id", olds, { ...INPUTS, armToken: "arm-2" })).toEqual({ changes: false, replaces: [] });
         const due = { ...olds, expiry: new Date(Date.now() + 10 * 86_400_000).toISOString() };
         // An update, not a replacement: it knows which slot is in use.
@@ -262,7 +339,10 @@ describe("the pull token's password", () => {
             calls.push({ url: String(url), body: init?.body ? String(init.body) : undefined, auth: headers.Authorization });
             if (String(url).endsWith("/v2/")) return new Response("", { status: ++logins < 2 ? 401 : 200 });
             const name = JSON.parse(String(init?.body)).name;
-            return new Response(JSON.stringify({ username: "t", passwords: [{ name, value: `pw-${name}`, expiry: "2028-11-30T00:00:00Z" }] }), { status: 200 });
+            return new Response(
+                JSON.stringify({ username: "t", passwords: [{ name, value: `pw-${name}`, expiry: "2028-11-30T00:00:00Z" }] }),
+                { status: 200 },
+            );
         });
         jest.useFakeTimers({ doNotFake: ["nextTick", "setImmediate"] });
         try {
@@ -285,6 +365,8 @@ describe("the pull token's password", () => {
 
     test("a password the registry never accepts fails the up with what it answered", async () => {
         const fetchFn = (async () => new Response("", { status: 401 })) as unknown as typeof fetch;
-        await expect(waitUntilAccepted("r.azurecr.io", "t", "pw", fetchFn, 0, 0)).rejects.toThrow("r.azurecr.io does not accept the new password of t after 0 s (HTTP 401); run up again");
+        await expect(waitUntilAccepted("r.azurecr.io", "t", "pw", fetchFn, 0, 0)).rejects.toThrow(
+            "r.azurecr.io does not accept the new password of t after 0 s (HTTP 401); run up again",
+        );
     });
 });

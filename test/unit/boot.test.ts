@@ -24,7 +24,15 @@ function throwingModule(): string {
     const file = path.join(dir, "thrower.ts");
     fs.writeFileSync(
         file,
-        [`interface Shape { side: number }`, `type Id = string; // ${process.hrtime.bigint()}`, `export function area(s: Shape): number {`, `    const id: Id = "x";`, `    throw new Error(id + s.side);`, `}`, ``].join("\n"),
+        [
+            `interface Shape { side: number }`,
+            `type Id = string; // ${process.hrtime.bigint()}`,
+            `export function area(s: Shape): number {`,
+            `    const id: Id = "x";`,
+            `    throw new Error(id + s.side);`,
+            `}`,
+            ``,
+        ].join("\n"),
     );
     return file;
 }
@@ -32,7 +40,9 @@ function throwingModule(): string {
 describe("boot/register-ts.js", () => {
     test("a .ts module runs without a build step, and its stack points at its own line", () => {
         const file = throwingModule();
-        const out = node(`require("./boot/register-ts"); try { require(${JSON.stringify(file)}).area({ side: 2 }); } catch (e) { console.log(e.stack.split("\\n")[1]); }`);
+        const out = node(
+            `require("./boot/register-ts"); try { require(${JSON.stringify(file)}).area({ side: 2 }); } catch (e) { console.log(e.stack.split("\\n")[1]); }`,
+        );
         expect(out).toMatch(new RegExp(`at (Object\\.)?area \\(${file.replace(/[.]/g, "\\.")}:5:\\d+\\)`));
     });
 
@@ -53,7 +63,9 @@ describe("boot/stack-traces.js", () => {
     test("the SDK's leak-report promises carry no stack, unless PULUMI_DEBUG_PROMISE_LEAKS asks for one", () => {
         // If this fails after an SDK upgrade, the SDK renamed debuggablePromise: boot/stack-traces.js formats those stacks again.
         expect(node(`${setUp} ${promiseStack}`)).toBe('""');
-        expect(JSON.parse(node(`${setUp} ${promiseStack}`, { PULUMI_DEBUG_PROMISE_LEAKS: "true" }))).toMatch(/^Error\n {4}at debuggablePromise /);
+        expect(JSON.parse(node(`${setUp} ${promiseStack}`, { PULUMI_DEBUG_PROMISE_LEAKS: "true" }))).toMatch(
+            /^Error\n {4}at debuggablePromise /,
+        );
     });
 
     test("a stack from the program parses as the SDK reads source positions, at the .ts line", () => {
@@ -68,9 +80,14 @@ describe("boot/lazy-sdk-imports.js", () => {
     const loaded = `const loaded = () => ["/node_modules/typescript/", "/node_modules/@npmcli/arborist/"].filter(m => Object.keys(require.cache).some(f => f.includes(m)));`;
 
     test("loading the SDK loads neither TypeScript's compiler nor @npmcli/arborist", () => {
-        expect(JSON.parse(node(`require("./boot"); ${loaded} require("@pulumi/pulumi"); console.log(JSON.stringify(loaded()));`))).toEqual([]);
+        expect(JSON.parse(node(`require("./boot"); ${loaded} require("@pulumi/pulumi"); console.log(JSON.stringify(loaded()));`))).toEqual(
+            [],
+        );
         // Without boot/, the same check sees both.
-        expect(JSON.parse(node(`${loaded} require("@pulumi/pulumi"); console.log(JSON.stringify(loaded()));`))).toEqual(["/node_modules/typescript/", "/node_modules/@npmcli/arborist/"]);
+        expect(JSON.parse(node(`${loaded} require("@pulumi/pulumi"); console.log(JSON.stringify(loaded()));`))).toEqual([
+            "/node_modules/typescript/",
+            "/node_modules/@npmcli/arborist/",
+        ]);
     });
 
     test("the SDK's function serialization, which uses them, still works", () => {

@@ -38,7 +38,10 @@ describe("the pre-flight check of the state backend and secrets", () => {
         const missing = check({ PULUMI_BACKEND_URL: "azblob://state", PULUMI_CONFIG_PASSPHRASE: "p" });
         expect(missing.status).toBe(1);
         expect(missing.err).toContain("no storage account is named: set AZURE_STORAGE_ACCOUNT");
-        const named: Record<string, string>[] = [{ PULUMI_BACKEND_URL: "azblob://state", AZURE_STORAGE_ACCOUNT: "dsenvstate" }, { PULUMI_BACKEND_URL: "azblob://state?storage_account=dsenvstate" }];
+        const named: Record<string, string>[] = [
+            { PULUMI_BACKEND_URL: "azblob://state", AZURE_STORAGE_ACCOUNT: "dsenvstate" },
+            { PULUMI_BACKEND_URL: "azblob://state?storage_account=dsenvstate" },
+        ];
         for (const env of named) {
             const r = check({ ...env, PULUMI_CONFIG_PASSPHRASE: "p" });
             expect(r.status).toBe(0);
@@ -50,7 +53,9 @@ describe("the pre-flight check of the state backend and secrets", () => {
         const salted = stackFile(["encryptionsalt: v1:abc:v1:def:ghi"]);
         const r = check({ PULUMI_BACKEND_URL: "azblob://state?storage_account=dsenvstate" }, salted);
         expect(r.status).toBe(1);
-        expect(r.err).toContain("secrets are encrypted with a passphrase (the default outside Pulumi Cloud) but PULUMI_CONFIG_PASSPHRASE is empty");
+        expect(r.err).toContain(
+            "secrets are encrypted with a passphrase (the default outside Pulumi Cloud) but PULUMI_CONFIG_PASSPHRASE is empty",
+        );
         // A passphrase stack wants it on Pulumi Cloud too.
         expect(check({ PULUMI_ACCESS_TOKEN: "t" }, salted).status).toBe(1);
         expect(check({ PULUMI_ACCESS_TOKEN: "t", PULUMI_CONFIG_PASSPHRASE: "p" }, salted).status).toBe(0);
@@ -60,7 +65,9 @@ describe("the pre-flight check of the state backend and secrets", () => {
         const vault = stackFile(["secretsprovider: azurekeyvault://dsenv.vault.azure.net/keys/pulumi"]);
         const r = check({ PULUMI_BACKEND_URL: "azblob://state?storage_account=dsenvstate" }, vault);
         expect(r.status).toBe(0);
-        expect(r.out).toContain("secrets: azurekeyvault://dsenv.vault.azure.net/keys/pulumi (this job's identity needs Key Vault Crypto User on the key)");
+        expect(r.out).toContain(
+            "secrets: azurekeyvault://dsenv.vault.azure.net/keys/pulumi (this job's identity needs Key Vault Crypto User on the key)",
+        );
     });
 
     test("a runner's own disk is refused as the backend: the state would be gone after the job", () => {
@@ -70,7 +77,10 @@ describe("the pre-flight check of the state backend and secrets", () => {
     });
 
     test("the shipped ci-push stack file passes with azblob and a passphrase", () => {
-        const r = check({ PULUMI_BACKEND_URL: "azblob://state?storage_account=dsenvstate", PULUMI_CONFIG_PASSPHRASE: "p" }, path.join(ROOT, "stacks/Pulumi.ci-push.yaml"));
+        const r = check(
+            { PULUMI_BACKEND_URL: "azblob://state?storage_account=dsenvstate", PULUMI_CONFIG_PASSPHRASE: "p" },
+            path.join(ROOT, "stacks/Pulumi.ci-push.yaml"),
+        );
         expect(r.status).toBe(0);
     });
 });

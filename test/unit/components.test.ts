@@ -48,7 +48,11 @@ describe("DockerEngine", () => {
     test("a remote engine is reached over ssh:// and is only used once its host is ready", async () => {
         const r = await runWithMocks({}, () => {
             const ready = new pulumi.ComponentResource("test:index:Ready", "vm-ready");
-            return new DockerEngine("vm", { host: "ssh://azureuser@20.1.2.3", sshOpts: ["-o", "StrictHostKeyChecking=accept-new"], readyAfter: [ready] });
+            return new DockerEngine("vm", {
+                host: "ssh://azureuser@20.1.2.3",
+                sshOpts: ["-o", "StrictHostKeyChecking=accept-new"],
+                readyAfter: [ready],
+            });
         });
         const provider = one(r, "pulumi:providers:docker", "vm");
         expect(provider.props.host).toBe("ssh://azureuser@20.1.2.3");
@@ -71,9 +75,16 @@ describe("volumes and mounts", () => {
     });
 
     test("bind mounts take absolute paths only (config expands ~)", () => {
-        expect(bindMount("/home/me/rproject", "/home/rstudio/rproject")).toEqual({ kind: "bind", hostPath: "/home/me/rproject", target: "/home/rstudio/rproject", readOnly: false });
+        expect(bindMount("/home/me/rproject", "/home/rstudio/rproject")).toEqual({
+            kind: "bind",
+            hostPath: "/home/me/rproject",
+            target: "/home/rstudio/rproject",
+            readOnly: false,
+        });
         expect(bindMount("/srv/site", "/usr/local/apache2/htdocs", true)).toMatchObject({ readOnly: true });
-        expect(() => bindMount("site", "/usr/local/apache2/htdocs")).toThrow('bind mount "site" -> /usr/local/apache2/htdocs: the host path must be absolute');
+        expect(() => bindMount("site", "/usr/local/apache2/htdocs")).toThrow(
+            'bind mount "site" -> /usr/local/apache2/htdocs: the host path must be absolute',
+        );
         expect(() => bindMount("~/rproject", "/home/rstudio/rproject")).toThrow("the host path must be absolute");
     });
 });
@@ -82,10 +93,22 @@ describe("Service", () => {
     test("a docker run line with safe defaults: 127.0.0.1 ports, unless-stopped, no wait without a healthcheck", async () => {
         const r = await runWithMocks({}, () => {
             const engine = new DockerEngine("local");
-            return new Service("web", { engine, containerName: "apacheweb2", image: "httpd:2.4", ports: [{ containerPort: 80, hostPort: 9999 }] });
+            return new Service("web", {
+                engine,
+                containerName: "apacheweb2",
+                image: "httpd:2.4",
+                ports: [{ containerPort: 80, hostPort: 9999 }],
+            });
         });
         const c = one(r, CONTAINER, "web");
-        expect(c.props).toMatchObject({ name: "apacheweb2", image: "httpd:2.4", restart: "unless-stopped", wait: false, removeVolumes: true, destroyGraceSeconds: 30 });
+        expect(c.props).toMatchObject({
+            name: "apacheweb2",
+            image: "httpd:2.4",
+            restart: "unless-stopped",
+            wait: false,
+            removeVolumes: true,
+            destroyGraceSeconds: 30,
+        });
         expect(c.props.ports).toEqual([{ internal: 80, external: 9999, ip: "127.0.0.1", protocol: "tcp" }]);
         expect(c.props.gpus).toBeUndefined();
         expect(c.opts.deleteBeforeReplace).toBe(true);
@@ -114,9 +137,21 @@ describe("Service", () => {
             });
         });
         const c = one(r, CONTAINER, "app");
-        expect(c.props).toMatchObject({ gpus: "device=0,2", shmSize: 2048, user: "1000:1000", command: ["npm", "start"], entrypoints: ["docker-entrypoint.sh"], workingDir: "/app" });
-        expect(c.props.labels).toEqual([{ label: "dsenv.service", value: "app" }, { label: "team", value: "ml" }]);
-        const mounts = await Promise.all(((await valueOf(c.props.mounts)) as any[]).map(async m => ({ ...m, source: await valueOf(m.source) })));
+        expect(c.props).toMatchObject({
+            gpus: "device=0,2",
+            shmSize: 2048,
+            user: "1000:1000",
+            command: ["npm", "start"],
+            entrypoints: ["docker-entrypoint.sh"],
+            workingDir: "/app",
+        });
+        expect(c.props.labels).toEqual([
+            { label: "dsenv.service", value: "app" },
+            { label: "team", value: "ml" },
+        ]);
+        const mounts = await Promise.all(
+            ((await valueOf(c.props.mounts)) as any[]).map(async m => ({ ...m, source: await valueOf(m.source) })),
+        );
         expect(mounts).toEqual([
             { type: "volume", target: "/app/feedback", readOnly: false, source: "feedback" },
             { type: "bind", target: "/app", readOnly: true, source: "/srv/app" },
@@ -129,7 +164,13 @@ describe("Service", () => {
     test("secret env stays secret, plain env stays plain", async () => {
         const r = await runWithMocks({}, () => {
             const engine = new DockerEngine("local");
-            return new Service("app", { engine, containerName: "app", image: "app:1", env: { PORT: "8000" }, secretEnv: { API_KEY: "s3cr3t-value" } });
+            return new Service("app", {
+                engine,
+                containerName: "app",
+                image: "app:1",
+                env: { PORT: "8000" },
+                secretEnv: { API_KEY: "s3cr3t-value" },
+            });
         });
         const c = one(r, CONTAINER, "app");
         expect(c.opts.additionalSecretOutputs).toEqual(["envs"]);
@@ -143,10 +184,20 @@ describe("Service", () => {
     test("a healthcheck makes the deployment wait for healthy, with its timings", async () => {
         const r = await runWithMocks({}, () => {
             const engine = new DockerEngine("local");
-            return new Service("db", { engine, containerName: "db", image: "db:1", healthcheck: { test: ["CMD", "true"], retries: 3 }, healthyTimeoutSeconds: 60 });
+            return new Service("db", {
+                engine,
+                containerName: "db",
+                image: "db:1",
+                healthcheck: { test: ["CMD", "true"], retries: 3 },
+                healthyTimeoutSeconds: 60,
+            });
         });
         const c = one(r, CONTAINER, "db");
-        expect(c.props).toMatchObject({ wait: true, waitTimeout: 60, healthcheck: { tests: ["CMD", "true"], interval: "10s", timeout: "5s", retries: 3, startPeriod: "0s" } });
+        expect(c.props).toMatchObject({
+            wait: true,
+            waitTimeout: 60,
+            healthcheck: { tests: ["CMD", "true"], interval: "10s", timeout: "5s", retries: 3, startPeriod: "0s" },
+        });
         expect(c.props.healthcheck).not.toHaveProperty("startInterval");
     });
 
@@ -158,7 +209,12 @@ describe("Service", () => {
             return [
                 new Service("default", { engine, containerName: "default", image: "db:1", healthcheck }),
                 new Service("own", { engine, containerName: "own", image: "db:1", healthcheck: { ...healthcheck, startInterval: "2s" } }),
-                new Service("older", { engine: old, containerName: "older", image: "db:1", healthcheck: { ...healthcheck, startInterval: "2s" } }),
+                new Service("older", {
+                    engine: old,
+                    containerName: "older",
+                    image: "db:1",
+                    healthcheck: { ...healthcheck, startInterval: "2s" },
+                }),
             ];
         });
         expect(one(r, CONTAINER, "default").props.healthcheck).toMatchObject({ startPeriod: "30s", startInterval: "1s" });
@@ -169,7 +225,10 @@ describe("Service", () => {
 
 describe("ContainerImage", () => {
     test("pulls a reference and keeps it on the engine after destroy", async () => {
-        const r = await runWithMocks({}, () => new ContainerImage("db", { engine: new DockerEngine("local"), source: { pull: "mysql:8.4.3" } }));
+        const r = await runWithMocks(
+            {},
+            () => new ContainerImage("db", { engine: new DockerEngine("local"), source: { pull: "mysql:8.4.3" } }),
+        );
         expect(one(r, IMAGE, "db").props).toEqual({ name: "mysql:8.4.3", keepLocally: true });
         expect(await valueOf(r.result.ref)).toBe("mysql:8.4.3");
     });
@@ -214,7 +273,12 @@ describe("ContainerImage", () => {
         const r = await runWithMocks({}, () => {
             const local = new DockerEngine("local");
             const vm = new DockerEngine("vm", { host: "ssh://me@vm" });
-            return new ContainerImage("app", { engine: vm, buildEngine: local, push: { server: "acr.example.test" }, source: { repository: "team/app", build: { context } } });
+            return new ContainerImage("app", {
+                engine: vm,
+                buildEngine: local,
+                push: { server: "acr.example.test" },
+                source: { repository: "team/app", build: { context } },
+            });
         });
         expect(r.error).toBeUndefined();
         expect(nameOf(one(r, IMAGE, "app").opts.provider)).toBe("local");
@@ -233,7 +297,11 @@ describe("ContainerImage", () => {
         const r = await runWithMocks({}, () => {
             const local = new DockerEngine("local");
             const vm = new DockerEngine("vm", { host: "ssh://me@vm" });
-            return new ContainerImage("app", { engine: vm, buildEngine: local, source: { repository: "team/app", build: { context: makeContext() } } });
+            return new ContainerImage("app", {
+                engine: vm,
+                buildEngine: local,
+                source: { repository: "team/app", build: { context: makeContext() } },
+            });
         });
         expect(r.error?.message).toBe("app: an image built on another engine needs a push target to reach the engine that runs it");
     });
@@ -241,8 +309,16 @@ describe("ContainerImage", () => {
 
 describe("BridgeNetwork", () => {
     test("a named bridge network on the engine", async () => {
-        const r = await runWithMocks({}, () => new BridgeNetwork("net", { engine: new DockerEngine("local"), networkName: "lab-net", labels: { team: "ml" } }));
-        expect(one(r, "docker:index/network:Network", "net").props).toEqual({ name: "lab-net", driver: "bridge", internal: false, labels: [{ label: "team", value: "ml" }] });
+        const r = await runWithMocks(
+            {},
+            () => new BridgeNetwork("net", { engine: new DockerEngine("local"), networkName: "lab-net", labels: { team: "ml" } }),
+        );
+        expect(one(r, "docker:index/network:Network", "net").props).toEqual({
+            name: "lab-net",
+            driver: "bridge",
+            internal: false,
+            labels: [{ label: "team", value: "ml" }],
+        });
         expect(await isSecret(r.result.name)).toBe(false);
     });
 });

@@ -47,7 +47,17 @@ describe("Pulumi.yaml config schema", () => {
             "",
         ].join("\n");
         const sections = readSections(yaml);
-        expect(sections).toEqual([{ id: "hub", title: "The lab hub", intro: "One server for the whole lab (docs/hub.md).", keys: [expect.objectContaining({ key: "hubEnabled", default: false }), expect.objectContaining({ key: "hubUsers", default: [] })] }]);
+        expect(sections).toEqual([
+            {
+                id: "hub",
+                title: "The lab hub",
+                intro: "One server for the whole lab (docs/hub.md).",
+                keys: [
+                    expect.objectContaining({ key: "hubEnabled", default: false }),
+                    expect.objectContaining({ key: "hubUsers", default: [] }),
+                ],
+            },
+        ]);
         expect(renderDefaults(sections)).toContain("    hub: {\n        /** Declare the hub. */\n        hubEnabled: false,\n");
         expect(renderDefaults(sections)).toContain("        hubUsers: [] as string[],\n");
         const reference = renderReference(sections, "# Reference");
@@ -56,7 +66,9 @@ describe("Pulumi.yaml config schema", () => {
     });
 
     test("a key outside any section is refused, naming it", () => {
-        expect(() => readSections("config:\n  stray:\n    type: string\n    default: ''\n    description: x\n")).toThrow('config key stray comes before the first "# section <id>: <title>" line');
+        expect(() => readSections("config:\n  stray:\n    type: string\n    default: ''\n    description: x\n")).toThrow(
+            'config key stray comes before the first "# section <id>: <title>" line',
+        );
     });
 
     test("stacks live in stacks/; the local stack's file is per-user, so git ignores it", () => {

@@ -18,7 +18,7 @@ test("API versions compare by number", () => {
     expect(apiAtLeast("2.0", "1.44")).toBe(true);
     expect(apiAtLeast("1.41", "1.44")).toBe(false);
     expect(apiAtLeast("", "1.44")).toBe(false);
-    expect(apiAtLeast("{\"runc\":{}}", "1.44")).toBe(false);
+    expect(apiAtLeast('{"runc":{}}', "1.44")).toBe(false);
 });
 
 test("the local engine is asked its API version; Docker 25 (1.44) runs a start interval, 20.10 (1.41) does not", () => {
@@ -38,7 +38,10 @@ test("an engine that does not answer, or a remote one (not asked), gets none", (
 });
 
 test("a local stack asks its engine once, and its containers' healthchecks follow the answer", async () => {
-    for (const [api, startInterval] of [["1.44", "1s"], ["1.41", undefined]] as const) {
+    for (const [api, startInterval] of [
+        ["1.44", "1s"],
+        ["1.41", undefined],
+    ] as const) {
         const runDocker = answering({ ok: true, stdout: `${api}\n` });
         const r = await runWithMocks({}, () => deploy(loadSettings(undefined, {}, { runDocker })));
         expect(r.error).toBeUndefined();

@@ -42,11 +42,26 @@ describe("env files are read as docker run --env-file reads them", () => {
     });
 
     test("a CR that ends no line (classic Mac line endings) is refused, not read as one long value", () => {
-        expect(parseEnvFile("A=1\rB=2\r").errors).toEqual(["line 1: a carriage return that ends no line (save the file with LF or CRLF line endings)"]);
+        expect(parseEnvFile("A=1\rB=2\r").errors).toEqual([
+            "line 1: a carriage return that ends no line (save the file with LF or CRLF line endings)",
+        ]);
     });
 
     test("what Docker would refuse, or take from this machine's environment, is refused by line number, never with a value", () => {
-        const parsed = parseEnvFile(["GOOD=1", "AWS_SECRET_ACCESS_KEY", "export TOKEN=s3cr3t", "=value", "SPACED KEY=s3cr3t", "KEY =s3cr3t", "NUL=a\u0000s3cr3t", "ESC=\u001b[31ms3cr3t", "C1=\u0085s3cr3t", "OK=2"].join("\n"));
+        const parsed = parseEnvFile(
+            [
+                "GOOD=1",
+                "AWS_SECRET_ACCESS_KEY",
+                "export TOKEN=s3cr3t",
+                "=value",
+                "SPACED KEY=s3cr3t",
+                "KEY =s3cr3t",
+                "NUL=a\u0000s3cr3t",
+                "ESC=\u001b[31ms3cr3t",
+                "C1=\u0085s3cr3t",
+                "OK=2",
+            ].join("\n"),
+        );
         expect(parsed.entries).toEqual({ GOOD: "1", OK: "2" });
         expect(parsed.errors).toEqual([
             'line 2: AWS_SECRET_ACCESS_KEY has no "=" (Docker would copy it from the environment of the machine reading the file; give its value)',
@@ -62,7 +77,9 @@ describe("env files are read as docker run --env-file reads them", () => {
     });
 
     test("listed keys, and keys named like secrets, become secret env", async () => {
-        const { env, secretEnv } = splitSecretEnv({ PORT: "8000", DB_PASS: "p", ADMIN_TOKEN: "t", API_KEY: "k", GREETING: "hi" }, ["DB_PASS"]);
+        const { env, secretEnv } = splitSecretEnv({ PORT: "8000", DB_PASS: "p", ADMIN_TOKEN: "t", API_KEY: "k", GREETING: "hi" }, [
+            "DB_PASS",
+        ]);
         expect(env).toEqual({ PORT: "8000", GREETING: "hi" });
         expect(Object.keys(secretEnv).sort()).toEqual(["ADMIN_TOKEN", "API_KEY", "DB_PASS"]);
         for (const v of Object.values(secretEnv)) expect(await isSecret(v)).toBe(true);

@@ -10,7 +10,11 @@ const REPO = path.join(__dirname, "..", "..");
 function backendSaid(env: Record<string, string>): { url: string; said: string } {
     const base: NodeJS.ProcessEnv = { ...process.env };
     delete base.PULUMI_BACKEND_URL;
-    const r = spawnSync("bash", ["-c", 'source scripts/env.sh && echo "$PULUMI_BACKEND_URL" && dsenv_backend_said'], { cwd: REPO, env: { ...base, ...env }, encoding: "utf8" });
+    const r = spawnSync("bash", ["-c", 'source scripts/env.sh && echo "$PULUMI_BACKEND_URL" && dsenv_backend_said'], {
+        cwd: REPO,
+        env: { ...base, ...env },
+        encoding: "utf8",
+    });
     expect(r.status).toBe(0);
     const [url, said] = r.stdout.replace(/\n$/, "").split("\n");
     return { url, said };
@@ -31,7 +35,10 @@ describe("the state backend the scripts use", () => {
     test("after `pulumi login`: the backend the CLI is logged in to, as a plain pulumi in another shell sees it", () => {
         fs.mkdirSync(pulumiHome, { recursive: true });
         // The file the CLI writes at login (pkg/workspace/creds.go), as it writes it.
-        fs.writeFileSync(path.join(pulumiHome, "credentials.json"), JSON.stringify({ current: "s3://team-state", accessTokens: { "s3://team-state": "" }, accounts: {} }, null, 4));
+        fs.writeFileSync(
+            path.join(pulumiHome, "credentials.json"),
+            JSON.stringify({ current: "s3://team-state", accessTokens: { "s3://team-state": "" }, accounts: {} }, null, 4),
+        );
         const r = backendSaid({ PULUMI_HOME: pulumiHome, DSENV_HOME: dsenvHome });
         expect(r.url).toBe("");
         expect(r.said).toBe("s3://team-state (your pulumi login)");

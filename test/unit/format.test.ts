@@ -24,7 +24,8 @@ test("every TypeScript and JavaScript source is as prettier formats it (else: np
 test("the check fails on an unformatted file, and leaves the generated defaults alone", () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "dsenv-format-"));
     try {
-        for (const file of ["package.json", ".prettierrc.json", ".prettierignore"]) fs.copyFileSync(path.join(ROOT, file), path.join(dir, file));
+        for (const file of ["package.json", ".prettierrc.json", ".prettierignore"])
+            fs.copyFileSync(path.join(ROOT, file), path.join(dir, file));
         fs.symlinkSync(path.join(ROOT, "node_modules"), path.join(dir, "node_modules"));
         fs.mkdirSync(path.join(dir, "config"));
         const unformatted = "export const  a = {b:1}\n";

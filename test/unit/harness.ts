@@ -30,9 +30,17 @@ function mockState(type: string, name: string, inputs: any): any {
         case "random:index/randomPassword:RandomPassword":
             return { ...inputs, result: `secret-${name}-${"x".repeat(8)}` };
         case "random:index/randomBytes:RandomBytes":
-            return { ...inputs, hex: "ab".repeat(inputs.length), base64: Buffer.from("\xab".repeat(inputs.length), "latin1").toString("base64") };
+            return {
+                ...inputs,
+                hex: "ab".repeat(inputs.length),
+                base64: Buffer.from("\xab".repeat(inputs.length), "latin1").toString("base64"),
+            };
         case "docker:index/remoteImage:RemoteImage":
-            return { ...inputs, imageId: `sha256:${Buffer.from(String(inputs.name)).toString("hex").padEnd(64, "0").slice(0, 64)}`, repoDigest: "" };
+            return {
+                ...inputs,
+                imageId: `sha256:${Buffer.from(String(inputs.name)).toString("hex").padEnd(64, "0").slice(0, 64)}`,
+                repoDigest: "",
+            };
         case "docker:index/registryImage:RegistryImage":
             return { ...inputs, sha256Digest: `sha256:${"d".repeat(64)}` };
         default:
@@ -45,7 +53,12 @@ function mockState(type: string, name: string, inputs: any): any {
  * the project prefix) and records every resource with its raw inputs and options.
  * Any provider function call fails the run: nothing unmocked passes silently.
  */
-export async function runWithMocks<T>(config: Record<string, string>, program: () => T | Promise<T>, secretKeys: string[] = [], stack = STACK): Promise<Run<T>> {
+export async function runWithMocks<T>(
+    config: Record<string, string>,
+    program: () => T | Promise<T>,
+    secretKeys: string[] = [],
+    stack = STACK,
+): Promise<Run<T>> {
     const inputs = new Map<string, any>();
     await pulumi.runtime.setMocks(
         {
@@ -71,7 +84,13 @@ export async function runWithMocks<T>(config: Record<string, string>, program: (
     let error: Error | undefined;
     await runInPulumiStack(async () => {
         pulumi.runtime.registerStackTransformation(args => {
-            declared.push({ type: args.type, name: args.name, props: args.props, opts: args.opts as Declared["opts"], resource: args.resource });
+            declared.push({
+                type: args.type,
+                name: args.name,
+                props: args.props,
+                opts: args.opts as Declared["opts"],
+                resource: args.resource,
+            });
             return undefined;
         });
         try {

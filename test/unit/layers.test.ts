@@ -99,7 +99,9 @@ function layerOf(file: string): string {
 function upwardImports(graph: Map<string, string[]>): string[] {
     const allowed = new Map(LAYERS);
     return [...graph].flatMap(([file, targets]) =>
-        targets.filter(t => layerOf(t) !== layerOf(file) && !(allowed.get(layerOf(file)) ?? []).includes(layerOf(t))).map(t => `${file} -> ${t}`),
+        targets
+            .filter(t => layerOf(t) !== layerOf(file) && !(allowed.get(layerOf(file)) ?? []).includes(layerOf(t)))
+            .map(t => `${file} -> ${t}`),
     );
 }
 
@@ -108,7 +110,12 @@ test("every compiled folder of the program is a layer of the table", () => {
     const include: string[] = JSON.parse(fs.readFileSync(path.join(ROOT, "tsconfig.json"), "utf8")).include;
     const compiled = [...new Set(include.map(glob => glob.split("/")[0]))].filter(top => top !== "test" && top !== "scripts");
     expect(compiled.filter(top => !PROGRAM.includes(top))).toEqual([]);
-    expect([...importGraph(PROGRAM).values()].flat().map(layerOf).filter(l => !PROGRAM.includes(l))).toEqual([]);
+    expect(
+        [...importGraph(PROGRAM).values()]
+            .flat()
+            .map(layerOf)
+            .filter(l => !PROGRAM.includes(l)),
+    ).toEqual([]);
 });
 
 test("the table only points down: each layer may import only layers listed before it", () => {

@@ -21,12 +21,19 @@ function loadedBy(pattern: string, thenRequire: string): { program: string[]; af
             require(${JSON.stringify(thenRequire)});
             console.log(JSON.stringify({ program, after: matching() }));
         })().catch(e => { console.error(e); process.exit(1); });`;
-    const out = execFileSync(process.execPath, ["-e", script], { cwd: REPO, encoding: "utf8", env: { ...process.env, DSENV_HOME: process.env.DSENV_HOME } });
+    const out = execFileSync(process.execPath, ["-e", script], {
+        cwd: REPO,
+        encoding: "utf8",
+        env: { ...process.env, DSENV_HOME: process.env.DSENV_HOME },
+    });
     return JSON.parse(out.trim().split("\n").pop()!);
 }
 
 test("a local stack loads neither @pulumi/azure-native nor the other targets' code", () => {
-    const { program, after } = loadedBy("node_modules/@pulumi/azure-native/|/targets/(azure|azure-survey|swarm|ci-push)\\.ts$", "./targets/azure.ts");
+    const { program, after } = loadedBy(
+        "node_modules/@pulumi/azure-native/|/targets/(azure|azure-survey|swarm|ci-push)\\.ts$",
+        "./targets/azure.ts",
+    );
     expect(program).toEqual([]);
     // The same check sees them once the azure target is required.
     expect(after.some(f => f.includes("node_modules/@pulumi/azure-native/"))).toBe(true);

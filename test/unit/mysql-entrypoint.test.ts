@@ -45,8 +45,15 @@ function sandbox(initialised: boolean) {
             .replaceAll(path.dirname(ACCOUNTS_INITDB_FILE), path.join(root, "initdb"))
             .replaceAll("/tmp/dsenv-credentials.sql", `${root}/tmp/dsenv-credentials.sql`);
     const run = (accounts: boolean, env: Record<string, string>) => {
-        const r = spawnSync("sh", ["-c", script(accounts), "dsenv-mysql", "mysqld"], { encoding: "utf8", env: { PATH: `${root}/bin:/usr/bin:/bin`, ...env } });
-        return { status: r.status, stderr: r.stderr, args: fs.existsSync(`${root}/args`) ? fs.readFileSync(`${root}/args`, "utf8").trim().split("\n") : [] };
+        const r = spawnSync("sh", ["-c", script(accounts), "dsenv-mysql", "mysqld"], {
+            encoding: "utf8",
+            env: { PATH: `${root}/bin:/usr/bin:/bin`, ...env },
+        });
+        return {
+            status: r.status,
+            stderr: r.stderr,
+            args: fs.existsSync(`${root}/args`) ? fs.readFileSync(`${root}/args`, "utf8").trim().split("\n") : [],
+        };
     };
     const read = (p: string) => fs.readFileSync(path.join(root, p), "utf8");
     return { root, run, read, exists: (p: string) => fs.existsSync(path.join(root, p)) };
@@ -97,7 +104,12 @@ describe("what the entrypoint with accounts hands the image", () => {
             "ALTER USER 'analyst'@'%' IDENTIFIED BY 'pw0';",
             "GRANT ALL ON `analytics`.* TO 'analyst'@'%';",
         ]);
-        expect(sql.slice(6)).toEqual(expect.arrayContaining(["ALTER USER 'analyst_alice'@'%' IDENTIFIED BY 'alicepw';", "ALTER USER 'analyst_bob_x'@'%' IDENTIFIED BY 'bobpw';"]));
+        expect(sql.slice(6)).toEqual(
+            expect.arrayContaining([
+                "ALTER USER 'analyst_alice'@'%' IDENTIFIED BY 'alicepw';",
+                "ALTER USER 'analyst_bob_x'@'%' IDENTIFIED BY 'bobpw';",
+            ]),
+        );
         expect(s.exists(INITDB)).toBe(false);
     });
 

@@ -37,10 +37,15 @@ function fakeHost(info: string | undefined, opts: { hook?: string; driver?: stri
     const runDocker: DockerRunner = args => {
         calls.push(args);
         if (args.includes("version")) return { ok: true, stdout: "1.41\n" };
-        if (args.includes("info")) return info ? { ok: true, stdout: fixture(`docker-info/${info}`) } : { ok: false, error: "Cannot connect to the Docker daemon at unix:///var/run/docker.sock" };
+        if (args.includes("info"))
+            return info
+                ? { ok: true, stdout: fixture(`docker-info/${info}`) }
+                : { ok: false, error: "Cannot connect to the Docker daemon at unix:///var/run/docker.sock" };
         if (args.includes("inspect")) {
             const image = opts.images?.[args[args.length - 1]];
-            return image ? { ok: true, stdout: fixture(`image-config/${image}`) } : { ok: false, error: `Error: No such image: ${args[args.length - 1]}` };
+            return image
+                ? { ok: true, stdout: fixture(`image-config/${image}`) }
+                : { ok: false, error: `Error: No such image: ${args[args.length - 1]}` };
         }
         return { ok: false, error: `unexpected: docker ${args.join(" ")}` };
     };
@@ -60,14 +65,75 @@ async function settingsOf(config: Record<string, string>, host: HostFacts): Prom
 
 describe("the GPU path: how --gpus reaches a container, read from recorded docker info answers", () => {
     test.each<[string, string, string | undefined, object, boolean]>([
-        ["a host where nvidia-ctk registered the nvidia runtime", "nvidia-runtime.json", undefined, { kind: "ready", via: "the nvidia runtime", dockerDesktop: false }, false],
-        ["a CDI-only host on Docker 29.4, which maps --gpus to its CDI devices", "cdi-only-docker29.json", undefined, { kind: "ready", via: "CDI (nvidia.com/gpu=0, nvidia.com/gpu=GPU-6a4d3f1e-2c7b-4e0a-9d55-0f1c2b3a4d5e, nvidia.com/gpu=all)", dockerDesktop: false }, false],
-        ["Docker Desktop on WSL2, which lists its nvidia runtime", "docker-desktop-wsl2.json", undefined, { kind: "ready", via: "the nvidia runtime", dockerDesktop: true }, false],
-        ["a CDI host on Docker 28.3 whose toolkit put the runtime hook on dockerd's PATH", "cdi-only-docker28.json", "/usr/bin/nvidia-container-runtime-hook", { kind: "ready", via: "the NVIDIA container runtime hook (/usr/bin/nvidia-container-runtime-hook)", dockerDesktop: false }, true],
-        ["an old engine (20.10) with the hook: --gpus works through it since Docker 19.03", "old-engine-debian-20.10.json", "/usr/bin/nvidia-container-runtime-hook", { kind: "ready", via: "the NVIDIA container runtime hook (/usr/bin/nvidia-container-runtime-hook)", dockerDesktop: false }, true],
-        ["a CDI host on Docker 28.3 without the hook: its devices do not serve --gpus", "cdi-only-docker28.json", undefined, { kind: "missing", looked: "runtimes: io.containerd.runc.v2, runc; its CDI devices (nvidia.com/gpu=0, nvidia.com/gpu=all) serve --gpus only from Docker 29.2 on (it runs 28.3.3); no nvidia-container-runtime-hook on its host" }, true],
-        ["a laptop without a GPU", "laptop-no-gpu.json", undefined, { kind: "missing", looked: "runtimes: io.containerd.runc.v2, runc; no NVIDIA CDI device listed; no nvidia-container-runtime-hook on its host" }, true],
-        ["this machine's engine (recorded): Debian's 20.10, no GPU, CDI unknown to it", "old-engine-debian-20.10.json", undefined, { kind: "missing", looked: "runtimes: io.containerd.runc.v2, io.containerd.runtime.v1.linux, runc; CDI off; no nvidia-container-runtime-hook on its host" }, true],
+        [
+            "a host where nvidia-ctk registered the nvidia runtime",
+            "nvidia-runtime.json",
+            undefined,
+            { kind: "ready", via: "the nvidia runtime", dockerDesktop: false },
+            false,
+        ],
+        [
+            "a CDI-only host on Docker 29.4, which maps --gpus to its CDI devices",
+            "cdi-only-docker29.json",
+            undefined,
+            {
+                kind: "ready",
+                via: "CDI (nvidia.com/gpu=0, nvidia.com/gpu=GPU-6a4d3f1e-2c7b-4e0a-9d55-0f1c2b3a4d5e, nvidia.com/gpu=all)",
+                dockerDesktop: false,
+            },
+            false,
+        ],
+        [
+            "Docker Desktop on WSL2, which lists its nvidia runtime",
+            "docker-desktop-wsl2.json",
+            undefined,
+            { kind: "ready", via: "the nvidia runtime", dockerDesktop: true },
+            false,
+        ],
+        [
+            "a CDI host on Docker 28.3 whose toolkit put the runtime hook on dockerd's PATH",
+            "cdi-only-docker28.json",
+            "/usr/bin/nvidia-container-runtime-hook",
+            { kind: "ready", via: "the NVIDIA container runtime hook (/usr/bin/nvidia-container-runtime-hook)", dockerDesktop: false },
+            true,
+        ],
+        [
+            "an old engine (20.10) with the hook: --gpus works through it since Docker 19.03",
+            "old-engine-debian-20.10.json",
+            "/usr/bin/nvidia-container-runtime-hook",
+            { kind: "ready", via: "the NVIDIA container runtime hook (/usr/bin/nvidia-container-runtime-hook)", dockerDesktop: false },
+            true,
+        ],
+        [
+            "a CDI host on Docker 28.3 without the hook: its devices do not serve --gpus",
+            "cdi-only-docker28.json",
+            undefined,
+            {
+                kind: "missing",
+                looked: "runtimes: io.containerd.runc.v2, runc; its CDI devices (nvidia.com/gpu=0, nvidia.com/gpu=all) serve --gpus only from Docker 29.2 on (it runs 28.3.3); no nvidia-container-runtime-hook on its host",
+            },
+            true,
+        ],
+        [
+            "a laptop without a GPU",
+            "laptop-no-gpu.json",
+            undefined,
+            {
+                kind: "missing",
+                looked: "runtimes: io.containerd.runc.v2, runc; no NVIDIA CDI device listed; no nvidia-container-runtime-hook on its host",
+            },
+            true,
+        ],
+        [
+            "this machine's engine (recorded): Debian's 20.10, no GPU, CDI unknown to it",
+            "old-engine-debian-20.10.json",
+            undefined,
+            {
+                kind: "missing",
+                looked: "runtimes: io.containerd.runc.v2, io.containerd.runtime.v1.linux, runc; CDI off; no nvidia-container-runtime-hook on its host",
+            },
+            true,
+        ],
     ])("%s", (_, info, hook, expected, asksHost) => {
         const h = fakeHost(info, { hook });
         expect(checkGpuPath(LOCAL, h.runDocker, h.runHost)).toEqual(expected);
@@ -78,18 +144,25 @@ describe("the GPU path: how --gpus reaches a container, read from recorded docke
     test("Docker Desktop without its nvidia runtime has no host to look for a hook on", () => {
         const h = fakeHost(undefined);
         const info = { ...JSON.parse(fixture("docker-info/docker-desktop-wsl2.json")), Runtimes: { runc: {} } };
-        expect(checkGpuPath(LOCAL, () => ({ ok: true, stdout: JSON.stringify(info) }), h.runHost)).toEqual({ kind: "missing", looked: "runtimes: runc; no NVIDIA CDI device listed; Docker Desktop without its nvidia runtime" });
+        expect(checkGpuPath(LOCAL, () => ({ ok: true, stdout: JSON.stringify(info) }), h.runHost)).toEqual({
+            kind: "missing",
+            looked: "runtimes: runc; no NVIDIA CDI device listed; Docker Desktop without its nvidia runtime",
+        });
         expect(h.scripts).toEqual([]);
     });
 
     test("a host that cannot be asked for the hook leaves the check to deploy time", () => {
         const remote = { host: "ssh://lab@gpu1", isLocal: false };
         const h = fakeHost("laptop-no-gpu.json");
-        expect(checkGpuPath(remote, h.runDocker, () => ({ ok: false, error: "ssh: connect to host gpu1 port 22: Connection refused" }))).toEqual({
+        expect(
+            checkGpuPath(remote, h.runDocker, () => ({ ok: false, error: "ssh: connect to host gpu1 port 22: Connection refused" })),
+        ).toEqual({
             kind: "deferred",
             reason: "runtimes: io.containerd.runc.v2, runc; no NVIDIA CDI device listed; its host did not answer when asked for nvidia-container-runtime-hook (ssh: connect to host gpu1 port 22: Connection refused)",
         });
-        expect(checkGpuPath({ host: "tcp://10.0.0.5:2375", isLocal: false }, h.runDocker, () => undefined)).toMatchObject({ kind: "deferred" });
+        expect(checkGpuPath({ host: "tcp://10.0.0.5:2375", isLocal: false }, h.runDocker, () => undefined)).toMatchObject({
+            kind: "deferred",
+        });
     });
 
     test("the engine's host is reached as the engine is: here by sh, over ssh with dsenv:dockerSshOpts and the port; never a password prompt", () => {
@@ -98,7 +171,11 @@ describe("the GPU path: how --gpus reaches a container, read from recorded docke
             "ssh",
             ["-i", "/keys/lab", "-o", "BatchMode=yes", "-o", "ConnectTimeout=10", "-p", "2222", "lab@gpu1", "--", "cat /x"],
         ]);
-        expect(hostCommandArgv({ host: "ssh://me@[2001:db8::4]:2222", isLocal: false }, "true")?.[1].slice(-3)).toEqual(["me@2001:db8::4", "--", "true"]);
+        expect(hostCommandArgv({ host: "ssh://me@[2001:db8::4]:2222", isLocal: false }, "true")?.[1].slice(-3)).toEqual([
+            "me@2001:db8::4",
+            "--",
+            "true",
+        ]);
         expect(hostCommandArgv({ host: "tcp://10.0.0.5:2375", isLocal: false }, "true")).toBeUndefined();
     });
 });
@@ -115,10 +192,16 @@ describe("the driver and the CUDA an image needs, from recorded answers", () => 
 
     test("read on the engine's host: a version, none, or why not", () => {
         const ask = (stdout: string) => readDriverVersion(LOCAL, () => ({ ok: true, stdout }));
-        expect(ask(fixture("nvidia-driver/proc-535.129.03.txt"))).toEqual({ kind: "found", version: "535.129.03", source: "/proc/driver/nvidia/version" });
+        expect(ask(fixture("nvidia-driver/proc-535.129.03.txt"))).toEqual({
+            kind: "found",
+            version: "535.129.03",
+            source: "/proc/driver/nvidia/version",
+        });
         expect(ask(fixture("nvidia-driver/smi-470.256.02.txt"))).toEqual({ kind: "found", version: "470.256.02", source: "nvidia-smi" });
         expect(ask("")).toEqual({ kind: "none", said: "neither /proc/driver/nvidia/version nor nvidia-smi answered" });
-        expect(readDriverVersion({ host: "ssh://lab@gpu1", isLocal: false }, () => ({ ok: false, error: "Permission denied (publickey)" }))).toEqual({
+        expect(
+            readDriverVersion({ host: "ssh://lab@gpu1", isLocal: false }, () => ({ ok: false, error: "Permission denied (publickey)" })),
+        ).toEqual({
             kind: "unknown",
             reason: "the machine of the engine at ssh://lab@gpu1 did not answer (Permission denied (publickey))",
         });
@@ -147,8 +230,17 @@ describe("the driver and the CUDA an image needs, from recorded answers", () => 
     });
 
     test("the newest CUDA a driver runs fully; a branch alone stands for its newest release", () => {
-        expect([newestCudaFor("535.129.03"), newestCudaFor("470.256.02"), newestCudaFor("580.65.06"), newestCudaFor("440.33")]).toEqual(["12.2", "11.4", "13.0", undefined]);
-        expect([driverAtLeast("580", "580.65.06"), driverAtLeast("575", "580"), driverAtLeast("535.129.03", "535.54.03")]).toEqual([true, false, true]);
+        expect([newestCudaFor("535.129.03"), newestCudaFor("470.256.02"), newestCudaFor("580.65.06"), newestCudaFor("440.33")]).toEqual([
+            "12.2",
+            "11.4",
+            "13.0",
+            undefined,
+        ]);
+        expect([driverAtLeast("580", "580.65.06"), driverAtLeast("575", "580"), driverAtLeast("535.129.03", "535.54.03")]).toEqual([
+            true,
+            false,
+            true,
+        ]);
     });
 });
 
@@ -157,7 +249,8 @@ describe("dsenv:jupyterGpus on the local target", () => {
         const h = fakeHost("laptop-no-gpu.json");
         const r = await runWithMocks({}, () => deploy(loadSettings(undefined, {}, h)) as Record<string, unknown>);
         expect(r.error).toBeUndefined();
-        const choice = "none (auto: the engine at the local socket has no GPU path (runtimes: io.containerd.runc.v2, runc; no NVIDIA CDI device listed; no nvidia-container-runtime-hook on its host))";
+        const choice =
+            "none (auto: the engine at the local socket has no GPU path (runtimes: io.containerd.runc.v2, runc; no NVIDIA CDI device listed; no nvidia-container-runtime-hook on its host))";
         expect(r.result.jupyterGpus).toBe(choice);
         const c = one(r, CONTAINER, "workspace-jupyter");
         expect(c.props.gpus).toBeUndefined();
@@ -171,12 +264,16 @@ describe("dsenv:jupyterGpus on the local target", () => {
         const h = fakeHost("nvidia-runtime.json", { driver: "proc-535.129.03.txt" });
         const r = await runWithMocks({}, () => deploy(loadSettings(undefined, {}, h)) as Record<string, unknown>);
         expect(r.error).toBeUndefined();
-        expect(r.result.jupyterGpus).toBe("all (auto: the engine at the local socket gives GPUs through the nvidia runtime; driver 535.129.03)");
+        expect(r.result.jupyterGpus).toBe(
+            "all (auto: the engine at the local socket gives GPUs through the nvidia runtime; driver 535.129.03)",
+        );
         const c = one(r, CONTAINER, "workspace-jupyter");
         expect(c.props).toMatchObject({ gpus: "all", shmSize: 2048 });
         expect(await envOf(c)).toMatchObject({ NVIDIA_VISIBLE_DEVICES: "all", NVIDIA_DRIVER_CAPABILITIES: "compute,utility" });
         const settings = loadSettings(undefined, {}, fakeHost("nvidia-runtime.json", { driver: "proc-535.129.03.txt" }));
-        expect(settings.workloads.notices).toContain("dsenv:jupyterGpus is auto: all (auto: the engine at the local socket gives GPUs through the nvidia runtime; driver 535.129.03)");
+        expect(settings.workloads.notices).toContain(
+            "dsenv:jupyterGpus is auto: all (auto: the engine at the local socket gives GPUs through the nvidia runtime; driver 535.129.03)",
+        );
     });
 
     test("the notebooks' and a workload's auto ask the engine and its machine once each", async () => {
@@ -189,22 +286,30 @@ describe("dsenv:jupyterGpus on the local target", () => {
 
     test("each user's notebook gets them too, with the shared memory asked for", async () => {
         const h = fakeHost("cdi-only-docker29.json", { driver: "smi-550.54.15-two-gpus.txt" });
-        const r = await runWithMocks({ jupyterUsers: '["alice", "bob"]', jupyterShmSizeMb: "8192" }, () => deploy(loadSettings(undefined, {}, h)) as Record<string, unknown>);
+        const r = await runWithMocks(
+            { jupyterUsers: '["alice", "bob"]', jupyterShmSizeMb: "8192" },
+            () => deploy(loadSettings(undefined, {}, h)) as Record<string, unknown>,
+        );
         expect(r.error).toBeUndefined();
-        for (const name of ["workspace-jupyter-alice", "workspace-jupyter-bob"]) expect(one(r, CONTAINER, name).props).toMatchObject({ gpus: "all", shmSize: 8192 });
+        for (const name of ["workspace-jupyter-alice", "workspace-jupyter-bob"])
+            expect(one(r, CONTAINER, name).props).toMatchObject({ gpus: "all", shmSize: 8192 });
     });
 
     test("Docker Desktop lists its nvidia runtime everywhere: auto wants a driver that answers", async () => {
         const none = await settingsOf({}, fakeHost("docker-desktop-wsl2.json"));
         expect(none.settings?.jupyter.gpus).toBeUndefined();
-        expect(none.settings?.jupyter.gpuChoice).toBe("none (auto: the engine at the local socket has the nvidia runtime, but no NVIDIA driver answers on its machine (neither /proc/driver/nvidia/version nor nvidia-smi answered))");
+        expect(none.settings?.jupyter.gpuChoice).toBe(
+            "none (auto: the engine at the local socket has the nvidia runtime, but no NVIDIA driver answers on its machine (neither /proc/driver/nvidia/version nor nvidia-smi answered))",
+        );
         const gpu = await settingsOf({}, fakeHost("docker-desktop-wsl2.json", { driver: "smi-550.54.15-two-gpus.txt" }));
         expect(gpu.settings?.jupyter.gpus).toBe("all");
     });
 
     test("an engine that does not answer: auto gives none and says why", async () => {
         const s = await settingsOf({}, fakeHost(undefined));
-        expect(s.settings?.jupyter.gpuChoice).toBe("none (auto: the engine at the local socket could not say whether it can give GPUs (Cannot connect to the Docker daemon at unix:///var/run/docker.sock))");
+        expect(s.settings?.jupyter.gpuChoice).toBe(
+            "none (auto: the engine at the local socket could not say whether it can give GPUs (Cannot connect to the Docker daemon at unix:///var/run/docker.sock))",
+        );
     });
 
     test('a value given is used as it is; "" asks nothing', async () => {
@@ -227,7 +332,7 @@ describe("dsenv:jupyterGpus on the local target", () => {
         const bad = await settingsOf({ jupyterGpus: "some", jupyterShmSizeMb: "10" }, fakeHost("nvidia-runtime.json"));
         expect(bad.error).toBe(
             configProblem(
-                'dsenv:jupyterShmSizeMb: got 10, expected an integer size in MiB from 64 to 1048576',
+                "dsenv:jupyterShmSizeMb: got 10, expected an integer size in MiB from 64 to 1048576",
                 'dsenv:jupyterGpus: got "some", expected "auto" (GPUs where the engine can give them, none elsewhere), or "" (no GPUs), "all", a number of GPUs such as "2", or "device=" with GPU indexes or UUIDs separated by commas, e.g. "device=0,2" (the forms of docker run --gpus)',
             ),
         );
@@ -238,7 +343,10 @@ describe("CUDA against the driver at preview (recorded image configs and drivers
     const CUDA_IMAGE = "nvidia/cuda:12.4.1-base-ubuntu22.04";
 
     test("an image built for a CUDA the driver cannot run is refused on its key, with the driver it needs and the image that fits", async () => {
-        const h = fakeHost("nvidia-runtime.json", { driver: "smi-470.256.02.txt", images: { [CUDA_IMAGE]: "nvidia-cuda-12.4.1-base.json" } });
+        const h = fakeHost("nvidia-runtime.json", {
+            driver: "smi-470.256.02.txt",
+            images: { [CUDA_IMAGE]: "nvidia-cuda-12.4.1-base.json" },
+        });
         const r = await settingsOf({ jupyterBaseImage: CUDA_IMAGE }, h);
         expect(r.error).toBe(
             configProblem(
@@ -270,10 +378,16 @@ describe("CUDA against the driver at preview (recorded image configs and drivers
         expect(gpu.error).toBeUndefined();
         expect(gpu.settings?.jupyter.baseImage).toBe(NOTEBOOK_IMAGES.cuda.image);
         // The pinned CUDA (12.8) runs on 535 by minor version compatibility: said, not refused.
-        expect(gpu.settings?.workloads.notices.join("\n")).toContain(`${NOTEBOOK_IMAGES.cuda.image} (dsenv:jupyterBaseImage, GPUs by dsenv:jupyterGpus) is built for CUDA ${NOTEBOOK_IMAGES.cuda.cudaVersion}`);
+        expect(gpu.settings?.workloads.notices.join("\n")).toContain(
+            `${NOTEBOOK_IMAGES.cuda.image} (dsenv:jupyterBaseImage, GPUs by dsenv:jupyterGpus) is built for CUDA ${NOTEBOOK_IMAGES.cuda.cudaVersion}`,
+        );
         const old = await settingsOf({}, fakeHost("nvidia-runtime.json", { driver: "smi-470.256.02.txt" }));
-        expect(old.error).toContain(`dsenv:jupyterBaseImage: got "${NOTEBOOK_IMAGES.cuda.image}", expected an image whose CUDA runs on the NVIDIA driver 470.256.02`);
-        expect(old.error).toContain(`is built for CUDA ${NOTEBOOK_IMAGES.cuda.cudaVersion} (the pinned image table), which needs a driver >= 525.60.13`);
+        expect(old.error).toContain(
+            `dsenv:jupyterBaseImage: got "${NOTEBOOK_IMAGES.cuda.image}", expected an image whose CUDA runs on the NVIDIA driver 470.256.02`,
+        );
+        expect(old.error).toContain(
+            `is built for CUDA ${NOTEBOOK_IMAGES.cuda.cudaVersion} (the pinned image table), which needs a driver >= 525.60.13`,
+        );
         // With users, one image for all: the CUDA one as soon as any of them has GPUs.
         const users = await settingsOf({ jupyterUsers: '["alice"]' }, fakeHost("nvidia-runtime.json", { driver: "proc-535.129.03.txt" }));
         expect(users.settings?.jupyter.baseImage).toBe(NOTEBOOK_IMAGES.cuda.image);
@@ -300,13 +414,19 @@ describe("dsenv:jupyterGpus on a swarm: reservations of what each notebook's nod
             },
         };
     }
-    const stack = (config: Record<string, string>, capacity: (number | undefined)[]) => runWithMocks({ ...BASE, ...config }, () => deploy(loadSettings(undefined, {}, nodes(capacity))) as Record<string, unknown>);
-    const reservation = async (s: Declared) => ((await valueOf(s.props.taskSpec)) as any).resources?.reservation?.genericResources?.discreteResourcesSpecs;
+    const stack = (config: Record<string, string>, capacity: (number | undefined)[]) =>
+        runWithMocks({ ...BASE, ...config }, () => deploy(loadSettings(undefined, {}, nodes(capacity))) as Record<string, unknown>);
+    const reservation = async (s: Declared) =>
+        ((await valueOf(s.props.taskSpec)) as any).resources?.reservation?.genericResources?.discreteResourcesSpecs;
 
     test("auto: one GPU for each notebook whose node has one per notebook pinned there, none elsewhere, and why", async () => {
         const r = await stack({ jupyterUsers: '["alice@2", "bob@3", "carol@3", "dave@1"]' }, [0, 1, 2]);
         expect(r.error).toBeUndefined();
-        const byUser = Object.fromEntries(await Promise.all(["alice", "bob", "carol", "dave"].map(async u => [u, await reservation(one(r, SERVICE, `workspace-jupyter-${u}`))])));
+        const byUser = Object.fromEntries(
+            await Promise.all(
+                ["alice", "bob", "carol", "dave"].map(async u => [u, await reservation(one(r, SERVICE, `workspace-jupyter-${u}`))]),
+            ),
+        );
         expect(byUser).toEqual({ alice: ["NVIDIA-GPU=1"], bob: ["NVIDIA-GPU=1"], carol: ["NVIDIA-GPU=1"], dave: undefined });
         expect(r.result.jupyterGpus).toBe(
             "per notebook (auto: alice 1, node 2 (ssh://lab@gpu2) advertises 1; bob 1, node 3 (ssh://lab@gpu3) advertises 2; carol 1, node 3 (ssh://lab@gpu3) advertises 2; dave none, node 1 (unix:///run/lab/n1.sock) advertises no NVIDIA-GPU)",
@@ -333,10 +453,16 @@ describe("dsenv:jupyterGpus on a swarm: reservations of what each notebook's nod
         const drivers: Record<string, string> = { "ssh://lab@gpu2": "smi-470.256.02.txt", "ssh://lab@gpu3": "smi-550.54.15-two-gpus.txt" };
         const capacity = nodes([0, 1, 2]);
         const h: HostFacts = {
-            runDocker: args => (args.includes("inspect") ? { ok: true, stdout: fixture("image-config/nvidia-cuda-12.4.1-base.json") } : capacity.runDocker(args)),
-            runHost: (engine, script) => (script === DRIVER_SCRIPT ? { ok: true, stdout: fixture(`nvidia-driver/${drivers[engine.host!]}`) } : undefined),
+            runDocker: args =>
+                args.includes("inspect")
+                    ? { ok: true, stdout: fixture("image-config/nvidia-cuda-12.4.1-base.json") }
+                    : capacity.runDocker(args),
+            runHost: (engine, script) =>
+                script === DRIVER_SCRIPT ? { ok: true, stdout: fixture(`nvidia-driver/${drivers[engine.host!]}`) } : undefined,
         };
-        const r = await runWithMocks({ ...BASE, jupyterUsers: '["alice@2", "bob@3"]', jupyterBaseImage: image }, () => loadSettings(undefined, {}, h));
+        const r = await runWithMocks({ ...BASE, jupyterUsers: '["alice@2", "bob@3"]', jupyterBaseImage: image }, () =>
+            loadSettings(undefined, {}, h),
+        );
         expect(r.error?.message).toBe(
             configProblem(
                 `dsenv:jupyterBaseImage: got "${image}", expected an image whose CUDA runs on the NVIDIA driver 470.256.02 (nvidia-smi on ssh://lab@gpu2) of the GPU host: ${image} is built for CUDA 12.4.1 (its CUDA_VERSION), which needs a driver >= 550.54.14. ` +
@@ -353,29 +479,48 @@ describe("dsenv:jupyterGpus on a swarm: reservations of what each notebook's nod
             ),
         );
         const all = await stack({ jupyterGpus: "all" }, [0, 1, 2]);
-        expect(all.error?.message).toBe(configProblem('dsenv:jupyterGpus: got "all", expected a number of GPUs per notebook: a swarm reserves GPUs by count from what its nodes advertise (node 1 (unix:///run/lab/n1.sock): 0 for 1 notebook)'));
+        expect(all.error?.message).toBe(
+            configProblem(
+                'dsenv:jupyterGpus: got "all", expected a number of GPUs per notebook: a swarm reserves GPUs by count from what its nodes advertise (node 1 (unix:///run/lab/n1.sock): 0 for 1 notebook)',
+            ),
+        );
     });
 });
 
 describe("dsenv:jupyterGpus on the azure target: the VM size says", () => {
-    const AZURE = { target: "azure", azureSshPublicKey: sshPublicKeyLine(), azureSshPrivateKeyPath: privateKeyFile(), azureAllowedCidrs: '["10.20.30.40/32"]', azureRegistryName: "dsenvunit01" };
+    const AZURE = {
+        target: "azure",
+        azureSshPublicKey: sshPublicKeyLine(),
+        azureSshPrivateKeyPath: privateKeyFile(),
+        azureAllowedCidrs: '["10.20.30.40/32"]',
+        azureRegistryName: "dsenvunit01",
+    };
     const noEngine = fakeHost(undefined);
 
     test("a GPU size: every GPU, without asking an engine that does not exist yet", async () => {
         const r = await settingsOf({ ...AZURE, azureVmSize: "Standard_NC4as_T4_v3" }, noEngine);
-        expect([r.settings?.jupyter.gpus, r.settings?.jupyter.gpuChoice]).toEqual(["all", "all (auto: the VM size Standard_NC4as_T4_v3 has 1x T4 16 GB)"]);
+        expect([r.settings?.jupyter.gpus, r.settings?.jupyter.gpuChoice]).toEqual([
+            "all",
+            "all (auto: the VM size Standard_NC4as_T4_v3 has 1x T4 16 GB)",
+        ]);
     });
 
     test("a size without GPUs: none by auto; a number is refused with the GPU sizes", async () => {
         const cpu = await settingsOf({ ...AZURE, azureVmSize: "Standard_D4s_v5" }, noEngine);
-        expect([cpu.settings?.jupyter.gpus, cpu.settings?.jupyter.gpuChoice]).toEqual([undefined, "none (auto: the VM size Standard_D4s_v5 has no NVIDIA GPU)"]);
+        expect([cpu.settings?.jupyter.gpus, cpu.settings?.jupyter.gpuChoice]).toEqual([
+            undefined,
+            "none (auto: the VM size Standard_D4s_v5 has no NVIDIA GPU)",
+        ]);
         const asked = await settingsOf({ ...AZURE, azureVmSize: "Standard_D4s_v5", jupyterGpus: "1" }, noEngine);
         expect(asked.error).toContain('dsenv:azureVmSize: got "Standard_D4s_v5", expected a size with NVIDIA GPUs');
         expect(asked.error).toContain("because GPU workloads are enabled: dsenv:jupyterGpus");
     });
 
     test("several VMs: one GPU for each notebook from its VM's size", async () => {
-        const r = await settingsOf({ ...AZURE, azureVmCount: "3", jupyterUsers: '["alice@1", "bob@2", "carol@2"]', azureVmSize: "Standard_NC4as_T4_v3" }, noEngine);
+        const r = await settingsOf(
+            { ...AZURE, azureVmCount: "3", jupyterUsers: '["alice@1", "bob@2", "carol@2"]', azureVmSize: "Standard_NC4as_T4_v3" },
+            noEngine,
+        );
         expect(r.settings?.jupyter.users.map(u => u.gpus)).toEqual([{ count: 1 }, undefined, undefined]);
     });
 
@@ -384,7 +529,9 @@ describe("dsenv:jupyterGpus on the azure target: the VM size says", () => {
         const h = fakeHost(undefined, { images: { [image]: "nvidia-cuda-12.4.1-base.json" } });
         const r = await settingsOf({ ...AZURE, azureVmSize: "Standard_NC4as_T4_v3", jupyterBaseImage: image }, h);
         expect(r.error).toBeUndefined();
-        expect(r.settings?.workloads.notices).toEqual(["dsenv:jupyterGpus is auto: all (auto: the VM size Standard_NC4as_T4_v3 has 1x T4 16 GB)"]);
+        expect(r.settings?.workloads.notices).toEqual([
+            "dsenv:jupyterGpus is auto: all (auto: the VM size Standard_NC4as_T4_v3 has 1x T4 16 GB)",
+        ]);
     });
 });
 
@@ -395,21 +542,43 @@ async function envOf(container: Declared): Promise<Record<string, string>> {
 }
 
 describe("auto in a GPU workload's key (rstudioGpus, pytorchGpus, labGpus, auto by default) on the swarm and azure targets", () => {
-    const AZURE = { target: "azure", azureSshPublicKey: sshPublicKeyLine(), azureSshPrivateKeyPath: privateKeyFile(), azureAllowedCidrs: '["10.20.30.40/32"]', azureRegistryName: "dsenvunit01" };
+    const AZURE = {
+        target: "azure",
+        azureSshPublicKey: sshPublicKeyLine(),
+        azureSshPrivateKeyPath: privateKeyFile(),
+        azureAllowedCidrs: '["10.20.30.40/32"]',
+        azureRegistryName: "dsenvunit01",
+    };
     const NODES = ["unix:///run/lab/n1.sock 10.0.0.11", "ssh://lab@gpu2 10.0.0.12"];
     const swarm = (capacity: number[]): HostFacts => ({
-        runDocker: args => ({ ok: true, stdout: JSON.stringify([{ DiscreteResourceSpec: { Kind: "NVIDIA-GPU", Value: capacity[NODES.findIndex(n => n.startsWith(`${args[1]} `))] } }]) }),
+        runDocker: args => ({
+            ok: true,
+            stdout: JSON.stringify([
+                { DiscreteResourceSpec: { Kind: "NVIDIA-GPU", Value: capacity[NODES.findIndex(n => n.startsWith(`${args[1]} `))] } },
+            ]),
+        }),
     });
-    const SWARM = { target: "swarm", swarmNodes: JSON.stringify(NODES), registryServer: "http://10.0.0.11:5000", namePrefix: "p", pytorchEnabled: "true" };
+    const SWARM = {
+        target: "swarm",
+        swarmNodes: JSON.stringify(NODES),
+        registryServer: "http://10.0.0.11:5000",
+        namePrefix: "p",
+        pytorchEnabled: "true",
+    };
 
     test("azure: every GPU of a GPU size on one VM, one GPU of the swarm's on several, none on a CPU size (no refusal)", async () => {
         const one = await settingsOf({ ...AZURE, azureVmSize: "Standard_NC4as_T4_v3", pytorchEnabled: "true" }, fakeHost(undefined));
         expect(one.settings?.workloads.pytorch?.gpus).toBe("all");
-        const three = await settingsOf({ ...AZURE, azureVmSize: "Standard_NC4as_T4_v3", azureVmCount: "3", pytorchEnabled: "true" }, fakeHost(undefined));
+        const three = await settingsOf(
+            { ...AZURE, azureVmSize: "Standard_NC4as_T4_v3", azureVmCount: "3", pytorchEnabled: "true" },
+            fakeHost(undefined),
+        );
         expect(three.settings?.workloads.pytorch?.gpus).toEqual({ count: 1 });
         const cpu = await settingsOf({ ...AZURE, azureVmSize: "Standard_D4s_v5", pytorchEnabled: "true" }, fakeHost(undefined));
         expect([cpu.error, cpu.settings?.workloads.pytorch?.gpus]).toEqual([undefined, undefined]);
-        expect(cpu.settings?.workloads.notices).toContain("dsenv:pytorchGpus is auto: none (the VM size Standard_D4s_v5 has no NVIDIA GPU)");
+        expect(cpu.settings?.workloads.notices).toContain(
+            "dsenv:pytorchGpus is auto: none (the VM size Standard_D4s_v5 has no NVIDIA GPU)",
+        );
     });
 
     test("swarm: one GPU, reserved where a node advertises one; none where no node does", async () => {
@@ -417,6 +586,8 @@ describe("auto in a GPU workload's key (rstudioGpus, pytorchGpus, labGpus, auto 
         expect(gpus.settings?.workloads.pytorch?.gpus).toEqual({ count: 1 });
         const none = await settingsOf(SWARM, swarm([0, 0]));
         expect(none.settings?.workloads.pytorch?.gpus).toBeUndefined();
-        expect(none.settings?.workloads.notices).toContain("dsenv:pytorchGpus is auto: none (no node advertises an NVIDIA-GPU (node 1 (unix:///run/lab/n1.sock): 0, node 2 (ssh://lab@gpu2): 0))");
+        expect(none.settings?.workloads.notices).toContain(
+            "dsenv:pytorchGpus is auto: none (no node advertises an NVIDIA-GPU (node 1 (unix:///run/lab/n1.sock): 0, node 2 (ssh://lab@gpu2): 0))",
+        );
     });
 });

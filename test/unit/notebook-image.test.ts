@@ -43,7 +43,11 @@ describe("the pinned default images (config/notebook-images.ts)", () => {
     });
 
     test("the default with GPUs is the CUDA variant needing the oldest driver; without, the CPU image", () => {
-        const oldest = [...NOTEBOOK_IMAGES.cudaVariants].sort((a, b) => Number(a.cudaVersion.split(".")[0]) - Number(b.cudaVersion.split(".")[0]) || Number(a.cudaVersion.split(".")[1]) - Number(b.cudaVersion.split(".")[1]))[0];
+        const oldest = [...NOTEBOOK_IMAGES.cudaVariants].sort(
+            (a, b) =>
+                Number(a.cudaVersion.split(".")[0]) - Number(b.cudaVersion.split(".")[0]) ||
+                Number(a.cudaVersion.split(".")[1]) - Number(b.cudaVersion.split(".")[1]),
+        )[0];
         expect(defaultNotebookBaseImage(true)).toBe(oldest.image);
         expect(defaultNotebookBaseImage(false)).toBe(NOTEBOOK_IMAGES.cpu);
     });
@@ -55,7 +59,9 @@ describe("the pinned default images (config/notebook-images.ts)", () => {
 
     test("an empty dsenv:jupyterBaseImage is the pinned CPU image; a set one is used as it is", async () => {
         expect((await settings({})).settings?.jupyter.baseImage).toBe(NOTEBOOK_IMAGES.cpu);
-        expect((await settings({ jupyterBaseImage: "dsenv/jupyter-standin:test" })).settings?.jupyter.baseImage).toBe("dsenv/jupyter-standin:test");
+        expect((await settings({ jupyterBaseImage: "dsenv/jupyter-standin:test" })).settings?.jupyter.baseImage).toBe(
+            "dsenv/jupyter-standin:test",
+        );
     });
 });
 
@@ -67,29 +73,50 @@ describe("dsenv:jupyterRequirements and dsenv:jupyterEnvironment", () => {
         const { settings: s } = await settings({});
         expect(s?.jupyter.packages).toEqual({ environment: undefined, requirements: undefined });
         const source = jupyterImageSource("base:1", undefined, s?.jupyter.packages);
-        expect(source).toEqual({ repository: "dsenv/jupyter", tag: undefined, build: { context: JUPYTER_IMAGE_CONTEXT, args: { BASE_IMAGE: "base:1" } } });
+        expect(source).toEqual({
+            repository: "dsenv/jupyter",
+            tag: undefined,
+            build: { context: JUPYTER_IMAGE_CONTEXT, args: { BASE_IMAGE: "base:1" } },
+        });
     });
 
     test("read from absolute and relative (to the project directory) paths, with their text", async () => {
         const reqs = file("requirements.txt", "tabulate==0.9.0\n");
-        const env = file("environment.yml", "name: x\nchannels: [conda-forge]\ndependencies:\n  - python=3.12\n  - pip:\n      - tabulate==0.9.0\n");
+        const env = file(
+            "environment.yml",
+            "name: x\nchannels: [conda-forge]\ndependencies:\n  - python=3.12\n  - pip:\n      - tabulate==0.9.0\n",
+        );
         const { settings: s, error } = await settings({ jupyterRequirements: path.relative(process.cwd(), reqs), jupyterEnvironment: env });
         expect(error).toBeUndefined();
-        expect(s?.jupyter.packages).toEqual({ requirements: { source: reqs, text: "tabulate==0.9.0\n" }, environment: { source: env, text: fs.readFileSync(env, "utf8") } });
+        expect(s?.jupyter.packages).toEqual({
+            requirements: { source: reqs, text: "tabulate==0.9.0\n" },
+            environment: { source: env, text: fs.readFileSync(env, "utf8") },
+        });
     });
 
     test.each<[string, () => Record<string, string>, (dir: string) => string]>([
-        ["a missing file", () => ({ jupyterRequirements: path.join(tmp, "nope.txt") }), d => `dsenv:jupyterRequirements: got ${JSON.stringify(path.join(d, "nope.txt"))}, expected an existing ${REQS} (${path.join(d, "nope.txt")} does not exist)`],
-        ["a directory", () => ({ jupyterEnvironment: tmp }), d => `dsenv:jupyterEnvironment: got ${JSON.stringify(d)}, expected a ${ENV} (${d} is a directory)`],
+        [
+            "a missing file",
+            () => ({ jupyterRequirements: path.join(tmp, "nope.txt") }),
+            d =>
+                `dsenv:jupyterRequirements: got ${JSON.stringify(path.join(d, "nope.txt"))}, expected an existing ${REQS} (${path.join(d, "nope.txt")} does not exist)`,
+        ],
+        [
+            "a directory",
+            () => ({ jupyterEnvironment: tmp }),
+            d => `dsenv:jupyterEnvironment: got ${JSON.stringify(d)}, expected a ${ENV} (${d} is a directory)`,
+        ],
         [
             "a file that is not UTF-8",
             () => ({ jupyterRequirements: file("latin1.txt", Buffer.from("tabulate\n# caf\xe9\n", "latin1")) }),
-            d => `dsenv:jupyterRequirements: got ${JSON.stringify(path.join(d, "latin1.txt"))}, expected a ${REQS} in UTF-8 (${path.join(d, "latin1.txt")} has bytes that are not UTF-8 on line 2)`,
+            d =>
+                `dsenv:jupyterRequirements: got ${JSON.stringify(path.join(d, "latin1.txt"))}, expected a ${REQS} in UTF-8 (${path.join(d, "latin1.txt")} has bytes that are not UTF-8 on line 2)`,
         ],
         [
             "a file bigger than 1 MiB",
             () => ({ jupyterRequirements: file("big.txt", "#".repeat(1024 * 1024 + 1)) }),
-            d => `dsenv:jupyterRequirements: got ${JSON.stringify(path.join(d, "big.txt"))}, expected a ${REQS} of at most 1048576 bytes (${path.join(d, "big.txt")} is bigger)`,
+            d =>
+                `dsenv:jupyterRequirements: got ${JSON.stringify(path.join(d, "big.txt"))}, expected a ${REQS} of at most 1048576 bytes (${path.join(d, "big.txt")} is bigger)`,
         ],
         [
             "requirements naming a local file",
@@ -100,7 +127,8 @@ describe("dsenv:jupyterRequirements and dsenv:jupyterEnvironment", () => {
         [
             "an environment.yml that is not YAML",
             () => ({ jupyterEnvironment: file("broken.yml", "dependencies:\n  - numpy\n - pandas: [\n") }),
-            d => `dsenv:jupyterEnvironment: got ${JSON.stringify(path.join(d, "broken.yml"))}, expected a ${ENV} that the build can install on its own (${path.join(d, "broken.yml")}: not YAML at line`,
+            d =>
+                `dsenv:jupyterEnvironment: got ${JSON.stringify(path.join(d, "broken.yml"))}, expected a ${ENV} that the build can install on its own (${path.join(d, "broken.yml")}: not YAML at line`,
         ],
     ])("%s fails at preview, naming the key, the value and what is accepted", async (_, config, message) => {
         const { error } = await settings(config());
@@ -111,14 +139,24 @@ describe("dsenv:jupyterRequirements and dsenv:jupyterEnvironment", () => {
     test("the ci-push target refuses them: it tags the project's own images by commit", async () => {
         const reqs = file("ci-requirements.txt", "tabulate==0.9.0\n");
         const { error } = await settings({ target: "ci-push", azureRegistryName: "dsenvunit01", jupyterRequirements: reqs });
-        expect(error?.message).toContain(`dsenv:jupyterRequirements: got ${JSON.stringify(reqs)}, expected it unset, since the ci-push target pushes the project's own images, tagged by commit (it has no effect)`);
+        expect(error?.message).toContain(
+            `dsenv:jupyterRequirements: got ${JSON.stringify(reqs)}, expected it unset, since the ci-push target pushes the project's own images, tagged by commit (it has no effect)`,
+        );
     });
 });
 
 describe("what the build can check before it runs", () => {
     test("requirements.txt: packages, options and URLs pass; local files and paths do not", () => {
-        expect(checkRequirementsTxt("# c\ntabulate==0.9.0  # pinned\n--index-url https://example.org/simple\n-r https://example.org/r.txt\n-e git+https://example.org/x.git#egg=x\nrequests[socks]>=2\n")).toEqual([]);
-        expect(checkRequirementsTxt("--requirement=other.txt\n-c ./constraints.txt\n./wheels/x.whl\n/abs/pkg\nfile:///x\n--find-links wheels/\n")).toHaveLength(6);
+        expect(
+            checkRequirementsTxt(
+                "# c\ntabulate==0.9.0  # pinned\n--index-url https://example.org/simple\n-r https://example.org/r.txt\n-e git+https://example.org/x.git#egg=x\nrequests[socks]>=2\n",
+            ),
+        ).toEqual([]);
+        expect(
+            checkRequirementsTxt(
+                "--requirement=other.txt\n-c ./constraints.txt\n./wheels/x.whl\n/abs/pkg\nfile:///x\n--find-links wheels/\n",
+            ),
+        ).toHaveLength(6);
         expect(checkRequirementsTxt("--find-links https://example.org/wheels/\n")).toEqual([]);
     });
 
@@ -127,7 +165,9 @@ describe("what the build can check before it runs", () => {
         expect(checkEnvironmentYml("- numpy\n")).toEqual(["not a mapping (name:, channels:, dependencies:)"]);
         expect(checkEnvironmentYml("name: a\n")).toEqual(["no dependencies: list"]);
         expect(checkEnvironmentYml("dependencies: numpy\n")).toEqual(["dependencies: is not a list"]);
-        expect(checkEnvironmentYml("dependencies:\n  - pip:\n      - -r requirements.txt\n")).toEqual(["pip: -r requirements.txt names a local file or directory, which is not copied into the image"]);
+        expect(checkEnvironmentYml("dependencies:\n  - pip:\n      - -r requirements.txt\n")).toEqual([
+            "pip: -r requirements.txt names a local file or directory, which is not copied into the image",
+        ]);
     });
 });
 
@@ -139,12 +179,16 @@ describe("the notebook image with the user's files", () => {
     const root = () => fs.mkdtempSync(path.join(tmp, "contexts-"));
 
     test("the Dockerfile gets a step per file after its own: conda's first, then pip's, with BuildKit cache mounts owned by the notebook's user", () => {
-        const both = withUserEnvironment("FROM base\nCMD [\"x\"]", env("a\n", "dependencies: []\n"), "/l/x.build.log");
-        expect(both.startsWith("FROM base\nCMD [\"x\"]\n\n# dsenv:jupyterEnvironment")).toBe(true);
-        expect(both.indexOf("mamba env update --yes --name base --file /tmp/dsenv/environment.yml")).toBeLessThan(both.indexOf("pip install --cache-dir /tmp/dsenv/pip-cache --requirement /tmp/dsenv/requirements.txt"));
+        const both = withUserEnvironment('FROM base\nCMD ["x"]', env("a\n", "dependencies: []\n"), "/l/x.build.log");
+        expect(both.startsWith('FROM base\nCMD ["x"]\n\n# dsenv:jupyterEnvironment')).toBe(true);
+        expect(both.indexOf("mamba env update --yes --name base --file /tmp/dsenv/environment.yml")).toBeLessThan(
+            both.indexOf("pip install --cache-dir /tmp/dsenv/pip-cache --requirement /tmp/dsenv/requirements.txt"),
+        );
         expect(both).toContain("--mount=type=cache,id=dsenv-pip,target=/tmp/dsenv/pip-cache,uid=1000,gid=100,sharing=locked");
         expect(both).toContain("--mount=type=cache,id=dsenv-conda-pkgs,target=/tmp/dsenv/conda-pkgs,uid=1000,gid=100,sharing=locked");
-        expect(both).toContain("echo 'pip could not install dsenv:jupyterRequirements: its own error is at the end of /l/x.build.log' >&2; exit 1;");
+        expect(both).toContain(
+            "echo 'pip could not install dsenv:jupyterRequirements: its own error is at the end of /l/x.build.log' >&2; exit 1;",
+        );
         expect(both).not.toMatch(/^# syntax=/m);
         const pipOnly = withUserEnvironment("FROM base\n", env("a\n"), "/l/x.build.log");
         expect(pipOnly).not.toContain("mamba");

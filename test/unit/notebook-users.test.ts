@@ -38,7 +38,8 @@ test("an entry's own port wins, with the other parts of the grammar or alone", a
 });
 
 describe("a port clash is refused at preview, naming the key, the value, what is accepted and the way out", () => {
-    const GRAMMAR = '"<name>[:<uid>[:<gid>]][@<node>][=<port>]" with a lowercase name (letters, digits, dashes), e.g. "alice:1001:1001@2=8901"';
+    const GRAMMAR =
+        '"<name>[:<uid>[:<gid>]][@<node>][=<port>]" with a lowercase name (letters, digits, dashes), e.g. "alice:1001:1001@2=8901"';
     test.each<[string, Record<string, string>, string]>([
         [
             "two users given one port",
@@ -58,18 +59,38 @@ describe("a port clash is refused at preview, naming the key, the value, what is
         ],
         [
             "a workload on a user's port",
-            { jupyterUsers: '["bob"]', rstudioEnabled: "true", rstudioDownloadUrl: "https://downloads.example.com/rstudio-server-2024.12.1-563-amd64.deb", rstudioGpus: "", rstudioHostPort: "9133" },
+            {
+                jupyterUsers: '["bob"]',
+                rstudioEnabled: "true",
+                rstudioDownloadUrl: "https://downloads.example.com/rstudio-server-2024.12.1-563-amd64.deb",
+                rstudioGpus: "",
+                rstudioHostPort: "9133",
+            },
             'dsenv:rstudioHostPort: got 9133, expected a host port not already published by dsenv:jupyterUsers (the notebook of "bob"): another, or end "bob"\'s entry in dsenv:jupyterUsers with =<port> (e.g. =9134; without one, its port is picked from the name)',
         ],
-        ["one name twice, reported once", { jupyterUsers: '["alice", "alice:1002"]' }, 'dsenv:jupyterUsers: got ["alice","alice:1002"], expected each name once ("alice" is listed twice)'],
-        ["a port out of range", { jupyterUsers: '["alice=70000"]' }, `dsenv:jupyterUsers: got "alice=70000", expected ${GRAMMAR}, with a port from 1 to 65535`],
-        ["no port to pick after jupyterHostPort", { jupyterUsers: '["alice"]', jupyterHostPort: "65535" }, `dsenv:jupyterUsers: got "alice", expected ${GRAMMAR} with a port: no port follows dsenv:jupyterHostPort (65535) to pick one from`],
+        [
+            "one name twice, reported once",
+            { jupyterUsers: '["alice", "alice:1002"]' },
+            'dsenv:jupyterUsers: got ["alice","alice:1002"], expected each name once ("alice" is listed twice)',
+        ],
+        [
+            "a port out of range",
+            { jupyterUsers: '["alice=70000"]' },
+            `dsenv:jupyterUsers: got "alice=70000", expected ${GRAMMAR}, with a port from 1 to 65535`,
+        ],
+        [
+            "no port to pick after jupyterHostPort",
+            { jupyterUsers: '["alice"]', jupyterHostPort: "65535" },
+            `dsenv:jupyterUsers: got "alice", expected ${GRAMMAR} with a port: no port follows dsenv:jupyterHostPort (65535) to pick one from`,
+        ],
     ])("%s", async (_, config, message) => {
         expect(await rejected(config)).toBe(configProblem(message));
     });
 });
 
 test("with the hub, the users' notebooks publish no port of their own: their picked ports may meet", async () => {
-    const r = await runWithMocks({ jupyterUsers: '["u35", "u48"]', jupyterHub: "true", jupyterHubAdmins: '["u35"]' }, () => loadSettings(undefined, {}));
+    const r = await runWithMocks({ jupyterUsers: '["u35", "u48"]', jupyterHub: "true", jupyterHubAdmins: '["u35"]' }, () =>
+        loadSettings(undefined, {}),
+    );
     expect(r.error).toBeUndefined();
 });

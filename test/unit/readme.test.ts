@@ -12,7 +12,10 @@ test("the README stays within 200 lines", () => {
 });
 
 test("its two set-up commands are the project's scripts, and CI runs the test one", () => {
-    const setup = /Two commands, from a fresh clone:\n\n```bash\n(scripts\/\S+)\s+# the main job[^\n]*\n(scripts\/\S+)\s+# the tests[^\n]*\n```/.exec(readme);
+    const setup =
+        /Two commands, from a fresh clone:\n\n```bash\n(scripts\/\S+)\s+# the main job[^\n]*\n(scripts\/\S+)\s+# the tests[^\n]*\n```/.exec(
+            readme,
+        );
     expect(setup?.slice(1)).toEqual(["scripts/up.sh", "scripts/test.sh"]);
     for (const script of setup!.slice(1)) expect(() => fs.accessSync(path.join(ROOT, script), fs.constants.X_OK)).not.toThrow();
     expect(fs.readFileSync(path.join(ROOT, ".ci", "run"), "utf8")).toMatch(/^[^#\n]*\bscripts\/test\.sh all\b/m);
@@ -21,7 +24,12 @@ test("its two set-up commands are the project's scripts, and CI runs the test on
 test("no code or doc uses words of the project's history a user was never told (the source notes, their numbering)", () => {
     const files = execFileSync("git", ["ls-files", "--cached", "--others", "--exclude-standard"], { cwd: ROOT, encoding: "utf8" })
         .split("\n")
-        .filter(f => /\.(ts|js|md|sh|yaml|yml|json|py|R)$|Dockerfile$/.test(f) && !/package-lock\.json$/.test(f) && fs.existsSync(path.join(ROOT, f)));
+        .filter(
+            f =>
+                /\.(ts|js|md|sh|yaml|yml|json|py|R)$|Dockerfile$/.test(f) &&
+                !/package-lock\.json$/.test(f) &&
+                fs.existsSync(path.join(ROOT, f)),
+        );
     const hits = files.flatMap(f =>
         fs
             .readFileSync(path.join(ROOT, f), "utf8")

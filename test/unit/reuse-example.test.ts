@@ -32,7 +32,12 @@ test("the README's reuse example type-checks against components/index.ts", () =>
     const file = exampleFile();
     const config = ts.readConfigFile(path.join(ROOT, "tsconfig.json"), ts.sys.readFile);
     const { options } = ts.parseJsonConfigFileContent(config.config, ts.sys, ROOT);
-    const program = ts.createProgram([file], { ...options, noEmit: true, types: ["node"], typeRoots: [path.join(ROOT, "node_modules", "@types")] });
+    const program = ts.createProgram([file], {
+        ...options,
+        noEmit: true,
+        types: ["node"],
+        typeRoots: [path.join(ROOT, "node_modules", "@types")],
+    });
     const problems = ts.getPreEmitDiagnostics(program).map(d => ts.flattenDiagnosticMessageText(d.messageText, "\n"));
     expect(problems).toEqual([]);
     fs.rmSync(path.dirname(file), { recursive: true, force: true });

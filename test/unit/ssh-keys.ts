@@ -7,7 +7,11 @@ import * as sshpk from "sshpk";
 /** A real OpenSSH public key line of a fresh key pair (ed25519, or RSA of `bits`). */
 export function sshPublicKeyLine(type: "ed25519" | "rsa" | "ecdsa" = "ed25519", bits = 3072, comment = "me@laptop"): string {
     const { publicKey } =
-        type === "rsa" ? crypto.generateKeyPairSync("rsa", { modulusLength: bits }) : type === "ecdsa" ? crypto.generateKeyPairSync("ec", { namedCurve: "P-256" }) : crypto.generateKeyPairSync("ed25519");
+        type === "rsa"
+            ? crypto.generateKeyPairSync("rsa", { modulusLength: bits })
+            : type === "ecdsa"
+              ? crypto.generateKeyPairSync("ec", { namedCurve: "P-256" })
+              : crypto.generateKeyPairSync("ed25519");
     const key = sshpk.parseKey(publicKey.export({ type: "spki", format: "pem" }), "pem");
     key.comment = comment;
     return key.toString("ssh");

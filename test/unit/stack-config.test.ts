@@ -29,7 +29,12 @@ describe("stack config as the preflight reads it", () => {
     });
 
     test("the stack file wins over the defaults; a workload's image counts only when it is on", () => {
-        const dir = projectWithStack("t", ["dsenv:mysqlImage: mariadb:11", "dsenv:labEnabled: true", "dsenv:pytorchEnabled: false", "dsenv:siteImage: nginx:1"]);
+        const dir = projectWithStack("t", [
+            "dsenv:mysqlImage: mariadb:11",
+            "dsenv:labEnabled: true",
+            "dsenv:pytorchEnabled: false",
+            "dsenv:siteImage: nginx:1",
+        ]);
         const images = pulledImages(stackConfig("t", dir));
         expect(images).toEqual([
             { key: "mysqlImage", image: "mariadb:11" },
@@ -39,19 +44,33 @@ describe("stack config as the preflight reads it", () => {
     });
 
     test("the hub's base image counts only with jupyterHub on", () => {
-        const hubImage = (lines: string[]) => pulledImages(stackConfig("h", projectWithStack("h", lines))).find((i: { key: string }) => i.key === "jupyterHubBaseImage");
+        const hubImage = (lines: string[]) =>
+            pulledImages(stackConfig("h", projectWithStack("h", lines))).find((i: { key: string }) => i.key === "jupyterHubBaseImage");
         expect(hubImage([])).toBeUndefined();
         expect(hubImage(["dsenv:jupyterHub: true"])).toEqual({ key: "jupyterHubBaseImage", image: "quay.io/jupyterhub/jupyterhub:5.5.4" });
     });
 
     test("the pinned notebook base: its CUDA variant where dsenv:jupyterGpus asks for GPUs, the CPU one for auto or none", () => {
         const { NOTEBOOK_IMAGES } = require("../../config/notebook-images");
-        const picked = (gpus: string) => pulledImages(stackConfig("g", projectWithStack("g", [`dsenv:jupyterGpus: "${gpus}"`]))).find((i: { key: string }) => i.key === "jupyterBaseImage").image;
-        expect([picked("2"), picked("all"), picked("auto"), picked("")]).toEqual([NOTEBOOK_IMAGES.cuda.image, NOTEBOOK_IMAGES.cuda.image, NOTEBOOK_IMAGES.cpu, NOTEBOOK_IMAGES.cpu]);
+        const picked = (gpus: string) =>
+            pulledImages(stackConfig("g", projectWithStack("g", [`dsenv:jupyterGpus: "${gpus}"`]))).find(
+                (i: { key: string }) => i.key === "jupyterBaseImage",
+            ).image;
+        expect([picked("2"), picked("all"), picked("auto"), picked("")]).toEqual([
+            NOTEBOOK_IMAGES.cuda.image,
+            NOTEBOOK_IMAGES.cuda.image,
+            NOTEBOOK_IMAGES.cpu,
+            NOTEBOOK_IMAGES.cpu,
+        ]);
     });
 
     test("secrets and other projects' keys are not read", () => {
-        const dir = projectWithStack("s", ["dsenv:dockerHost:", "    secure: v1:abc", "other:dockerHost: tcp://x:2375", "dsenv:target: ci-push"]);
+        const dir = projectWithStack("s", [
+            "dsenv:dockerHost:",
+            "    secure: v1:abc",
+            "other:dockerHost: tcp://x:2375",
+            "dsenv:target: ci-push",
+        ]);
         const { values } = stackConfig("s", dir);
         expect(values.dockerHost).toBe("");
         expect(values.target).toBe("ci-push");

@@ -21,7 +21,12 @@ function nodesWithGpus(capacity: (number | undefined)[]): HostFacts {
         runDocker: args => {
             const i = NODES.findIndex(n => n.startsWith(`${args[1]} `));
             if (capacity[i] === undefined) return { ok: false, error: "connection refused" };
-            return { ok: true, stdout: JSON.stringify(Array.from({ length: capacity[i]! }, (_, g) => ({ NamedResourceSpec: { Kind: "NVIDIA-GPU", Value: `GPU-${i}-${g}` } }))) };
+            return {
+                ok: true,
+                stdout: JSON.stringify(
+                    Array.from({ length: capacity[i]! }, (_, g) => ({ NamedResourceSpec: { Kind: "NVIDIA-GPU", Value: `GPU-${i}-${g}` } })),
+                ),
+            };
         },
     };
 }
@@ -45,10 +50,23 @@ describe("the swarm target: membership, the workspace as services", () => {
     });
 
     test("the swarm is made on the first node, joined by the others, every node labelled", async () => {
-        const steps = r.declared.filter(d => d.type.startsWith("pulumi-nodejs:dynamic/")).map(d => `${d.type.split(":").pop()} ${d.name}`).sort();
-        expect(steps).toEqual(["SwarmInit swarm-init", "SwarmJoin swarm-node2", "SwarmJoin swarm-node3", "SwarmNodeLabels swarm-node1-labels", "SwarmNodeLabels swarm-node2-labels", "SwarmNodeLabels swarm-node3-labels"]);
+        const steps = r.declared
+            .filter(d => d.type.startsWith("pulumi-nodejs:dynamic/"))
+            .map(d => `${d.type.split(":").pop()} ${d.name}`)
+            .sort();
+        expect(steps).toEqual([
+            "SwarmInit swarm-init",
+            "SwarmJoin swarm-node2",
+            "SwarmJoin swarm-node3",
+            "SwarmNodeLabels swarm-node1-labels",
+            "SwarmNodeLabels swarm-node2-labels",
+            "SwarmNodeLabels swarm-node3-labels",
+        ]);
         expect(await valueOf(one(r, JOIN, "swarm-node2").props.role)).toBe("worker");
-        expect(await valueOf(one(r, LABELS, "swarm-node1-labels").props.labels)).toEqual({ "dsenv.place.data": "true", "dsenv.place.default": "true" });
+        expect(await valueOf(one(r, LABELS, "swarm-node1-labels").props.labels)).toEqual({
+            "dsenv.place.data": "true",
+            "dsenv.place.default": "true",
+        });
         expect(await valueOf(one(r, LABELS, "swarm-node2-labels").props.labels)).toEqual({ gpu: "a100" });
     });
 
@@ -66,16 +84,33 @@ describe("the swarm target: membership, the workspace as services", () => {
         expect(spec.placement.constraints).toEqual(["node.labels.dsenv.place.data==true"]);
         expect(nameOf(one(r, VOLUME, "workspace-mysql-data").opts.provider)).toBe("swarm-node1");
         const env = await valueOf(spec.containerSpec.env);
-        expect(env).toMatchObject({ MYSQL_DATABASE: "analytics", MYSQL_PASSWORD_FILE: "/run/secrets/mysql_password", MYSQL_ROOT_PASSWORD_FILE: "/run/secrets/mysql_root_password" });
+        expect(env).toMatchObject({
+            MYSQL_DATABASE: "analytics",
+            MYSQL_PASSWORD_FILE: "/run/secrets/mysql_password",
+            MYSQL_ROOT_PASSWORD_FILE: "/run/secrets/mysql_root_password",
+        });
         expect(Object.keys(env)).not.toContain("MYSQL_PASSWORD");
-        expect(byType(r, SECRET).map(s => s.name).sort()).toEqual(["workspace-jupyter-database_url", "workspace-jupyter-jupyter_token", "workspace-jupyter-mysql_password", "workspace-mysql-mysql_password", "workspace-mysql-mysql_root_password"]);
+        expect(
+            byType(r, SECRET)
+                .map(s => s.name)
+                .sort(),
+        ).toEqual([
+            "workspace-jupyter-database_url",
+            "workspace-jupyter-jupyter_token",
+            "workspace-jupyter-mysql_password",
+            "workspace-mysql-mysql_password",
+            "workspace-mysql-mysql_root_password",
+        ]);
         expect((await valueOf(spec.networksAdvanceds))[0].aliases).toEqual(["mysql", "myjupyterdb"]);
     });
 
     test("ports are published in host mode on the pinned node, names resolve to the task (dnsrr), the URL is that node's", async () => {
         const jupyter = one(r, SERVICE, "workspace-jupyter");
         const endpoint = await valueOf(jupyter.props.endpointSpec);
-        expect(endpoint).toMatchObject({ mode: "dnsrr", ports: [{ targetPort: 8888, publishedPort: 8888, publishMode: "host", protocol: "tcp" }] });
+        expect(endpoint).toMatchObject({
+            mode: "dnsrr",
+            ports: [{ targetPort: 8888, publishedPort: 8888, publishMode: "host", protocol: "tcp" }],
+        });
         expect((await taskSpec(jupyter)).placement.constraints).toEqual(["node.labels.dsenv.place.data==true"]);
     });
 
@@ -91,12 +126,21 @@ describe("the swarm target: membership, the workspace as services", () => {
 describe("per-user notebooks and GPU workloads on the swarm", () => {
     let r: Run<unknown>;
     beforeAll(async () => {
-        r = await swarmStack({ jupyterUsers: '["alice:1001:1002@2=8901", "bob"]', pytorchEnabled: "true", pytorchGpus: "2", pytorchHomeDir: "/nfs/home" });
+        r = await swarmStack({
+            jupyterUsers: '["alice:1001:1002@2=8901", "bob"]',
+            pytorchEnabled: "true",
+            pytorchGpus: "2",
+            pytorchHomeDir: "/nfs/home",
+        });
     });
 
     test("each user gets a notebook on their node, as their uid/gid, on their own port, with their own work volume", async () => {
         expect(r.error).toBeUndefined();
-        expect(byType(r, SERVICE).map(s => s.props.name).sort()).toEqual(["p-jupyter-alice", "p-jupyter-bob", "p-mysql", "p-pytorch"]);
+        expect(
+            byType(r, SERVICE)
+                .map(s => s.props.name)
+                .sort(),
+        ).toEqual(["p-jupyter-alice", "p-jupyter-bob", "p-mysql", "p-pytorch"]);
         const alice = one(r, SERVICE, "workspace-jupyter-alice");
         const spec = await taskSpec(alice);
         expect(spec.containerSpec.user).toBe("root");
@@ -105,7 +149,11 @@ describe("per-user notebooks and GPU workloads on the swarm", () => {
         expect((await valueOf(alice.props.endpointSpec)).ports[0].publishedPort).toBe(8901);
         expect(nameOf(one(r, VOLUME, "workspace-jupyter-alice-work").opts.provider)).toBe("swarm-node2");
         // bob has no @node: second in the list, second node.
-        expect(await valueOf(one(r, LABELS, "swarm-node2-labels").props.labels)).toEqual({ gpu: "a100", "dsenv.place.user-alice": "true", "dsenv.place.user-bob": "true" });
+        expect(await valueOf(one(r, LABELS, "swarm-node2-labels").props.labels)).toEqual({
+            gpu: "a100",
+            "dsenv.place.user-alice": "true",
+            "dsenv.place.user-bob": "true",
+        });
         // bob gives no port: his name's, after jupyterHostPort (8888).
         expect((await valueOf(one(r, SERVICE, "workspace-jupyter-bob").props.endpointSpec)).ports[0].publishedPort).toBe(9133);
     });
@@ -129,17 +177,61 @@ describe("swarm config is checked before anything is declared", () => {
     const CAPACITY = "node 1 (unix:///run/lab/n1.sock): 0, node 2 (ssh://lab@gpu2): 1, node 3 (ssh://lab@gpu3): 2";
 
     test.each<[string, Record<string, string>, string]>([
-        ["a GPU request no node can satisfy", { pytorchEnabled: "true", pytorchGpus: "3", pytorchHomeDir: "/nfs" }, `dsenv:pytorchGpus: got "3", expected at most 2 GPUs, what the best-equipped node advertises (NVIDIA-GPU generic resources; ${CAPACITY}): a task's GPUs come from one node`],
-        ["all GPUs, which means nothing across machines", { pytorchEnabled: "true", pytorchGpus: "all", pytorchHomeDir: "/nfs" }, `dsenv:pytorchGpus: got "all", expected a number of GPUs: a swarm reserves GPUs by count from what its nodes advertise (${CAPACITY})`],
-        ["a node entry without its address", { swarmNodes: '["ssh://lab@gpu1"]' }, 'dsenv:swarmNodes: got "ssh://lab@gpu1", expected "<engine> <advertise-ip> [<label>=<value> ...]", e.g. "ssh://lab@gpu1 192.168.10.11 gpu=a100"'],
-        ["a name where swarm wants an address", { swarmNodes: '["ssh://lab@gpu1 gpu1.lab"]' }, 'dsenv:swarmNodes: got "ssh://lab@gpu1 gpu1.lab", expected "<engine> <advertise-ip> [<label>=<value> ...]", e.g. "ssh://lab@gpu1 192.168.10.11 gpu=a100", with the IP address the other nodes reach this one at (swarm wants an address, not a name or 0.0.0.0; got "gpu1.lab")'],
-        ["a label under the stack's own prefix", { swarmNodes: '["ssh://lab@gpu1 10.0.0.1 dsenv.place.data=true"]' }, 'dsenv:swarmNodes: got "ssh://lab@gpu1 10.0.0.1 dsenv.place.data=true", expected "<engine> <advertise-ip> [<label>=<value> ...]", e.g. "ssh://lab@gpu1 192.168.10.11 gpu=a100", without labels under "dsenv." (the stack sets those; got "dsenv.place.data=true")'],
-        ["one machine twice", { swarmNodes: '["ssh://a 10.0.0.1", "ssh://b 10.0.0.1"]' }, 'dsenv:swarmNodes: got ["ssh://a 10.0.0.1","ssh://b 10.0.0.1"], expected each machine once (the advertise address "10.0.0.1" is listed twice)'],
-        ["an even number of managers", { swarmManagers: "2" }, "dsenv:swarmManagers: got 2, expected an odd number of managers from 1 to the number of nodes (3): a swarm keeps working while a majority of its managers does"],
-        ["a data node that is not in the list", { swarmDataNode: "4" }, "dsenv:swarmDataNode: got 4, expected the number of the node (1 to 3, in dsenv:swarmNodes' order) that keeps the data"],
-        ["no registry for the images built here", { registryServer: "" }, 'dsenv:registryServer: got "", expected a registry every swarm node can pull from (host:port, or http://host:port for a plain-HTTP lab registry): the nodes pull the images built here from it'],
-        ["a user on a node that is not there", { jupyterUsers: '["alice@4"]' }, 'dsenv:jupyterUsers: got "alice@4", expected "<name>[:<uid>[:<gid>]][@<node>][=<port>]" with a lowercase name (letters, digits, dashes), e.g. "alice:1001:1001@2=8901", with a node from 1 to 3 (dsenv:swarmNodes\' order)'],
-        ["a user twice", { jupyterUsers: '["alice", "alice:1002"]' }, 'dsenv:jupyterUsers: got ["alice","alice:1002"], expected each name once ("alice" is listed twice)'],
+        [
+            "a GPU request no node can satisfy",
+            { pytorchEnabled: "true", pytorchGpus: "3", pytorchHomeDir: "/nfs" },
+            `dsenv:pytorchGpus: got "3", expected at most 2 GPUs, what the best-equipped node advertises (NVIDIA-GPU generic resources; ${CAPACITY}): a task's GPUs come from one node`,
+        ],
+        [
+            "all GPUs, which means nothing across machines",
+            { pytorchEnabled: "true", pytorchGpus: "all", pytorchHomeDir: "/nfs" },
+            `dsenv:pytorchGpus: got "all", expected a number of GPUs: a swarm reserves GPUs by count from what its nodes advertise (${CAPACITY})`,
+        ],
+        [
+            "a node entry without its address",
+            { swarmNodes: '["ssh://lab@gpu1"]' },
+            'dsenv:swarmNodes: got "ssh://lab@gpu1", expected "<engine> <advertise-ip> [<label>=<value> ...]", e.g. "ssh://lab@gpu1 192.168.10.11 gpu=a100"',
+        ],
+        [
+            "a name where swarm wants an address",
+            { swarmNodes: '["ssh://lab@gpu1 gpu1.lab"]' },
+            'dsenv:swarmNodes: got "ssh://lab@gpu1 gpu1.lab", expected "<engine> <advertise-ip> [<label>=<value> ...]", e.g. "ssh://lab@gpu1 192.168.10.11 gpu=a100", with the IP address the other nodes reach this one at (swarm wants an address, not a name or 0.0.0.0; got "gpu1.lab")',
+        ],
+        [
+            "a label under the stack's own prefix",
+            { swarmNodes: '["ssh://lab@gpu1 10.0.0.1 dsenv.place.data=true"]' },
+            'dsenv:swarmNodes: got "ssh://lab@gpu1 10.0.0.1 dsenv.place.data=true", expected "<engine> <advertise-ip> [<label>=<value> ...]", e.g. "ssh://lab@gpu1 192.168.10.11 gpu=a100", without labels under "dsenv." (the stack sets those; got "dsenv.place.data=true")',
+        ],
+        [
+            "one machine twice",
+            { swarmNodes: '["ssh://a 10.0.0.1", "ssh://b 10.0.0.1"]' },
+            'dsenv:swarmNodes: got ["ssh://a 10.0.0.1","ssh://b 10.0.0.1"], expected each machine once (the advertise address "10.0.0.1" is listed twice)',
+        ],
+        [
+            "an even number of managers",
+            { swarmManagers: "2" },
+            "dsenv:swarmManagers: got 2, expected an odd number of managers from 1 to the number of nodes (3): a swarm keeps working while a majority of its managers does",
+        ],
+        [
+            "a data node that is not in the list",
+            { swarmDataNode: "4" },
+            "dsenv:swarmDataNode: got 4, expected the number of the node (1 to 3, in dsenv:swarmNodes' order) that keeps the data",
+        ],
+        [
+            "no registry for the images built here",
+            { registryServer: "" },
+            'dsenv:registryServer: got "", expected a registry every swarm node can pull from (host:port, or http://host:port for a plain-HTTP lab registry): the nodes pull the images built here from it',
+        ],
+        [
+            "a user on a node that is not there",
+            { jupyterUsers: '["alice@4"]' },
+            'dsenv:jupyterUsers: got "alice@4", expected "<name>[:<uid>[:<gid>]][@<node>][=<port>]" with a lowercase name (letters, digits, dashes), e.g. "alice:1001:1001@2=8901", with a node from 1 to 3 (dsenv:swarmNodes\' order)',
+        ],
+        [
+            "a user twice",
+            { jupyterUsers: '["alice", "alice:1002"]' },
+            'dsenv:jupyterUsers: got ["alice","alice:1002"], expected each name once ("alice" is listed twice)',
+        ],
     ])("%s", async (_, config, message) => {
         expect(await rejected(config)).toBe(configProblem(message));
     });
@@ -152,13 +244,19 @@ describe("swarm config is checked before anything is declared", () => {
 
     test("swarm keys on the local target have no effect and are reported", async () => {
         const r = await runWithMocks({ swarmNodes: JSON.stringify(NODES) }, () => deploy(loadSettings(undefined, {})));
-        expect(r.error?.message).toBe(configProblem(`dsenv:swarmNodes: got ${JSON.stringify(NODES)}, expected it unset, since the local target does not use it (it has no effect)`));
+        expect(r.error?.message).toBe(
+            configProblem(
+                `dsenv:swarmNodes: got ${JSON.stringify(NODES)}, expected it unset, since the local target does not use it (it has no effect)`,
+            ),
+        );
     });
 
     test("@<node> on a target with one engine is refused", async () => {
         const r = await runWithMocks({ jupyterUsers: '["alice@2"]' }, () => deploy(loadSettings(undefined, {})));
         expect(r.error?.message).toBe(
-            configProblem('dsenv:jupyterUsers: got "alice@2", expected "<name>[:<uid>[:<gid>]][@<node>][=<port>]" with a lowercase name (letters, digits, dashes), e.g. "alice:1001:1001@2=8901" without @<node>: only a swarm stack has nodes to place notebooks on'),
+            configProblem(
+                'dsenv:jupyterUsers: got "alice@2", expected "<name>[:<uid>[:<gid>]][@<node>][=<port>]" with a lowercase name (letters, digits, dashes), e.g. "alice:1001:1001@2=8901" without @<node>: only a swarm stack has nodes to place notebooks on',
+            ),
         );
     });
 });

@@ -11,8 +11,17 @@ interface FakeTest {
     context: { config: { displayName: { name: string } } };
 }
 
-const file = (suite: string, name: string): FakeTest => ({ path: `/repo/test/${suite}/${name}.test.ts`, context: { config: { displayName: { name: suite } } } });
-const files = [file("e2e", "swarm"), file("unit", "workloads"), file("e2e", "local-stack"), file("unit", "azure-graph"), file("e2e", "vm-boot-script")];
+const file = (suite: string, name: string): FakeTest => ({
+    path: `/repo/test/${suite}/${name}.test.ts`,
+    context: { config: { displayName: { name: suite } } },
+});
+const files = [
+    file("e2e", "swarm"),
+    file("unit", "workloads"),
+    file("e2e", "local-stack"),
+    file("unit", "azure-graph"),
+    file("e2e", "vm-boot-script"),
+];
 const sorted = (order?: string) => {
     const saved = process.env.DSENV_TEST_ORDER;
     if (order === undefined) delete process.env.DSENV_TEST_ORDER;
@@ -26,7 +35,13 @@ const sorted = (order?: string) => {
 };
 
 describe("test order", () => {
-    const forward = ["unit/azure-graph.test.ts", "unit/workloads.test.ts", "e2e/local-stack.test.ts", "e2e/swarm.test.ts", "e2e/vm-boot-script.test.ts"];
+    const forward = [
+        "unit/azure-graph.test.ts",
+        "unit/workloads.test.ts",
+        "e2e/local-stack.test.ts",
+        "e2e/swarm.test.ts",
+        "e2e/vm-boot-script.test.ts",
+    ];
 
     test("by default: the unit suite first, then the e2e suite, each file by its path, whatever order jest found them in", () => {
         expect(sorted()).toEqual(forward);
@@ -43,19 +58,30 @@ describe("test order", () => {
 });
 
 describe("the e2e suite's machine check", () => {
-    const before = { "network interface": ["lo", "eth0", "docker0"], "iptables rule (filter)": ["-P FORWARD DROP", "-A DOCKER-USER -j RETURN"] };
+    const before = {
+        "network interface": ["lo", "eth0", "docker0"],
+        "iptables rule (filter)": ["-P FORWARD DROP", "-A DOCKER-USER -j RETURN"],
+    };
 
     test("the same state: no difference", () => {
         expect(differences(before, structuredClone(before))).toEqual([]);
     });
 
     test("a bridge gone and a rule left behind are both named", () => {
-        const after = { "network interface": ["lo", "eth0"], "iptables rule (filter)": [...before["iptables rule (filter)"], "-A DOCKER-USER -s 10.213.0.0/16 -j ACCEPT"] };
-        expect(differences(before, after)).toEqual(["network interface gone: docker0", "iptables rule (filter) left behind: -A DOCKER-USER -s 10.213.0.0/16 -j ACCEPT"]);
+        const after = {
+            "network interface": ["lo", "eth0"],
+            "iptables rule (filter)": [...before["iptables rule (filter)"], "-A DOCKER-USER -s 10.213.0.0/16 -j ACCEPT"],
+        };
+        expect(differences(before, after)).toEqual([
+            "network interface gone: docker0",
+            "iptables rule (filter) left behind: -A DOCKER-USER -s 10.213.0.0/16 -j ACCEPT",
+        ]);
     });
 
     test("lines count one for one: a rule that stood twice and stands once is one gone", () => {
         const twice = { "iptables rule (filter)": ["-A FORWARD -j DOCKER-USER", "-A FORWARD -j DOCKER-USER"] };
-        expect(differences(twice, { "iptables rule (filter)": ["-A FORWARD -j DOCKER-USER"] })).toEqual(["iptables rule (filter) gone: -A FORWARD -j DOCKER-USER"]);
+        expect(differences(twice, { "iptables rule (filter)": ["-A FORWARD -j DOCKER-USER"] })).toEqual([
+            "iptables rule (filter) gone: -A FORWARD -j DOCKER-USER",
+        ]);
     });
 });

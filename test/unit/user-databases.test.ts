@@ -33,7 +33,11 @@ describe("own databases on one engine", () => {
     });
 
     test("one generated password per account, besides root's and the workspace user's", () => {
-        expect(byType(r, PASSWORD).map(d => d.name).sort()).toEqual([
+        expect(
+            byType(r, PASSWORD)
+                .map(d => d.name)
+                .sort(),
+        ).toEqual([
             "workspace-jupyter-alice-token",
             "workspace-jupyter-bob-x-token",
             "workspace-mysql-account-alice-password",
@@ -73,8 +77,8 @@ describe("own databases on one engine", () => {
             DSENV_ACCOUNT_1_PASSWORD: pw("workspace-mysql-account-bob-x-password"),
         });
         const script = mysql.props.entrypoints[2] as string;
-        expect(script).toContain("accounts_sql >>\"$f\"");
-        expect(script).toContain("accounts_sql >\"$initdb\"");
+        expect(script).toContain('accounts_sql >>"$f"');
+        expect(script).toContain('accounts_sql >"$initdb"');
         expect(script).toMatch(/exec docker-entrypoint.sh "\$@"$/);
     });
 
@@ -90,7 +94,14 @@ describe("own databases on one engine", () => {
             }
         }
         // MySQL: its DSENV_ACCOUNT_<i>_PASSWORD; a notebook: MYSQL_PASSWORD and DATABASE_URL.
-        expect(carriers.sort()).toEqual(["workspace-jupyter-alice alice", "workspace-jupyter-alice alice", "workspace-jupyter-bob-x bob-x", "workspace-jupyter-bob-x bob-x", "workspace-mysql alice", "workspace-mysql bob-x"]);
+        expect(carriers.sort()).toEqual([
+            "workspace-jupyter-alice alice",
+            "workspace-jupyter-alice alice",
+            "workspace-jupyter-bob-x bob-x",
+            "workspace-jupyter-bob-x bob-x",
+            "workspace-mysql alice",
+            "workspace-mysql bob-x",
+        ]);
     });
 
     test("the notebooks output names each user's database, in plain text, and no password", async () => {
@@ -109,8 +120,16 @@ describe("own databases on a swarm", () => {
     const NODES = ["unix:///run/lab/n1.sock 10.0.0.11", "ssh://lab@gpu2 10.0.0.12"];
     let r: Run<any>;
     beforeAll(async () => {
-        r = await runWithMocks({ target: "swarm", swarmNodes: JSON.stringify(NODES), registryServer: "http://10.0.0.11:5000", namePrefix: "p", jupyterUsers: '["alice@2", "bob"]', jupyterUserDatabases: "own" }, () =>
-            deploy(loadSettings(undefined, {}, { runDocker: () => ({ ok: false, error: "not asked" }) })),
+        r = await runWithMocks(
+            {
+                target: "swarm",
+                swarmNodes: JSON.stringify(NODES),
+                registryServer: "http://10.0.0.11:5000",
+                namePrefix: "p",
+                jupyterUsers: '["alice@2", "bob"]',
+                jupyterUserDatabases: "own",
+            },
+            () => deploy(loadSettings(undefined, {}, { runDocker: () => ({ ok: false, error: "not asked" }) })),
         );
         expect(r.error).toBeUndefined();
     });
@@ -124,14 +143,25 @@ describe("own databases on a swarm", () => {
         });
         expect(Object.keys(mysqlEnv as object)).not.toContain("DSENV_ACCOUNT_0_PASSWORD");
         const secrets = byType(r, SECRET).filter(s => s.name.startsWith("workspace-mysql-"));
-        expect(secrets.map(s => s.name).sort()).toEqual(["workspace-mysql-dsenv_account_0_password", "workspace-mysql-dsenv_account_1_password", "workspace-mysql-mysql_password", "workspace-mysql-mysql_root_password"]);
+        expect(secrets.map(s => s.name).sort()).toEqual([
+            "workspace-mysql-dsenv_account_0_password",
+            "workspace-mysql-dsenv_account_1_password",
+            "workspace-mysql-mysql_password",
+            "workspace-mysql-mysql_root_password",
+        ]);
         const data = one(r, SECRET, "workspace-mysql-dsenv_account_0_password").props.data;
         expect(await isSecret(data)).toBe(true);
         expect(Buffer.from((await valueOf(data)) as string, "base64").toString()).toBe(pw("workspace-mysql-account-alice-password"));
         const aliceEnv = await valueOf((await valueOf(one(r, SERVICE, "workspace-jupyter-alice").props.taskSpec)).containerSpec.env);
-        expect(aliceEnv).toMatchObject({ MYSQL_DATABASE: "analytics_alice", MYSQL_USER: "analyst_alice", MYSQL_PASSWORD_FILE: "/run/secrets/mysql_password" });
+        expect(aliceEnv).toMatchObject({
+            MYSQL_DATABASE: "analytics_alice",
+            MYSQL_USER: "analyst_alice",
+            MYSQL_PASSWORD_FILE: "/run/secrets/mysql_password",
+        });
         const alicePassword = one(r, SECRET, "workspace-jupyter-alice-mysql_password").props.data;
-        expect(Buffer.from((await valueOf(alicePassword)) as string, "base64").toString()).toBe(pw("workspace-mysql-account-alice-password"));
+        expect(Buffer.from((await valueOf(alicePassword)) as string, "base64").toString()).toBe(
+            pw("workspace-mysql-account-alice-password"),
+        );
     });
 });
 
@@ -151,7 +181,11 @@ describe("shared (the default) is the graph without the key", () => {
         expect(Object.keys(await envOf(mysql)).filter(k => k.startsWith("DSENV_"))).toEqual([]);
         expect(mysql.props.entrypoints[2]).not.toContain("DSENV_ACCOUNTS");
         expect(mysql.props.entrypoints[2]).not.toContain("docker-entrypoint-initdb.d");
-        expect(await envOf(one(set, CONTAINER, "workspace-jupyter-alice"))).toMatchObject({ MYSQL_DATABASE: "analytics", MYSQL_USER: "analyst", MYSQL_PASSWORD: pw("workspace-mysql-password") });
+        expect(await envOf(one(set, CONTAINER, "workspace-jupyter-alice"))).toMatchObject({
+            MYSQL_DATABASE: "analytics",
+            MYSQL_USER: "analyst",
+            MYSQL_PASSWORD: pw("workspace-mysql-password"),
+        });
         expect(set.result.notebooks.alice.database).toBe("analytics");
     });
 });
@@ -165,8 +199,16 @@ describe("dsenv:jupyterUserDatabases is checked before anything is declared", ()
     }
 
     test.each<[string, Record<string, string>, string]>([
-        ["a value it does not know", { jupyterUsers: USERS, jupyterUserDatabases: "each" }, 'dsenv:jupyterUserDatabases: got "each", expected one of shared, own'],
-        ["own without users (an orphan)", { jupyterUserDatabases: "own" }, "dsenv:jupyterUserDatabases: got \"own\", expected it unset, since dsenv:jupyterUsers is empty: the workspace's one notebook has the workspace's database (it has no effect)"],
+        [
+            "a value it does not know",
+            { jupyterUsers: USERS, jupyterUserDatabases: "each" },
+            'dsenv:jupyterUserDatabases: got "each", expected one of shared, own',
+        ],
+        [
+            "own without users (an orphan)",
+            { jupyterUserDatabases: "own" },
+            "dsenv:jupyterUserDatabases: got \"own\", expected it unset, since dsenv:jupyterUsers is empty: the workspace's one notebook has the workspace's database (it has no effect)",
+        ],
         [
             "a name whose account would be longer than MySQL's 32 characters",
             { jupyterUsers: '["alice", "a-very-long-user-name-0123:1001"]', jupyterUserDatabases: "own" },
@@ -183,9 +225,17 @@ describe("dsenv:jupyterUserDatabases is checked before anything is declared", ()
             `dsenv:jupyterUsers: got "a", expected a shorter dsenv:mysqlUser or dsenv:mysqlDatabase: with dsenv:jupyterUserDatabases own it makes the MySQL account "${"u".repeat(31)}_a" (33 characters, MySQL allows 32) and the database "analytics_a" (11, MySQL allows 64)`,
         ],
         // '-' maps to '_', so "a-b" and "a_b" would share a database: "a_b" is no name (names have no '_').
-        ["a name with '_', which could share a database with its '-' twin", { jupyterUsers: '["a-b", "a_b"]', jupyterUserDatabases: "own" }, 'dsenv:jupyterUsers: got "a_b", expected "<name>[:<uid>[:<gid>]][@<node>][=<port>]" with a lowercase name (letters, digits, dashes), e.g. "alice:1001:1001@2=8901"'],
+        [
+            "a name with '_', which could share a database with its '-' twin",
+            { jupyterUsers: '["a-b", "a_b"]', jupyterUserDatabases: "own" },
+            'dsenv:jupyterUsers: got "a_b", expected "<name>[:<uid>[:<gid>]][@<node>][=<port>]" with a lowercase name (letters, digits, dashes), e.g. "alice:1001:1001@2=8901"',
+        ],
         // An invalid dsenv:mysqlUser is reported once, by its own rule, not again for every user.
-        ["an invalid dsenv:mysqlUser", { mysqlUser: "u".repeat(40), jupyterUsers: '["alice"]', jupyterUserDatabases: "own" }, `dsenv:mysqlUser: got "${"u".repeat(40)}", expected 1 to 32 letters, digits or underscores, not root`],
+        [
+            "an invalid dsenv:mysqlUser",
+            { mysqlUser: "u".repeat(40), jupyterUsers: '["alice"]', jupyterUserDatabases: "own" },
+            `dsenv:mysqlUser: got "${"u".repeat(40)}", expected 1 to 32 letters, digits or underscores, not root`,
+        ],
     ])("%s", async (_, config, message) => {
         expect(await rejected(config)).toBe(configProblem(message));
     });

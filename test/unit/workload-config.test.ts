@@ -9,17 +9,25 @@ import { EngineSettings } from "../../config/settings";
 import { HostFacts, readWorkloads, SHIPPED_APP_SOURCE, WorkloadSettings, workloadHostPorts } from "../../workloads/read";
 import { isSecret, runWithMocks } from "./harness";
 
-const IMAGE = "an image reference like name:tag, repo/name:tag or host:port/repo/name@sha256:<64 hex> (lower-case repository, tag up to 128 characters, name up to 255)";
+const IMAGE =
+    "an image reference like name:tag, repo/name:tag or host:port/repo/name@sha256:<64 hex> (lower-case repository, tag up to 128 characters, name up to 255)";
 const DOCKER_HOST = "unix:///path/to/docker.sock, tcp://host:port or ssh://user@host[:port] (port 1 to 65535, an IPv6 address in brackets)";
-const REGISTRY = "a registry host name with an optional port (1 to 65535), without path: HTTPS as is (e.g. myregistry.example.com, 127.0.0.1:5000, [2001:db8::5]:5000), plain HTTP after http:// (e.g. http://127.0.0.1:5000)";
+const REGISTRY =
+    "a registry host name with an optional port (1 to 65535), without path: HTTPS as is (e.g. myregistry.example.com, 127.0.0.1:5000, [2001:db8::5]:5000), plain HTTP after http:// (e.g. http://127.0.0.1:5000)";
 const HTTP_URL = "an http:// or https:// URL without spaces (port 1 to 65535, an IPv6 address in brackets)";
 const LOCAL: EngineSettings = { host: undefined, isLocal: true };
 const REMOTE: EngineSettings = { host: "ssh://azureuser@20.1.2.3", isLocal: false };
 const RUNC = JSON.stringify({ ServerVersion: "27.3.1", Runtimes: { "io.containerd.runc.v2": { path: "runc" }, runc: { path: "runc" } } });
-const NVIDIA = JSON.stringify({ ServerVersion: "27.3.1", Runtimes: { nvidia: { path: "nvidia-container-runtime" }, runc: { path: "runc" } } });
+const NVIDIA = JSON.stringify({
+    ServerVersion: "27.3.1",
+    Runtimes: { nvidia: { path: "nvidia-container-runtime" }, runc: { path: "runc" } },
+});
 
 /** A machine whose engine answers `docker info` with `answer`, without the NVIDIA hook, and whose user is uid/gid 1000. */
-function host(answer: ReturnType<HostFacts["runDocker"]> = { ok: true, stdout: RUNC }, user = { uid: 1000, gid: 1000 }): HostFacts & { calls: string[][] } {
+function host(
+    answer: ReturnType<HostFacts["runDocker"]> = { ok: true, stdout: RUNC },
+    user = { uid: 1000, gid: 1000 },
+): HostFacts & { calls: string[][] } {
     const calls: string[][] = [];
     return { calls, user, runDocker: args => (calls.push(args), answer), runHost: () => ({ ok: true, stdout: "" }) };
 }
@@ -36,7 +44,11 @@ const file = (name: string, text: string) => {
 };
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
-async function read(config: Record<string, string>, facts: HostFacts = host(), engine: EngineSettings = LOCAL): Promise<{ settings: WorkloadSettings; problems: string[] }> {
+async function read(
+    config: Record<string, string>,
+    facts: HostFacts = host(),
+    engine: EngineSettings = LOCAL,
+): Promise<{ settings: WorkloadSettings; problems: string[] }> {
     const r = await runWithMocks(config, () => {
         const reader = new ConfigReader(new pulumi.Config());
         const settings = readWorkloads(reader, engine, facts);
@@ -48,37 +60,134 @@ async function read(config: Record<string, string>, facts: HostFacts = host(), e
     return r.result;
 }
 
-const GPUS = '"auto" (GPUs where the engine can give them, none elsewhere), or "" (no GPUs), "all", a number of GPUs such as "2", or "device=" with GPU indexes or UUIDs separated by commas, e.g. "device=0,2" (the forms of docker run --gpus)';
-const RSTUDIO = { rstudioEnabled: "true", rstudioDownloadUrl: "https://downloads.example.com/rstudio-server-2024.12.1-563-amd64.deb", rstudioGpus: "" };
+const GPUS =
+    '"auto" (GPUs where the engine can give them, none elsewhere), or "" (no GPUs), "all", a number of GPUs such as "2", or "device=" with GPU indexes or UUIDs separated by commas, e.g. "device=0,2" (the forms of docker run --gpus)';
+const RSTUDIO = {
+    rstudioEnabled: "true",
+    rstudioDownloadUrl: "https://downloads.example.com/rstudio-server-2024.12.1-563-amd64.deb",
+    rstudioGpus: "",
+};
 const GPU_OFF = { rstudioGpus: "", pytorchGpus: "", labGpus: "" };
 
 describe("workload config is rejected naming key, value and what is accepted", () => {
     const siteDir = dir("site");
     test.each<[string, Record<string, string>, string]>([
-        ["GPU list with a semicolon", { pytorchEnabled: "true", pytorchGpus: "device=0;2" }, `dsenv:pytorchGpus: got "device=0;2", expected ${GPUS}`],
-        ["shm below Docker's default", { pytorchEnabled: "true", ...GPU_OFF, pytorchShmSizeMb: "32" }, "dsenv:pytorchShmSizeMb: got 32, expected an integer size in MiB from 64 to 1048576"],
-        ["shm written like compose", { pytorchEnabled: "true", ...GPU_OFF, pytorchShmSizeMb: "2gb" }, 'dsenv:pytorchShmSizeMb: got "2gb", expected an integer size in MiB from 64 to 1048576'],
-        ["an empty command", { pytorchEnabled: "true", ...GPU_OFF, pytorchCommand: "[]" }, 'dsenv:pytorchCommand: got [], expected a non-empty command, e.g. ["sleep", "infinity"]'],
-        ["a command that is not a list", { pytorchEnabled: "true", ...GPU_OFF, pytorchCommand: "sleep infinity" }, 'dsenv:pytorchCommand: got "sleep infinity", expected a list of strings (pulumi config set --path \'key[0]\' value)'],
-        ["a relative home directory", { pytorchEnabled: "true", ...GPU_OFF, pytorchHomeDir: "patrick" }, 'dsenv:pytorchHomeDir: got "patrick", expected an absolute host path (/...) or one under your home (~/...)'],
-        ["an image with upper case", { pytorchEnabled: "true", ...GPU_OFF, pytorchImage: "PyTorch/pytorch:latest" }, `dsenv:pytorchImage: got "PyTorch/pytorch:latest", expected ${IMAGE}`],
-        ["RStudio without its download", { rstudioEnabled: "true", rstudioGpus: "" }, 'dsenv:rstudioDownloadUrl: got "", expected the http(s) URL of the rstudio-server .deb for dsenv:rstudioVersion and the base image\'s Ubuntu release (see docs/workloads.md)'],
-        ["RStudio download over ftp", { ...RSTUDIO, rstudioDownloadUrl: "ftp://mirror/rstudio.deb" }, `dsenv:rstudioDownloadUrl: got "ftp://mirror/rstudio.deb", expected ${HTTP_URL}`],
-        ["RStudio version 'latest'", { ...RSTUDIO, rstudioVersion: "latest" }, 'dsenv:rstudioVersion: got "latest", expected an RStudio Server release like 2024.12.1-563'],
-        ["RStudio port above range", { ...RSTUDIO, rstudioHostPort: "87870" }, "dsenv:rstudioHostPort: got 87870, expected an integer port from 1 to 65535"],
-        ["RStudio host IP that is a name", { ...RSTUDIO, rstudioHostIp: "localhost" }, 'dsenv:rstudioHostIp: got "localhost", expected an IPv4 or IPv6 address of this host, e.g. 127.0.0.1 (loopback only) or 0.0.0.0 (every interface)'],
-        ["lab as root", { labEnabled: "true", ...GPU_OFF, labUid: "0" }, "dsenv:labUid: got 0, expected -1 (the id of the user running pulumi) or an integer from 1 to 2147483647 (not 0: the lab runs as a non-root user)"],
-        ["lab gid not a number", { labEnabled: "true", ...GPU_OFF, labGid: "users" }, 'dsenv:labGid: got "users", expected -1 (the id of the user running pulumi) or an integer from 1 to 2147483647 (not 0: the lab runs as a non-root user)'],
-        ["a proxy without scheme", { labEnabled: "true", ...GPU_OFF, labHttpProxy: "192.168.0.10:3128" }, `dsenv:labHttpProxy: got "192.168.0.10:3128", expected ${HTTP_URL}`],
-        ["an apt package with a shell command", { labEnabled: "true", ...GPU_OFF, labAptPackages: '["vim; rm -rf /"]' }, 'dsenv:labAptPackages: got "vim; rm -rf /", expected a Debian package name, optionally with =version (e.g. vim or git=1:2.39.5-0+deb12u1)'],
-        ["a pip option smuggled in", { labEnabled: "true", ...GPU_OFF, labPipPackages: '["--index-url=http://x"]' }, 'dsenv:labPipPackages: got "--index-url=http://x", expected a pip requirement like pandas==2.2.3 or scikit-learn>=1.5 (no spaces, no URLs)'],
-        ["lab port used by the site", { labEnabled: "true", ...GPU_OFF, siteEnabled: "true", siteDir, siteHostPort: "8080" }, "dsenv:siteHostPort: got 8080, expected a host port not already published by dsenv:labHostPort"],
-        ["site source unknown", { siteEnabled: "true", siteSource: "copy", siteDir }, 'dsenv:siteSource: got "copy", expected one of bind, image'],
-        ["site served from nowhere", { siteEnabled: "true" }, 'dsenv:siteDir: got "", expected an absolute host path (/...) or one under your home (~/...)'],
-        ["a site label with a quote", { siteEnabled: "true", siteSource: "image", siteMaintainer: 'me" evil="1' }, 'dsenv:siteMaintainer: got "me\\" evil=\\"1", expected up to 200 characters on one line, without " \\ $ or `'],
+        [
+            "GPU list with a semicolon",
+            { pytorchEnabled: "true", pytorchGpus: "device=0;2" },
+            `dsenv:pytorchGpus: got "device=0;2", expected ${GPUS}`,
+        ],
+        [
+            "shm below Docker's default",
+            { pytorchEnabled: "true", ...GPU_OFF, pytorchShmSizeMb: "32" },
+            "dsenv:pytorchShmSizeMb: got 32, expected an integer size in MiB from 64 to 1048576",
+        ],
+        [
+            "shm written like compose",
+            { pytorchEnabled: "true", ...GPU_OFF, pytorchShmSizeMb: "2gb" },
+            'dsenv:pytorchShmSizeMb: got "2gb", expected an integer size in MiB from 64 to 1048576',
+        ],
+        [
+            "an empty command",
+            { pytorchEnabled: "true", ...GPU_OFF, pytorchCommand: "[]" },
+            'dsenv:pytorchCommand: got [], expected a non-empty command, e.g. ["sleep", "infinity"]',
+        ],
+        [
+            "a command that is not a list",
+            { pytorchEnabled: "true", ...GPU_OFF, pytorchCommand: "sleep infinity" },
+            "dsenv:pytorchCommand: got \"sleep infinity\", expected a list of strings (pulumi config set --path 'key[0]' value)",
+        ],
+        [
+            "a relative home directory",
+            { pytorchEnabled: "true", ...GPU_OFF, pytorchHomeDir: "patrick" },
+            'dsenv:pytorchHomeDir: got "patrick", expected an absolute host path (/...) or one under your home (~/...)',
+        ],
+        [
+            "an image with upper case",
+            { pytorchEnabled: "true", ...GPU_OFF, pytorchImage: "PyTorch/pytorch:latest" },
+            `dsenv:pytorchImage: got "PyTorch/pytorch:latest", expected ${IMAGE}`,
+        ],
+        [
+            "RStudio without its download",
+            { rstudioEnabled: "true", rstudioGpus: "" },
+            'dsenv:rstudioDownloadUrl: got "", expected the http(s) URL of the rstudio-server .deb for dsenv:rstudioVersion and the base image\'s Ubuntu release (see docs/workloads.md)',
+        ],
+        [
+            "RStudio download over ftp",
+            { ...RSTUDIO, rstudioDownloadUrl: "ftp://mirror/rstudio.deb" },
+            `dsenv:rstudioDownloadUrl: got "ftp://mirror/rstudio.deb", expected ${HTTP_URL}`,
+        ],
+        [
+            "RStudio version 'latest'",
+            { ...RSTUDIO, rstudioVersion: "latest" },
+            'dsenv:rstudioVersion: got "latest", expected an RStudio Server release like 2024.12.1-563',
+        ],
+        [
+            "RStudio port above range",
+            { ...RSTUDIO, rstudioHostPort: "87870" },
+            "dsenv:rstudioHostPort: got 87870, expected an integer port from 1 to 65535",
+        ],
+        [
+            "RStudio host IP that is a name",
+            { ...RSTUDIO, rstudioHostIp: "localhost" },
+            'dsenv:rstudioHostIp: got "localhost", expected an IPv4 or IPv6 address of this host, e.g. 127.0.0.1 (loopback only) or 0.0.0.0 (every interface)',
+        ],
+        [
+            "lab as root",
+            { labEnabled: "true", ...GPU_OFF, labUid: "0" },
+            "dsenv:labUid: got 0, expected -1 (the id of the user running pulumi) or an integer from 1 to 2147483647 (not 0: the lab runs as a non-root user)",
+        ],
+        [
+            "lab gid not a number",
+            { labEnabled: "true", ...GPU_OFF, labGid: "users" },
+            'dsenv:labGid: got "users", expected -1 (the id of the user running pulumi) or an integer from 1 to 2147483647 (not 0: the lab runs as a non-root user)',
+        ],
+        [
+            "a proxy without scheme",
+            { labEnabled: "true", ...GPU_OFF, labHttpProxy: "192.168.0.10:3128" },
+            `dsenv:labHttpProxy: got "192.168.0.10:3128", expected ${HTTP_URL}`,
+        ],
+        [
+            "an apt package with a shell command",
+            { labEnabled: "true", ...GPU_OFF, labAptPackages: '["vim; rm -rf /"]' },
+            'dsenv:labAptPackages: got "vim; rm -rf /", expected a Debian package name, optionally with =version (e.g. vim or git=1:2.39.5-0+deb12u1)',
+        ],
+        [
+            "a pip option smuggled in",
+            { labEnabled: "true", ...GPU_OFF, labPipPackages: '["--index-url=http://x"]' },
+            'dsenv:labPipPackages: got "--index-url=http://x", expected a pip requirement like pandas==2.2.3 or scikit-learn>=1.5 (no spaces, no URLs)',
+        ],
+        [
+            "lab port used by the site",
+            { labEnabled: "true", ...GPU_OFF, siteEnabled: "true", siteDir, siteHostPort: "8080" },
+            "dsenv:siteHostPort: got 8080, expected a host port not already published by dsenv:labHostPort",
+        ],
+        [
+            "site source unknown",
+            { siteEnabled: "true", siteSource: "copy", siteDir },
+            'dsenv:siteSource: got "copy", expected one of bind, image',
+        ],
+        [
+            "site served from nowhere",
+            { siteEnabled: "true" },
+            'dsenv:siteDir: got "", expected an absolute host path (/...) or one under your home (~/...)',
+        ],
+        [
+            "a site label with a quote",
+            { siteEnabled: "true", siteSource: "image", siteMaintainer: 'me" evil="1' },
+            'dsenv:siteMaintainer: got "me\\" evil=\\"1", expected up to 200 characters on one line, without " \\ $ or `',
+        ],
         ["app port zero", { appEnabled: "true", appHostPort: "0" }, "dsenv:appHostPort: got 0, expected an integer port from 1 to 65535"],
-        ["secret keys without an env file", { appEnabled: "true", appSecretEnvKeys: '["API_KEY"]' }, 'dsenv:appSecretEnvKeys: got ["API_KEY"], expected [] while dsenv:appEnvFile is empty'],
-        ["a secret key name with a dash", { appEnabled: "true", appEnvFile: file("ok.env", "A=1\n"), appSecretEnvKeys: '["API-KEY"]' }, 'dsenv:appSecretEnvKeys: got "API-KEY", expected an environment variable name: letters, digits and underscores, not starting with a digit'],
+        [
+            "secret keys without an env file",
+            { appEnabled: "true", appSecretEnvKeys: '["API_KEY"]' },
+            'dsenv:appSecretEnvKeys: got ["API_KEY"], expected [] while dsenv:appEnvFile is empty',
+        ],
+        [
+            "a secret key name with a dash",
+            { appEnabled: "true", appEnvFile: file("ok.env", "A=1\n"), appSecretEnvKeys: '["API-KEY"]' },
+            'dsenv:appSecretEnvKeys: got "API-KEY", expected an environment variable name: letters, digits and underscores, not starting with a digit',
+        ],
         ["enabled flag that is not a boolean", { appEnabled: "yes" }, 'dsenv:appEnabled: got "yes", expected true or false'],
     ])("%s", async (_, config, message) => {
         expect((await read(config)).problems).toEqual([message]);
@@ -119,7 +228,7 @@ describe("workload config is rejected naming key, value and what is accepted", (
 
     test("the shipped app source cannot be bound on a remote engine", async () => {
         expect((await read({ appEnabled: "true" }, host(), REMOTE)).problems).toEqual([
-            'dsenv:appSourceDir: got "", expected the app\'s source directory on the engine\'s host (the shipped images/feedback-app is only on this machine)',
+            "dsenv:appSourceDir: got \"\", expected the app's source directory on the engine's host (the shipped images/feedback-app is only on this machine)",
         ]);
     });
 
@@ -141,35 +250,70 @@ describe("workload config is rejected naming key, value and what is accepted", (
     });
 
     test.each<[string, Record<string, string>, string]>([
-        ["proxies at run time without a proxy", { labEnabled: "true", ...GPU_OFF, labProxyAtRuntime: "true" }, "dsenv:labProxyAtRuntime: got true, expected it unset, since no proxy is set (dsenv:labHttpProxy, dsenv:labHttpsProxy, dsenv:labPipProxy) (it has no effect)"],
-        ["a site directory for a built site", { siteEnabled: "true", siteSource: "image", siteDir: "/srv/site" }, 'dsenv:siteDir: got "/srv/site", expected it unset, since dsenv:siteSource is "image" (the site is built from images/site) (it has no effect)'],
-        ["an image label for a served directory", { siteEnabled: "true", siteDir: dir("site-labels"), siteVersion: "2.0" }, 'dsenv:siteVersion: got "2.0", expected it unset, since dsenv:siteSource is "bind" (labels belong to a built image) (it has no effect)'],
+        [
+            "proxies at run time without a proxy",
+            { labEnabled: "true", ...GPU_OFF, labProxyAtRuntime: "true" },
+            "dsenv:labProxyAtRuntime: got true, expected it unset, since no proxy is set (dsenv:labHttpProxy, dsenv:labHttpsProxy, dsenv:labPipProxy) (it has no effect)",
+        ],
+        [
+            "a site directory for a built site",
+            { siteEnabled: "true", siteSource: "image", siteDir: "/srv/site" },
+            'dsenv:siteDir: got "/srv/site", expected it unset, since dsenv:siteSource is "image" (the site is built from images/site) (it has no effect)',
+        ],
+        [
+            "an image label for a served directory",
+            { siteEnabled: "true", siteDir: dir("site-labels"), siteVersion: "2.0" },
+            'dsenv:siteVersion: got "2.0", expected it unset, since dsenv:siteSource is "bind" (labels belong to a built image) (it has no effect)',
+        ],
     ])("orphan: %s", async (_, config, message) => {
         expect((await read(config)).problems).toEqual([message]);
     });
 
     test("a proxy URL with a password is refused, and the password is not shown", async () => {
         const problems = (await read({ labEnabled: "true", ...GPU_OFF, labHttpProxy: "http://me:hunter2@proxy:3128" })).problems;
-        expect(problems).toEqual(['dsenv:labHttpProxy: got "http://me:[secret]@proxy:3128", expected an http:// or https:// URL without a user or password (they would be kept in the stack\'s state and the image\'s history)']);
+        expect(problems).toEqual([
+            "dsenv:labHttpProxy: got \"http://me:[secret]@proxy:3128\", expected an http:// or https:// URL without a user or password (they would be kept in the stack's state and the image's history)",
+        ]);
     });
 
     test("GPU requests as docker run --gpus takes them", async () => {
-        const gpus = async (value: string) => (await read({ pytorchEnabled: "true", pytorchGpus: value }, host({ ok: true, stdout: NVIDIA }))).settings.pytorch?.gpus;
+        const gpus = async (value: string) =>
+            (await read({ pytorchEnabled: "true", pytorchGpus: value }, host({ ok: true, stdout: NVIDIA }))).settings.pytorch?.gpus;
         expect(await gpus("all")).toBe("all");
         expect(await gpus("2")).toEqual({ count: 2 });
         expect(await gpus("device=1")).toEqual({ devices: ["1"] });
         expect(await gpus("device=0,2")).toEqual({ devices: ["0", "2"] });
-        expect(await gpus('"device=0,GPU-3a2b1c0d-1111-2222-3333-444455556666"')).toEqual({ devices: ["0", "GPU-3a2b1c0d-1111-2222-3333-444455556666"] });
+        expect(await gpus('"device=0,GPU-3a2b1c0d-1111-2222-3333-444455556666"')).toEqual({
+            devices: ["0", "GPU-3a2b1c0d-1111-2222-3333-444455556666"],
+        });
         expect(await gpus("device=0:1")).toEqual({ devices: ["0:1"] });
         expect(await gpus("")).toBeUndefined();
     });
 
-    test.each(["0", "129", "0,2", "gpu0", "count=2", "all,0", "device=", "device=0,,1", "-1", "2.5", "99999999999", "device=GPU-xyz", "'device=0'"])("GPU request %j is refused", async value => {
-        expect((await read({ pytorchEnabled: "true", pytorchGpus: value })).problems).toEqual([`dsenv:pytorchGpus: got ${JSON.stringify(value)}, expected ${GPUS}`]);
+    test.each([
+        "0",
+        "129",
+        "0,2",
+        "gpu0",
+        "count=2",
+        "all,0",
+        "device=",
+        "device=0,,1",
+        "-1",
+        "2.5",
+        "99999999999",
+        "device=GPU-xyz",
+        "'device=0'",
+    ])("GPU request %j is refused", async value => {
+        expect((await read({ pytorchEnabled: "true", pytorchGpus: value })).problems).toEqual([
+            `dsenv:pytorchGpus: got ${JSON.stringify(value)}, expected ${GPUS}`,
+        ]);
     });
 
     test("a device twice is refused", async () => {
-        expect((await read({ pytorchEnabled: "true", pytorchGpus: "device=1,1" })).problems).toEqual([`dsenv:pytorchGpus: got "device=1,1", expected ${GPUS}, each device once`]);
+        expect((await read({ pytorchEnabled: "true", pytorchGpus: "device=1,1" })).problems).toEqual([
+            `dsenv:pytorchGpus: got "device=1,1", expected ${GPUS}, each device once`,
+        ]);
     });
 
     test("disabled workloads are not read: their keys cannot fail", async () => {
@@ -181,13 +325,41 @@ describe("files and directories: a key says which it wants, and nothing is writt
     const aFile = file("plain.txt", "A=1\n");
     const aDir = dir("a-dir");
     test.each<[string, Record<string, string>, string]>([
-        ["a file as the project directory", { ...RSTUDIO, rstudioProjectDir: aFile }, `dsenv:rstudioProjectDir: got ${JSON.stringify(aFile)}, expected a directory (${aFile} is a file)`],
-        ["a file as the site directory", { siteEnabled: "true", siteDir: aFile }, `dsenv:siteDir: got ${JSON.stringify(aFile)}, expected a directory (${aFile} is a file)`],
-        ["a device as the lab workspace", { labEnabled: "true", ...GPU_OFF, labWorkspaceDir: "/dev/null" }, 'dsenv:labWorkspaceDir: got "/dev/null", expected a directory (/dev/null is a device)'],
-        ["a directory as the env file", { appEnabled: "true", appEnvFile: aDir }, `dsenv:appEnvFile: got ${JSON.stringify(aDir)}, expected a file of KEY=VALUE lines (${aDir} is a directory)`],
-        ["a device as the env file", { appEnabled: "true", appEnvFile: "/dev/zero" }, 'dsenv:appEnvFile: got "/dev/zero", expected a regular file of KEY=VALUE lines (/dev/zero is a device)'],
-        ["a path through a file", { appEnabled: "true", appEnvFile: `${aFile}/x.env` }, `dsenv:appEnvFile: got ${JSON.stringify(`${aFile}/x.env`)}, expected a regular file of KEY=VALUE lines (${aFile}/x.env cannot be looked at: a part of the path is a file, not a directory)`],
-        ["a missing env file", { appEnabled: "true", appEnvFile: path.join(tmp, "no.env") }, `dsenv:appEnvFile: got ${JSON.stringify(path.join(tmp, "no.env"))}, expected an existing file of KEY=VALUE lines (${path.join(tmp, "no.env")} does not exist)`],
+        [
+            "a file as the project directory",
+            { ...RSTUDIO, rstudioProjectDir: aFile },
+            `dsenv:rstudioProjectDir: got ${JSON.stringify(aFile)}, expected a directory (${aFile} is a file)`,
+        ],
+        [
+            "a file as the site directory",
+            { siteEnabled: "true", siteDir: aFile },
+            `dsenv:siteDir: got ${JSON.stringify(aFile)}, expected a directory (${aFile} is a file)`,
+        ],
+        [
+            "a device as the lab workspace",
+            { labEnabled: "true", ...GPU_OFF, labWorkspaceDir: "/dev/null" },
+            'dsenv:labWorkspaceDir: got "/dev/null", expected a directory (/dev/null is a device)',
+        ],
+        [
+            "a directory as the env file",
+            { appEnabled: "true", appEnvFile: aDir },
+            `dsenv:appEnvFile: got ${JSON.stringify(aDir)}, expected a file of KEY=VALUE lines (${aDir} is a directory)`,
+        ],
+        [
+            "a device as the env file",
+            { appEnabled: "true", appEnvFile: "/dev/zero" },
+            'dsenv:appEnvFile: got "/dev/zero", expected a regular file of KEY=VALUE lines (/dev/zero is a device)',
+        ],
+        [
+            "a path through a file",
+            { appEnabled: "true", appEnvFile: `${aFile}/x.env` },
+            `dsenv:appEnvFile: got ${JSON.stringify(`${aFile}/x.env`)}, expected a regular file of KEY=VALUE lines (${aFile}/x.env cannot be looked at: a part of the path is a file, not a directory)`,
+        ],
+        [
+            "a missing env file",
+            { appEnabled: "true", appEnvFile: path.join(tmp, "no.env") },
+            `dsenv:appEnvFile: got ${JSON.stringify(path.join(tmp, "no.env"))}, expected an existing file of KEY=VALUE lines (${path.join(tmp, "no.env")} does not exist)`,
+        ],
     ])("%s", async (_, config, message) => {
         expect((await read(config)).problems).toEqual([message]);
     });
@@ -195,15 +367,21 @@ describe("files and directories: a key says which it wants, and nothing is writt
     test("a named pipe as the env file is refused without waiting for a writer", async () => {
         const fifo = path.join(tmp, "pipe.env");
         execFileSync("mkfifo", [fifo]);
-        expect((await read({ appEnabled: "true", appEnvFile: fifo })).problems).toEqual([`dsenv:appEnvFile: got ${JSON.stringify(fifo)}, expected a regular file of KEY=VALUE lines (${fifo} is a named pipe)`]);
+        expect((await read({ appEnabled: "true", appEnvFile: fifo })).problems).toEqual([
+            `dsenv:appEnvFile: got ${JSON.stringify(fifo)}, expected a regular file of KEY=VALUE lines (${fifo} is a named pipe)`,
+        ]);
     });
 
     test("an env file that is not UTF-8, or too big to be one", async () => {
         const latin1 = path.join(tmp, "latin1.env");
         fs.writeFileSync(latin1, Buffer.from("A=1\nNAME=Jos\xe9\n", "latin1"));
         const big = file("big.env", `A=${"x".repeat(1024 * 1024)}\n`);
-        expect((await read({ appEnabled: "true", appEnvFile: latin1 })).problems).toEqual([`dsenv:appEnvFile: got ${JSON.stringify(latin1)}, expected a file of KEY=VALUE lines in UTF-8 (${latin1} has bytes that are not UTF-8 on line 2)`]);
-        expect((await read({ appEnabled: "true", appEnvFile: big })).problems).toEqual([`dsenv:appEnvFile: got ${JSON.stringify(big)}, expected a file of KEY=VALUE lines of at most 1048576 bytes (${big} is bigger)`]);
+        expect((await read({ appEnabled: "true", appEnvFile: latin1 })).problems).toEqual([
+            `dsenv:appEnvFile: got ${JSON.stringify(latin1)}, expected a file of KEY=VALUE lines in UTF-8 (${latin1} has bytes that are not UTF-8 on line 2)`,
+        ]);
+        expect((await read({ appEnabled: "true", appEnvFile: big })).problems).toEqual([
+            `dsenv:appEnvFile: got ${JSON.stringify(big)}, expected a file of KEY=VALUE lines of at most 1048576 bytes (${big} is bigger)`,
+        ]);
     });
 
     test("an app source without mount points is refused and left as it was", async () => {
@@ -230,7 +408,20 @@ describe("GPUs are checked against the engine before any resource", () => {
 
     test("an engine with it passes, asked once at its configured host", async () => {
         const facts = host({ ok: true, stdout: NVIDIA });
-        const { settings, problems } = await read({ ...RSTUDIO, rstudioGpus: "all", pytorchEnabled: "true", pytorchGpus: "all", labEnabled: "true", labGpus: "all", labUid: "1000", labGid: "1000" }, facts, REMOTE);
+        const { settings, problems } = await read(
+            {
+                ...RSTUDIO,
+                rstudioGpus: "all",
+                pytorchEnabled: "true",
+                pytorchGpus: "all",
+                labEnabled: "true",
+                labGpus: "all",
+                labUid: "1000",
+                labGid: "1000",
+            },
+            facts,
+            REMOTE,
+        );
         expect(problems).toEqual([]);
         expect(facts.calls).toEqual([["-H", "ssh://azureuser@20.1.2.3", "info", "--format", "{{json .}}"]]);
         expect([settings.rstudio?.gpus, settings.pytorch?.gpus, settings.lab?.gpus]).toEqual(["all", "all", "all"]);
@@ -241,7 +432,8 @@ describe("GPUs are checked against the engine before any resource", () => {
         const { settings, problems } = await read({ pytorchEnabled: "true", labEnabled: "true", labUid: "1000", labGid: "1000" }, facts);
         expect(problems).toEqual([]);
         expect([settings.pytorch?.gpus, settings.lab?.gpus]).toEqual([undefined, undefined]);
-        const why = "the engine at the local socket has no GPU path (runtimes: io.containerd.runc.v2, runc; CDI off; no nvidia-container-runtime-hook on its host)";
+        const why =
+            "the engine at the local socket has no GPU path (runtimes: io.containerd.runc.v2, runc; CDI off; no nvidia-container-runtime-hook on its host)";
         expect(settings.notices).toEqual([`dsenv:pytorchGpus is auto: none (${why})`, `dsenv:labGpus is auto: none (${why})`]);
         // The engine is asked once for both.
         expect(facts.calls).toEqual([["info", "--format", "{{json .}}"]]);
@@ -259,7 +451,9 @@ describe("GPUs are checked against the engine before any resource", () => {
 
     test("no workload wants GPUs: the engine is not asked", async () => {
         const facts = host();
-        expect((await read({ pytorchEnabled: "true", pytorchGpus: "", siteEnabled: "true", siteSource: "image" }, facts)).problems).toEqual([]);
+        expect((await read({ pytorchEnabled: "true", pytorchGpus: "", siteEnabled: "true", siteSource: "image" }, facts)).problems).toEqual(
+            [],
+        );
         expect(facts.calls).toEqual([]);
     });
 });
@@ -326,8 +520,18 @@ describe("valid workload config", () => {
             aptPackages: [],
             pipPackages: ["pandas==2.2.3", "scikit-learn>=1.5"],
         });
-        expect(settings.site).toEqual({ image: "httpd:2.4", content: { kind: "bind", hostPath: site }, publish: { hostPort: 9999, hostIp: "127.0.0.1" } });
-        expect(settings.app).toMatchObject({ baseImage: "node:22.12.0-bookworm-slim", sourceDir: app, env: { GREETING: "hello" }, publish: { hostPort: 3000, hostIp: "127.0.0.1" }, keepFeedbackOnDestroy: true });
+        expect(settings.site).toEqual({
+            image: "httpd:2.4",
+            content: { kind: "bind", hostPath: site },
+            publish: { hostPort: 9999, hostIp: "127.0.0.1" },
+        });
+        expect(settings.app).toMatchObject({
+            baseImage: "node:22.12.0-bookworm-slim",
+            sourceDir: app,
+            env: { GREETING: "hello" },
+            publish: { hostPort: 3000, hostIp: "127.0.0.1" },
+            keepFeedbackOnDestroy: true,
+        });
         expect(Object.keys(settings.app!.secretEnv).sort()).toEqual(["ADMIN_TOKEN", "DB_PASS"]);
         expect(await isSecret(settings.app!.secretEnv.DB_PASS)).toBe(true);
         expect(workloadHostPorts(settings).map(([k, p]) => [k, p?.hostPort])).toEqual([
@@ -339,9 +543,19 @@ describe("valid workload config", () => {
     });
 
     test("the site as a built image needs no directory; the shipped app source has its mount points in git", async () => {
-        const { settings, problems } = await read({ siteEnabled: "true", siteSource: "image", siteMaintainer: "me@example.com", appEnabled: "true" });
+        const { settings, problems } = await read({
+            siteEnabled: "true",
+            siteSource: "image",
+            siteMaintainer: "me@example.com",
+            appEnabled: "true",
+        });
         expect(problems).toEqual([]);
-        expect(settings.site?.content).toEqual({ kind: "image", maintainer: "me@example.com", version: "1.0.0", description: "A static site served by Apache httpd" });
+        expect(settings.site?.content).toEqual({
+            kind: "image",
+            maintainer: "me@example.com",
+            version: "1.0.0",
+            description: "A static site served by Apache httpd",
+        });
         expect(settings.app?.sourceDir).toBe(SHIPPED_APP_SOURCE);
         const tracked = execFileSync("git", ["ls-files", "--", "feedback", "node_modules"], { cwd: SHIPPED_APP_SOURCE, encoding: "utf8" });
         expect(tracked.split("\n").filter(Boolean).sort()).toEqual(["feedback/.gitkeep", "node_modules/.gitkeep"]);

@@ -66,24 +66,25 @@ function expectUnderComponent(r: Run<unknown>, component: string, type: string):
 describe("RStudioServer", () => {
     let r: Run<RStudioServer>;
     beforeAll(async () => {
-        r = await withRuntime(runtime =>
-            new RStudioServer("rstudio", {
-                runtime,
-                namePrefix: "p",
-                baseImage: "gcr.io/kaggle-gpu-images/rstats:v59",
-                rstudioVersion: "2024.12.1-563",
-                downloadUrl: "https://downloads.example.com/rstudio-server-2024.12.1-563-amd64.deb",
-                projectDir: { kind: "bind", hostPath: "/home/arielle/rproject" },
-                publish: { hostPort: 8787 },
-                gpus: "all",
-            }),
+        r = await withRuntime(
+            runtime =>
+                new RStudioServer("rstudio", {
+                    runtime,
+                    namePrefix: "p",
+                    baseImage: "gcr.io/kaggle-gpu-images/rstats:v59",
+                    rstudioVersion: "2024.12.1-563",
+                    downloadUrl: "https://downloads.example.com/rstudio-server-2024.12.1-563-amd64.deb",
+                    projectDir: { kind: "bind", hostPath: "/home/arielle/rproject" },
+                    publish: { hostPort: 8787 },
+                    gpus: "all",
+                }),
         );
         expect(r.error).toBeUndefined();
     });
 
     test("builds images/rstudio on the base with the pinned release, and nothing secret in the build", async () => {
         const image = one(r, IMAGE, "rstudio-image");
-        const build = await valueOf(image.props.build) as any;
+        const build = (await valueOf(image.props.build)) as any;
         expect(build.context).toBe(path.join(IMAGES, "rstudio"));
         expect(build.buildArgs).toEqual({
             BASE_IMAGE: "gcr.io/kaggle-gpu-images/rstats:v59",
@@ -98,7 +99,9 @@ describe("RStudioServer", () => {
         expect(c.props.name).toBe("p-rstudio");
         expect(c.props.ports).toEqual([{ internal: 8787, external: 8787, ip: "127.0.0.1", protocol: "tcp" }]);
         expect(c.props.gpus).toBe("all");
-        expect(await mountsOf(c)).toEqual([{ type: "bind", source: "/home/arielle/rproject", target: "/home/rstudio/rproject", readOnly: false }]);
+        expect(await mountsOf(c)).toEqual([
+            { type: "bind", source: "/home/arielle/rproject", target: "/home/rstudio/rproject", readOnly: false },
+        ]);
         expect(c.props.command).toBeUndefined();
         expect(c.props.wait).toBe(true);
     });
@@ -116,22 +119,25 @@ describe("RStudioServer", () => {
     });
 
     test("without a project directory the project lives on a kept named volume", async () => {
-        const v = await withRuntime(runtime =>
-            new RStudioServer("rstudio", {
-                runtime,
-                namePrefix: "p",
-                baseImage: "r-base:4.4.2",
-                rstudioVersion: "2024.12.1-563",
-                downloadUrl: "https://downloads.example.com/x.deb",
-                projectDir: { kind: "volume", keepOnDestroy: true },
-                publish: { hostPort: 8788, hostIp: "0.0.0.0" },
-            }),
+        const v = await withRuntime(
+            runtime =>
+                new RStudioServer("rstudio", {
+                    runtime,
+                    namePrefix: "p",
+                    baseImage: "r-base:4.4.2",
+                    rstudioVersion: "2024.12.1-563",
+                    downloadUrl: "https://downloads.example.com/x.deb",
+                    projectDir: { kind: "volume", keepOnDestroy: true },
+                    publish: { hostPort: 8788, hostIp: "0.0.0.0" },
+                }),
         );
         expect(one(v, VOLUME, "rstudio-project").props.name).toBe("p-rstudio-project");
         expect(one(v, VOLUME, "rstudio-project").opts.retainOnDelete).toBe(true);
         const c = one(v, CONTAINER, "rstudio");
         expect(c.props.gpus).toBeUndefined();
-        expect(await mountsOf(c)).toEqual([{ type: "volume", source: "p-rstudio-project", target: "/home/rstudio/rproject", readOnly: false }]);
+        expect(await mountsOf(c)).toEqual([
+            { type: "volume", source: "p-rstudio-project", target: "/home/rstudio/rproject", readOnly: false },
+        ]);
         expect(await valueOf(v.result.url)).toBe("http://127.0.0.1:8788/");
     });
 });
@@ -140,13 +146,28 @@ describe("PyTorchWorkspace", () => {
     const defaults = { image: DEFAULTS.pytorchImage, shmSizeMb: DEFAULTS.pytorchShmSizeMb, command: DEFAULTS.pytorchCommand };
 
     test("the defaults: pinned CUDA image, 2 GB shm, GPUs by device, home at /home, idle command that stops at once", async () => {
-        const r = await withRuntime(runtime =>
-            new PyTorchWorkspace("pytorch", { runtime, namePrefix: "p", ...defaults, gpus: { devices: ["0", "2"] }, homeDir: { kind: "bind", hostPath: "/home/me" } }),
+        const r = await withRuntime(
+            runtime =>
+                new PyTorchWorkspace("pytorch", {
+                    runtime,
+                    namePrefix: "p",
+                    ...defaults,
+                    gpus: { devices: ["0", "2"] },
+                    homeDir: { kind: "bind", hostPath: "/home/me" },
+                }),
         );
         expect(r.error).toBeUndefined();
-        expect(await valueOf(one(r, IMAGE, "pytorch-image").props.name)).toMatch(/^pytorch\/pytorch:[0-9.]+-cuda[0-9.]+-cudnn[0-9]+-devel$/);
+        expect(await valueOf(one(r, IMAGE, "pytorch-image").props.name)).toMatch(
+            /^pytorch\/pytorch:[0-9.]+-cuda[0-9.]+-cudnn[0-9]+-devel$/,
+        );
         const c = one(r, CONTAINER, "pytorch");
-        expect(c.props).toMatchObject({ name: "p-pytorch", gpus: '"device=0,2"', shmSize: 2048, command: ["sleep", "infinity"], destroyGraceSeconds: 5 });
+        expect(c.props).toMatchObject({
+            name: "p-pytorch",
+            gpus: '"device=0,2"',
+            shmSize: 2048,
+            command: ["sleep", "infinity"],
+            destroyGraceSeconds: 5,
+        });
         expect(c.props.ports).toEqual([]);
         expect(await envOf(c)).toEqual({ NVIDIA_VISIBLE_DEVICES: "0,2", NVIDIA_DRIVER_CAPABILITIES: "compute,utility" });
         expect(await mountsOf(c)).toEqual([{ type: "bind", source: "/home/me", target: "/home", readOnly: false }]);
@@ -155,7 +176,15 @@ describe("PyTorchWorkspace", () => {
 
     test("all GPUs, a chosen image, shm and command; GPUs off hides them even from an nvidia default runtime", async () => {
         const r = await withRuntime(runtime => {
-            new PyTorchWorkspace("gpu", { runtime, namePrefix: "a", image: "pytorch/pytorch:2.4.1-cuda12.1-cudnn9-devel", gpus: "all", shmSizeMb: 8192, homeDir: { kind: "volume", keepOnDestroy: true }, command: ["python", "train.py"] });
+            new PyTorchWorkspace("gpu", {
+                runtime,
+                namePrefix: "a",
+                image: "pytorch/pytorch:2.4.1-cuda12.1-cudnn9-devel",
+                gpus: "all",
+                shmSizeMb: 8192,
+                homeDir: { kind: "volume", keepOnDestroy: true },
+                command: ["python", "train.py"],
+            });
             new PyTorchWorkspace("cpu", { runtime, namePrefix: "b", ...defaults, homeDir: { kind: "volume", keepOnDestroy: false } });
         });
         const gpu = one(r, CONTAINER, "gpu");
@@ -218,7 +247,12 @@ describe("SharedLab", () => {
             new SharedLab("plain", { runtime, ...base, namePrefix: "q", proxy: {}, aptPackages: [], pipPackages: [], gpus: undefined });
         });
         const env = await envOf(one(r, CONTAINER, "asked"));
-        expect(env).toMatchObject({ HTTP_PROXY: "http://192.168.0.10:3128", http_proxy: "http://192.168.0.10:3128", HTTPS_PROXY: "http://192.168.0.10:3128", PIP_PROXY: "http://192.168.0.11:3128" });
+        expect(env).toMatchObject({
+            HTTP_PROXY: "http://192.168.0.10:3128",
+            http_proxy: "http://192.168.0.10:3128",
+            HTTPS_PROXY: "http://192.168.0.10:3128",
+            PIP_PROXY: "http://192.168.0.11:3128",
+        });
         const plain = (await valueOf(one(r, IMAGE, "plain-image").props.build)) as any;
         expect(Object.keys(plain.buildArgs).sort()).toEqual(["BASE_IMAGE", "LAB_GID", "LAB_UID"]);
         expect(one(r, CONTAINER, "plain").props.gpus).toBeUndefined();
@@ -227,23 +261,46 @@ describe("SharedLab", () => {
 
 describe("StaticSite", () => {
     test("serves a host directory read-only from the pulled httpd image on 9999", async () => {
-        const r = await withRuntime(runtime => new StaticSite("site", { runtime, namePrefix: "p", image: "httpd:2.4-alpine", content: { kind: "bind", hostPath: "/home/ubuntu/site" }, publish: { hostPort: 9999 } }));
+        const r = await withRuntime(
+            runtime =>
+                new StaticSite("site", {
+                    runtime,
+                    namePrefix: "p",
+                    image: "httpd:2.4-alpine",
+                    content: { kind: "bind", hostPath: "/home/ubuntu/site" },
+                    publish: { hostPort: 9999 },
+                }),
+        );
         expect(r.error).toBeUndefined();
         expect(await valueOf(one(r, IMAGE, "site-image").props.name)).toBe("httpd:2.4-alpine");
         const c = one(r, CONTAINER, "site");
         expect(c.props.ports).toEqual([{ internal: 80, external: 9999, ip: "127.0.0.1", protocol: "tcp" }]);
-        expect(await mountsOf(c)).toEqual([{ type: "bind", source: "/home/ubuntu/site", target: "/usr/local/apache2/htdocs", readOnly: true }]);
+        expect(await mountsOf(c)).toEqual([
+            { type: "bind", source: "/home/ubuntu/site", target: "/usr/local/apache2/htdocs", readOnly: true },
+        ]);
         expect(await valueOf(r.result.url)).toBe("http://127.0.0.1:9999/");
         expectUnderComponent(r, "site", "dsenv:workloads:StaticSite");
     });
 
     test("or builds images/site with its labels and mounts nothing", async () => {
-        const r = await withRuntime(runtime =>
-            new StaticSite("site", { runtime, namePrefix: "p", image: "httpd:2.4", content: { kind: "image", maintainer: "me@example.com", version: "1.0.0", description: "A test image" }, publish: { hostPort: 9999, hostIp: "0.0.0.0" } }),
+        const r = await withRuntime(
+            runtime =>
+                new StaticSite("site", {
+                    runtime,
+                    namePrefix: "p",
+                    image: "httpd:2.4",
+                    content: { kind: "image", maintainer: "me@example.com", version: "1.0.0", description: "A test image" },
+                    publish: { hostPort: 9999, hostIp: "0.0.0.0" },
+                }),
         );
         const build = (await valueOf(one(r, IMAGE, "site-image").props.build)) as any;
         expect(build.context).toBe(path.join(IMAGES, "site"));
-        expect(build.buildArgs).toEqual({ BASE_IMAGE: "httpd:2.4", SITE_MAINTAINER: "me@example.com", SITE_VERSION: "1.0.0", SITE_DESCRIPTION: "A test image" });
+        expect(build.buildArgs).toEqual({
+            BASE_IMAGE: "httpd:2.4",
+            SITE_MAINTAINER: "me@example.com",
+            SITE_VERSION: "1.0.0",
+            SITE_DESCRIPTION: "A test image",
+        });
         expect(one(r, CONTAINER, "site").props.mounts).toEqual([]);
         expect(one(r, CONTAINER, "site").props.ports).toEqual([{ internal: 80, external: 9999, ip: "0.0.0.0", protocol: "tcp" }]);
     });
@@ -252,16 +309,17 @@ describe("StaticSite", () => {
 describe("StatefulApp", () => {
     let r: Run<StatefulApp>;
     beforeAll(async () => {
-        r = await withRuntime(runtime =>
-            new StatefulApp("app", {
-                runtime,
-                namePrefix: "p",
-                baseImage: "node:22.12.0-bookworm-slim",
-                sourceDir: "/home/me/feedback-app",
-                env: { GREETING: "hello", PORT: "1234" },
-                secretEnv: { ADMIN_TOKEN: pulumi.secret("t0ken-from-dotenv") },
-                publish: { hostPort: 3000 },
-            }),
+        r = await withRuntime(
+            runtime =>
+                new StatefulApp("app", {
+                    runtime,
+                    namePrefix: "p",
+                    baseImage: "node:22.12.0-bookworm-slim",
+                    sourceDir: "/home/me/feedback-app",
+                    env: { GREETING: "hello", PORT: "1234" },
+                    secretEnv: { ADMIN_TOKEN: pulumi.secret("t0ken-from-dotenv") },
+                    publish: { hostPort: 3000 },
+                }),
         );
         expect(r.error).toBeUndefined();
     });
@@ -291,7 +349,12 @@ describe("StatefulApp", () => {
 
 describe("deployWorkloads", () => {
     const settings: WorkloadSettings = {
-        pytorch: { image: "pytorch/pytorch:2.5.1-cuda12.4-cudnn9-devel", shmSizeMb: 2048, homeDir: { kind: "volume", keepOnDestroy: true }, command: ["sleep", "infinity"] },
+        pytorch: {
+            image: "pytorch/pytorch:2.5.1-cuda12.4-cudnn9-devel",
+            shmSizeMb: 2048,
+            homeDir: { kind: "volume", keepOnDestroy: true },
+            command: ["sleep", "infinity"],
+        },
         lab: {
             baseImage: "tensorflow/tensorflow:2.18.0-gpu",
             uid: 1000,
@@ -310,14 +373,28 @@ describe("deployWorkloads", () => {
     test("declares only the enabled workloads, on the shared network, with their outputs", async () => {
         const r = await withRuntime(runtime => deployWorkloads({ runtime, namePrefix: "dsenv-unit", settings }), "always");
         expect(r.error).toBeUndefined();
-        expect(byType(r, CONTAINER).map(d => d.props.name).sort()).toEqual(["dsenv-unit-lab", "dsenv-unit-pytorch", "dsenv-unit-site"]);
+        expect(
+            byType(r, CONTAINER)
+                .map(d => d.props.name)
+                .sort(),
+        ).toEqual(["dsenv-unit-lab", "dsenv-unit-pytorch", "dsenv-unit-site"]);
         for (const c of byType(r, CONTAINER)) {
             expect(c.props.restart).toBe("always");
             const nets = (await valueOf(c.props.networksAdvanced)) as any[];
             expect(await valueOf(nets[0].name)).toBe("p-net");
         }
         const outputs = r.result.outputs;
-        expect(Object.keys(outputs).sort()).toEqual(["labContainer", "labHostPort", "labLoginUrl", "labToken", "labUrl", "pytorchContainer", "siteContainer", "siteHostPort", "siteUrl"]);
+        expect(Object.keys(outputs).sort()).toEqual([
+            "labContainer",
+            "labHostPort",
+            "labLoginUrl",
+            "labToken",
+            "labUrl",
+            "pytorchContainer",
+            "siteContainer",
+            "siteHostPort",
+            "siteUrl",
+        ]);
         expect(await isSecret(outputs.labToken)).toBe(true);
         expect(await isSecret(outputs.labUrl)).toBe(false);
         expect(await valueOf(outputs.siteUrl as pulumi.Output<string>)).toBe("http://127.0.0.1:9999/");
@@ -333,14 +410,21 @@ describe("deployWorkloads", () => {
 
 describe("GPU requests reach Docker and the NVIDIA runtime in their forms", () => {
     test("--gpus is a CSV field list, so a list of devices is quoted; a count is the first N devices", () => {
-        expect([gpusFlag("all"), gpusFlag({ count: 2 }), gpusFlag({ devices: ["1"] }), gpusFlag({ devices: ["0", "2"] }), gpusFlag(undefined)]).toEqual(["all", "2", "device=1", '"device=0,2"', undefined]);
+        expect([
+            gpusFlag("all"),
+            gpusFlag({ count: 2 }),
+            gpusFlag({ devices: ["1"] }),
+            gpusFlag({ devices: ["0", "2"] }),
+            gpusFlag(undefined),
+        ]).toEqual(["all", "2", "device=1", '"device=0,2"', undefined]);
         expect(nvidiaEnv({ count: 3 })).toEqual({ NVIDIA_VISIBLE_DEVICES: "0,1,2", NVIDIA_DRIVER_CAPABILITIES: "compute,utility" });
         expect(nvidiaEnv(undefined)).toEqual({ NVIDIA_VISIBLE_DEVICES: "void" });
     });
 });
 
 describe("the GPU path check (recorded answers: test/unit/gpu-check.test.ts)", () => {
-    const info = (runtimes: string[]) => JSON.stringify({ ServerVersion: "27.3.1", Runtimes: Object.fromEntries(runtimes.map(n => [n, { path: n }])) });
+    const info = (runtimes: string[]) =>
+        JSON.stringify({ ServerVersion: "27.3.1", Runtimes: Object.fromEntries(runtimes.map(n => [n, { path: n }])) });
     function fake(answer: ReturnType<DockerRunner>): { run: DockerRunner; calls: string[][] } {
         const calls: string[][] = [];
         return { calls, run: args => (calls.push(args), answer) };
@@ -348,21 +432,36 @@ describe("the GPU path check (recorded answers: test/unit/gpu-check.test.ts)", (
 
     test("asks the configured engine what docker info says and finds the nvidia runtime", () => {
         const f = fake({ ok: true, stdout: info(["io.containerd.runc.v2", "nvidia", "runc"]) + "\n" });
-        expect(checkGpuPath({ host: "ssh://azureuser@20.1.2.3", isLocal: false }, f.run)).toEqual({ kind: "ready", via: "the nvidia runtime", dockerDesktop: false });
+        expect(checkGpuPath({ host: "ssh://azureuser@20.1.2.3", isLocal: false }, f.run)).toEqual({
+            kind: "ready",
+            via: "the nvidia runtime",
+            dockerDesktop: false,
+        });
         expect(f.calls).toEqual([["-H", "ssh://azureuser@20.1.2.3", "info", "--format", "{{json .}}"]]);
     });
 
     test("an engine without it, whose host has no runtime hook, is reported with what was looked for", () => {
         const f = fake({ ok: true, stdout: info(["runc", "io.containerd.runc.v2"]) });
-        expect(checkGpuPath({ isLocal: true }, f.run, () => ({ ok: true, stdout: "" }))).toEqual({ kind: "missing", looked: "runtimes: io.containerd.runc.v2, runc; CDI off; no nvidia-container-runtime-hook on its host" });
+        expect(checkGpuPath({ isLocal: true }, f.run, () => ({ ok: true, stdout: "" }))).toEqual({
+            kind: "missing",
+            looked: "runtimes: io.containerd.runc.v2, runc; CDI off; no nvidia-container-runtime-hook on its host",
+        });
         expect(f.calls).toEqual([["info", "--format", "{{json .}}"]]);
     });
 
     test("an engine that does not answer leaves the check to deploy time", () => {
-        expect(checkGpuPath({ host: "ssh://azureuser@gpu-vm", isLocal: false }, fake({ ok: false, error: "ssh: connect to host gpu-vm port 22: Connection refused" }).run)).toEqual({
+        expect(
+            checkGpuPath(
+                { host: "ssh://azureuser@gpu-vm", isLocal: false },
+                fake({ ok: false, error: "ssh: connect to host gpu-vm port 22: Connection refused" }).run,
+            ),
+        ).toEqual({
             kind: "deferred",
             reason: "ssh: connect to host gpu-vm port 22: Connection refused",
         });
-        expect(checkGpuPath({ isLocal: true }, fake({ ok: true, stdout: "not json" }).run)).toEqual({ kind: "deferred", reason: "unexpected answer from docker info: not json" });
+        expect(checkGpuPath({ isLocal: true }, fake({ ok: true, stdout: "not json" }).run)).toEqual({
+            kind: "deferred",
+            reason: "unexpected answer from docker info: not json",
+        });
     });
 });

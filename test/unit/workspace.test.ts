@@ -27,10 +27,22 @@ describe("the local workspace graph", () => {
 
     test("declares one network, two containers, two kept volumes, two images and three generated secrets", () => {
         expect(byType(r, NETWORK).map(d => d.props.name)).toEqual(["dsenv-unit-net"]);
-        expect(byType(r, CONTAINER).map(d => d.props.name).sort()).toEqual(["dsenv-unit-jupyter", "dsenv-unit-mysql"]);
-        expect(byType(r, VOLUME).map(d => d.props.name).sort()).toEqual(["dsenv-unit-jupyter-work", "dsenv-unit-mysql-data"]);
+        expect(
+            byType(r, CONTAINER)
+                .map(d => d.props.name)
+                .sort(),
+        ).toEqual(["dsenv-unit-jupyter", "dsenv-unit-mysql"]);
+        expect(
+            byType(r, VOLUME)
+                .map(d => d.props.name)
+                .sort(),
+        ).toEqual(["dsenv-unit-jupyter-work", "dsenv-unit-mysql-data"]);
         expect(byType(r, IMAGE)).toHaveLength(2);
-        expect(byType(r, PASSWORD).map(d => d.name).sort()).toEqual(["workspace-jupyter-token", "workspace-mysql-password", "workspace-mysql-root-password"]);
+        expect(
+            byType(r, PASSWORD)
+                .map(d => d.name)
+                .sort(),
+        ).toEqual(["workspace-jupyter-token", "workspace-mysql-password", "workspace-mysql-root-password"]);
     });
 
     test("every Docker resource is declared on the engine's provider, under its component", () => {
@@ -60,7 +72,12 @@ describe("the local workspace graph", () => {
         const mysql = one(r, CONTAINER, "workspace-mysql");
         const mounts = (await valueOf(mysql.props.mounts)) as any[];
         expect(mounts).toHaveLength(1);
-        expect({ ...mounts[0], source: await valueOf(mounts[0].source) }).toEqual({ type: "volume", target: "/var/lib/mysql", readOnly: false, source: "dsenv-unit-mysql-data" });
+        expect({ ...mounts[0], source: await valueOf(mounts[0].source) }).toEqual({
+            type: "volume",
+            target: "/var/lib/mysql",
+            readOnly: false,
+            source: "dsenv-unit-mysql-data",
+        });
         expect(one(r, VOLUME, "workspace-mysql-data").opts.retainOnDelete).toBe(true);
         expect(one(r, VOLUME, "workspace-jupyter-work").opts.retainOnDelete).toBe(true);
     });
@@ -80,7 +97,11 @@ describe("the local workspace graph", () => {
         });
         const mysqlEnv = await envOf(one(r, CONTAINER, "workspace-mysql"));
         expect(mysqlEnv.MYSQL_PASSWORD).toBe(env.MYSQL_PASSWORD);
-        expect(mysqlEnv).toMatchObject({ MYSQL_DATABASE: "analytics", MYSQL_USER: "analyst", MYSQL_ROOT_PASSWORD: "secret-workspace-mysql-root-password-xxxxxxxx" });
+        expect(mysqlEnv).toMatchObject({
+            MYSQL_DATABASE: "analytics",
+            MYSQL_USER: "analyst",
+            MYSQL_ROOT_PASSWORD: "secret-workspace-mysql-root-password-xxxxxxxx",
+        });
     });
 
     test("Jupyter and MySQL start at once (the notebook connects when asked), and up waits until both are healthy", async () => {
@@ -93,7 +114,10 @@ describe("the local workspace graph", () => {
             expect(c.props.healthcheck.tests[0]).toMatch(/^CMD/);
             expect(c.props.restart).toBe("unless-stopped");
         }
-        expect(one(r, CONTAINER, "workspace-mysql").props.healthcheck.tests).toEqual(["CMD-SHELL", "mysqladmin ping -h 127.0.0.1 --silent"]);
+        expect(one(r, CONTAINER, "workspace-mysql").props.healthcheck.tests).toEqual([
+            "CMD-SHELL",
+            "mysqladmin ping -h 127.0.0.1 --silent",
+        ]);
     });
 
     test("MySQL starts through the image's entrypoint, re-applying the stack's credentials on a kept data dir", () => {
@@ -110,7 +134,11 @@ describe("the local workspace graph", () => {
     });
 
     test("no secret appears in any plain input, and every value carrying one is secret", async () => {
-        const secrets = ["secret-workspace-mysql-password-xxxxxxxx", "secret-workspace-mysql-root-password-xxxxxxxx", "secret-workspace-jupyter-token-xxxxxxxx"];
+        const secrets = [
+            "secret-workspace-mysql-password-xxxxxxxx",
+            "secret-workspace-mysql-root-password-xxxxxxxx",
+            "secret-workspace-jupyter-token-xxxxxxxx",
+        ];
         const leaky: string[] = [];
         let carriers = 0;
         for (const d of r.declared) {
@@ -131,7 +159,9 @@ describe("the local workspace graph", () => {
         expect(await isSecret(o.jupyterUrl)).toBe(false);
         for (const secret of [o.jupyterToken, o.jupyterLoginUrl, o.mysqlConnectionString]) expect(await isSecret(secret)).toBe(true);
         expect(await valueOf(o.jupyterLoginUrl)).toBe("http://127.0.0.1:8888/?token=secret-workspace-jupyter-token-xxxxxxxx");
-        expect(await valueOf(o.mysqlConnectionString)).toBe("mysql://analyst:secret-workspace-mysql-password-xxxxxxxx@mysql:3306/analytics");
+        expect(await valueOf(o.mysqlConnectionString)).toBe(
+            "mysql://analyst:secret-workspace-mysql-password-xxxxxxxx@mysql:3306/analytics",
+        );
         expect(await valueOf(o.jupyterContainer)).toBe("dsenv-unit-jupyter");
         expect(await valueOf(o.mysqlContainer)).toBe("dsenv-unit-mysql");
         expect(o.jupyterHostPort).toBe(8888);
@@ -145,9 +175,13 @@ describe("the local workspace graph", () => {
 describe("config changes the graph", () => {
     test("a published MySQL port binds 127.0.0.1 by default, and a host connection string appears", async () => {
         const r = await run({ mysqlHostPort: "3307" });
-        expect(one(r, CONTAINER, "workspace-mysql").props.ports).toEqual([{ internal: 3306, external: 3307, ip: "127.0.0.1", protocol: "tcp" }]);
+        expect(one(r, CONTAINER, "workspace-mysql").props.ports).toEqual([
+            { internal: 3306, external: 3307, ip: "127.0.0.1", protocol: "tcp" },
+        ]);
         expect(await isSecret(r.result.mysqlHostConnectionString)).toBe(true);
-        expect(await valueOf(r.result.mysqlHostConnectionString)).toBe("mysql://analyst:secret-workspace-mysql-password-xxxxxxxx@127.0.0.1:3307/analytics");
+        expect(await valueOf(r.result.mysqlHostConnectionString)).toBe(
+            "mysql://analyst:secret-workspace-mysql-password-xxxxxxxx@127.0.0.1:3307/analytics",
+        );
         expect(r.result.mysqlHostPort).toBe(3307);
     });
 
@@ -164,7 +198,13 @@ describe("config changes the graph", () => {
     });
 
     test("extra aliases, names, restart policy and images come from config", async () => {
-        const r = await run({ mysqlAliases: '["mydb","warehouse"]', namePrefix: "lab", restartPolicy: "always", mysqlImage: "dsenv/mysql-standin:test", jupyterBaseImage: "dsenv/jupyter-standin:test" });
+        const r = await run({
+            mysqlAliases: '["mydb","warehouse"]',
+            namePrefix: "lab",
+            restartPolicy: "always",
+            mysqlImage: "dsenv/mysql-standin:test",
+            jupyterBaseImage: "dsenv/jupyter-standin:test",
+        });
         const mysql = one(r, CONTAINER, "workspace-mysql");
         expect(mysql.props.name).toBe("lab-mysql");
         expect(((await valueOf(mysql.props.networksAdvanced)) as any[])[0].aliases).toEqual(["mysql", "mydb", "warehouse"]);
@@ -175,21 +215,37 @@ describe("config changes the graph", () => {
     });
 
     test("built on one engine, run on another over ssh: pushed and pulled by digest, with the ssh options", async () => {
-        const r = await run({ dockerHost: "ssh://me@gpu-box", dockerSshOpts: '["-i","/keys/gpu_box"]', buildDockerHost: "unix:///var/run/docker.sock", registryServer: "127.0.0.1:5000" });
+        const r = await run({
+            dockerHost: "ssh://me@gpu-box",
+            dockerSshOpts: '["-i","/keys/gpu_box"]',
+            buildDockerHost: "unix:///var/run/docker.sock",
+            registryServer: "127.0.0.1:5000",
+        });
         expect(r.error).toBeUndefined();
         const providers = byType(r, "pulumi:providers:docker");
-        expect(providers.map(p => [p.name, p.props.host])).toEqual([["engine", "ssh://me@gpu-box"], ["build-engine", "unix:///var/run/docker.sock"]]);
+        expect(providers.map(p => [p.name, p.props.host])).toEqual([
+            ["engine", "ssh://me@gpu-box"],
+            ["build-engine", "unix:///var/run/docker.sock"],
+        ]);
         expect(await valueOf(providers[0].props.sshOpts)).toBe(JSON.stringify(["-i", "/keys/gpu_box"]));
         expect(nameOf(one(r, IMAGE, "workspace-jupyter-image").opts.provider)).toBe("build-engine");
-        expect(nameOf(one(r, "docker:index/registryImage:RegistryImage", "workspace-jupyter-image-push").opts.provider)).toBe("build-engine");
+        expect(nameOf(one(r, "docker:index/registryImage:RegistryImage", "workspace-jupyter-image-push").opts.provider)).toBe(
+            "build-engine",
+        );
         expect(nameOf(one(r, IMAGE, "workspace-jupyter-image-pull").opts.provider)).toBe("engine");
         expect(nameOf(one(r, IMAGE, "workspace-mysql-image").opts.provider)).toBe("engine");
         expect(nameOf(one(r, CONTAINER, "workspace-jupyter").opts.provider)).toBe("engine");
-        expect(await valueOf(one(r, CONTAINER, "workspace-jupyter").props.image)).toBe(`127.0.0.1:5000/dsenv/jupyter@sha256:${"d".repeat(64)}`);
+        expect(await valueOf(one(r, CONTAINER, "workspace-jupyter").props.image)).toBe(
+            `127.0.0.1:5000/dsenv/jupyter@sha256:${"d".repeat(64)}`,
+        );
     });
 
     test("a registry pushes the built image and the container runs it by digest", async () => {
-        const r = await runWithMocks({ registryServer: "127.0.0.1:5000", registryUsername: "ci", registryPassword: "pushpushpush" }, () => deployLocal(loadSettings(undefined, {})), ["registryPassword"]);
+        const r = await runWithMocks(
+            { registryServer: "127.0.0.1:5000", registryUsername: "ci", registryPassword: "pushpushpush" },
+            () => deployLocal(loadSettings(undefined, {})),
+            ["registryPassword"],
+        );
         expect(r.error).toBeUndefined();
         const push = one(r, "docker:index/registryImage:RegistryImage", "workspace-jupyter-image-push");
         expect(await valueOf(push.props.name)).toMatch(/^127\.0\.0\.1:5000\/dsenv\/jupyter:b-[0-9a-f]{16}$/);
@@ -199,7 +255,9 @@ describe("config changes the graph", () => {
         // Provider config travels as one JSON value: the whole of it must be secret.
         const auth = one(r, "pulumi:providers:docker", "engine").props.registryAuth;
         expect(await isSecret(auth)).toBe(true);
-        expect(JSON.parse((await valueOf(auth)) as string)).toEqual([{ address: "127.0.0.1:5000", username: "ci", password: "pushpushpush" }]);
+        expect(JSON.parse((await valueOf(auth)) as string)).toEqual([
+            { address: "127.0.0.1:5000", username: "ci", password: "pushpushpush" },
+        ]);
     });
 
     test("a registry with no user is a login with auth disabled: the provider reads no Docker config file", async () => {

@@ -15,7 +15,17 @@ module.exports = function machineCheckReport(results) {
         numTodoTests: 0,
         failureMessage: message,
         perfStats: { start: now, end: now, runtime: 0, slow: false },
-        testResults: [{ title, fullName: title, ancestorTitles: [], status: "failed", failureMessages: [message], failureDetails: [], numPassingAsserts: 0 }],
+        testResults: [
+            {
+                title,
+                fullName: title,
+                ancestorTitles: [],
+                status: "failed",
+                failureMessages: [message],
+                failureDetails: [],
+                numPassingAsserts: 0,
+            },
+        ],
     });
     results.numFailedTests += 1;
     results.numTotalTests += 1;

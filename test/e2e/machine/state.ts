@@ -18,7 +18,9 @@ const CONTAINER_VETH = /^veth[0-9a-f]{7}$/;
 
 export function machineState(): MachineState {
     return {
-        "network interface": lines("ip", "-o", "link", "show").map(l => l.split(": ")[1].split("@")[0]).filter(n => !CONTAINER_VETH.test(n)),
+        "network interface": lines("ip", "-o", "link", "show")
+            .map(l => l.split(": ")[1].split("@")[0])
+            .filter(n => !CONTAINER_VETH.test(n)),
         "network namespace": lines("ip", "netns", "list").map(l => l.split(" ")[0]),
         "iptables rule (filter)": lines("iptables", "-t", "filter", "-S"),
         "iptables rule (nat)": lines("iptables", "-t", "nat", "-S"),
@@ -54,7 +56,9 @@ function minus(a: string[], b: string[]): string[] {
 /** A command's output lines; a command that is not there or fails gives one line saying so, the same before and after. */
 function lines(cmd: string, ...args: string[]): string[] {
     try {
-        return execFileSync(cmd, args, { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], timeout: 30_000 }).split("\n").filter(Boolean);
+        return execFileSync(cmd, args, { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], timeout: 30_000 })
+            .split("\n")
+            .filter(Boolean);
     } catch (e) {
         return [`(${cmd} ${args.join(" ")} failed: ${String((e as { code?: string }).code ?? "exit")})`];
     }
