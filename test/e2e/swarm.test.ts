@@ -343,7 +343,12 @@ test("10b. with the hub on, the always-on notebooks give way to one hub on a man
         .finally(() => clearInterval(watch));
     out = await s.outputs();
     expect(nodeRunning(service("jupyterhub"))?.name).toBe("lab-node1");
-    expect(nodeRunning(service("jupyter-alice"))).toBeUndefined();
+    // The always-on notebooks' services are gone; their tasks stop within their stop grace.
+    await waitFor(
+        "the always-on notebooks stopped",
+        () => nodeRunning(service("jupyter-alice")) === undefined && nodeRunning(service("jupyter-bob")) === undefined,
+        60_000,
+    );
     const hubUrl = out.jupyterHubUrl as string;
     const session = new HubUserSession(hubUrl, lucky);
     await waitFor(
