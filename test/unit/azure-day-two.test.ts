@@ -3,7 +3,7 @@ import { loadSettings } from "../../settings/load";
 import { deploy } from "../../targets";
 import { Declared, nameOf, Run, runWithMocks } from "./harness";
 import "./azure-mocks";
-import { privateKeyFile, sshPublicKeyLine } from "./ssh-keys";
+import { azureStackConfig } from "./ssh-keys";
 
 // Day two on Azure (issue 18, item 2): what a change of the stack's config does
 // to its VMs and data disks, as the preview of the next `up` will say it. Two
@@ -15,13 +15,7 @@ import { privateKeyFile, sshPublicKeyLine } from "./ssh-keys";
 // options, applied to what the program declared). A new VM has a new id
 // (azure-mocks.ts).
 
-const AZURE = {
-    target: "azure",
-    azureSshPublicKey: sshPublicKeyLine(),
-    azureSshPrivateKeyPath: privateKeyFile(),
-    azureAllowedCidrs: '["10.20.30.40/32"]',
-    azureRegistryName: "dsenvunit01",
-};
+const AZURE = azureStackConfig();
 type Step = "create" | "delete" | "same" | "update" | "replace";
 
 function run(config: Record<string, string> = {}): Promise<Run<unknown>> {

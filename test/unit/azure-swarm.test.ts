@@ -11,19 +11,13 @@ import { loadSettings } from "../../settings/load";
 import { deploy } from "../../targets";
 import { byType, configProblem, Declared, isSecret, nameOf, one, Run, runWithMocks, valueOf } from "./harness";
 import { sshCalls } from "./azure-mocks";
-import { privateKeyFile, sshPublicKeyLine } from "./ssh-keys";
+import { azureStackConfig } from "./ssh-keys";
 
 // An azure stack of several GPU VMs (dsenv:azureVmCount): one VNet, the
 // swarm's ports open inside it only, the VMs made one swarm by their private
 // addresses, the services pulling with a pull-only registry token.
 
-const AZURE = {
-    target: "azure",
-    azureSshPublicKey: sshPublicKeyLine(),
-    azureSshPrivateKeyPath: privateKeyFile(),
-    azureAllowedCidrs: '["10.20.30.40/32"]',
-    azureRegistryName: "dsenvunit01",
-};
+const AZURE = azureStackConfig();
 const T = {
     vm: "azure-native:compute:VirtualMachine",
     nic: "azure-native:network:NetworkInterface",

@@ -5,7 +5,7 @@ import { loadSettings } from "../../settings/load";
 import { deploy } from "../../targets";
 import * as fs from "fs";
 import * as path from "path";
-import { privateKeyFile, sshPublicKeyLine } from "./ssh-keys";
+import { azureStackConfig } from "./ssh-keys";
 import { byType, Declared, isSecret, leaves, one, Run, runWithMocks, valueOf } from "./harness";
 
 // dsenv:jupyterHub under mocks: the users log in to one JupyterHub instead of
@@ -241,11 +241,7 @@ describe("GPUs of their own on one GPU engine", () => {
 describe("GPUs of their own on one Azure VM", () => {
     test("auto: one GPU each, from the GPUs of the VM size (no engine asked: the VM may not exist yet)", async () => {
         const azure = {
-            target: "azure",
-            azureSshPublicKey: sshPublicKeyLine(),
-            azureSshPrivateKeyPath: privateKeyFile(),
-            azureAllowedCidrs: '["10.20.30.40/32"]',
-            azureRegistryName: "dsenvunit01",
+            ...azureStackConfig(),
         };
         const r = await runWithMocks({ ...HUB, ...azure, azureVmSize: "Standard_NC64as_T4_v3" }, () =>
             loadSettings(undefined, {}, NOT_ASKED),

@@ -10,7 +10,7 @@ import { NOTEBOOK_IMAGES } from "../../config/notebook-images";
 import { HostFacts } from "../../workloads/read";
 import { deploy } from "../../targets";
 import { byType, configProblem, Declared, one, runWithMocks, valueOf } from "./harness";
-import { privateKeyFile, sshPublicKeyLine } from "./ssh-keys";
+import { azureStackConfig } from "./ssh-keys";
 
 // dsenv:jupyterGpus and jupyterShmSizeMb on each target, the GPU path check and
 // CUDA against the driver, with the recorded host answers of test/unit/fixtures
@@ -489,11 +489,7 @@ describe("dsenv:jupyterGpus on a swarm: reservations of what each notebook's nod
 
 describe("dsenv:jupyterGpus on the azure target: the VM size says", () => {
     const AZURE = {
-        target: "azure",
-        azureSshPublicKey: sshPublicKeyLine(),
-        azureSshPrivateKeyPath: privateKeyFile(),
-        azureAllowedCidrs: '["10.20.30.40/32"]',
-        azureRegistryName: "dsenvunit01",
+        ...azureStackConfig(),
     };
     const noEngine = fakeHost(undefined);
 
@@ -543,11 +539,7 @@ async function envOf(container: Declared): Promise<Record<string, string>> {
 
 describe("auto in a GPU workload's key (rstudioGpus, pytorchGpus, labGpus, auto by default) on the swarm and azure targets", () => {
     const AZURE = {
-        target: "azure",
-        azureSshPublicKey: sshPublicKeyLine(),
-        azureSshPrivateKeyPath: privateKeyFile(),
-        azureAllowedCidrs: '["10.20.30.40/32"]',
-        azureRegistryName: "dsenvunit01",
+        ...azureStackConfig(),
     };
     const NODES = ["unix:///run/lab/n1.sock 10.0.0.11", "ssh://lab@gpu2 10.0.0.12"];
     const swarm = (capacity: number[]): HostFacts => ({

@@ -24,3 +24,14 @@ export function privateKeyFile(): string {
     fs.writeFileSync(file, "-----BEGIN OPENSSH PRIVATE KEY-----\nstand-in\n-----END OPENSSH PRIVATE KEY-----\n", { mode: 0o600 });
     return file;
 }
+
+/** The keys every azure stack must set, with a fresh key pair: what the azure tests start from. */
+export function azureStackConfig(): Record<string, string> {
+    return {
+        target: "azure",
+        azureSshPublicKey: sshPublicKeyLine(),
+        azureSshPrivateKeyPath: privateKeyFile(),
+        azureAllowedCidrs: '["10.20.30.40/32"]',
+        azureRegistryName: "dsenvunit01",
+    };
+}
