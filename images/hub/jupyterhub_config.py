@@ -86,6 +86,10 @@ c.DockerSpawner.volumes = volumes  # the swarm spawner builds its mounts from th
 # A server's name resolves to its task (DNS round robin): a virtual IP needs IPVS in the
 # nodes' kernels, and the hub reaches each server at its task's own address anyway.
 c.SwarmSpawner.extra_endpoint_spec = {"mode": "dnsrr"}
+# The notebook image's command (images/jupyter, as docker-stacks' images): said here, or
+# DockerSpawner inspects the image for it on the hub's own engine, which on a swarm need
+# not have the image (the user's node pulls it).
+c.Spawner.cmd = ["start-notebook.sh"]
 # A CUDA image and a first start that hands the home over can be slow.
 c.Spawner.start_timeout = 300
 c.Spawner.http_timeout = 120

@@ -357,7 +357,13 @@ test("10b. with the hub on, the always-on notebooks give way to one hub on a man
         120_000,
     );
     expect(await session.login(out.jupyterHubPasswords[lucky])).toBe(302);
-    expect([201, 202]).toContain((await session.startServer()).status);
+    const hubLog = () =>
+        execFileSync("sh", ["-c", `docker -H ${n1.dockerHost} logs --tail 60 ${taskContainer(n1, service("jupyterhub"))} 2>&1`], {
+            encoding: "utf8",
+        });
+    const started = await session.startServer();
+    if (![201, 202].includes(started.status))
+        throw new Error(`starting ${lucky}'s server: HTTP ${started.status} ${started.body}\n--- the hub's log ---\n${hubLog()}`);
     await session.ready();
     expect(nodeRunning(service(`jupyter-${lucky}`))?.name).toBe(node.name);
     const env = lab.docker(node, "inspect", taskContainer(node, service(`jupyter-${lucky}`))!, "--format", "{{json .Config.Env}}");
