@@ -4,6 +4,7 @@ import * as fs from "fs";
 import * as net from "net";
 import * as os from "os";
 import * as path from "path";
+import { Checkout } from "./checkout";
 import { docker, freePort, httpRequest, inspect } from "./harness";
 
 // The main job as a user runs it: the README's scripts (up.sh, status.sh,
@@ -13,78 +14,12 @@ import { docker, freePort, httpRequest, inspect } from "./harness";
 // the per-user stack file (git-ignored) picks the stand-in images and a name
 // prefix that clashes with nothing, as a user's `pulumi config set` would.
 
-const REPO = path.join(__dirname, "..", "..");
 const STANDINS = { mysqlImage: "dsenv/mysql-standin:test", jupyterBaseImage: "dsenv/jupyter-standin:test" };
 /** What a new login shell has on PATH: none of the toolchain's directories. */
 const NEW_SHELL_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
-/** A copy of the checkout, .git included (node_modules linked), and a home for the main job's state. */
-class Checkout {
-    /** Holds the checkout and, beside it, what the user has outside it. */
-    readonly root = fs.mkdtempSync(path.join(os.tmpdir(), "dsenv-main-job-"));
-    readonly dir = path.join(this.root, "checkout");
-    readonly id = crypto.randomBytes(3).toString("hex");
-    readonly prefix = `dsenv-main-${this.id}`;
-    readonly dsenvHome = path.join(this.root, "dsenv-home");
-
-    constructor() {
-        // What git knows of (tracked, or new and not ignored): none of this machine's per-user files.
-        const files = execFileSync("git", ["ls-files", "-z", "--cached", "--others", "--exclude-standard"], { cwd: REPO, encoding: "utf8" })
-            .split("\0")
-            .filter(f => f && fs.existsSync(path.join(REPO, f)));
-        for (const f of [".git", ...files])
-            fs.cpSync(path.join(REPO, f), path.join(this.dir, f), { recursive: true, verbatimSymlinks: true });
-        fs.symlinkSync(path.join(REPO, "node_modules"), path.join(this.dir, "node_modules"));
-        fs.mkdirSync(path.join(this.root, "docker-config"));
-    }
-
-    /** The environment of the user's shell: the tests' PULUMI_HOME and cache, no backend or passphrase of anyone else's. */
-    env(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
-        const env: NodeJS.ProcessEnv = {
-            ...process.env,
-            DSENV_HOME: this.dsenvHome,
-            DOCKER_CONFIG: path.join(this.root, "docker-config"),
-            ...extra,
-        };
-        for (const v of ["PULUMI_BACKEND_URL", "PULUMI_CONFIG_PASSPHRASE", "PULUMI_CONFIG_PASSPHRASE_FILE", "DSENV_STACK"]) delete env[v];
-        return env;
-    }
-
-    /** Runs a command in the checkout; returns its exit status, output (stdout and stderr together) and duration. */
-    run(
-        cmd: string,
-        args: string[],
-        extra: Record<string, string> = {},
-        env = this.env(extra),
-    ): { status: number; out: string; seconds: number } {
-        const t0 = Date.now();
-        const r = spawnSync(cmd, args, { cwd: this.dir, env, encoding: "utf8", timeout: 600_000, maxBuffer: 64 << 20 });
-        const out = `${r.stdout}${r.stderr}`;
-        if (process.env.DSENV_E2E_VERBOSE) process.stderr.write(out);
-        return { status: r.status ?? -1, out, seconds: (Date.now() - t0) / 1000 };
-    }
-
-    gitStatus(): string {
-        return execFileSync("git", ["status", "--porcelain", "--untracked-files=all"], { cwd: this.dir, encoding: "utf8" });
-    }
-
-    dispose(): void {
-        const env = this.env();
-        if (fs.existsSync(path.join(this.dsenvHome, "state"))) {
-            spawnSync(
-                "bash",
-                ["-c", "source scripts/env.sh && pulumi destroy --yes --stack local && pulumi stack rm --yes --stack local"],
-                { cwd: this.dir, env, encoding: "utf8" },
-            );
-        }
-        for (const v of docker("volume", "ls", "-q", "--filter", `name=${this.prefix}`).split("\n").filter(Boolean))
-            docker("volume", "rm", "-f", v);
-        fs.rmSync(this.root, { recursive: true, force: true });
-    }
-}
-
 describe("the main job, as a user runs it", () => {
-    const co = new Checkout();
+    const co = new Checkout("main-job");
     let port: number;
     let cleanBefore: string;
 
@@ -103,7 +38,15 @@ describe("the main job, as a user runs it", () => {
         );
         cleanBefore = co.gitStatus();
     });
-    afterAll(() => co.dispose());
+    afterAll(() =>
+        co.dispose(() => {
+            if (fs.existsSync(path.join(co.dsenvHome, "state")))
+                co.run("bash", [
+                    "-c",
+                    "source scripts/env.sh && pulumi destroy --yes --stack local && pulumi stack rm --yes --stack local",
+                ]);
+        }),
+    );
 
     test("scripts/up.sh brings the workspace up, prints its status, and leaves the checkout as it was", () => {
         const up = co.run("scripts/up.sh", []);
@@ -171,8 +114,16 @@ describe("the main job, as a user runs it", () => {
 });
 
 describe("the main job's preflight: stops within a minute, before any change, with the way out", () => {
-    const co = new Checkout();
-    afterAll(() => co.dispose());
+    const co = new Checkout("main-job");
+    afterAll(() =>
+        co.dispose(() => {
+            if (fs.existsSync(path.join(co.dsenvHome, "state")))
+                co.run("bash", [
+                    "-c",
+                    "source scripts/env.sh && pulumi destroy --yes --stack local && pulumi stack rm --yes --stack local",
+                ]);
+        }),
+    );
 
     /** Runs up.sh; it must fail fast and change nothing. */
     function upFails(extra: Record<string, string>): string {
@@ -255,8 +206,16 @@ describe("the main job's preflight: stops within a minute, before any change, wi
 });
 
 describe("up.sh on a stack other than local: asks first, as pulumi up does", () => {
-    const co = new Checkout();
-    afterAll(() => co.dispose());
+    const co = new Checkout("main-job");
+    afterAll(() =>
+        co.dispose(() => {
+            if (fs.existsSync(path.join(co.dsenvHome, "state")))
+                co.run("bash", [
+                    "-c",
+                    "source scripts/env.sh && pulumi destroy --yes --stack local && pulumi stack rm --yes --stack local",
+                ]);
+        }),
+    );
 
     test("without a terminal to ask on and without --yes, nothing is changed", () => {
         fs.writeFileSync(
