@@ -18,6 +18,12 @@ const STANDINS = { mysqlImage: "dsenv/mysql-standin:test", jupyterBaseImage: "ds
 /** What a new login shell has on PATH: none of the toolchain's directories. */
 const NEW_SHELL_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
+/** Destroys and removes the local stack the main job made in this checkout's state, if it made one. */
+function destroyLocalStack(co: Checkout): void {
+    if (fs.existsSync(path.join(co.dsenvHome, "state")))
+        co.run("bash", ["-c", "source scripts/env.sh && pulumi destroy --yes --stack local && pulumi stack rm --yes --stack local"]);
+}
+
 describe("the main job, as a user runs it", () => {
     const co = new Checkout("main-job");
     let port: number;
@@ -38,15 +44,7 @@ describe("the main job, as a user runs it", () => {
         );
         cleanBefore = co.gitStatus();
     });
-    afterAll(() =>
-        co.dispose(() => {
-            if (fs.existsSync(path.join(co.dsenvHome, "state")))
-                co.run("bash", [
-                    "-c",
-                    "source scripts/env.sh && pulumi destroy --yes --stack local && pulumi stack rm --yes --stack local",
-                ]);
-        }),
-    );
+    afterAll(() => co.dispose(() => destroyLocalStack(co)));
 
     test("scripts/up.sh brings the workspace up, prints its status, and leaves the checkout as it was", () => {
         const up = co.run("scripts/up.sh", []);
@@ -115,15 +113,7 @@ describe("the main job, as a user runs it", () => {
 
 describe("the main job's preflight: stops within a minute, before any change, with the way out", () => {
     const co = new Checkout("main-job");
-    afterAll(() =>
-        co.dispose(() => {
-            if (fs.existsSync(path.join(co.dsenvHome, "state")))
-                co.run("bash", [
-                    "-c",
-                    "source scripts/env.sh && pulumi destroy --yes --stack local && pulumi stack rm --yes --stack local",
-                ]);
-        }),
-    );
+    afterAll(() => co.dispose(() => destroyLocalStack(co)));
 
     /** Runs up.sh; it must fail fast and change nothing. */
     function upFails(extra: Record<string, string>): string {
@@ -207,15 +197,7 @@ describe("the main job's preflight: stops within a minute, before any change, wi
 
 describe("up.sh on a stack other than local: asks first, as pulumi up does", () => {
     const co = new Checkout("main-job");
-    afterAll(() =>
-        co.dispose(() => {
-            if (fs.existsSync(path.join(co.dsenvHome, "state")))
-                co.run("bash", [
-                    "-c",
-                    "source scripts/env.sh && pulumi destroy --yes --stack local && pulumi stack rm --yes --stack local",
-                ]);
-        }),
-    );
+    afterAll(() => co.dispose(() => destroyLocalStack(co)));
 
     test("without a terminal to ask on and without --yes, nothing is changed", () => {
         fs.writeFileSync(
