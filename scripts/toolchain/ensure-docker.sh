@@ -27,13 +27,7 @@ have docker || die "docker: no docker client on PATH even after installing docke
 # file): only start one when no dockerd process is alive.
 if ! pgrep -x dockerd >/dev/null 2>&1; then
   log "docker: starting dockerd (log: $DOCKERD_LOG)"
-  # setsid: the daemon must outlive this script and the caller's shell/session;
-  # and without the caller's open files, which it would keep open as long as it
-  # runs (a lock the caller took with flock stayed held by the daemon).
-  (
-    for fd in $(ls "/proc/$BASHPID/fd"); do [ "$fd" -gt 2 ] && eval "exec $fd>&-"; done
-    as_root setsid dockerd >"$DOCKERD_LOG" 2>&1 </dev/null
-  ) &
+  start_daemon "$DOCKERD_LOG" as_root setsid dockerd
 fi
 
 if ! wait_for "$DOCKERD_TIMEOUT" docker info; then

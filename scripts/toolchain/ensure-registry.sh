@@ -81,7 +81,7 @@ http:
 $extra
 YAML
   log "registry: starting $url (log: $CACHE/registry-$name.log)"
-  setsid /usr/bin/docker-registry serve "$DIR/$name.yml" >"$CACHE/registry-$name.log" 2>&1 </dev/null &
+  start_daemon "$CACHE/registry-$name.log" setsid /usr/bin/docker-registry serve "$DIR/$name.yml"
   echo $! >"$DIR/$name.pid"
   if ! wait_for 30 answers "$url" "$@"; then
     tail -n 20 "$CACHE/registry-$name.log" >&2 || true

@@ -22,6 +22,27 @@ as_root() {
   else die "need root for: $* (no sudo available)"; fi
 }
 
+# Start a long-running daemon (LOG, then its command, which may begin with a
+# function such as as_root) in the background, in a session of its own so that it outlives
+# this script and the caller's shell. It keeps none of the caller's open files:
+# not a lock the caller took with flock, nor the pipe of a caller's $(...),
+# which would otherwise wait as long as the daemon lives. Hence the loop, and
+# exec for the redirections: on the command itself, bash would keep copies of
+# the old descriptors for as long as it waits for the daemon.
+start_daemon() {
+  local log=$1
+  shift
+  (
+    for open in "/proc/$BASHPID/fd/"*; do
+      fd=${open##*/}
+      [ "$fd" -gt 2 ] && eval "exec $fd>&-"
+    done
+    exec >"$log" 2>&1 </dev/null
+    # A program replaces this shell ($! is then the daemon's pid); a function runs in it.
+    if [ "$(type -t "$1")" = function ]; then "$@"; else exec "$@"; fi
+  ) &
+}
+
 # apt-get update at most once per hour across all parts: the package lists are
 # what makes `apt-get install` work at all on a fresh machine, but refreshing
 # them costs ~10 s that a warm run must not pay.
