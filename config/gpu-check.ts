@@ -26,6 +26,9 @@ export const runDockerCli: DockerRunner = args => {
 /** The fields of `docker info --format '{{json .}}'` the check reads. */
 export interface EngineInfo {
     ServerVersion?: string;
+    /** What the engine advertises to a swarm (`--node-generic-resource`, daemon.json node-generic-resources). */
+    GenericResources?:
+        { NamedResourceSpec?: { Kind?: string; Value?: string }; DiscreteResourceSpec?: { Kind?: string; Value?: number } }[] | null;
     OperatingSystem?: string;
     Runtimes?: Record<string, unknown>;
     /** Docker >= 25: where CDI specs are read from; empty when CDI is off (the default before Docker 28). */
@@ -92,12 +95,16 @@ export function gpuPathOf(info: EngineInfo, engine: EngineSettings, runHost?: Ho
     return { kind: "missing", looked: `${looked}; no ${RUNTIME_HOOK} on its host` };
 }
 
-/** "29.2.0" >= "29.2"; distribution suffixes ("20.10.24+dfsg1") are ignored; an unreadable version is not at least anything. */
+/** "29.2.0" >= "29.2", "23.0.1" < "23.0.2"; distribution suffixes ("20.10.24+dfsg1") are ignored; an unreadable version is not at least anything. */
 export function versionAtLeast(version: string, wanted: string): boolean {
-    const have = version.match(/^(\d+)\.(\d+)/);
+    const have = version.match(/^(\d+)\.(\d+)(?:\.(\d+))?/);
     if (!have) return false;
-    const [major, minor] = wanted.split(".").map(Number);
-    return Number(have[1]) !== major ? Number(have[1]) > major : Number(have[2]) >= minor;
+    const want = wanted.split(".").map(Number);
+    for (let i = 0; i < want.length; i++) {
+        const part = Number(have[i + 1] ?? 0);
+        if (part !== want[i]) return part > want[i];
+    }
+    return true;
 }
 
 /** Where the engine is, for messages. */

@@ -1,7 +1,8 @@
 import { GPU_RESOURCE, type GpuRequest } from "../components/gpu";
 import { isAllInterfaces, isHostIp, isNeverLocal } from "./addresses";
-import { DockerRunner } from "./gpu-check";
+import { DockerRunner, EngineInfo, versionAtLeast } from "./gpu-check";
 import { ConfigReader } from "./reader";
+import type { ConfigKey } from "./defaults";
 import * as rules from "./rules";
 import { EngineSettings } from "./engine-settings";
 import { WorkloadConfigKey } from "./workload-defaults";
@@ -94,25 +95,63 @@ export function readSwarmLayout(read: ConfigReader, count: number, order: string
     return { managers, dataNode: dataNode - 1, publishMode };
 }
 
+/** What a node's engine says of itself (`docker info`); undefined where it did not answer as docker info does. */
+function nodeInfo(node: SwarmNodeSettings, run: DockerRunner): EngineInfo | undefined {
+    const r = run(["-H", node.engine.host, "info", "--format", "{{json .}}"]);
+    if (!r.ok) return undefined;
+    try {
+        const info = JSON.parse(r.stdout);
+        return info && typeof info === "object" ? info : undefined;
+    } catch {
+        return undefined;
+    }
+}
+
 /** The GPUs each node advertises (`NVIDIA-GPU` generic resources), as its engine says; undefined where it did not answer. */
 export function gpuCapacity(nodes: SwarmNodeSettings[], run: DockerRunner): (number | undefined)[] {
     return nodes.map(node => {
-        const r = run(["-H", node.engine.host, "info", "--format", "{{json .GenericResources}}"]);
-        if (!r.ok) return undefined;
-        let resources: unknown;
-        try {
-            resources = JSON.parse(r.stdout || "null") ?? [];
-        } catch {
-            return undefined; // an answer that is not docker info's JSON: as if the node had not answered
-        }
-        if (!Array.isArray(resources)) return undefined;
+        const info = nodeInfo(node, run);
+        if (!info) return undefined;
         let gpus = 0;
-        for (const res of resources) {
+        for (const res of info.GenericResources ?? []) {
             if (res?.NamedResourceSpec?.Kind === GPU_RESOURCE) gpus += 1;
             if (res?.DiscreteResourceSpec?.Kind === GPU_RESOURCE) gpus += Number(res.DiscreteResourceSpec.Value) || 0;
         }
         return gpus;
     });
+}
+
+/**
+ * The first Docker whose swarm keeps a task that reserves generic resources
+ * when a node changes. Before it, the managers' constraint enforcer removed
+ * such a task whenever its node was updated (a label, a new network
+ * attachment), its resources being available (swarmkit 770a4d305,
+ * moby/moby#44378): on an overlay network it is rejected over and over.
+ */
+export const SWARM_KEEPS_RESERVED_GPUS = "23.0.2";
+
+/**
+ * Refuses the keys that reserve GPUs on a swarm whose managers run a Docker
+ * older than SWARM_KEEPS_RESERVED_GPUS (the leader, one of them, places and
+ * checks tasks). A manager that does not answer is left to the swarm.
+ */
+export function checkSwarmKeepsGpus(read: ConfigReader, swarm: SwarmSettings, gpuKeys: ConfigKey[], run: DockerRunner): void {
+    if (gpuKeys.length === 0) return;
+    const old = swarm.nodes.slice(0, swarm.managers).flatMap((node, i) => {
+        const version = nodeInfo(node, run)?.ServerVersion;
+        return version && !versionAtLeast(version, SWARM_KEEPS_RESERVED_GPUS)
+            ? [`node ${i + 1} (${node.engine.host}) runs ${version}`]
+            : [];
+    });
+    if (old.length === 0) return;
+    for (const key of gpuKeys)
+        read.reject(
+            key,
+            read.string(key),
+            `"" (no GPUs) while a manager of the swarm runs Docker older than ${SWARM_KEEPS_RESERVED_GPUS} (${old.join(", ")}): ` +
+                `its swarm stops a task that reserves ${GPU_RESOURCE} whenever the task's node changes (moby/moby#44378). ` +
+                `Upgrade Docker Engine on the managers (docker-ce ${SWARM_KEEPS_RESERVED_GPUS} or newer) to reserve GPUs`,
+        );
 }
 
 /** checkGpuReservations for a swarm of the stack's listed machines, asked for what they advertise. */

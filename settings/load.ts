@@ -1,5 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { MYSQL_ALIAS } from "../components/mysql";
+import type { GpuRequest } from "../components/gpu";
+import type { ConfigKey } from "../config/defaults";
 import { canonicalEngineAddress, canonicalIp, isAllInterfaces, isHostIp } from "../config/addresses";
 import { AZURE_VM_ORDER, checkAzureSwarmGpus, readAzure, readCiPush } from "../config/azure";
 import * as azureRules from "../config/azure-rules";
@@ -26,7 +28,7 @@ import { readNotebookVariables } from "../config/notebook-variables";
 import { NodeNumbering, readNotebookUsers } from "../config/notebook-users";
 import { notebookPlace, readNotebookGpus, withNotebookGpus } from "./notebook-gpus";
 import { HubGpuPlace, hubServerGpus, readJupyterHub } from "../config/jupyter-hub";
-import { checkSwarmGpus, readSwarm, readSwarmLayout, SwarmLayout, SwarmSettings } from "../config/swarm";
+import { checkSwarmGpus, checkSwarmKeepsGpus, readSwarm, readSwarmLayout, SwarmLayout, SwarmSettings } from "../config/swarm";
 import { WorkloadGpuPlace } from "../config/gpus-auto";
 import { askedOnce } from "../config/host-facts";
 import { gpuRequests, HostFacts, readWorkloads, THIS_HOST, workloadHostPorts } from "../workloads/read";
@@ -123,6 +125,17 @@ export function loadSettings(config = new pulumi.Config(), env: NodeJS.ProcessEn
         host,
         workloads.notices,
     );
+
+    if (swarm) {
+        // On a swarm a GPU count is a reservation of the nodes' NVIDIA-GPU resources ("all" reserves none).
+        const reserves = (g: GpuRequest | undefined) => g !== undefined && g !== "all" && "count" in g;
+        const notebooksReserve = reserves(jupyter.gpus) || jupyter.users.some(u => reserves(u.gpus));
+        const keys: ConfigKey[] = [
+            ...gpus.filter(([, g]) => reserves(g)).map(([key]) => key),
+            ...(notebooksReserve ? ["jupyterGpus" as const] : []),
+        ];
+        checkSwarmKeepsGpus(read, swarm, keys, host.runDocker);
+    }
 
     checkHostPortsDistinct(read, [
         ["mysqlHostPort", mysql.publish],

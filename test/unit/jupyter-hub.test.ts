@@ -7,6 +7,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { azureStackConfig } from "./ssh-keys";
 import { byType, Declared, isSecret, leaves, one, Run, runWithMocks, valueOf } from "./harness";
+import { nodesAdvertising } from "./swarm-nodes";
 
 // dsenv:jupyterHub under mocks: the users log in to one JupyterHub instead of
 // an always-on notebook each. What the hub is handed (DSENV_HUB_CONFIG, plain;
@@ -138,14 +139,7 @@ describe("a hub on one engine", () => {
 describe("a hub on a swarm", () => {
     const NODES = ["unix:///run/lab/n1.sock 10.0.0.11", "ssh://lab@gpu2 10.0.0.12", "ssh://lab@gpu3 10.0.0.13"];
     const capacity = [0, 1, 2];
-    const swarmHost: HostFacts = {
-        runDocker: args => ({
-            ok: true,
-            stdout: JSON.stringify([
-                { DiscreteResourceSpec: { Kind: "NVIDIA-GPU", Value: capacity[NODES.findIndex(n => n.startsWith(`${args[1]} `))] } },
-            ]),
-        }),
-    };
+    const swarmHost = nodesAdvertising(NODES, capacity, { advertise: "count" });
     let r: Run<any>;
     let config: any;
     beforeAll(async () => {

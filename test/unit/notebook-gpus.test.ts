@@ -10,6 +10,7 @@ import { NOTEBOOK_IMAGES } from "../../config/notebook-images";
 import { HostFacts } from "../../workloads/read";
 import { deploy } from "../../targets";
 import { byType, configProblem, Declared, one, runWithMocks, valueOf } from "./harness";
+import { nodesAdvertising } from "./swarm-nodes";
 import { azureStackConfig } from "./ssh-keys";
 
 // dsenv:jupyterGpus and jupyterShmSizeMb on each target, the GPU path check and
@@ -405,15 +406,7 @@ describe("CUDA against the driver at preview (recorded image configs and drivers
 describe("dsenv:jupyterGpus on a swarm: reservations of what each notebook's node advertises", () => {
     const NODES = ["unix:///run/lab/n1.sock 10.0.0.11", "ssh://lab@gpu2 10.0.0.12", "ssh://lab@gpu3 10.0.0.13"];
     const BASE = { target: "swarm", swarmNodes: JSON.stringify(NODES), registryServer: "http://10.0.0.11:5000", namePrefix: "p" };
-    function nodes(capacity: (number | undefined)[]): HostFacts {
-        return {
-            runDocker: args => {
-                const i = NODES.findIndex(n => n.startsWith(`${args[1]} `));
-                if (capacity[i] === undefined) return { ok: false, error: "connection refused" };
-                return { ok: true, stdout: JSON.stringify([{ DiscreteResourceSpec: { Kind: "NVIDIA-GPU", Value: capacity[i] } }]) };
-            },
-        };
-    }
+    const nodes = (capacity: (number | undefined)[]) => nodesAdvertising(NODES, capacity, { advertise: "count" });
     const stack = (config: Record<string, string>, capacity: (number | undefined)[]) =>
         runWithMocks({ ...BASE, ...config }, () => deploy(loadSettings(undefined, {}, nodes(capacity))) as Record<string, unknown>);
     const reservation = async (s: Declared) =>
@@ -542,14 +535,7 @@ describe("auto in a GPU workload's key (rstudioGpus, pytorchGpus, labGpus, auto 
         ...azureStackConfig(),
     };
     const NODES = ["unix:///run/lab/n1.sock 10.0.0.11", "ssh://lab@gpu2 10.0.0.12"];
-    const swarm = (capacity: number[]): HostFacts => ({
-        runDocker: args => ({
-            ok: true,
-            stdout: JSON.stringify([
-                { DiscreteResourceSpec: { Kind: "NVIDIA-GPU", Value: capacity[NODES.findIndex(n => n.startsWith(`${args[1]} `))] } },
-            ]),
-        }),
-    });
+    const swarm = (capacity: number[]) => nodesAdvertising(NODES, capacity, { advertise: "count" });
     const SWARM = {
         target: "swarm",
         swarmNodes: JSON.stringify(NODES),

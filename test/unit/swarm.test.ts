@@ -1,6 +1,6 @@
 import { loadSettings } from "../../settings/load";
-import { HostFacts } from "../../workloads/read";
 import { deploy } from "../../targets";
+import { nodesAdvertising } from "./swarm-nodes";
 import { byType, configProblem, Declared, leaves, nameOf, one, Run, runWithMocks, valueOf } from "./harness";
 
 // The swarm target's graph under mocks: the membership steps, the services
@@ -15,24 +15,8 @@ const LABELS = "pulumi-nodejs:dynamic/dsenv:SwarmNodeLabels";
 const NODES = ["unix:///run/lab/n1.sock 10.0.0.11", "ssh://lab@gpu2 10.0.0.12 gpu=a100", "ssh://lab@gpu3 10.0.0.13"];
 const BASE = { target: "swarm", swarmNodes: JSON.stringify(NODES), registryServer: "http://10.0.0.11:5000", namePrefix: "p" };
 
-/** Nodes that advertise `capacity[i]` NVIDIA GPUs, as `docker info` says. */
-function nodesWithGpus(capacity: (number | undefined)[]): HostFacts {
-    return {
-        runDocker: args => {
-            const i = NODES.findIndex(n => n.startsWith(`${args[1]} `));
-            if (capacity[i] === undefined) return { ok: false, error: "connection refused" };
-            return {
-                ok: true,
-                stdout: JSON.stringify(
-                    Array.from({ length: capacity[i]! }, (_, g) => ({ NamedResourceSpec: { Kind: "NVIDIA-GPU", Value: `GPU-${i}-${g}` } })),
-                ),
-            };
-        },
-    };
-}
-
 function swarmStack(config: Record<string, string> = {}, capacity: (number | undefined)[] = [0, 1, 2]): Promise<Run<unknown>> {
-    return runWithMocks({ ...BASE, ...config }, () => deploy(loadSettings(undefined, {}, nodesWithGpus(capacity))));
+    return runWithMocks({ ...BASE, ...config }, () => deploy(loadSettings(undefined, {}, nodesAdvertising(NODES, capacity))));
 }
 
 async function taskSpec(service: Declared): Promise<any> {
@@ -258,5 +242,47 @@ describe("swarm config is checked before anything is declared", () => {
                 'dsenv:jupyterUsers: got "alice@2", expected "<name>[:<uid>[:<gid>]][@<node>][=<port>]" with a lowercase name (letters, digits, dashes), e.g. "alice:1001:1001@2=8901" without @<node>: only a swarm stack has nodes to place notebooks on',
             ),
         );
+    });
+});
+
+describe("GPU reservations need managers whose swarm keeps them (Docker >= 23.0.2, moby/moby#44378)", () => {
+    const DEBIAN_12 = "20.10.24+dfsg1";
+    const stack = (config: Record<string, string>, versions: string[], managers = "1") =>
+        runWithMocks({ ...BASE, swarmManagers: managers, ...config }, () =>
+            deploy(loadSettings(undefined, {}, nodesAdvertising(NODES, [0, 1, 2], { versions }))),
+        );
+    const refusal = (key: string, value: string, old: string) =>
+        `dsenv:${key}: got "${value}", expected "" (no GPUs) while a manager of the swarm runs Docker older than 23.0.2 (${old}): ` +
+        "its swarm stops a task that reserves NVIDIA-GPU whenever the task's node changes (moby/moby#44378). " +
+        "Upgrade Docker Engine on the managers (docker-ce 23.0.2 or newer) to reserve GPUs";
+
+    test("a GPU workload and GPU notebooks on a swarm managed by Debian 12's docker.io are refused, each key with what it asked", async () => {
+        const r = await stack(
+            { pytorchEnabled: "true", pytorchGpus: "1", pytorchHomeDir: "/nfs", jupyterGpus: "1", jupyterUsers: '["alice@3"]' },
+            [DEBIAN_12, "28.5.2", "28.5.2"],
+        );
+        expect(r.declared).toEqual([]);
+        const old = "node 1 (unix:///run/lab/n1.sock) runs 20.10.24+dfsg1";
+        expect(r.error?.message).toBe(configProblem(refusal("pytorchGpus", "1", old), refusal("jupyterGpus", "1", old)));
+    });
+
+    test("every manager is asked (the leader may be any of them); the one just below the fix is refused too", async () => {
+        const r = await stack({ pytorchEnabled: "true", pytorchGpus: "1", pytorchHomeDir: "/nfs" }, ["28.5.2", "28.5.2", "23.0.1"], "3");
+        expect(r.error?.message).toBe(configProblem(refusal("pytorchGpus", "1", "node 3 (ssh://lab@gpu3) runs 23.0.1")));
+    });
+
+    test("an old worker does not matter: the managers place and check tasks", async () => {
+        const r = await stack({ pytorchEnabled: "true", pytorchGpus: "1", pytorchHomeDir: "/nfs" }, ["23.0.2", DEBIAN_12, DEBIAN_12]);
+        expect(r.error).toBeUndefined();
+        expect(byType(r, SERVICE).map(s => s.props.name)).toContain("p-pytorch");
+    });
+
+    test("without GPU reservations an old swarm is fine", async () => {
+        const r = await stack({ pytorchEnabled: "true", pytorchGpus: "", pytorchHomeDir: "/nfs", jupyterGpus: "" }, [
+            DEBIAN_12,
+            DEBIAN_12,
+            DEBIAN_12,
+        ]);
+        expect(r.error).toBeUndefined();
     });
 });
