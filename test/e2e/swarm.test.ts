@@ -352,6 +352,49 @@ test("10c. the hub's secrets are in no service spec, state or output in plain te
     expect(JSON.parse(spec)[0].Spec.TaskTemplate.ContainerSpec.Env).toContain("DSENV_HUB_SECRETS_FILE=/run/secrets/dsenv_hub_secrets");
 });
 
+test("10d. a member's server lands on her node, which advertises a GPU, with the GPU the swarm assigned; one whose node's GPU is held is refused, saying by whom", async () => {
+    const hubUrl = out.jupyterHubUrl as string;
+    // Each member's node advertises one GPU; the GPU workspace holds the one of the node it runs on.
+    const held = nodeRunning(service("pytorch"))!;
+    const [gets, refused] =
+        held === n3
+            ? [
+                  { user: "alice", node: n2 },
+                  { user: "bob", node: n3 },
+              ]
+            : [
+                  { user: "bob", node: n3 },
+                  { user: "alice", node: n2 },
+              ];
+    const member = new HubUserSession(hubUrl, gets.user);
+    expect(await member.login(out.jupyterHubPasswords[gets.user])).toBe(302);
+    const started = await member.startServer();
+    expect([201, 202]).toContain(started.status);
+    const url = await member.ready();
+    const server = service(`jupyter-${gets.user}`);
+    expect(nodeRunning(server)?.name).toBe(gets.node.name);
+    const spec = JSON.parse(lab.docker(n1, "service", "inspect", server))[0].Spec.TaskTemplate;
+    expect(spec.Resources.Reservations.GenericResources).toEqual([{ DiscreteResourceSpec: { Kind: "NVIDIA-GPU", Value: 1 } }]);
+    // Code in their kernel, reached through the hub's proxy on node 1: it runs as them, with the GPU the swarm assigned.
+    const seen = JSON.parse(
+        await runInKernel(
+            url,
+            member.token!,
+            'import json, os\nprint(json.dumps([os.getuid(), os.environ.get("DOCKER_RESOURCE_NVIDIA-GPU")]))',
+        ),
+    );
+    expect(seen).toEqual([gets.user === "alice" ? 1001 : 1002, gets.node.gpus[0]]);
+
+    const other = new HubUserSession(hubUrl, refused.user);
+    expect(await other.login(out.jupyterHubPasswords[refused.user])).toBe(302);
+    const answer = await other.startServer();
+    expect({ status: answer.status, message: JSON.parse(answer.body).message }).toEqual({
+        status: 409,
+        message: `1 GPU(s) asked for, 0 free; held by: ${service("pytorch")} (1); idle servers are stopped after 60 minutes. Try again later or ask a holder to stop their server.`,
+    });
+    expect(nodeRunning(service(`jupyter-${refused.user}`))).toBeUndefined();
+});
+
 test("11. destroy leaves the swarm and the kept volumes", async () => {
     await s.stack.destroy();
     expect(lab.docker(n2, "info", "--format", "{{.Swarm.LocalNodeState}}")).toBe("inactive");
