@@ -49,8 +49,10 @@ export class NetNamespace {
      * target] directories bound there too, seen by that dockerd only, with /
      * shared there as systemd makes it on a real machine (on a private /,
      * dockerd binds its data root onto itself, which hides mounts below it).
+     * The dockerd is the simulated machines' engine ({@link simulatedDockerd}).
      */
     spawnDockerd(args: string[], log: string, hostname?: string, binds: [string, string][] = []): ChildProcess {
+        const dockerd = simulatedDockerd();
         const cgroups = ["cpu", "cpuacct", "cpuset", "memory", "devices", "freezer", "blkio", "pids"].map(
             c => `mkdir -p /sys/fs/cgroup/${c} && mount -t cgroup -o ${c} cgroup /sys/fs/cgroup/${c}`,
         );
@@ -61,7 +63,7 @@ export class NetNamespace {
             ...(hostname ? [`hostname ${hostname}`] : []),
             ...(binds.length ? ["mount --make-rshared /"] : []),
             ...binds.map(([source, target]) => `mkdir -p ${target} && mount --bind ${source} ${target}`),
-            `exec dockerd ${args.join(" ")}`,
+            `exec ${dockerd} ${args.join(" ")}`,
         ].join(" && ");
         return this.spawn(["unshare", "--uts", "sh", "-c", script], log);
     }
@@ -71,6 +73,29 @@ export class NetNamespace {
         if (this.veth) run("ip", ["link", "del", this.veth]);
         run("ip", ["netns", "del", this.name]);
     }
+}
+
+/**
+ * The dockerd the simulated machines run: the engine that the toolchain's
+ * `simulated-engine` part builds (scripts/toolchain/ensure-simulated-engine.sh),
+ * never the machine's own (Debian's 20.10 has moby/moby#44378: a swarm service
+ * reserving a GPU on an overlay network is never placed). Missing, the test
+ * fails here rather than run another engine.
+ */
+export function simulatedDockerd(): string {
+    const dockerd = process.env.DSENV_SIMULATED_DOCKERD;
+    if (!dockerd) {
+        throw new Error(
+            "DSENV_SIMULATED_DOCKERD is not set: the simulated machines' dockerd is built by the toolchain " +
+                '(eval "$(scripts/toolchain/ensure.sh docker ... simulated-engine)", as scripts/test.sh does)',
+        );
+    }
+    try {
+        fs.accessSync(dockerd, fs.constants.X_OK);
+    } catch {
+        throw new Error(`DSENV_SIMULATED_DOCKERD=${dockerd} is not an executable: run scripts/toolchain/ensure-simulated-engine.sh`);
+    }
+    return dockerd;
 }
 
 /** Stops a daemon the tests started and waits until it has exited. */
