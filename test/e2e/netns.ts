@@ -49,7 +49,9 @@ export class NetNamespace {
      * target] directories bound there too, seen by that dockerd only, with /
      * shared there as systemd makes it on a real machine (on a private /,
      * dockerd binds its data root onto itself, which hides mounts below it).
-     * The dockerd is the simulated machines' engine ({@link simulatedDockerd}).
+     * The dockerd is the simulated machines' engine ({@link simulatedDockerd});
+     * its containers' cgroups go under one named as this namespace, which
+     * {@link delete} removes.
      */
     spawnDockerd(args: string[], log: string, hostname?: string, binds: [string, string][] = []): ChildProcess {
         const dockerd = simulatedDockerd();
@@ -63,15 +65,16 @@ export class NetNamespace {
             ...(hostname ? [`hostname ${hostname}`] : []),
             ...(binds.length ? ["mount --make-rshared /"] : []),
             ...binds.map(([source, target]) => `mkdir -p ${target} && mount --bind ${source} ${target}`),
-            `exec ${dockerd} ${args.join(" ")}`,
+            `exec ${dockerd} ${[...args, `--cgroup-parent=/${this.name}`].join(" ")}`,
         ].join(" && ");
         return this.spawn(["unshare", "--uts", "sh", "-c", script], log);
     }
 
-    /** Deletes it (its daemons stopped first) and the veth pair to this machine, if any. */
+    /** Deletes it (its daemons stopped first), the veth pair to this machine, if any, and its dockerds' cgroups. */
     delete(): void {
         if (this.veth) run("ip", ["link", "del", this.veth]);
         run("ip", ["netns", "del", this.name]);
+        for (const controller of fs.readdirSync(CGROUPS)) removeCgroup(`${CGROUPS}/${controller}/${this.name}`);
     }
 }
 
@@ -96,6 +99,29 @@ export function simulatedDockerd(): string {
         throw new Error(`DSENV_SIMULATED_DOCKERD=${dockerd} is not an executable: run scripts/toolchain/ensure-simulated-engine.sh`);
     }
     return dockerd;
+}
+
+/** Where this machine's cgroup (v1) hierarchies are mounted, one folder per controller. */
+const CGROUPS = "/sys/fs/cgroup";
+
+/** Removes a cgroup and those below it, deepest first (a cgroup is removed with rmdir once no process is left in it). */
+function removeCgroup(dir: string): void {
+    let entries: fs.Dirent[];
+    try {
+        entries = fs.readdirSync(dir, { withFileTypes: true });
+    } catch {
+        return; // not there
+    }
+    for (const e of entries) if (e.isDirectory()) removeCgroup(`${dir}/${e.name}`);
+    // A container's last process may still be leaving as its daemon stops.
+    for (let attempt = 0; attempt < 20; attempt++) {
+        try {
+            fs.rmdirSync(dir);
+            return;
+        } catch {
+            execFileSync("sleep", ["0.25"]);
+        }
+    }
 }
 
 /** Stops a daemon the tests started and waits until it has exited. */

@@ -72,13 +72,7 @@ export class RemoteDockerHost {
         this.netns = new NetNamespace(this.tag).linkToMachine(this.tag, this.machineAddress, this.address);
         this.daemons.push(
             this.netns.spawnDockerd(
-                [
-                    `--host=${this.socket}`,
-                    `--data-root=${d("data")}`,
-                    `--exec-root=${d("exec")}`,
-                    `--pidfile=${d("docker.pid")}`,
-                    `--cgroup-parent=/${this.tag}`,
-                ],
+                [`--host=${this.socket}`, `--data-root=${d("data")}`, `--exec-root=${d("exec")}`, `--pidfile=${d("docker.pid")}`],
                 d("dockerd.log"),
             ),
         );

@@ -127,7 +127,6 @@ export class SwarmNodes {
             `--data-root=${dir}/data`,
             `--exec-root=${dir}/exec`,
             `--pidfile=${dir}/docker.pid`,
-            `--cgroup-parent=/${this.tag}-n${i + 1}`,
             `--bip=172.${30 + i}.0.1/24`,
             `--default-address-pool=base=10.${100 + i}.0.0/16,size=24`,
             ...node.gpus.map(g => `--node-generic-resource=NVIDIA-GPU=${g}`),

@@ -354,14 +354,7 @@ cp /etc/nvidia-container-runtime/config.toml ${work}/config.toml`;
         fs.writeFileSync(path.join(d, "daemon.json"), JSON.stringify({ ...JSON.parse(daemonJson), "data-root": path.join(d, "data") }));
         netns ??= new NetNamespace(`dsgpu-${id}`);
         daemon = netns.spawnDockerd(
-            [
-                "--config-file",
-                path.join(d, "daemon.json"),
-                `--host=${host}`,
-                `--exec-root=${d}/exec`,
-                `--pidfile=${d}/docker.pid`,
-                `--cgroup-parent=/dsgpu-${id}`,
-            ],
+            ["--config-file", path.join(d, "daemon.json"), `--host=${host}`, `--exec-root=${d}/exec`, `--pidfile=${d}/docker.pid`],
             path.join(d, "dockerd.log"),
         );
         await waitFor("the second dockerd", () => docker("info", "--format", "{{.ID}}"), 60_000, 500);

@@ -66,13 +66,7 @@ class SimulatedVm {
         for (const [source] of binds) fs.mkdirSync(source, { recursive: true });
         this.netns = new NetNamespace(`dskvm-${id}-${name}`);
         this.daemon = this.netns.spawnDockerd(
-            [
-                `--host=${this.socket}`,
-                `--data-root=${dataRoot}`,
-                `--exec-root=${osDisk}/x`,
-                `--pidfile=${osDisk}/d.pid`,
-                `--cgroup-parent=/dsk-${id}-${name}`,
-            ],
+            [`--host=${this.socket}`, `--data-root=${dataRoot}`, `--exec-root=${osDisk}/x`, `--pidfile=${osDisk}/d.pid`],
             path.join(dir, `${name}-dockerd.log`),
             undefined,
             binds,

@@ -17,6 +17,6 @@ export default function checkAfter(): void {
         );
     else
         process.stderr.write(
-            "\ne2e: the machine is as the tests found it (interfaces, namespaces, iptables rules, the engine's containers, networks and volumes, ~/.docker, ~/.pulumi)\n",
+            "\ne2e: the machine is as the tests found it (interfaces, namespaces, iptables rules, cgroups, the engine's containers, networks and volumes, ~/.docker, ~/.pulumi)\n",
         );
 }

@@ -6,7 +6,7 @@ import * as path from "path";
 /**
  * What of this machine the end-to-end tests must leave as they found it: its
  * network interfaces and namespaces, the iptables rules of its filter and nat
- * tables, the containers, networks and volumes of its Docker engine, and the
+ * tables, its top-level cgroups, the containers, networks and volumes of its Docker engine, and the
  * user's ~/.docker and ~/.pulumi. Each entry is a list of lines; a test's own
  * daemons and networks live in namespaces of their own (test/e2e/netns.ts), so
  * after the suite every list is as it was before it.
@@ -27,6 +27,7 @@ export function machineState(): MachineState {
         "engine container": lines("docker", "ps", "-a", "--format", "{{.ID}} {{.Names}}"),
         "engine network": lines("docker", "network", "ls", "--format", "{{.ID}} {{.Name}} {{.Driver}}"),
         "engine volume": lines("docker", "volume", "ls", "--format", "{{.Name}}"),
+        cgroup: topCgroups(),
         "file under ~/.docker": files(path.join(os.homedir(), ".docker")),
         "file under ~/.pulumi": files(path.join(os.homedir(), ".pulumi")),
     };
@@ -70,5 +71,26 @@ function files(dir: string): string[] {
     return (fs.readdirSync(dir, { recursive: true }) as string[]).map(f => {
         const st = fs.lstatSync(path.join(dir, f));
         return `${f} ${st.isDirectory() ? "dir" : st.size} ${st.mtimeMs}`;
+    });
+}
+
+/**
+ * The top-level cgroups of each cgroup v1 controller ("memory/dsw1234n1"):
+ * a test's dockerd puts its containers' under one of its own. The machine
+ * engine's own ("docker") is left out: it makes it at its first container
+ * and keeps it, as it keeps its bridge.
+ */
+function topCgroups(): string[] {
+    const root = "/sys/fs/cgroup";
+    if (!fs.existsSync(root)) return [];
+    return fs.readdirSync(root).flatMap(controller => {
+        try {
+            return fs
+                .readdirSync(path.join(root, controller), { withFileTypes: true })
+                .filter(e => e.isDirectory() && e.name !== "docker")
+                .map(e => `${controller}/${e.name}`);
+        } catch {
+            return [];
+        }
     });
 }
