@@ -14,8 +14,8 @@
 #
 # Why 25.0.5 and not 24.0.9: every 24.0.x after 24.0.1 (and 23.0.x) vendors
 # buildkit, 24.0.0/24.0.1 swarmkit, at a pseudo-version that the module proxy
-# refuses (403); 25.0.x needs only tagged or served versions. 25.0.5 is the
-# 25.0 release most deployed (Docker Desktop, docker-ce of spring 2024).
+# refuses (403); 25.0.x needs only tagged or served versions. 25.0.5: its
+# release commit and its Go version are known, both stamped below.
 #
 #   - source: `github.com/docker/docker@v25.0.5+incompatible` (moby has no
 #     go.mod; the module zip holds no vendor/ code), copied with vendor.mod as
