@@ -192,7 +192,7 @@ printf '  %-9s %s\n' dsenv "$p_phases" OpenTofu "$t_phases" compose "$c_phases"
 # program), measured inside the swarm e2e test's first step; SWARM_RUNS times
 # (default 1: each run sets up the three nodes anew, ~30 s).
 if [ "${SWARM_RUNS:-1}" -gt 0 ]; then
-  (cd "$repo" && toolchain_env=$(scripts/toolchain/ensure.sh registry) && eval "$toolchain_env"
+  (cd "$repo" && toolchain_env=$(scripts/toolchain/ensure.sh registry simulated-engine) && eval "$toolchain_env"
    rm -f "$work/swarm-times"
    for i in $(seq "${SWARM_RUNS:-1}"); do
      DSENV_BENCH_OUT="$work/swarm-times" npx jest --selectProjects e2e --runInBand test/e2e/swarm.test.ts -t '^1\. ' >/dev/null 2>&1 \
