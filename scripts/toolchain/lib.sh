@@ -23,8 +23,9 @@ as_root() {
 }
 
 # Start a long-running daemon (LOG, then its command, which may begin with a
-# function such as as_root) in the background, in a session of its own so that it outlives
-# this script and the caller's shell. It keeps none of the caller's open files:
+# function such as as_root) in the background; a command that begins or goes
+# on with `setsid` outlives this script and the caller's shell in a session of
+# its own. It keeps none of the caller's open files:
 # not a lock the caller took with flock, nor the pipe of a caller's $(...),
 # which would otherwise wait as long as the daemon lives. Hence the loop, and
 # exec for the redirections: on the command itself, bash would keep copies of

@@ -102,7 +102,7 @@ export function simulatedDockerd(): string {
 }
 
 /** Where this machine's cgroup (v1) hierarchies are mounted, one folder per controller. */
-const CGROUPS = "/sys/fs/cgroup";
+export const CGROUPS = "/sys/fs/cgroup";
 
 /** Removes a cgroup and those below it, deepest first (a cgroup is removed with rmdir once no process is left in it). */
 function removeCgroup(dir: string): void {

@@ -2,6 +2,7 @@ import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import { CGROUPS } from "../netns";
 
 /**
  * What of this machine the end-to-end tests must leave as they found it: its
@@ -81,12 +82,11 @@ function files(dir: string): string[] {
  * and keeps it, as it keeps its bridge.
  */
 function topCgroups(): string[] {
-    const root = "/sys/fs/cgroup";
-    if (!fs.existsSync(root)) return [];
-    return fs.readdirSync(root).flatMap(controller => {
+    if (!fs.existsSync(CGROUPS)) return [];
+    return fs.readdirSync(CGROUPS).flatMap(controller => {
         try {
             return fs
-                .readdirSync(path.join(root, controller), { withFileTypes: true })
+                .readdirSync(path.join(CGROUPS, controller), { withFileTypes: true })
                 .filter(e => e.isDirectory() && e.name !== "docker")
                 .map(e => `${controller}/${e.name}`);
         } catch {
