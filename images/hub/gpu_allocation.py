@@ -8,15 +8,17 @@ class GpusNotFree(Exception):
 def refusal_message(wanted: int, free: int, holders: dict, idle_minutes: int) -> str:
     """The text a refused user reads: how many are free, who holds the others, when idle ones go."""
     held = ", ".join(f"{user} ({n})" for user, n in sorted(holders.items())) or "nobody"
+    return f"{wanted} GPU(s) asked for, {free} free; held by: {held}; {when_free(idle_minutes)}"
+
+
+def when_free(idle_minutes: int) -> str:
+    """The end of a refusal: when GPUs come back, and what to do."""
     culling = (
         f"idle servers are stopped after {idle_minutes} minutes"
         if idle_minutes
         else "idle servers are not stopped automatically"
     )
-    return (
-        f"{wanted} GPU(s) asked for, {free} free; held by: {held}; {culling}. "
-        "Try again later or ask a holder to stop their server."
-    )
+    return f"{culling}. Try again later or ask a holder to stop their server."
 
 
 def allocate(wanted: int, engine_gpus: list, held: dict, idle_minutes: int) -> list:

@@ -22,13 +22,15 @@ class HubSettings:
     def user(self, name: str) -> dict:
         return self.users[name]
 
+    def plain_env(self, name: str) -> dict:
+        """A user's plain server env: env, then her env (later wins)."""
+        return {**self.config.get("env", {}), **self.user(name).get("env", {})}
+
     def server_env(self, name: str) -> dict:
         """A user's server env: env, then her env, then the secret env, then hers (later wins)."""
-        user = self.user(name)
         secret_user = self.secrets.get("users", {}).get(name, {})
         return {
-            **self.config.get("env", {}),
-            **user.get("env", {}),
+            **self.plain_env(name),
             **self.secrets.get("secretEnv", {}),
             **secret_user.get("secretEnv", {}),
         }

@@ -62,37 +62,48 @@ else:
     c.Authenticator.username_map = {k.lower(): v for k, v in config.get("logins", {}).items()}
 
 # --- the servers
-from registry_logins import write_docker_config  # noqa: E402
-from spawners import LabDockerSpawner, LabSwarmSpawner  # noqa: E402
+from spawners import LabDockerSpawner, LabKubeSpawner, LabSwarmSpawner  # noqa: E402
 
-# docker-py reads the registries' logins from DOCKER_CONFIG when it makes its client (after this file).
-docker_config = write_docker_config(settings.secrets.get("registryLogins", []))
-if docker_config:
-    os.environ["DOCKER_CONFIG"] = docker_config
-
-spawner = {"docker": LabDockerSpawner, "swarm": LabSwarmSpawner}[config["spawner"]]
-c.JupyterHub.spawner_class = spawner
+c.JupyterHub.spawner_class = {"docker": LabDockerSpawner, "swarm": LabSwarmSpawner, "kubernetes": LabKubeSpawner}[
+    config["spawner"]
+]
 c.LabServer.hub_settings = settings
-c.DockerSpawner.image = config["image"]
-c.DockerSpawner.name_template = config["serverName"]
-c.DockerSpawner.network_name = config["network"]
-c.DockerSpawner.use_internal_ip = True
-c.DockerSpawner.remove = True  # a stopped server is removed; its volume is kept
-c.DockerSpawner.pull_policy = "ifnotpresent" if config["spawner"] == "docker" else "skip"
-volumes = {config["workVolume"]: config["workDir"]}
-if config.get("userFolder"):
-    volumes[config["userFolder"]["hostPath"]] = config["userFolder"]["mountPoint"]
-c.DockerSpawner.volumes = volumes  # the swarm spawner builds its mounts from the settings itself
-# A server's name resolves to its task (DNS round robin): a virtual IP needs IPVS in the
-# nodes' kernels, and the hub reaches each server at its task's own address anyway.
-c.SwarmSpawner.extra_endpoint_spec = {"mode": "dnsrr"}
 # The notebook image's command (images/jupyter, as docker-stacks' images): said here, or
 # DockerSpawner inspects the image for it on the hub's own engine, which on a swarm need
-# not have the image (the user's node pulls it).
+# not have the image (the user's node pulls it); KubeSpawner would run the image's CMD
+# without the hub's arguments.
 c.Spawner.cmd = ["start-notebook.sh"]
 # A CUDA image and a first start that hands the home over can be slow.
 c.Spawner.start_timeout = 300
 c.Spawner.http_timeout = 120
+
+if config["spawner"] == "kubernetes":
+    # LabKubeSpawner takes its namespace, image, claims and GPUs from the settings; the hub
+    # talks to the cluster with its pod's ServiceAccount (in-cluster config).
+    if (config["kubernetes"].get("gpuPool") or {}).get("scales"):
+        # A server waiting for the GPU pool to add a node (a VM boots, its driver loads).
+        c.Spawner.start_timeout = 900
+else:
+    from registry_logins import write_docker_config  # noqa: E402
+
+    # docker-py reads the registries' logins from DOCKER_CONFIG when it makes its client (after this file).
+    docker_config = write_docker_config(settings.secrets.get("registryLogins", []))
+    if docker_config:
+        os.environ["DOCKER_CONFIG"] = docker_config
+
+    c.DockerSpawner.image = config["image"]
+    c.DockerSpawner.name_template = config["serverName"]
+    c.DockerSpawner.network_name = config["network"]
+    c.DockerSpawner.use_internal_ip = True
+    c.DockerSpawner.remove = True  # a stopped server is removed; its volume is kept
+    c.DockerSpawner.pull_policy = "ifnotpresent" if config["spawner"] == "docker" else "skip"
+    volumes = {config["workVolume"]: config["workDir"]}
+    if config.get("userFolder"):
+        volumes[config["userFolder"]["hostPath"]] = config["userFolder"]["mountPoint"]
+    c.DockerSpawner.volumes = volumes  # the swarm spawner builds its mounts from the settings itself
+    # A server's name resolves to its task (DNS round robin): a virtual IP needs IPVS in the
+    # nodes' kernels, and the hub reaches each server at its task's own address anyway.
+    c.SwarmSpawner.extra_endpoint_spec = {"mode": "dnsrr"}
 
 # --- idle culling: servers only, never users
 idle_minutes = int(config.get("idleMinutes", 0))
