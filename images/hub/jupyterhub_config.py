@@ -80,6 +80,8 @@ c.Spawner.http_timeout = 120
 if config["spawner"] == "kubernetes":
     # LabKubeSpawner takes its namespace, image, claims and GPUs from the settings; the hub
     # talks to the cluster with its pod's ServiceAccount (in-cluster config).
+    if config.get("userFolder"):
+        raise SystemExit("dsenv hub: a host folder per user (userFolder) cannot be mounted on Kubernetes")
     if (config["kubernetes"].get("gpuPool") or {}).get("scales"):
         # A server waiting for the GPU pool to add a node (a VM boots, its driver loads).
         c.Spawner.start_timeout = 900

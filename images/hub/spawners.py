@@ -139,6 +139,15 @@ class LabKubeSpawner(LabServer, KubeSpawner):
     so jupyterhub_config.py only names the class. A user's secret variables are
     never in the pod spec: each is a secretKeyRef to the Secret the stack made
     for her (settings' kubernetes.secretEnv name, her secretEnvKeys).
+
+    DSENV_HUB_CONFIG's fields for it, beside the common ones ("spawner": "kubernetes",
+    "hubConnectHost": the hub's Service):
+        "kubernetes": {"namespace": "lab", "pullSecret": "lab-registry-pull" | null,
+                       "storageClass": "fast" | null, "volumeSize": "10Gi",
+                       "secretEnv": "lab-jupyter-{username}-env", "labels": {...},
+                       "gpuPool": {"tolerations": [...], "nodeSelector": {...}, "scales": false} | null},
+        "users": {"alice": {..., "secretEnvKeys": ["DATABASE_URL", "MYSQL_PASSWORD"]}}
+    DSENV_HUB_SECRETS then holds the hub's own secrets only (no secretEnv, users, registryLogins).
     """
 
     @property
@@ -188,22 +197,15 @@ class LabKubeSpawner(LabServer, KubeSpawner):
 
     @default("volumes")
     def _volumes_from_settings(self):
-        volumes = [
+        # No host folder (userFolder): a pod runs on any node; the stack refuses one on Kubernetes.
+        return [
             {"name": "work", "persistentVolumeClaim": {"claimName": "{pvc_name}"}},
             {"name": "shm", "emptyDir": {"medium": "Memory", "sizeLimit": f"{self._config['shmSizeMb']}Mi"}},
         ]
-        folder = self._config.get("userFolder")
-        if folder:
-            # Must exist on every node her server may run on (a lab's network storage mounted on each).
-            volumes.append({"name": "user-folder", "hostPath": {"path": self._template(folder["hostPath"]), "type": "Directory"}})
-        return volumes
 
     @default("volume_mounts")
     def _mounts_from_settings(self):
-        mounts = [{"name": "work", "mountPath": self._config["workDir"]}, {"name": "shm", "mountPath": "/dev/shm"}]
-        if self._config.get("userFolder"):
-            mounts.append({"name": "user-folder", "mountPath": self._config["userFolder"]["mountPoint"]})
-        return mounts
+        return [{"name": "work", "mountPath": self._config["workDir"]}, {"name": "shm", "mountPath": "/dev/shm"}]
 
     # Started as root (the image drops to NB_UID/NB_GID); the claim's files are group-owned by her gid where its volume type allows.
     @default("uid")
@@ -220,7 +222,8 @@ class LabKubeSpawner(LabServer, KubeSpawner):
 
     @default("extra_labels")
     def _labels_from_settings(self):
-        return {USER_LABEL: self.user.name}
+        # The stack's labels (app.kubernetes.io/part-of); KubeSpawner's own name and managed-by win.
+        return {**self._kube.get("labels", {}), USER_LABEL: self.user.name}
 
     @default("extra_resource_limits")
     def _gpu_limits(self):

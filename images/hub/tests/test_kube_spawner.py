@@ -38,6 +38,7 @@ CONFIG = {
         "storageClass": "fast",
         "volumeSize": "20Gi",
         "secretEnv": "dsenv-jupyter-{username}-env",
+        "labels": {"app.kubernetes.io/part-of": "dsenv", "app.kubernetes.io/managed-by": "dsenv"},
         "gpuPool": {"tolerations": POOL_TOLERATIONS, "nodeSelector": POOL_SELECTOR, "scales": False},
     },
     "users": {
@@ -112,6 +113,8 @@ class LabKubeSpawnerTest(unittest.IsolatedAsyncioTestCase):
         self.assertEqual(container["securityContext"]["runAsGroup"], 0)
         self.assertEqual(pod["spec"]["securityContext"]["fsGroup"], 1002)
         self.assertEqual(pod["metadata"]["labels"]["dsenv.hub.user"], "alice")
+        self.assertEqual(pod["metadata"]["labels"]["app.kubernetes.io/part-of"], "dsenv")
+        self.assertEqual(pod["metadata"]["labels"]["app.kubernetes.io/managed-by"], "kubespawner")
         self.assertFalse(pod["spec"].get("automountServiceAccountToken"))
 
     async def test_env_is_plain_and_her_secrets_are_references(self):
