@@ -207,7 +207,8 @@ class LabKubeSpawner(LabServer, KubeSpawner):
     def _mounts_from_settings(self):
         return [{"name": "work", "mountPath": self._config["workDir"]}, {"name": "shm", "mountPath": "/dev/shm"}]
 
-    # Started as root (the image drops to NB_UID/NB_GID); the claim's files are group-owned by her gid where its volume type allows.
+    # Started as root, as on an engine: the image hands her home (her claim) over to NB_UID/NB_GID
+    # and drops to them. No fsGroup: that chown is the image's, the same on every runtime.
     @default("uid")
     def _root_uid(self):
         return 0
@@ -216,9 +217,10 @@ class LabKubeSpawner(LabServer, KubeSpawner):
     def _root_gid(self):
         return 0
 
-    @default("fs_gid")
-    def _fs_gid_from_settings(self):
-        return self._user["gid"]
+    @default("extra_pod_config")
+    def _no_service_links(self):
+        # No *_PORT variables of the namespace's Services (MYSQL_PORT=tcp://...), as the stack's own pods.
+        return {"enableServiceLinks": False}
 
     @default("extra_labels")
     def _labels_from_settings(self):
