@@ -3,6 +3,9 @@ import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { ContainerImage } from "./image";
 import { JUPYTER_WORK_DIR, notebookServerEnv, NotebookUser, NotebookVariables } from "./jupyter";
+import { envSecret } from "./kubernetes/env-secret";
+import { HubClusterAccess } from "./kubernetes/hub-cluster-access";
+import { kubeName } from "./kubernetes/names";
 import { MySqlAccess } from "./mysql-access";
 import { Placement, Runtime, RunningWorkload } from "./runtime";
 import { bindMount, volumeMount } from "./volume";
@@ -48,8 +51,8 @@ export interface JupyterHubArgs {
     /** Size of each server's /dev/shm in MiB. */
     shmSizeMb: number;
     publish: { hostPort: number; hostIp?: string };
-    /** The engine's socket on the hub's machine, which the spawners talk to (a swarm manager's on a swarm). */
-    dockerSocket: string;
+    /** The engine's socket on the hub's machine, which the spawners talk to (a swarm manager's on a swarm); none on Kubernetes. */
+    dockerSocket?: string;
     /** Where the hub and its state live on a runtime of several machines (a manager of a swarm). */
     placement: Placement;
     /** Who may log in; their names are the hub's user names. */
@@ -74,7 +77,9 @@ export interface JupyterHubArgs {
 /**
  * A JupyterHub for a lab: one address where each listed user logs in and gets
  * a notebook server of their own on demand (DockerSpawner on one engine,
- * SwarmSpawner on a swarm), as their uid/gid, with their work volume, their
+ * SwarmSpawner on a swarm, KubeSpawner on Kubernetes, where the hub runs as a
+ * ServiceAccount allowed what KubeSpawner does and each user's secret
+ * variables are a Secret her pod refers to), as their uid/gid, with their work volume, their
  * database and variables, and GPUs of their own while they use them; idle
  * servers are stopped by jupyterhub-idle-culler, their volumes kept. The
  * servers are the hub's, not the stack's: they start and stop as people log in
@@ -129,15 +134,44 @@ export class JupyterHub extends pulumi.ComponentResource {
         }));
         const shared = args.env ?? { env: {}, secretEnv: {} };
         const hubSpawns = args.runtime.spawnTarget(args.placement);
+        const kube = hubSpawns.kind === "kubernetes" ? hubSpawns.kubernetes : undefined;
+        if (hubSpawns.kind === "kubernetes" && !kube) throw new Error(`${name}: a Kubernetes runtime names no namespace to spawn in`);
+        if (!kube && args.dockerSocket === undefined)
+            throw new Error(`${name}: the hub spawns through Docker's API and is given no socket`);
+        // On Kubernetes every name is a DNS label (the Services, pods and claims the runtime makes are named so).
+        const serverPrefix = kube ? kubeName(`${args.namePrefix}-jupyter`) : `${args.namePrefix}-jupyter`;
+        const serverSecretName = `${serverPrefix}-{username}-env`;
+        // Kubernetes: each user's secret variables as a Secret of hers, which her pod refers to; the hub never holds them.
+        const secretEnvOf = (s: (typeof servers)[number]) => ({ ...shared.secretEnv, ...s.handed.fileSecrets });
+        if (kube)
+            for (const s of servers.filter(s => Object.keys(secretEnvOf(s)).length > 0))
+                envSecret(
+                    `${name}-env-${s.user.name}`,
+                    {
+                        provider: kube.provider,
+                        namespace: kube.namespace,
+                        secretName: serverSecretName.replace("{username}", s.user.name),
+                        values: secretEnvOf(s),
+                        labels: kube.labels,
+                    },
+                    child,
+                );
+        const access =
+            kube &&
+            new HubClusterAccess(
+                `${name}-access`,
+                { provider: kube.provider, namespace: kube.namespace, hubName: kubeName(hubName), labels: kube.labels },
+                child,
+            );
         const config = pulumi.jsonStringify({
-            // DockerSpawner starts containers on one engine, SwarmSpawner services on a swarm.
-            spawner: hubSpawns.kind === "swarm" ? "swarm" : "docker",
-            hubConnectHost: hubName,
+            // DockerSpawner starts containers on one engine, SwarmSpawner services on a swarm, KubeSpawner pods on Kubernetes.
+            spawner: kube ? "kubernetes" : hubSpawns.kind === "swarm" ? "swarm" : "docker",
+            hubConnectHost: kube ? kubeName(hubName) : hubName,
             network: hubSpawns.network,
             image: args.notebookImage.ref,
-            serverName: `${args.namePrefix}-jupyter-{username}`,
+            serverName: `${serverPrefix}-{username}`,
             // The always-on notebooks' volume names: a user's files stay theirs when a stack turns its hub on or off.
-            workVolume: `${args.namePrefix}-jupyter-{username}-work`,
+            workVolume: `${serverPrefix}-{username}-work`,
             workDir: JUPYTER_WORK_DIR,
             userFolder: args.userFolder ? { hostPath: args.userFolder, mountPoint: HUB_USER_FOLDER_MOUNT } : null,
             shmSizeMb: args.shmSizeMb,
@@ -148,10 +182,34 @@ export class JupyterHub extends pulumi.ComponentResource {
             auth: publicAuth(args.auth),
             logins: args.logins ?? {},
             env: shared.env,
+            ...(kube && {
+                kubernetes: {
+                    namespace: kube.namespace,
+                    pullSecret: kube.pullSecret ?? null,
+                    storageClass: kube.storageClass ?? null,
+                    volumeSize: kube.volumeSize,
+                    secretEnv: serverSecretName,
+                    labels: kube.labels,
+                    gpuPool: kube.gpuPool
+                        ? {
+                              tolerations: kube.gpuPool.tolerations,
+                              nodeSelector: kube.gpuPool.nodeSelector ?? {},
+                              scales: kube.gpuPool.scales ?? false,
+                          }
+                        : null,
+                },
+            }),
             users: Object.fromEntries(
                 servers.map(s => [
                     s.user.name,
-                    { uid: s.user.uid, gid: s.user.gid, constraint: s.spawn.constraint ?? null, gpus: s.user.gpus ?? 0, env: s.handed.env },
+                    {
+                        uid: s.user.uid,
+                        gid: s.user.gid,
+                        constraint: s.spawn.constraint ?? null,
+                        gpus: s.user.gpus ?? 0,
+                        env: s.handed.env,
+                        ...(kube && { secretEnvKeys: Object.keys(secretEnvOf(s)).sort() }),
+                    },
                 ]),
             ),
         });
@@ -161,12 +219,15 @@ export class JupyterHub extends pulumi.ComponentResource {
                 proxyToken: proxyToken.result,
                 passwords: passwords ?? {},
                 oauthClientSecret: args.auth.kind === "password" ? null : args.auth.clientSecret,
-                secretEnv: shared.secretEnv,
-                // SwarmSpawner's services pull the notebook image on their node with these (docker-py reads them from the hub's Docker config).
-                registryLogins: hubSpawns.registryLogins
-                    .filter(l => l.username)
-                    .map(l => ({ server: l.server, username: l.username, password: l.password })),
-                users: Object.fromEntries(servers.map(s => [s.user.name, { secretEnv: s.handed.fileSecrets }])),
+                // Kubernetes: the users' secret variables are in their Secrets instead, and pods pull with the pull Secret.
+                ...(!kube && {
+                    secretEnv: shared.secretEnv,
+                    // SwarmSpawner's services pull the notebook image on their node with these (docker-py reads them from the hub's Docker config).
+                    registryLogins: hubSpawns.registryLogins
+                        .filter(l => l.username)
+                        .map(l => ({ server: l.server, username: l.username, password: l.password })),
+                    users: Object.fromEntries(servers.map(s => [s.user.name, { secretEnv: s.handed.fileSecrets }])),
+                }),
             }),
         );
 
@@ -180,7 +241,12 @@ export class JupyterHub extends pulumi.ComponentResource {
                 env: { DSENV_HUB_CONFIG: config },
                 // One engine: a secret variable; a swarm: a Docker secret file (DSENV_HUB_SECRETS_FILE).
                 fileSecrets: { DSENV_HUB_SECRETS: secrets },
-                mounts: [bindMount(args.dockerSocket, "/var/run/docker.sock"), volumeMount(state, "/srv/jupyterhub")],
+                // Kubernetes: the cluster's API as its ServiceAccount, instead of an engine's socket.
+                mounts: [
+                    ...(kube || args.dockerSocket === undefined ? [] : [bindMount(args.dockerSocket, "/var/run/docker.sock")]),
+                    volumeMount(state, "/srv/jupyterhub"),
+                ],
+                serviceAccount: access ? access.serviceAccountName : undefined,
                 healthcheck: {
                     test: [
                         "CMD",

@@ -1,3 +1,4 @@
+import type * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { RegistryLogin } from "./engine";
 import { ContainerImage, ImageSource } from "./image";
@@ -38,6 +39,8 @@ export interface SpawnTarget {
 
 /** What a program on a Kubernetes runtime needs to start pods like the runtime's own. */
 export interface KubeSpawnTarget {
+    /** The provider of the runtime's objects: what a spawner's own objects (its account, its users' Secrets) are made with. */
+    provider: k8s.Provider;
     namespace: pulumi.Output<string>;
     /** The dockerconfigjson Secret pods pull built images with; none: the cluster's identity pulls. */
     pullSecret?: pulumi.Input<string>;
@@ -49,6 +52,8 @@ export interface KubeSpawnTarget {
     gpuPool?: {
         tolerations: { key?: string; operator?: string; value?: string; effect?: string }[];
         nodeSelector?: Record<string, string>;
+        /** The pool adds nodes when a pod waits for GPUs (a cluster autoscaler: AKS's GPU pool from zero). */
+        scales?: boolean;
     };
     /** The labels every object of the stack carries. */
     labels: Record<string, string>;

@@ -70,4 +70,9 @@ export interface WorkloadSpec {
     labels?: Record<string, string>;
     /** Seconds the main process gets to stop before it is killed. */
     stopGraceSeconds?: number;
+    /**
+     * Kubernetes: the ServiceAccount the pod runs as, its token mounted (a
+     * program that talks to the cluster: the hub). Containers and swarm services have none.
+     */
+    serviceAccount?: pulumi.Input<string>;
 }

@@ -35,10 +35,10 @@ export function refuseOnKubernetes(
             true,
             "false on the kubernetes target: the app runs its source from a host folder bound at /app, which a pod on any node cannot have",
         );
-    if (jupyter.hub)
+    if (jupyter.hub?.userFolder)
         read.reject(
-            "jupyterHub",
-            true,
-            "false on the kubernetes target for now: the hub starts its users' servers through Docker's API, and a cluster needs KubeSpawner (not yet here)",
+            "jupyterHubUserFolder",
+            jupyter.hub.userFolder,
+            '"" on the kubernetes target: a server\'s pod runs on whichever node the scheduler picks, and a host folder is on one machine',
         );
 }

@@ -12,7 +12,7 @@ import { KubernetesSettings } from "../config/kubernetes";
 import { Settings } from "../settings";
 import { deployWorkloads } from "./workloads";
 import { workspaceOutputs, WorkspaceOutputs } from "./workspace-outputs";
-import { workspaceUsers } from "./workspace-users";
+import { workspaceHub, workspaceUsers } from "./workspace-users";
 
 /** What the workspace and workloads run on when the stack's place is a Kubernetes cluster. */
 export interface KubernetesTarget {
@@ -96,8 +96,8 @@ export function deployOnKubernetes(
         mysql: settings.mysql,
         jupyter: settings.jupyter,
         users: workspaceUsers(settings.jupyter.users),
-        // The hub spawns through Docker's API: on Kubernetes it needs KubeSpawner (refused at config until then).
-        hub: undefined,
+        // KubeSpawner talks to the cluster as the hub's ServiceAccount: no Docker socket.
+        hub: workspaceHub(settings.jupyter),
     });
     const workloads = deployWorkloads({ runtime, namePrefix: settings.namePrefix, settings: settings.workloads });
     const forwards = runtime.portForwards();

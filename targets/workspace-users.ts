@@ -29,8 +29,8 @@ export function engineSocket(engineHost: string | undefined): string {
     return engineHost?.startsWith("unix://") ? engineHost.slice("unix://".length) : "/var/run/docker.sock";
 }
 
-/** dsenv:jupyterHub as the workspace takes it; none when it is off. */
-export function workspaceHub(jupyter: JupyterSettings, dockerSocket: string): WorkspaceArgs["hub"] {
+/** dsenv:jupyterHub as the workspace takes it (no Docker socket on Kubernetes); none when it is off. */
+export function workspaceHub(jupyter: JupyterSettings, dockerSocket?: string): WorkspaceArgs["hub"] {
     if (!jupyter.hub) return undefined;
     const placement: Placement = { pinned: HUB_PLACEMENT_KEY };
     // The hub's state (its users, their changed passwords) is kept as their work is (dsenv:jupyterKeepWork).

@@ -16,6 +16,8 @@ type Toleration = k8s.types.input.core.v1.Toleration;
 export interface GpuPool {
     tolerations: Toleration[];
     nodeSelector?: Record<string, string>;
+    /** The pool adds nodes when a pod waits for GPUs (a cluster autoscaler: AKS's GPU pool from zero). */
+    scales?: boolean;
 }
 
 /** How a Service of the workload exposes a published port beside the workload's own (headless) names. */
@@ -149,8 +151,9 @@ export class KubeWorkload extends pulumi.ComponentResource {
                             annotations: { ...annotations, ...(secret && { "dsenv/secrets-version": secretsVersion }) },
                         },
                         spec: {
-                            // The pods do not talk to the Kubernetes API; and no *_PORT variables of the namespace's Services (MYSQL_PORT=tcp://...).
-                            automountServiceAccountToken: false,
+                            // The pods do not talk to the Kubernetes API (but the one given an account: the hub); and no *_PORT variables of the namespace's Services (MYSQL_PORT=tcp://...).
+                            serviceAccountName: spec.serviceAccount,
+                            automountServiceAccountToken: spec.serviceAccount !== undefined,
                             enableServiceLinks: false,
                             terminationGracePeriodSeconds: spec.stopGraceSeconds ?? 30,
                             imagePullSecrets: args.pullSecret ? [{ name: args.pullSecret }] : undefined,

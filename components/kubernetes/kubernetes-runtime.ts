@@ -105,6 +105,7 @@ export class KubernetesRuntime implements Runtime {
             network: namespace,
             registryLogins: [],
             kubernetes: {
+                provider: this.args.provider,
                 namespace,
                 pullSecret: this.args.pullSecret,
                 storageClass: this.args.storageClass,

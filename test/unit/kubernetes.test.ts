@@ -310,7 +310,7 @@ describe("published ports on NodePort and LoadBalancer", () => {
 });
 
 describe("the kubernetes target's config", () => {
-    test("what Kubernetes cannot do is refused before any resource: host folders, the app's bound source, the hub (for now)", async () => {
+    test("what Kubernetes cannot do is refused before any resource: host folders, the app's bound source, the hub's host folder per user", async () => {
         const dir = fs.mkdtempSync(path.join(os.tmpdir(), "dsenv-work-"));
         const r = await kubeStack({
             jupyterWorkDir: dir,
@@ -325,8 +325,8 @@ describe("the kubernetes target's config", () => {
         expect(message).toContain('dsenv:siteSource: got "bind", expected image');
         expect(message).toContain("dsenv:appEnabled: got true, expected false on the kubernetes target");
         expect(r.declared.filter(d => d.type.startsWith("kubernetes:"))).toEqual([]);
-        const hub = await kubeStack({ jupyterUsers: '["alice"]', jupyterHub: "true" });
-        expect(hub.error?.message).toContain("dsenv:jupyterHub: got true, expected false on the kubernetes target for now");
+        const hub = await kubeStack({ jupyterUsers: '["alice"]', jupyterHub: "true", jupyterHubUserFolder: "/mnt/nas/{username}" });
+        expect(hub.error?.message).toContain('dsenv:jupyterHubUserFolder: got "/mnt/nas/{username}", expected "" on the kubernetes target');
     });
 
     test("bad values name the key, the value and what is accepted", async () => {
