@@ -1,13 +1,11 @@
 import { execFileSync } from "child_process";
+import { KUBE_GPU_RESOURCE } from "../components/gpu";
 
 // The program's one question to a Kubernetes cluster at preview: its nodes,
 // how many NVIDIA GPUs each can give pods (its allocatable `nvidia.com/gpu`,
 // what the NVIDIA device plugin advertises) and its address. Asked with @kubernetes/client-node in
 // a child Node: the config is read synchronously (as the docker CLI is asked),
 // and the client is an ES module that only this question needs.
-
-/** The extended resource a pod asks NVIDIA GPUs by (the NVIDIA device plugin's). */
-export const KUBE_GPU_RESOURCE = "nvidia.com/gpu";
 
 /** Which cluster: a kubeconfig file (undefined: $KUBECONFIG, else ~/.kube/config) and a context in it (undefined: its current one). */
 export interface KubeCluster {

@@ -1,12 +1,11 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { nvidiaEnv } from "../gpu";
+import { KUBE_GPU_RESOURCE, nvidiaEnv } from "../gpu";
 import { isVolumeRef } from "../volume";
 import type { Healthcheck, WorkloadSpec } from "../workload-spec";
 import { durationSeconds, kubeName } from "./names";
+import type { KubeServiceType } from "./service-type";
 
-/** The extended resource a pod asks NVIDIA GPUs by (the NVIDIA device plugin's). */
-export const NVIDIA_GPU = "nvidia.com/gpu";
 /** Where a pod finds its file secrets (`<VAR>_FILE`); not /run/secrets, which is /var/run/secrets where images link /var/run to /run. */
 export const SECRET_FILES_DIR = "/run/dsenv/secrets";
 
@@ -17,9 +16,6 @@ export interface GpuPool {
     tolerations: Toleration[];
     nodeSelector?: Record<string, string>;
 }
-
-/** How a Service of the workload exposes a published port beside the workload's own (headless) names. */
-export type KubeServiceType = "ClusterIP" | "NodePort" | "LoadBalancer";
 
 export interface KubeWorkloadArgs {
     provider: k8s.Provider;
@@ -172,7 +168,7 @@ export class KubeWorkload extends pulumi.ComponentResource {
                                     })),
                                     volumeMounts: mounts,
                                     readinessProbe: spec.healthcheck && readinessProbe(spec.healthcheck),
-                                    resources: usesGpus ? { limits: { [NVIDIA_GPU]: String(gpuCount) } } : undefined,
+                                    resources: usesGpus ? { limits: { [KUBE_GPU_RESOURCE]: String(gpuCount) } } : undefined,
                                 },
                             ],
                         },

@@ -6,9 +6,10 @@ import { Placement, Runtime, RunningWorkload, SpawnTarget } from "../runtime";
 import { browsableUrl } from "../service";
 import type { VolumeRef } from "../volume";
 import { WorkloadSpec } from "../workload-spec";
-import { GpuPool, KubeServiceType, KubeWorkload } from "./kube-workload";
+import { GpuPool, KubeWorkload } from "./kube-workload";
 import { kubeName, stackLabels } from "./names";
 import { PersistentClaim } from "./persistent-claim";
+import type { KubeServiceType } from "./service-type";
 
 export interface KubernetesRuntimeArgs {
     /** The provider of the workloads' objects. */
