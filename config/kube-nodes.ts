@@ -27,17 +27,19 @@ export type KubeNodesAnswer = { ok: true; nodes: KubeNode[] } | { ok: false; err
 export type KubeNodesAsker = (cluster: KubeCluster) => KubeNodesAnswer;
 
 const SCRIPT = `
-const k8s = require(process.env.DSENV_KUBE_CLIENT);
-const kc = new k8s.KubeConfig();
-if (process.env.DSENV_KUBECONFIG) kc.loadFromFile(process.env.DSENV_KUBECONFIG); else kc.loadFromDefault();
-if (process.env.DSENV_KUBE_CONTEXT) kc.setCurrentContext(process.env.DSENV_KUBE_CONTEXT);
-kc.makeApiClient(k8s.CoreV1Api).listNode().then(
-    list => console.log(JSON.stringify(list.items.map(n => {
+(async () => {
+    const k8s = require(process.env.DSENV_KUBE_CLIENT);
+    const kc = new k8s.KubeConfig();
+    if (process.env.DSENV_KUBECONFIG) kc.loadFromFile(process.env.DSENV_KUBECONFIG); else kc.loadFromDefault();
+    const context = process.env.DSENV_KUBE_CONTEXT;
+    if (context && !kc.getContextObject(context)) throw new Error("the kubeconfig has no context " + JSON.stringify(context));
+    if (context) kc.setCurrentContext(context);
+    const list = await kc.makeApiClient(k8s.CoreV1Api).listNode();
+    console.log(JSON.stringify(list.items.map(n => {
         const address = type => (n.status?.addresses ?? []).find(a => a.type === type)?.address;
         return { name: n.metadata?.name ?? "", gpus: n.status?.allocatable?.[${JSON.stringify(KUBE_GPU_RESOURCE)}] ?? "0", address: address("ExternalIP") ?? address("InternalIP") };
-    }))),
-    e => { console.error(e.message ?? String(e)); process.exit(1); },
-);`;
+    })));
+})().catch(e => { console.error(e.message ?? String(e)); process.exit(1); });`;
 
 /** The real question, with a timeout so an unreachable cluster cannot hang a preview. */
 export const askKubeNodes: KubeNodesAsker = cluster => {
