@@ -125,7 +125,6 @@ export function deployKubernetes(settings: Settings, kube: KubernetesSettings): 
     const { provider, adopter } = kubeProviders("kubernetes", {
         kubeconfig: kube.kubeconfig,
         context: kube.context,
-        namespace: kube.namespace,
     });
     return deployOnKubernetes(settings, {
         provider,

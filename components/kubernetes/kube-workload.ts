@@ -248,6 +248,14 @@ function gpuCountOf(spec: WorkloadSpec): number {
  * uid 0 in every image.
  */
 function securityContextOf(spec: WorkloadSpec): k8s.types.input.core.v1.PodSecurityContext | undefined {
+    const runAs = runAsOf(spec);
+    const fsGroup = spec.volumeGroup ?? runAs?.runAsGroup;
+    // The claims are made that group's (only where they are not already: a big kept volume is not walked on every start).
+    const volumes = fsGroup !== undefined ? { fsGroup, fsGroupChangePolicy: "OnRootMismatch" } : {};
+    return runAs || fsGroup !== undefined ? { ...runAs, ...volumes } : undefined;
+}
+
+function runAsOf(spec: WorkloadSpec): { runAsUser: number; runAsGroup?: number } | undefined {
     if (spec.user === undefined) return undefined;
     if (spec.user === "root") return { runAsUser: 0 };
     const m = /^([0-9]+)(?::([0-9]+))?$/.exec(spec.user);
