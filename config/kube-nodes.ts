@@ -1,13 +1,11 @@
 import { execFileSync } from "child_process";
+import { KUBE_GPU_RESOURCE } from "../components/gpu";
 
 // The program's one question to a Kubernetes cluster at preview: its nodes,
 // how many NVIDIA GPUs each can give pods (its allocatable `nvidia.com/gpu`,
 // what the NVIDIA device plugin advertises) and its address. Asked with @kubernetes/client-node in
 // a child Node: the config is read synchronously (as the docker CLI is asked),
 // and the client is an ES module that only this question needs.
-
-/** The extended resource a pod asks NVIDIA GPUs by (the NVIDIA device plugin's). */
-export const KUBE_GPU_RESOURCE = "nvidia.com/gpu";
 
 /** Which cluster: a kubeconfig file (undefined: $KUBECONFIG, else ~/.kube/config) and a context in it (undefined: its current one). */
 export interface KubeCluster {
@@ -29,17 +27,19 @@ export type KubeNodesAnswer = { ok: true; nodes: KubeNode[] } | { ok: false; err
 export type KubeNodesAsker = (cluster: KubeCluster) => KubeNodesAnswer;
 
 const SCRIPT = `
-const k8s = require(process.env.DSENV_KUBE_CLIENT);
-const kc = new k8s.KubeConfig();
-if (process.env.DSENV_KUBECONFIG) kc.loadFromFile(process.env.DSENV_KUBECONFIG); else kc.loadFromDefault();
-if (process.env.DSENV_KUBE_CONTEXT) kc.setCurrentContext(process.env.DSENV_KUBE_CONTEXT);
-kc.makeApiClient(k8s.CoreV1Api).listNode().then(
-    list => console.log(JSON.stringify(list.items.map(n => {
+(async () => {
+    const k8s = require(process.env.DSENV_KUBE_CLIENT);
+    const kc = new k8s.KubeConfig();
+    if (process.env.DSENV_KUBECONFIG) kc.loadFromFile(process.env.DSENV_KUBECONFIG); else kc.loadFromDefault();
+    const context = process.env.DSENV_KUBE_CONTEXT;
+    if (context && !kc.getContextObject(context)) throw new Error("the kubeconfig has no context " + JSON.stringify(context));
+    if (context) kc.setCurrentContext(context);
+    const list = await kc.makeApiClient(k8s.CoreV1Api).listNode();
+    console.log(JSON.stringify(list.items.map(n => {
         const address = type => (n.status?.addresses ?? []).find(a => a.type === type)?.address;
         return { name: n.metadata?.name ?? "", gpus: n.status?.allocatable?.[${JSON.stringify(KUBE_GPU_RESOURCE)}] ?? "0", address: address("ExternalIP") ?? address("InternalIP") };
-    }))),
-    e => { console.error(e.message ?? String(e)); process.exit(1); },
-);`;
+    })));
+})().catch(e => { console.error(e.message ?? String(e)); process.exit(1); });`;
 
 /** The real question, with a timeout so an unreachable cluster cannot hang a preview. */
 export const askKubeNodes: KubeNodesAsker = cluster => {

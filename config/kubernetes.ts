@@ -1,18 +1,16 @@
 import * as path from "path";
-import type { GpuRequest } from "../components/gpu";
+import { KUBE_GPU_RESOURCE, type GpuRequest } from "../components/gpu";
+import { KUBE_SERVICE_TYPES, type KubeServiceType } from "../components/kubernetes/service-type";
 import type { ConfigKey } from "./defaults";
 import type { HostFacts } from "./host-facts";
 import { expandHome, notAFile } from "./host-paths";
-import { gpuListing, KUBE_GPU_RESOURCE, KubeCluster, KubeNodesAnswer, mostGpus } from "./kube-nodes";
+import { gpuListing, KubeCluster, KubeNodesAnswer, mostGpus } from "./kube-nodes";
 import { ConfigReader } from "./reader";
 import * as rules from "./rules";
 
 // The kubernetes target's settings: which cluster (a kubeconfig file and
 // context), the namespace the stack runs in, how data is stored and how
 // published ports are reached.
-
-export const KUBE_SERVICE_TYPES = ["ClusterIP", "NodePort", "LoadBalancer"] as const;
-export type KubeServiceType = (typeof KUBE_SERVICE_TYPES)[number];
 
 export interface KubernetesSettings extends KubeCluster {
     /** The namespace the stack makes (and keeps on destroy) and runs in. */

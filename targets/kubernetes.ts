@@ -2,7 +2,8 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { DockerEngine, RegistryLogin } from "../components/engine";
 import { PushTarget } from "../components/image";
-import { GpuPool, KubeServiceType } from "../components/kubernetes/kube-workload";
+import type { GpuPool } from "../components/kubernetes/kube-workload";
+import type { KubeServiceType } from "../components/kubernetes/service-type";
 import { KubernetesRuntime } from "../components/kubernetes/kubernetes-runtime";
 import { kubeName, stackLabels } from "../components/kubernetes/names";
 import { kubeProviders } from "../components/kubernetes/providers";
@@ -124,7 +125,6 @@ export function deployKubernetes(settings: Settings, kube: KubernetesSettings): 
     const { provider, adopter } = kubeProviders("kubernetes", {
         kubeconfig: kube.kubeconfig,
         context: kube.context,
-        namespace: kube.namespace,
     });
     return deployOnKubernetes(settings, {
         provider,

@@ -1,12 +1,11 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { nvidiaEnv } from "../gpu";
+import { KUBE_GPU_RESOURCE, nvidiaEnv } from "../gpu";
 import { isVolumeRef } from "../volume";
 import type { Healthcheck, WorkloadSpec } from "../workload-spec";
 import { durationSeconds, kubeName } from "./names";
+import type { KubeServiceType } from "./service-type";
 
-/** The extended resource a pod asks NVIDIA GPUs by (the NVIDIA device plugin's). */
-export const NVIDIA_GPU = "nvidia.com/gpu";
 /** Where a pod finds its file secrets (`<VAR>_FILE`); not /run/secrets, which is /var/run/secrets where images link /var/run to /run. */
 export const SECRET_FILES_DIR = "/run/dsenv/secrets";
 
@@ -19,9 +18,6 @@ export interface GpuPool {
     /** The pool adds nodes when a pod waits for GPUs (a cluster autoscaler: AKS's GPU pool from zero). */
     scales?: boolean;
 }
-
-/** How a Service of the workload exposes a published port beside the workload's own (headless) names. */
-export type KubeServiceType = "ClusterIP" | "NodePort" | "LoadBalancer";
 
 export interface KubeWorkloadArgs {
     provider: k8s.Provider;
@@ -175,7 +171,7 @@ export class KubeWorkload extends pulumi.ComponentResource {
                                     })),
                                     volumeMounts: mounts,
                                     readinessProbe: spec.healthcheck && readinessProbe(spec.healthcheck),
-                                    resources: usesGpus ? { limits: { [NVIDIA_GPU]: String(gpuCount) } } : undefined,
+                                    resources: usesGpus ? { limits: { [KUBE_GPU_RESOURCE]: String(gpuCount) } } : undefined,
                                 },
                             ],
                         },
@@ -255,6 +251,14 @@ function gpuCountOf(spec: WorkloadSpec): number {
  * uid 0 in every image.
  */
 function securityContextOf(spec: WorkloadSpec): k8s.types.input.core.v1.PodSecurityContext | undefined {
+    const runAs = runAsOf(spec);
+    const fsGroup = spec.volumeGroup ?? runAs?.runAsGroup;
+    // The claims are made that group's (only where they are not already: a big kept volume is not walked on every start).
+    const volumes = fsGroup !== undefined ? { fsGroup, fsGroupChangePolicy: "OnRootMismatch" } : {};
+    return runAs || fsGroup !== undefined ? { ...runAs, ...volumes } : undefined;
+}
+
+function runAsOf(spec: WorkloadSpec): { runAsUser: number; runAsGroup?: number } | undefined {
     if (spec.user === undefined) return undefined;
     if (spec.user === "root") return { runAsUser: 0 };
     const m = /^([0-9]+)(?::([0-9]+))?$/.exec(spec.user);

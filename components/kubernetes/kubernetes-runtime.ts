@@ -6,9 +6,10 @@ import { Placement, Runtime, RunningWorkload, SpawnTarget } from "../runtime";
 import { browsableUrl } from "../service";
 import type { VolumeRef } from "../volume";
 import { WorkloadSpec } from "../workload-spec";
-import { GpuPool, KubeServiceType, KubeWorkload } from "./kube-workload";
+import { GpuPool, KubeWorkload } from "./kube-workload";
 import { kubeName, stackLabels } from "./names";
 import { PersistentClaim } from "./persistent-claim";
+import type { KubeServiceType } from "./service-type";
 
 export interface KubernetesRuntimeArgs {
     /** The provider of the workloads' objects. */
@@ -41,6 +42,7 @@ interface PublishedPort {
     workload: KubeWorkload;
     containerPort: number;
     hostPort: number;
+    hostIp?: string;
 }
 
 /**
@@ -94,7 +96,7 @@ export class KubernetesRuntime implements Runtime {
             { parent },
         );
         for (const p of spec.ports ?? [])
-            this.published.set(p.hostPort, { workload, containerPort: p.containerPort, hostPort: p.hostPort });
+            this.published.set(p.hostPort, { workload, containerPort: p.containerPort, hostPort: p.hostPort, hostIp: p.hostIp });
         return { name: workload.deploymentName, resource: workload };
     }
 
@@ -124,8 +126,9 @@ export class KubernetesRuntime implements Runtime {
      */
     url(published: { hostPort: number; hostIp?: string }, _placement: Placement): pulumi.Input<string> {
         const run = this.published.get(published.hostPort);
-        // kubectl port-forward listens on 127.0.0.1 unless told otherwise.
-        if (this.args.serviceType === "ClusterIP" || !run?.workload.published) return browsableUrl("127.0.0.1", published.hostPort);
+        // Where kubectl port-forward listens (portForwards): the published address.
+        if (this.args.serviceType === "ClusterIP" || !run?.workload.published)
+            return browsableUrl(published.hostIp ?? "127.0.0.1", published.hostPort);
         const service = run.workload.published;
         if (this.args.serviceType === "NodePort") {
             const address = this.args.nodeAddress ?? "127.0.0.1";
@@ -141,14 +144,18 @@ export class KubernetesRuntime implements Runtime {
 
     /** The `kubectl port-forward` commands that make the ClusterIP URLs work, one per workload that publishes ports. */
     portForwards(): pulumi.Output<string>[] {
-        const byService = new Map<string, string[]>();
+        const byService = new Map<string, { ports: string[]; addresses: Set<string> }>();
         for (const p of this.published.values()) {
-            const svc = p.workload.serviceName;
-            byService.set(svc, [...(byService.get(svc) ?? []), `${p.hostPort}:${p.containerPort}`]);
+            const entry = byService.get(p.workload.serviceName) ?? { ports: [], addresses: new Set<string>() };
+            entry.ports.push(`${p.hostPort}:${p.containerPort}`);
+            entry.addresses.add(p.hostIp ?? "127.0.0.1");
+            byService.set(p.workload.serviceName, entry);
         }
         const kubectl = ["kubectl", ...(this.args.kubectlArgs ?? [])].join(" ");
-        return [...byService].map(
-            ([svc, ports]) => pulumi.interpolate`${kubectl} -n ${this.args.namespace} port-forward svc/${svc} ${ports.join(" ")}`,
-        );
+        return [...byService].map(([svc, { ports, addresses }]) => {
+            // kubectl listens on 127.0.0.1 unless told another address (jupyterHostIp 0.0.0.0: every interface).
+            const address = addresses.size === 1 && addresses.has("127.0.0.1") ? "" : ` --address ${[...addresses].join(",")}`;
+            return pulumi.interpolate`${kubectl} -n ${this.args.namespace} port-forward${address} svc/${svc} ${ports.join(" ")}`;
+        });
     }
 }

@@ -287,6 +287,31 @@ describe("GPUs on the kubernetes target", () => {
     });
 });
 
+describe("who a pod runs as, and who may write its claims", () => {
+    test("the workspace's notebook runs as the image's jovyan: its claim is made the users group's; uid:gid as the pod's ids", async () => {
+        const r = await kubeStack({ labEnabled: "true", labUid: "1500", labGid: "1600", labGpus: "" });
+        expect(r.error).toBeUndefined();
+        expect((await podSpec(r, "workspace-jupyter")).securityContext).toEqual({ fsGroup: 100, fsGroupChangePolicy: "OnRootMismatch" });
+        expect((await podSpec(r, "lab")).securityContext).toEqual({
+            runAsUser: 1500,
+            runAsGroup: 1600,
+            fsGroup: 1600,
+            fsGroupChangePolicy: "OnRootMismatch",
+        });
+        // MySQL's entrypoint starts as root and takes its data directory over.
+        expect((await podSpec(r, "workspace-mysql")).securityContext).toBeUndefined();
+    });
+
+    test("a notebook published on every interface: kubectl forwards there", async () => {
+        const r = await kubeStack({ jupyterHostIp: "0.0.0.0", mysqlHostPort: "3307" });
+        expect(r.error).toBeUndefined();
+        expect(await valueOf(r.result.kubePortForward)).toEqual([
+            `kubectl --kubeconfig ${KUBECONFIG} --context lab -n p port-forward svc/p-mysql 3307:3306`,
+            `kubectl --kubeconfig ${KUBECONFIG} --context lab -n p port-forward --address 0.0.0.0 svc/p-jupyter 8888:8888`,
+        ]);
+    });
+});
+
 describe("published ports on NodePort and LoadBalancer", () => {
     test("NodePort: a Service of that type at the host port, the URL a node's address", async () => {
         const r = await kubeStack({ kubeServiceType: "NodePort" });
