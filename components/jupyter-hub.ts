@@ -3,12 +3,14 @@ import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { ContainerImage } from "./image";
 import { JUPYTER_WORK_DIR, notebookServerEnv, NotebookUser, NotebookVariables } from "./jupyter";
-import { envSecret } from "./kubernetes/env-secret";
-import { HubClusterAccess } from "./kubernetes/hub-cluster-access";
 import { kubeName } from "./kubernetes/names";
 import { MySqlAccess } from "./mysql-access";
 import { Placement, Runtime, RunningWorkload } from "./runtime";
 import { bindMount, volumeMount } from "./volume";
+
+// Required on Kubernetes only: a stack elsewhere loads no @pulumi/kubernetes (test/unit/lazy-targets.test.ts).
+const envSecrets = () => require("./kubernetes/env-secret") as typeof import("./kubernetes/env-secret");
+const clusterAccess = () => require("./kubernetes/hub-cluster-access") as typeof import("./kubernetes/hub-cluster-access");
 
 /** The port the hub's proxy listens on in its container: the one address users open. */
 export const HUB_PORT = 8000;
@@ -145,7 +147,7 @@ export class JupyterHub extends pulumi.ComponentResource {
         const secretEnvOf = (s: (typeof servers)[number]) => ({ ...shared.secretEnv, ...s.handed.fileSecrets });
         if (kube)
             for (const s of servers.filter(s => Object.keys(secretEnvOf(s)).length > 0))
-                envSecret(
+                envSecrets().envSecret(
                     `${name}-env-${s.user.name}`,
                     {
                         provider: kube.provider,
@@ -158,7 +160,7 @@ export class JupyterHub extends pulumi.ComponentResource {
                 );
         const access =
             kube &&
-            new HubClusterAccess(
+            new (clusterAccess().HubClusterAccess)(
                 `${name}-access`,
                 { provider: kube.provider, namespace: kube.namespace, hubName: kubeName(hubName), labels: kube.labels },
                 child,
