@@ -3,6 +3,7 @@
 No cluster here: the client KubeSpawner would connect with is replaced by a
 stand-in that answers the two questions the GPU check asks (nodes, pods).
 """
+import asyncio
 import json
 import os
 import unittest
@@ -191,6 +192,43 @@ class LabKubeSpawnerTest(unittest.IsolatedAsyncioTestCase):
         await self.spawner("alice", settings(gpuPool={**CONFIG["kubernetes"]["gpuPool"], "scales": True}), api=empty)._check_free_gpus(1)
         with self.assertRaises(web.HTTPError):
             await self.spawner("alice", api=empty)._check_free_gpus(1)
+
+    async def placed_or_refused(self, spawner, pod_status, pod_spec=None, timeout=5):
+        """Runs _until_placed against a pod as the pod reflector holds it, while a start is still waiting."""
+        pods = {"lab/dsenv-jupyter-alice": {"metadata": {"name": "dsenv-jupyter-alice"}, "spec": pod_spec or {}, "status": pod_status}}
+        waiting = asyncio.get_running_loop().create_future()
+        with mock.patch.object(LabKubeSpawner, "pod_reflector", new_callable=mock.PropertyMock, return_value=mock.Mock(pods=pods)):
+            with mock.patch.object(spawner, "stop", new=mock.AsyncMock()) as stop:
+                try:
+                    await asyncio.wait_for(spawner._until_placed(waiting, 1), timeout)
+                finally:
+                    self.stopped = stop.await_args_list
+        return waiting
+
+    UNSCHEDULABLE = {
+        "phase": "Pending",
+        "conditions": [
+            {"type": "PodScheduled", "status": "False", "reason": "Unschedulable", "message": "0/3 nodes are available: 3 Insufficient nvidia.com/gpu."}
+        ],
+    }
+
+    async def test_a_pod_the_scheduler_cannot_place_is_stopped_and_refused_with_its_reason(self):
+        spawner = self.spawner("alice")
+        with self.assertRaises(web.HTTPError) as caught:
+            await self.placed_or_refused(spawner, self.UNSCHEDULABLE)
+        self.assertEqual(caught.exception.status_code, 409)
+        self.assertIn("1 GPU(s) asked for; no node can give them now (the scheduler says: 0/3 nodes are available: 3 Insufficient nvidia.com/gpu.)", caught.exception.log_message)
+        self.assertIn("idle servers are stopped after 60 minutes", caught.exception.log_message)
+        self.assertEqual(self.stopped, [mock.call(now=True)])
+
+    async def test_a_placed_pod_or_a_growing_pool_lets_the_start_go_on(self):
+        placed = await self.placed_or_refused(self.spawner("alice"), {"phase": "Pending"}, {"nodeName": "gpu-1"})
+        self.assertFalse(placed.cancelled())
+        grows = self.spawner("alice", settings(gpuPool={**CONFIG["kubernetes"]["gpuPool"], "scales": True}))
+        # The scheduler's verdict stands until the autoscaler's node joins: the start waits (here: until the test's timeout).
+        with self.assertRaises(asyncio.TimeoutError):
+            await self.placed_or_refused(grows, self.UNSCHEDULABLE, timeout=2)
+        self.assertEqual(self.stopped, [])
 
     async def test_every_gpu_shared_is_refused(self):
         config = {**CONFIG, "users": {"alice": {**CONFIG["users"]["alice"], "gpus": "all"}}}
