@@ -380,9 +380,7 @@ describe("the kubernetes target's config", () => {
         const settings = await runWithMocks({ ...BASE, namePrefix: "lab_team.one" }, () => loadSettings(undefined, {}, facts));
         expect(settings.error).toBeUndefined();
         expect((settings.result.target as any).kubernetes.namespace).toBe("lab-team-one");
-        expect(facts.asked).toEqual([
-            { kubeconfig: KUBECONFIG, context: "lab", namespace: "lab-team-one", serviceType: "ClusterIP", volumeSize: "10Gi" },
-        ]);
+        expect(facts.asked).toEqual([{ kubeconfig: KUBECONFIG, context: "lab" }]);
     });
 });
 
