@@ -1,6 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { DockerEngine, RegistryLogin } from "../components/engine";
+import { KUBE_GPU_RESOURCE } from "../components/gpu";
 import { PushTarget } from "../components/image";
 import type { GpuPool } from "../components/kubernetes/kube-workload";
 import type { KubeServiceType } from "../components/kubernetes/service-type";
@@ -127,6 +128,8 @@ export function deployKubernetes(settings: Settings, kube: KubernetesSettings): 
         storageClass: kube.storageClass,
         volumeSize: kube.volumeSize,
         serviceType: kube.serviceType,
+        // GPU nodes are commonly tainted nvidia.com/gpu:NoSchedule, so that only GPU pods land there (GKE adds this toleration itself).
+        gpuPool: { tolerations: [{ key: KUBE_GPU_RESOURCE, operator: "Exists", effect: "NoSchedule" }] },
         nodeAddress: kube.nodeAddress,
         kubectlArgs: [...(kube.kubeconfig ? ["--kubeconfig", kube.kubeconfig] : []), ...(kube.context ? ["--context", kube.context] : [])],
     }).outputs;

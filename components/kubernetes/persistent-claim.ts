@@ -21,7 +21,7 @@ export interface PersistentClaimArgs {
  * at a time (ReadWriteOnce). With keepOnDestroy it survives `pulumi destroy`,
  * and the next `pulumi up` takes the same claim over, with its data: the
  * provider creates by Server-Side Apply, which applies to an object that
- * exists ("upsert"). pulumi-kubernetes 4.29 made creates refuse an existing
+ * exists ("upsert"). pulumi-kubernetes 4.29 (#4278) made creates refuse an existing
  * object (AlreadyExists) unless the provider has `upsertExistingObjects`: an
  * upgrade past it must give the kept objects (the namespace too) a provider
  * with it, and the version test in test/unit/kubernetes.test.ts says so.

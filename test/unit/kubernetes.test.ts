@@ -139,7 +139,7 @@ describe("the kubernetes target: the workspace as Deployments, Services and clai
 
     test("the next up takes the kept namespace and claims over: the pinned provider creates by Server-Side Apply (before 4.29)", () => {
         // From 4.29 a create refuses an existing object unless the provider has upsertExistingObjects
-        // (pulumi-kubernetes #2926): an upgrade must give the kept objects such a provider (PersistentClaim).
+        // (pulumi-kubernetes #4278): an upgrade must give the kept objects such a provider (PersistentClaim).
         const version: string = require("@pulumi/kubernetes/package.json").version;
         const [major, minor] = version.split(".").map(Number);
         expect([version, major === 4 && minor < 29]).toEqual([version, true]);
@@ -221,6 +221,9 @@ describe("GPUs on the kubernetes target", () => {
         const pod = await podSpec(r, "workspace-jupyter-alice");
         // The notebook starts as root and drops to alice (NB_UID): root is uid 0 in every image.
         expect(pod.securityContext).toEqual({ runAsUser: 0 });
+        // GPU nodes' usual taint is tolerated by GPU pods only.
+        expect(pod.tolerations).toEqual([{ key: "nvidia.com/gpu", operator: "Exists", effect: "NoSchedule" }]);
+        expect((await podSpec(r, "workspace-mysql")).tolerations).toBeUndefined();
     });
 
     test("a GPU workload gets its count as a limit; a CUDA image without GPUs sees none", async () => {
