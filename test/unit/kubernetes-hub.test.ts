@@ -3,7 +3,7 @@ import * as os from "os";
 import * as path from "path";
 import { HostFacts } from "../../config/host-facts";
 import { DockerEngine } from "../../components/engine";
-import { kubeProviders } from "../../components/kubernetes/providers";
+import * as k8s from "@pulumi/kubernetes";
 import { loadSettings } from "../../settings/load";
 import { deploy } from "../../targets";
 import { deployOnKubernetes } from "../../targets/kubernetes";
@@ -119,7 +119,12 @@ describe("a hub on Kubernetes", () => {
                 storageClass: null,
                 volumeSize: "10Gi",
                 secretEnv: "lab-jupyter-{username}-env",
-                gpuPool: null,
+                // Any cluster: GPU pods tolerate the GPU nodes' usual taint; no pool that adds nodes.
+                gpuPool: {
+                    tolerations: [{ key: "nvidia.com/gpu", operator: "Exists", effect: "NoSchedule" }],
+                    nodeSelector: {},
+                    scales: false,
+                },
             },
         });
         expect(config.image).toMatch(/^registry\.lab\.internal:5000\/.*@sha256:/);
@@ -149,10 +154,8 @@ describe("the hub on an AKS-like cluster: a GPU pool that scales from zero", () 
         };
         const r = await runWithMocks(KUBE, () => {
             const settings = loadSettings(undefined, {}, GPU_NODES);
-            const { provider, adopter } = kubeProviders("aks", {});
             return deployOnKubernetes(settings, {
-                provider,
-                adopter,
+                provider: new k8s.Provider("aks", {}),
                 namespace: "lab",
                 buildEngine: new DockerEngine("build-engine", { registryLogins: [] }),
                 push: { server: "labacr.azurecr.io" },
