@@ -3,7 +3,7 @@ import { MYSQL_ALIAS } from "../components/mysql";
 import type { GpuRequest } from "../components/gpu";
 import type { ConfigKey } from "../config/defaults";
 import { canonicalEngineAddress, canonicalIp, isAllInterfaces, isHostIp } from "../config/addresses";
-import { AZURE_VM_ORDER, checkAzureSwarmGpus, readAzure, readCiPush } from "../config/azure";
+import { AZURE_VM_ORDER, checkAksGpus, checkAzureSwarmGpus, readAzure, readCiPush } from "../config/azure";
 import * as azureRules from "../config/azure-rules";
 import { runsHealthStartInterval } from "../config/engine-api";
 import { readWorkDir } from "../config/host-paths";
@@ -59,7 +59,8 @@ export function loadSettings(config = new pulumi.Config(), env: NodeJS.ProcessEn
     const sshOpts = read.strings("dockerSshOpts", v => (v === "" ? 'non-empty ssh options, e.g. ["-i", "~/.ssh/gpu_box"]' : undefined));
     const swarm = kind === "swarm" ? readSwarm(read, sshOpts) : undefined;
     // An azure stack of several VMs makes them a swarm: its nodes are the VMs, by their numbers.
-    const azureVmCount = kind === "azure" ? read.integer("azureVmCount", azureRules.vmCount) : 1;
+    // An AKS stack has no VMs (readAzure refuses their keys there).
+    const azureVmCount = kind === "azure" && read.string("azureRunsOn") !== "aks" ? read.integer("azureVmCount", azureRules.vmCount) : 1;
     const azureSwarm = azureVmCount > 1 ? readSwarmLayout(read, azureVmCount, AZURE_VM_ORDER) : undefined;
     const nodes: NodeNumbering | undefined = swarm
         ? { count: swarm.nodes.length, order: "dsenv:swarmNodes' order" }
@@ -85,7 +86,9 @@ export function loadSettings(config = new pulumi.Config(), env: NodeJS.ProcessEn
     const gpuPlace: WorkloadGpuPlace = swarm
         ? { kind: "swarm", swarm }
         : kind === "azure"
-          ? { kind: "azure", vmSize: read.string("azureVmSize"), vmCount: azureVmCount }
+          ? read.string("azureRunsOn") === "aks"
+              ? { kind: "aks", vmSize: read.string("azureVmSize") }
+              : { kind: "azure", vmSize: read.string("azureVmSize"), vmCount: azureVmCount }
           : { kind: "engine", engine };
     const workloads =
         kind === "ci-push"
@@ -103,11 +106,12 @@ export function loadSettings(config = new pulumi.Config(), env: NodeJS.ProcessEn
     });
     if (swarm) checkSwarmGpus(read, swarm, gpus, host.runDocker, workloads.notices);
     if (target.kind === "azure") checkAzureSwarmGpus(read, target.azure, gpus, workloads.notices);
+    if (target.kind === "azure" && target.azure.runsOn === "aks") checkAksGpus(read, target.azure.aks, gpus);
     const hubGpuPlace: HubGpuPlace =
         target.kind === "swarm" || azureSwarm
             ? { kind: "swarm" }
             : target.kind === "azure"
-              ? { kind: "azure", vmSize: target.azure.vm.size }
+              ? { kind: "azure", vmSize: target.azure.runsOn === "aks" ? target.azure.aks.gpuPool.vmSize : target.azure.vm.size }
               : { kind: "engine", engine };
     const jupyter = hubServerGpus(
         read,

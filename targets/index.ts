@@ -24,11 +24,14 @@ export function deploy(settings: Settings): StackOutputs | Promise<StackOutputs>
         case "azure": {
             // Before anything is declared: resource providers registered, and what an earlier destroy kept.
             const { ensureResourceProviders, findKeptResources, managedResources, quotaNotice, resourceProvidersFor } = azureSurvey();
-            const quota = quotaNotice(target.azure);
+            const onAzure = target.azure;
+            // Wired to the kubernetes target's renderer once it lands (targets/azure-aks.ts).
+            if (onAzure.runsOn === "aks") throw new Error("dsenv:azureRunsOn aks: this build does not deploy AKS yet");
+            const quota = quotaNotice(onAzure);
             if (quota && pulumi.runtime.isDryRun()) pulumi.log.warn(quota);
-            return ensureResourceProviders(resourceProvidersFor(target.azure))
+            return ensureResourceProviders(resourceProvidersFor(onAzure))
                 .then(managedResources)
-                .then(managed => findKeptResources(target.azure, settings.namePrefix, managed))
+                .then(managed => findKeptResources(onAzure, settings.namePrefix, managed))
                 .then(kept => {
                     // The same workloads as on the local target, built here and pulled by digest on the VMs.
                     const workspace = {
@@ -39,7 +42,7 @@ export function deploy(settings: Settings): StackOutputs | Promise<StackOutputs>
                         buildEngine: settings.buildEngine,
                         workloads: settings.workloads,
                     };
-                    return azure().deployAzure(target.azure, workspace, kept).outputs;
+                    return azure().deployAzure(onAzure, workspace, kept).outputs;
                 });
         }
         case "ci-push":

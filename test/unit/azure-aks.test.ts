@@ -1,0 +1,182 @@
+import * as YAML from "yaml";
+import { withKubeloginMode } from "../../components/azure/kubelogin";
+import { AksOnAzureSettings } from "../../config/azure";
+import { azureNameProblem, azureNamePrefix } from "../../config/azure-rules";
+import { loadSettings } from "../../settings/load";
+import { Settings } from "../../settings";
+import { Run, runWithMocks } from "./harness";
+import { aksUserKubeconfig } from "./azure-mocks";
+
+// dsenv:azureRunsOn aks: the AKS cluster the azure target makes instead of
+// VMs, its config and its graph under mocks (the cluster, its pools, the
+// roles, the kubeconfig, and the workspace as Kubernetes objects on it).
+
+/** An AKS stack: no SSH key, no allowed networks (there are no VMs), the device plugin's image named. */
+const AKS: Record<string, string> = {
+    target: "azure",
+    azureRunsOn: "aks",
+    azureRegistryName: "dsenvunit01",
+    azureAksDevicePluginImage: "dsenvunit01.azurecr.io/nvidia/k8s-device-plugin:v0.17.4",
+};
+
+function settingsOf(config: Record<string, string>): Promise<Run<Settings>> {
+    return runWithMocks<Settings>(config, () => loadSettings(undefined, {}));
+}
+
+async function problems(config: Record<string, string>): Promise<string> {
+    const run = await settingsOf(config);
+    expect(run.declared).toEqual([]);
+    expect(run.error?.name).toBe("ConfigError");
+    return run.error!.message;
+}
+
+describe("dsenv:azureRunsOn aks: the config", () => {
+    test("the defaults: a Standard_D4s_v5 system node, a GPU pool of azureVmSize from 0 to 1 node, kubelogin with the az login", async () => {
+        const run = await settingsOf(AKS);
+        expect(run.error).toBeUndefined();
+        const target = run.result.target;
+        expect(target.kind).toBe("azure");
+        const azureSettings = (target as { azure: AksOnAzureSettings }).azure;
+        expect(azureSettings.runsOn).toBe("aks");
+        expect(azureSettings.aks).toEqual({
+            systemVmSize: "Standard_D4s_v5",
+            gpuPool: { vmSize: "Standard_NC4as_T4_v3", gpusPerNode: 1, maxNodes: 1 },
+            devicePluginImage: AKS.azureAksDevicePluginImage,
+            kubeloginMode: "azurecli",
+        });
+        // A notebook with GPUs would keep a GPU node running: auto gives it none on AKS.
+        expect(run.result.jupyter.gpus).toBeUndefined();
+        expect(run.result.jupyter.gpuChoice).toMatch(/^none \(auto: a notebook with GPUs would keep a node of the AKS GPU pool/);
+    });
+
+    test("a GPU workload's auto is the GPUs of one node of the pool, by count", async () => {
+        const run = await settingsOf({ ...AKS, azureVmSize: "Standard_NC48ads_A100_v4", pytorchEnabled: "true" });
+        expect(run.error).toBeUndefined();
+        expect(run.result.workloads?.pytorch?.gpus).toEqual({ count: 2 });
+    });
+
+    test.each<[string, Record<string, string>, string]>([
+        ["an unknown way to run", { azureRunsOn: "kubernetes" }, 'dsenv:azureRunsOn: got "kubernetes", expected one of vms, aks'],
+        [
+            "a GPU pool without GPUs",
+            { azureVmSize: "Standard_D4s_v5" },
+            'dsenv:azureVmSize: got "Standard_D4s_v5", expected a GPU size for the AKS GPU pool (dsenv:azureRunsOn is aks), one of',
+        ],
+        [
+            "a system pool of GPU nodes",
+            { azureAksSystemVmSize: "Standard_NC4as_T4_v3" },
+            'dsenv:azureAksSystemVmSize: got "Standard_NC4as_T4_v3", expected a size without GPUs for the system pool (GPUs are the GPU pool\'s: dsenv:azureVmSize)',
+        ],
+        [
+            "a GPU pool of no nodes",
+            { azureAksGpuNodesMax: "0" },
+            "dsenv:azureAksGpuNodesMax: got 0, expected a number of GPU nodes from 1 to 100: the GPU pool scales between 0 and it",
+        ],
+        [
+            "no device plugin",
+            { azureAksDevicePluginImage: "" },
+            "dsenv:azureAksDevicePluginImage: got \"\", expected the image of NVIDIA's Kubernetes device plugin (k8s-device-plugin), e.g. mirrored into the stack's registry: without it the GPU nodes advertise no nvidia.com/gpu and GPU pods are never placed",
+        ],
+        [
+            "a login kubelogin does not have",
+            { azureAksKubeloginMode: "password" },
+            'dsenv:azureAksKubeloginMode: got "password", expected one of azurecli, workloadidentity, spn, msi, azd, devicecode, interactive',
+        ],
+        [
+            "a VM's key",
+            { azureSshPublicKey: "ssh-ed25519 AAAA" },
+            'dsenv:azureSshPublicKey: got "ssh-ed25519 AAAA", expected it unset, since dsenv:azureRunsOn is aks (the stack makes no VMs) (it has no effect)',
+        ],
+        [
+            "several VMs",
+            { azureVmCount: "3" },
+            "dsenv:azureVmCount: got 3, expected it unset, since dsenv:azureRunsOn is aks (the stack makes no VMs) (it has no effect)",
+        ],
+        [
+            "all GPUs, which a pod cannot ask for",
+            { pytorchEnabled: "true", pytorchGpus: "all" },
+            'dsenv:pytorchGpus: got "all", expected a number of GPUs: a pod on AKS asks for nvidia.com/gpu by count (a node of Standard_NC4as_T4_v3 has 1)',
+        ],
+        [
+            "more GPUs than one node has",
+            { pytorchEnabled: "true", pytorchGpus: "2" },
+            'dsenv:pytorchGpus: got "2", expected at most 1 GPUs, what one node of the AKS GPU pool (Standard_NC4as_T4_v3) has: a pod\'s GPUs come from one node',
+        ],
+    ])("refused: %s", async (_what, change, message) => {
+        expect(await problems({ ...AKS, ...change })).toContain(message);
+    });
+
+    test("the AKS keys on a stack of VMs are refused: they would have no effect", async () => {
+        const message = await problems({
+            target: "azure",
+            azureRegistryName: "dsenvunit01",
+            azureAksGpuNodesMax: "4",
+            azureAllowedCidrs: '["10.20.30.40/32"]',
+        });
+        expect(message).toContain(
+            "dsenv:azureAksGpuNodesMax: got 4, expected it unset, since dsenv:azureRunsOn is vms (the stack makes no AKS cluster) (it has no effect)",
+        );
+    });
+
+    test("the cluster's names are checked by Azure's rules, on AKS only", () => {
+        // namePrefix has 40 characters at most (any target): a longer one is refused before these rules.
+        const prefix = `dsenv-${"b".repeat(50)}`;
+        expect(azureNamePrefix(prefix, 1, false)).toBeUndefined();
+        expect(azureNamePrefix(prefix, 1, true)).toBe(
+            `a prefix whose Azure names are valid; aksDnsPrefix ${prefix} must have 1 to 54 characters`,
+        );
+        expect(azureNameProblem("aksCluster", "dsenv-unit-aks")).toBeUndefined();
+        expect(azureNameProblem("aksCluster", "-aks")).toBe("letters, digits, '_' and '-', starting and ending with a letter or digit");
+    });
+});
+
+describe("the AKS user kubeconfig", () => {
+    const original = aksUserKubeconfig("dsenv-unit-aks");
+    const argsOf = (kubeconfig: string) => YAML.parse(kubeconfig).users[0].user.exec.args as string[];
+
+    test("azurecli (the default): kubelogin with the az login, for the cluster's server id only", () => {
+        expect(argsOf(withKubeloginMode(original, "azurecli"))).toEqual([
+            "get-token",
+            "--login",
+            "azurecli",
+            "--server-id",
+            "6dae42f8-4368-4678-94ff-3960e28e3630",
+        ]);
+    });
+
+    test("spn keeps the tenant; devicecode keeps AKS's client too; the cluster part is untouched", () => {
+        expect(argsOf(withKubeloginMode(original, "spn"))).toEqual([
+            "get-token",
+            "--login",
+            "spn",
+            "--server-id",
+            "6dae42f8-4368-4678-94ff-3960e28e3630",
+            "--environment",
+            "AzurePublicCloud",
+            "--tenant-id",
+            "tenant-1",
+        ]);
+        expect(argsOf(withKubeloginMode(original, "devicecode"))).toEqual([
+            "get-token",
+            "--login",
+            "devicecode",
+            "--server-id",
+            "6dae42f8-4368-4678-94ff-3960e28e3630",
+            "--environment",
+            "AzurePublicCloud",
+            "--client-id",
+            "80faf920-1908-4b52-b5ef-a8e7bedfc67a",
+            "--tenant-id",
+            "tenant-1",
+        ]);
+        const before = YAML.parse(original);
+        const after = YAML.parse(withKubeloginMode(original, "azurecli"));
+        expect(after.clusters).toEqual(before.clusters);
+        expect(after.contexts).toEqual(before.contexts);
+    });
+
+    test("a kubeconfig that is not an Entra ID cluster's is refused", () => {
+        const withoutServer = original.replace(/ {6}- --server-id\n {6}- \S+\n/, "");
+        expect(() => withKubeloginMode(withoutServer, "azurecli")).toThrow(/no --server-id/);
+    });
+});
