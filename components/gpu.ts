@@ -4,6 +4,9 @@
 /** The swarm's name of the generic resource NVIDIA GPUs are advertised as (dockerd `node-generic-resources`). */
 export const GPU_RESOURCE = "NVIDIA-GPU";
 
+/** The extended resource a Kubernetes pod asks NVIDIA GPUs by (what the NVIDIA device plugin advertises). */
+export const KUBE_GPU_RESOURCE = "nvidia.com/gpu";
+
 /** What `docker run --gpus` asks for: every GPU, a number of them, or some by index or UUID. */
 export type GpuRequest = "all" | { count: number } | { devices: string[] };
 

@@ -14,6 +14,8 @@ export const JUPYTER_PORT = 8888;
 export const JUPYTER_IMAGE_CONTEXT = path.join(__dirname, "..", "images", "jupyter");
 /** Where a notebook's work directory (its volume, or jupyterWorkDir) appears. */
 export const JUPYTER_WORK_DIR = "/home/jovyan/work";
+/** The group the docker-stacks images' user (jovyan, 1000) is in: "users", NB_GID's default. */
+export const NOTEBOOK_GID = 100;
 
 /**
  * The notebook image: images/jupyter on `baseImage`, plus the user's own
@@ -189,6 +191,8 @@ export class JupyterNotebook extends pulumi.ComponentResource {
                 // jupyter_server reads the token from JUPYTER_TOKEN, so it never shows in a command line.
                 fileSecrets: { ...args.env?.secretEnv, JUPYTER_TOKEN: this.token, ...server.fileSecrets },
                 user: server.user,
+                // As the image runs it, jovyan must write its work volume; a user's notebook starts as root and hands it over.
+                volumeGroup: args.user ? undefined : NOTEBOOK_GID,
                 gpus: args.gpus,
                 gpuCapable: args.gpuCapable,
                 shmSizeMb: args.shmSizeMb,

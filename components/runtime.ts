@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { RegistryLogin } from "./engine";
 import { ContainerImage, ImageSource } from "./image";
-import { DataVolume } from "./volume";
+import type { VolumeRef } from "./volume";
 import { WorkloadSpec } from "./workload-spec";
 
 /**
@@ -26,11 +26,32 @@ export interface RunningWorkload {
  * a spawned service on the machine of a pinned placement.
  */
 export interface SpawnTarget {
-    kind: "engine" | "swarm";
+    kind: "engine" | "swarm" | "kubernetes";
+    /** The workloads' network; on Kubernetes, their namespace. */
     network: pulumi.Output<string>;
     constraint?: string;
     /** What the spawned services pull with (a swarm's nodes pull for themselves; one engine has the images already). */
     registryLogins: RegistryLogin[];
+    /** On Kubernetes: what a spawned pod needs beside the namespace (KubeSpawner). */
+    kubernetes?: KubeSpawnTarget;
+}
+
+/** What a program on a Kubernetes runtime needs to start pods like the runtime's own. */
+export interface KubeSpawnTarget {
+    namespace: pulumi.Output<string>;
+    /** The dockerconfigjson Secret pods pull built images with; none: the cluster's identity pulls. */
+    pullSecret?: pulumi.Input<string>;
+    /** The claims' class; none: the cluster's default. */
+    storageClass?: string;
+    /** What each claim requests (10Gi). */
+    volumeSize: string;
+    /** What a GPU pod tolerates, and where it is put. */
+    gpuPool?: {
+        tolerations: { key?: string; operator?: string; value?: string; effect?: string }[];
+        nodeSelector?: Record<string, string>;
+    };
+    /** The labels every object of the stack carries. */
+    labels: Record<string, string>;
 }
 
 /**
@@ -43,7 +64,7 @@ export interface Runtime {
     /** The image ready for the runtime's engines; its `ref` is what a spec names. */
     image(parent: pulumi.Resource, name: string, source: ImageSource): ContainerImage;
     /** A named volume for the data of a workload placed at `placement`, on that workload's machine. */
-    volume(parent: pulumi.Resource, name: string, args: { volumeName: string; keepOnDestroy: boolean }, placement: Placement): DataVolume;
+    volume(parent: pulumi.Resource, name: string, args: { volumeName: string; keepOnDestroy: boolean }, placement: Placement): VolumeRef;
     /** Runs the spec (as a child of `parent`, under `name`). */
     run(parent: pulumi.Resource, name: string, spec: WorkloadSpec, placement: Placement): RunningWorkload;
     /** How a program running here starts workloads placed at `placement` itself. */

@@ -18,7 +18,7 @@ export interface DataVolumeArgs {
  * replaced freely; the volume is not, and with keepOnDestroy it also survives
  * `pulumi destroy`, so the next `pulumi up` finds the same data under the same name.
  */
-export class DataVolume extends pulumi.ComponentResource {
+export class DataVolume extends pulumi.ComponentResource implements VolumeRef {
     readonly name: pulumi.Output<string>;
 
     constructor(name: string, args: DataVolumeArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -38,18 +38,29 @@ export class DataVolume extends pulumi.ComponentResource {
     }
 }
 
+/** A runtime's named store of data (a Docker volume, a PersistentVolumeClaim): what a mount names. */
+export interface VolumeRef extends pulumi.Resource {
+    /** Its name where it lives (the volume's, the claim's). */
+    readonly name: pulumi.Output<string>;
+}
+
+/** Whether a mount's volume is a runtime's volume (else a name as it is). */
+export function isVolumeRef(v: VolumeRef | pulumi.Input<string>): v is VolumeRef {
+    return pulumi.Resource.isInstance(v);
+}
+
 /** Where a container keeps a directory: a host directory, or a named volume. */
 export type WorkDir = { kind: "bind"; hostPath: string } | { kind: "volume"; keepOnDestroy: boolean };
 
 /** A directory a container sees: a named volume, a host directory, or an anonymous volume. */
 export type Mount =
-    | { kind: "volume"; volume: DataVolume | pulumi.Input<string>; target: string; readOnly?: boolean }
+    | { kind: "volume"; volume: VolumeRef | pulumi.Input<string>; target: string; readOnly?: boolean }
     | { kind: "bind"; hostPath: string; target: string; readOnly?: boolean }
     /** Anonymous: hides what a bind mount would put at `target` (e.g. an app's /app/node_modules). */
     | { kind: "anonymous"; target: string };
 
 /** Mounts a named volume at `target`. */
-export function volumeMount(volume: DataVolume | pulumi.Input<string>, target: string, readOnly = false): Mount {
+export function volumeMount(volume: VolumeRef | pulumi.Input<string>, target: string, readOnly = false): Mount {
     return { kind: "volume", volume, target, readOnly };
 }
 
@@ -72,7 +83,7 @@ export function toContainerMount(m: Mount): docker.types.input.ContainerMount {
                 type: "volume",
                 target: m.target,
                 readOnly: m.readOnly ?? false,
-                source: m.volume instanceof DataVolume ? m.volume.name : m.volume,
+                source: isVolumeRef(m.volume) ? m.volume.name : m.volume,
             };
         case "bind":
             return { type: "bind", target: m.target, readOnly: m.readOnly ?? false, source: m.hostPath };

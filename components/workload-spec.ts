@@ -59,6 +59,13 @@ export interface WorkloadSpec {
     shmSizeMb?: number;
     /** uid[:gid] or a user name. */
     user?: string;
+    /**
+     * The group that must be able to write its volumes, where the image's user
+     * is not root and cannot take them over: a Docker volume starts with the
+     * image's ownership of the path, a Kubernetes claim empty and root's, made
+     * this group's there (fsGroup). None: `user`'s gid, if it says one.
+     */
+    volumeGroup?: number;
     healthcheck?: Healthcheck;
     /** Wait this long for the healthcheck to pass before the deployment goes on; defaults to 300 s with a healthcheck. */
     healthyTimeoutSeconds?: number;

@@ -6,7 +6,7 @@
 export const SECTION_DEFAULTS = {
     /** Every target: where it runs, names, registry */
     engine: {
-        /** Where the stack runs - local (the Docker engine at dockerHost), swarm (several engines as one Docker Swarm), azure (a GPU VM with a registry) or ci-push (build and push images only). */
+        /** Where the stack runs - local (the Docker engine at dockerHost), swarm (several engines as one Docker Swarm), kubernetes (a cluster named by a kubeconfig context), azure (a GPU VM with a registry) or ci-push (build and push images only). */
         target: "local",
         /** Docker engine to run on: unix:///..., tcp://host:port or ssh://user@host. Empty means DOCKER_HOST, else the local socket. */
         dockerHost: "",
@@ -110,6 +110,21 @@ export const SECTION_DEFAULTS = {
         swarmDataNode: 1,
         /** How services publish ports on a swarm - host (on the node that runs the task, the default) or ingress (on every node, needs IPVS). */
         swarmPublishMode: "host",
+    },
+    /** Target kubernetes */
+    kubernetes: {
+        /** The kubeconfig file of the cluster (absolute or ~/...); empty means $KUBECONFIG, else ~/.kube/config. */
+        kubeconfig: "",
+        /** The kubeconfig context to use; empty means the file's current context. */
+        kubeContext: "",
+        /** The namespace the stack makes and runs in (a DNS label: 1 to 63 lower-case letters, digits and inner hyphens); empty means namePrefix with '_' and '.' as '-'. Kept on destroy with the PersistentVolumeClaims it holds, and taken over again by the next up. */
+        kubeNamespace: "",
+        /** StorageClass of the PersistentVolumeClaims (data volumes); empty means the cluster's default class. */
+        kubeStorageClass: "",
+        /** How published ports are reached - ClusterIP (kubectl port-forward to 127.0.0.1:<hostPort>; the stack output kubePortForward says the command), NodePort (a node's address and the port Kubernetes assigns) or LoadBalancer (the cluster's load balancer address, at hostPort). */
+        kubeServiceType: "ClusterIP",
+        /** Size each PersistentVolumeClaim requests, a Kubernetes quantity (e.g. 10Gi, 500Mi); a kept claim keeps the size it was made with unless its class allows expansion. */
+        kubeVolumeSize: "10Gi",
     },
     /** Workload: RStudio Server */
     rstudio: {
@@ -286,6 +301,7 @@ export const DEFAULTS = {
     ...SECTION_DEFAULTS.jupyter,
     ...SECTION_DEFAULTS.hub,
     ...SECTION_DEFAULTS.swarm,
+    ...SECTION_DEFAULTS.kubernetes,
     ...SECTION_DEFAULTS.rstudio,
     ...SECTION_DEFAULTS.pytorch,
     ...SECTION_DEFAULTS.lab,

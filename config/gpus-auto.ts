@@ -3,6 +3,8 @@ import { gpuSize } from "./azure-gpu-sizes";
 import { DriverVersion, readDriverVersion } from "./cuda-check";
 import { checkGpuPath, engineDescription, GpuCheck } from "./gpu-check";
 import { HostFacts } from "./host-facts";
+import { autoOnCluster } from "./kubernetes";
+import { KubeNodesAnswer } from "./kube-nodes";
 import { EngineSettings } from "./settings";
 import { gpuCapacity, SwarmSettings } from "./swarm";
 import { WorkloadConfigKey } from "./workload-defaults";
@@ -42,6 +44,8 @@ export type AutoGpus = (key: WorkloadConfigKey) => GpuRequest | undefined;
 export type WorkloadGpuPlace =
     | { kind: "engine"; engine: EngineSettings }
     | { kind: "swarm"; swarm: SwarmSettings }
+    /** A Kubernetes cluster: its nodes' allocatable GPUs, asked when first needed. */
+    | { kind: "kubernetes"; gpus: () => KubeNodesAnswer }
     /** An azure stack: its VMs' size (one VM: all its GPUs; several: one GPU of the swarm's). */
     | { kind: "azure"; vmSize: string; vmCount: number }
     /** An AKS stack: a pod gets the GPUs of one node of the GPU pool, by count (nvidia.com/gpu). */
@@ -72,6 +76,8 @@ export function autoWorkloadGpus(place: WorkloadGpuPlace, host: HostFacts, notic
                     ? { gpus: { count: 1 }, why: `1 GPU reserved from what the nodes advertise (${listing})` }
                     : { why: `no node advertises an ${GPU_RESOURCE} (${listing})` };
             }
+            case "kubernetes":
+                return autoOnCluster(place.gpus());
             case "azure": {
                 const size = gpuSize(place.vmSize);
                 if (!size) return { why: `the VM size ${place.vmSize} has no NVIDIA GPU` };

@@ -7,6 +7,7 @@ import type { NotebookVariables } from "../components/jupyter";
 import type { HubAuth } from "../components/jupyter-hub";
 import type { AzureTargetSettings, CiPushSettings } from "./azure";
 import type { EngineSettings } from "./engine-settings";
+import type { KubernetesSettings } from "./kubernetes";
 import type { SwarmSettings } from "./swarm";
 
 // The validated shape every component is built from. Nothing here is raw
@@ -93,11 +94,12 @@ export interface JupyterSettings {
     hub?: HubSettings;
 }
 
-export const TARGETS = ["local", "swarm", "azure", "ci-push"] as const;
+export const TARGETS = ["local", "swarm", "kubernetes", "azure", "ci-push"] as const;
 
-/** Where the stack puts things: the engine at dockerHost, a swarm of engines, an Azure GPU VM, or only the registry. */
+/** Where the stack puts things: the engine at dockerHost, a swarm of engines, a Kubernetes cluster, an Azure GPU VM, or only the registry. */
 export type Target =
     | { kind: "local" }
     | { kind: "swarm"; swarm: SwarmSettings }
+    | { kind: "kubernetes"; kubernetes: KubernetesSettings }
     | { kind: "azure"; azure: AzureTargetSettings }
     | { kind: "ci-push"; ciPush: CiPushSettings };

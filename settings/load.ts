@@ -30,6 +30,9 @@ import { notebookPlace, readNotebookGpus, withNotebookGpus } from "./notebook-gp
 import { HubGpuPlace, hubServerGpus, readJupyterHub } from "../config/jupyter-hub";
 import { checkSwarmGpus, checkSwarmKeepsGpus, readSwarm, readSwarmLayout, SwarmLayout, SwarmSettings } from "../config/swarm";
 import { WorkloadGpuPlace } from "../config/gpus-auto";
+import { checkKubeGpuRequests, checkKubeNamePrefix, clusterNodes, KubernetesSettings, readKubernetes } from "../config/kubernetes";
+import { KubeNodesAnswer } from "../config/kube-nodes";
+import { refuseOnKubernetes } from "./kubernetes-limits";
 import { askedOnce } from "../config/host-facts";
 import { gpuRequests, HostFacts, readWorkloads, THIS_HOST, workloadHostPorts } from "../workloads/read";
 
@@ -65,8 +68,11 @@ export function loadSettings(config = new pulumi.Config(), env: NodeJS.ProcessEn
     const nodes: NodeNumbering | undefined = swarm
         ? { count: swarm.nodes.length, order: "dsenv:swarmNodes' order" }
         : azureSwarm && { count: azureVmCount, order: AZURE_VM_ORDER };
-    // The local and swarm targets push to registryServer; the others have their Azure registry.
-    const registry = kind === "local" || kind === "swarm" ? readRegistry(read, kind === "swarm") : undefined;
+    // The local, swarm and kubernetes targets push to registryServer; the others have their Azure registry.
+    const registry =
+        kind === "local" || kind === "swarm" || kind === "kubernetes"
+            ? readRegistry(read, kind === "local" ? undefined : kind === "swarm" ? "every swarm node" : "the cluster's nodes")
+            : undefined;
     const engines = readEngines(read, env, sshOpts, kind === "local" && registry === undefined, swarm);
     const buildEngine = engines.buildEngine;
     // The local target's containers run on this engine: asked once whether it runs a healthcheck start interval.
@@ -76,8 +82,16 @@ export function loadSettings(config = new pulumi.Config(), env: NodeJS.ProcessEn
             : engines.engine;
     // Where the containers run: the engine at dockerHost, the Azure VM, or the swarm's nodes (whose
     // paths cannot be checked from here, and whose GPUs checkSwarmGpus checks by their capacity).
-    const runsOn = kind === "azure" ? AZURE_VM : kind === "swarm" ? { engine: { isLocal: false }, facts: host } : { engine, facts: host };
+    const runsOn =
+        kind === "azure"
+            ? AZURE_VM
+            : kind === "swarm" || kind === "kubernetes"
+              ? { engine: { isLocal: false }, facts: host }
+              : { engine, facts: host };
     const namePrefix = read.string("namePrefix", v => (v === "" ? undefined : rules.resourceName(v))) || prefixFromStack(read, stack);
+    const kube = kind === "kubernetes" ? readKubernetes(read, namePrefix, env) : undefined;
+    if (kube) checkKubeNamePrefix(read, namePrefix);
+    const kubeNodes = kube && clusterNodes(kube, host);
     const restartPolicy = read.string("restartPolicy", rules.oneOf(RESTART_POLICIES)) as RestartPolicy;
     const mysql = readMySql(read);
     const jupyterRead = readJupyter(read, runsOn.engine, mysql, kind, nodes);
@@ -85,30 +99,42 @@ export function loadSettings(config = new pulumi.Config(), env: NodeJS.ProcessEn
     // The local target's engine is asked about GPUs once, for the notebooks and the workloads (settings/notebook-gpus.ts).
     const gpuPlace: WorkloadGpuPlace = swarm
         ? { kind: "swarm", swarm }
-        : kind === "azure"
-          ? read.string("azureRunsOn") === "aks"
-              ? { kind: "aks", vmSize: read.string("azureVmSize") }
-              : { kind: "azure", vmSize: read.string("azureVmSize"), vmCount: azureVmCount }
-          : { kind: "engine", engine };
+        : kubeNodes
+          ? { kind: "kubernetes", gpus: kubeNodes }
+          : kind === "azure"
+            ? read.string("azureRunsOn") === "aks"
+                ? { kind: "aks", vmSize: read.string("azureVmSize") }
+                : { kind: "azure", vmSize: read.string("azureVmSize"), vmCount: azureVmCount }
+            : { kind: "engine", engine };
     const workloads =
         kind === "ci-push"
             ? { notices: [] }
-            : readWorkloads(read, runsOn.engine, runsOn.facts, nodes === undefined && kind !== "local", gpuPlace);
+            : readWorkloads(read, runsOn.engine, runsOn.facts, nodes === undefined && kind !== "local" && kind !== "kubernetes", gpuPlace);
     const gpus = gpuRequests(workloads);
     // ci-push tags the project's images with the commit: a user's packages would change the content, not the tag.
     if (kind === "ci-push")
         for (const key of ["jupyterRequirements", "jupyterEnvironment"] as const)
             read.rejectOrphan(key, "the ci-push target pushes the project's own images, tagged by commit");
     const notebookGpuKeys = notebookGpus !== undefined && notebookGpus !== "auto" ? ["jupyterGpus"] : [];
-    const target = readTarget(read, kind, [...gpus.map(([key]) => key), ...notebookGpuKeys], namePrefix, host, swarm, {
-        count: azureVmCount,
-        swarm: azureSwarm,
-    });
+    const target = readTarget(
+        read,
+        kind,
+        [...gpus.map(([key]) => key), ...notebookGpuKeys],
+        namePrefix,
+        host,
+        swarm,
+        {
+            count: azureVmCount,
+            swarm: azureSwarm,
+        },
+        kube && withNodeAddress(read, kube, kubeNodes!),
+    );
+    if (kubeNodes) checkKubeGpuRequests(read, gpus, kubeNodes, workloads.notices);
     if (swarm) checkSwarmGpus(read, swarm, gpus, host.runDocker, workloads.notices);
     if (target.kind === "azure") checkAzureSwarmGpus(read, target.azure, gpus, workloads.notices);
     if (target.kind === "azure" && target.azure.runsOn === "aks") checkAksGpus(read, target.azure.aks, gpus);
     const hubGpuPlace: HubGpuPlace =
-        target.kind === "swarm" || azureSwarm
+        target.kind === "swarm" || target.kind === "kubernetes" || azureSwarm
             ? { kind: "swarm" }
             : target.kind === "azure"
               ? { kind: "azure", vmSize: target.azure.runsOn === "aks" ? target.azure.aks.gpuPool.vmSize : target.azure.vm.size }
@@ -141,6 +167,8 @@ export function loadSettings(config = new pulumi.Config(), env: NodeJS.ProcessEn
         checkSwarmKeepsGpus(read, swarm, keys, host.runDocker);
     }
 
+    if (kube) refuseOnKubernetes(read, jupyter, workloads);
+
     checkHostPortsDistinct(read, [
         ["mysqlHostPort", mysql.publish],
         // The hub, or the workspace's one notebook, is at jupyterHostPort; always-on notebooks on their names' ports.
@@ -161,6 +189,24 @@ export function loadSettings(config = new pulumi.Config(), env: NodeJS.ProcessEn
     return { stack, namePrefix, target, engine, buildEngine, restartPolicy, registry, mysql, jupyter, workloads };
 }
 
+/**
+ * On NodePort a published port's URL is a node's address: the cluster is
+ * asked for its nodes (the same answer the GPU checks read), and one that
+ * does not say is refused, since no URL could be given.
+ */
+function withNodeAddress(read: ConfigReader, kube: KubernetesSettings, nodes: () => KubeNodesAnswer): KubernetesSettings {
+    if (kube.serviceType !== "NodePort") return kube;
+    const answer = nodes();
+    const address = answer.ok ? answer.nodes.find(n => n.address)?.address : undefined;
+    if (!address)
+        read.reject(
+            "kubeServiceType",
+            kube.serviceType,
+            `ClusterIP or LoadBalancer, or NodePort with a cluster that says a node's address (${answer.ok ? "no node has one" : `it did not answer: ${answer.error}`})`,
+        );
+    return { ...kube, nodeAddress: address };
+}
+
 /** The default prefix comes from the stack name, which Pulumi allows to be what a Docker name cannot. */
 function prefixFromStack(read: ConfigReader, stack: string): string {
     const prefix = `dsenv-${stack}`.toLowerCase();
@@ -178,10 +224,13 @@ function readTarget(
     host: HostFacts,
     swarm?: SwarmSettings,
     azureVms?: { count: number; swarm?: SwarmLayout },
+    kube?: KubernetesSettings,
 ): Target {
     switch (kind) {
         case "swarm":
             return { kind, swarm: swarm! };
+        case "kubernetes":
+            return { kind, kubernetes: kube! };
         case "azure":
             return { kind, azure: readAzure(read, gpuWorkloadKeys, namePrefix, azureVms) };
         case "ci-push":
@@ -228,11 +277,12 @@ function readEngines(
     return { engine: engineAt(runHost), buildEngine: engineAt(buildHost) };
 }
 
-function readRegistry(read: ConfigReader, required: boolean): RegistrySettings | undefined {
+/** registryServer and its login; `pullers` (every swarm node, the cluster's nodes): required, as where they pull the built images from. */
+function readRegistry(read: ConfigReader, pullers?: string): RegistrySettings | undefined {
     const server = read.string("registryServer", v =>
         v === ""
-            ? required
-                ? "a registry every swarm node can pull from (host:port, or http://host:port for a plain-HTTP lab registry): the nodes pull the images built here from it"
+            ? pullers
+                ? `a registry ${pullers} can pull from (host:port, or http://host:port for a plain-HTTP lab registry): the nodes pull the images built here from it`
                 : undefined
             : rules.registryServer(v),
     );

@@ -10,6 +10,8 @@ import { checkGpuPath, engineDescription, GpuCheck } from "../config/gpu-check";
 import { gpusOrAutoProblem, parseGpus } from "../config/gpus";
 import { autoOnEngine } from "../config/gpus-auto";
 import { HostFacts } from "../config/host-facts";
+import { KubeNodesAnswer } from "../config/kube-nodes";
+import { autoOnCluster, checkKubeGpuRequests, clusterNodes } from "../config/kubernetes";
 import { notebookBaseImage } from "../config/notebook-image";
 import { pinnedCudaVersion } from "../config/notebook-images";
 import { ConfigReader } from "../config/reader";
@@ -53,6 +55,8 @@ export type NotebookPlace =
           capacity: () => (number | undefined)[];
           where: string;
       }
+    /** A Kubernetes cluster: a notebook's GPUs come from whichever node can give them. */
+    | { kind: "kubernetes"; gpus: () => KubeNodesAnswer }
     | { kind: "none"; why: string };
 
 /** The images that run with GPUs and where to look at them, for the CUDA check. */
@@ -111,6 +115,19 @@ export function resolveNotebookGpus(
                 const images = gpuImages(result.gpus !== undefined || result.userGpus.some(g => g), workloads, cuda, engine);
                 if (images.length)
                     checkCudaAgainstDriver(read, images, driver ?? readDriverVersion(engine, host.runHost), host.runDocker, notices);
+            }
+            break;
+        }
+        case "kubernetes": {
+            if (value === "auto") {
+                const auto = autoOnCluster(place.gpus());
+                result = same(auto.gpus, `${said(auto.gpus)} per notebook (auto: ${auto.why})`);
+            } else {
+                if (explicit) checkKubeGpuRequests(read, [["jupyterGpus", explicit]], place.gpus, notices, " per notebook");
+                result = same(
+                    explicit,
+                    value === undefined ? 'none (dsenv:jupyterGpus is "")' : `${said(explicit)} per notebook (dsenv:jupyterGpus)`,
+                );
             }
             break;
         }
@@ -320,6 +337,8 @@ export function notebookPlace(target: Target, engine: EngineSettings, workloads:
                 where: `${GPU_RESOURCE} generic resources`,
             };
         }
+        case "kubernetes":
+            return { kind: "kubernetes", gpus: clusterNodes(target.kubernetes, host) };
         case "ci-push":
             return { kind: "none", why: "the ci-push target runs no notebook" };
     }

@@ -5,10 +5,11 @@ import type { Settings } from "../settings";
 export type StackOutputs = Record<string, unknown>;
 
 // Each target's code is required when a stack uses it, not imported above: a
-// local stack then loads neither @pulumi/azure-native nor the swarm's code
+// local stack then loads neither @pulumi/azure-native nor the swarm's or Kubernetes' code
 // (test/unit/lazy-targets.test.ts).
 const local = () => require("./local") as typeof import("./local");
 const swarm = () => require("./swarm") as typeof import("./swarm");
+const kubernetes = () => require("./kubernetes") as typeof import("./kubernetes");
 const azure = () => require("./azure") as typeof import("./azure");
 const azureSurvey = () => require("./azure-survey") as typeof import("./azure-survey");
 const ciPush = () => require("./ci-push") as typeof import("./ci-push");
@@ -21,6 +22,8 @@ export function deploy(settings: Settings): StackOutputs | Promise<StackOutputs>
             return local().deployLocal(settings);
         case "swarm":
             return swarm().deploySwarm(settings, target.swarm);
+        case "kubernetes":
+            return kubernetes().deployKubernetes(settings, target.kubernetes);
         case "azure": {
             // Before anything is declared: resource providers registered, and what an earlier destroy kept.
             const { ensureResourceProviders, findKeptResources, managedResources, quotaNotice, resourceProvidersFor } = azureSurvey();

@@ -29,9 +29,9 @@ function loadedBy(pattern: string, thenRequire: string): { program: string[]; af
     return JSON.parse(out.trim().split("\n").pop()!);
 }
 
-test("a local stack loads neither @pulumi/azure-native nor the other targets' code", () => {
+test("a local stack loads neither @pulumi/azure-native, @pulumi/kubernetes nor the other targets' code", () => {
     const { program, after } = loadedBy(
-        "node_modules/@pulumi/azure-native/|/targets/(azure|azure-survey|swarm|ci-push)\\.ts$",
+        "node_modules/@pulumi/(azure-native|kubernetes)/|node_modules/@kubernetes/|/targets/(azure|azure-survey|swarm|kubernetes|ci-push)\\.ts$",
         "./targets/azure.ts",
     );
     expect(program).toEqual([]);

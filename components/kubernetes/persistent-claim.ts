@@ -1,0 +1,59 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import type { VolumeRef } from "../volume";
+
+export interface PersistentClaimArgs {
+    /** The provider that takes an existing claim over (kubeProviders' adopter): a kept claim is found again by the next up. */
+    provider: k8s.Provider;
+    namespace: pulumi.Input<string>;
+    /** The claim's name in the namespace. */
+    claimName: string;
+    /** Leave the claim (and its volume's data) in the cluster when the stack is destroyed. */
+    keepOnDestroy: boolean;
+    /** None: the cluster's default class. */
+    storageClass?: string;
+    /** What it requests, a Kubernetes quantity (10Gi). */
+    size: string;
+    labels: Record<string, string>;
+}
+
+/**
+ * A PersistentVolumeClaim: data that outlives the pods using it, one node's
+ * at a time (ReadWriteOnce). With keepOnDestroy it survives `pulumi destroy`,
+ * and the next `pulumi up` takes the same claim over (the adopter provider),
+ * with its data.
+ *
+ * Not awaited (pulumi.com/skipAwait): the provider counts a claim of a
+ * WaitForFirstConsumer class ready only while it is Pending (it is bound once
+ * its pod is scheduled, pulumi-kubernetes #3130), so a kept claim, already
+ * Bound, taken over again would be waited for until the timeout. The
+ * Deployment that mounts it is awaited instead: its pod is ready only once the
+ * claim is bound and mounted.
+ */
+export class PersistentClaim extends pulumi.ComponentResource implements VolumeRef {
+    readonly name: pulumi.Output<string>;
+    readonly claim: k8s.core.v1.PersistentVolumeClaim;
+
+    constructor(name: string, args: PersistentClaimArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("dsenv:kubernetes:PersistentClaim", name, {}, opts);
+        this.claim = new k8s.core.v1.PersistentVolumeClaim(
+            name,
+            {
+                metadata: {
+                    name: args.claimName,
+                    namespace: args.namespace,
+                    labels: { ...args.labels, "dsenv/keep-on-destroy": String(args.keepOnDestroy) },
+                    annotations: { "pulumi.com/skipAwait": "true" },
+                },
+                spec: {
+                    accessModes: ["ReadWriteOnce"],
+                    storageClassName: args.storageClass,
+                    resources: { requests: { storage: args.size } },
+                },
+            },
+            { parent: this, provider: args.provider, retainOnDelete: args.keepOnDestroy },
+        );
+        this.name = this.claim.metadata.name;
+        this.registerOutputs({ name: this.name });
+    }
+}
