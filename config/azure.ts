@@ -2,6 +2,7 @@ import { AzureKey } from "./azure-defaults";
 import { gpuSize, gpuSizeList, isGpuFamily } from "./azure-gpu-sizes";
 import * as rules from "./azure-rules";
 import { expandHome, notAFile } from "./host-paths";
+import { KubePlacement, readKubePlacement } from "./kubernetes";
 import { ConfigReader } from "./reader";
 import { imageRef, oneOf } from "./rules";
 import type { GpuRequest } from "../components/gpu";
@@ -80,6 +81,8 @@ interface AzurePlace {
 export interface AksOnAzureSettings extends AzurePlace {
     runsOn: "aks";
     aks: AzureAksSettings;
+    /** The namespace, claims and Services on the cluster: the kube* keys, as on the kubernetes target. */
+    kube: KubePlacement;
 }
 
 /** The azure target's settings: GPU VMs (AzureSettings) or an AKS cluster. */
@@ -142,7 +145,8 @@ export function readAzure(
         for (const key of VM_KEYS) read.rejectOrphan(key, "dsenv:azureRunsOn is aks (the stack makes no VMs)");
         const aks = readAks(read, size, allowed);
         rejectUnusedAllowed(read, allowed, [location, size, aks.systemVmSize], "dsenv:azureAksSystemVmSize");
-        return { runsOn, aks, ...place() };
+        const kube = readKubePlacement(read, namePrefix ?? "");
+        return { runsOn, aks, kube, ...place() };
     }
     for (const key of AKS_KEYS.filter(k => k !== "azureRunsOn"))
         read.rejectOrphan(key, "dsenv:azureRunsOn is vms (the stack makes no AKS cluster)");

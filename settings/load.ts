@@ -90,7 +90,9 @@ export function loadSettings(config = new pulumi.Config(), env: NodeJS.ProcessEn
               : { engine, facts: host };
     const namePrefix = read.string("namePrefix", v => (v === "" ? undefined : rules.resourceName(v))) || prefixFromStack(read, stack);
     const kube = kind === "kubernetes" ? readKubernetes(read, namePrefix, env) : undefined;
-    if (kube) checkKubeNamePrefix(read, namePrefix);
+    // An azure stack on AKS runs on Kubernetes as well: its limits and names are the kubernetes target's.
+    const onAks = kind === "azure" && read.string("azureRunsOn") === "aks";
+    if (kube || onAks) checkKubeNamePrefix(read, namePrefix);
     const kubeNodes = kube && clusterNodes(kube, host);
     const restartPolicy = read.string("restartPolicy", rules.oneOf(RESTART_POLICIES)) as RestartPolicy;
     const mysql = readMySql(read);
@@ -109,7 +111,13 @@ export function loadSettings(config = new pulumi.Config(), env: NodeJS.ProcessEn
     const workloads =
         kind === "ci-push"
             ? { notices: [] }
-            : readWorkloads(read, runsOn.engine, runsOn.facts, nodes === undefined && kind !== "local" && kind !== "kubernetes", gpuPlace);
+            : readWorkloads(
+                  read,
+                  runsOn.engine,
+                  runsOn.facts,
+                  nodes === undefined && kind !== "local" && kind !== "kubernetes" && !onAks,
+                  gpuPlace,
+              );
     const gpus = gpuRequests(workloads);
     // ci-push tags the project's images with the commit: a user's packages would change the content, not the tag.
     if (kind === "ci-push")
@@ -167,7 +175,7 @@ export function loadSettings(config = new pulumi.Config(), env: NodeJS.ProcessEn
         checkSwarmKeepsGpus(read, swarm, keys, host.runDocker);
     }
 
-    if (kube) refuseOnKubernetes(read, jupyter, workloads);
+    if (kube || onAks) refuseOnKubernetes(read, jupyter, workloads);
 
     checkHostPortsDistinct(read, [
         ["mysqlHostPort", mysql.publish],
