@@ -325,3 +325,22 @@ async function resolved(value: unknown): Promise<any> {
         return Object.fromEntries(await Promise.all(Object.entries(v).map(async ([k, x]) => [k, await resolved(x)])));
     return v;
 }
+
+describe("dsenv:azureRunsOn aks: day two", () => {
+    const graph = async (change: Record<string, string>) => {
+        const run = await runWithMocks({ ...AKS, ...change }, () => deploy(loadSettings(undefined, {})));
+        expect(run.error).toBeUndefined();
+        return run;
+    };
+
+    test("the GPU pool's keys change the pool only: the cluster is declared as before", async () => {
+        const before = await graph({});
+        const after = await graph({ azureAksGpuNodesMax: "3", azureVmSize: "Standard_NC24ads_A100_v4" });
+        expect(after.inputs.get("aks")).toEqual(before.inputs.get("aks"));
+        expect(after.inputs.get("aks-gpu")).toEqual({
+            ...before.inputs.get("aks-gpu"),
+            maxCount: 3,
+            vmSize: "Standard_NC24ads_A100_v4",
+        });
+    }, 60_000);
+});
