@@ -145,5 +145,6 @@ export function autoOnCluster(answer: KubeNodesAnswer): { gpus?: GpuRequest; why
 /** The cluster's nodes, asked once when first needed (`auto`, a GPU request to check, a NodePort address). */
 export function clusterNodes(cluster: KubeCluster, host: HostFacts): () => KubeNodesAnswer {
     let asked: KubeNodesAnswer | undefined;
-    return () => (asked ??= host.kubeNodes?.(cluster) ?? { ok: false, error: "this program cannot ask the cluster" });
+    const { kubeconfig, context } = cluster;
+    return () => (asked ??= host.kubeNodes?.({ kubeconfig, context }) ?? { ok: false, error: "this program cannot ask the cluster" });
 }

@@ -2,12 +2,12 @@
 // workloads as on the VMs, rendered as Kubernetes objects on an AKS cluster
 // the stack makes; images built here, pushed to the stack's ACR and pulled by
 // the cluster's kubelet identity (AcrPull), by digest.
+import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { AksCluster } from "../components/azure/aks";
 import { azureNames } from "../components/azure/names";
 import { NvidiaDevicePlugin } from "../components/azure/nvidia-device-plugin";
 import { DockerEngine } from "../components/engine";
-import { kubeProviders } from "../components/kubernetes/providers";
 import { AksOnAzureSettings } from "../config/azure";
 import { groupAndRegistry, WorkspaceSettings } from "./azure";
 import { ownerTags } from "./azure-survey";
@@ -45,11 +45,7 @@ export function deployAks(settings: AksOnAzureSettings, workspace: WorkspaceSett
     });
     const pullAccess = registry.allowPull("aks-acr-pull", cluster.kubeletObjectId);
     // Pods start only once the kubelet may pull, and the deployer may use the cluster.
-    const { provider, adopter } = kubeProviders(
-        "aks-k8s",
-        { kubeconfig: cluster.kubeconfig },
-        { dependsOn: [...cluster.usableAfter, pullAccess] },
-    );
+    const provider = new k8s.Provider("aks-k8s", { kubeconfig: cluster.kubeconfig }, { dependsOn: [...cluster.usableAfter, pullAccess] });
     if (aks.devicePluginImage)
         new NvidiaDevicePlugin("nvidia-device-plugin", { provider, image: aks.devicePluginImage, placement: cluster.gpuPlacement });
 
@@ -57,7 +53,6 @@ export function deployAks(settings: AksOnAzureSettings, workspace: WorkspaceSett
         { namePrefix: prefix, mysql: workspace.mysql, jupyter: workspace.jupyter, workloads: workspace.workloads ?? { notices: [] } },
         {
             provider,
-            adopter,
             namespace: settings.kube.namespace,
             buildEngine: new DockerEngine("build-engine", { ...workspace.buildEngine, registryLogins: [registry.pushLogin] }),
             push: registry.pushTarget,

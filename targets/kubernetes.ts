@@ -1,12 +1,12 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { DockerEngine, RegistryLogin } from "../components/engine";
+import { KUBE_GPU_RESOURCE } from "../components/gpu";
 import { PushTarget } from "../components/image";
 import type { GpuPool } from "../components/kubernetes/kube-workload";
 import type { KubeServiceType } from "../components/kubernetes/service-type";
 import { KubernetesRuntime } from "../components/kubernetes/kubernetes-runtime";
 import { kubeName, stackLabels } from "../components/kubernetes/names";
-import { kubeProviders } from "../components/kubernetes/providers";
 import { pullSecret } from "../components/kubernetes/pull-secret";
 import { Workspace } from "../components/workspace";
 import { KubernetesSettings } from "../config/kubernetes";
@@ -17,10 +17,7 @@ import { workspaceUsers } from "./workspace-users";
 
 /** What the workspace and workloads run on when the stack's place is a Kubernetes cluster. */
 export interface KubernetesTarget {
-    /** The provider of the workloads' objects. */
     provider: k8s.Provider;
-    /** The provider that takes the kept objects (namespace, claims) over on the next up (kubeProviders). */
-    adopter: k8s.Provider;
     /** The namespace the stack makes (kept on destroy) and runs in. */
     namespace: string;
     /** Where images are built, logged in to the registry they are pushed to. */
@@ -58,11 +55,11 @@ export function deployOnKubernetes(
     target: KubernetesTarget,
 ): KubernetesDeployment {
     const labels = stackLabels(settings.namePrefix);
-    // Kept on destroy: it holds the kept claims, which go with it. The next up takes it over (the adopter).
+    // Kept on destroy: it holds the kept claims, which go with it. The next up takes it over, as it does the claims (PersistentClaim).
     const namespace = new k8s.core.v1.Namespace(
         "namespace",
         { metadata: { name: target.namespace, labels } },
-        { provider: target.adopter, retainOnDelete: true },
+        { provider: target.provider, retainOnDelete: true },
     );
     const namespaceName = namespace.metadata.name;
     const secret =
@@ -77,7 +74,6 @@ export function deployOnKubernetes(
             : undefined;
     const runtime = new KubernetesRuntime({
         provider: target.provider,
-        adopter: target.adopter,
         namespace: namespaceName,
         buildEngine: target.buildEngine,
         push: target.push,
@@ -122,13 +118,9 @@ export function deployOnKubernetes(
  */
 export function deployKubernetes(settings: Settings, kube: KubernetesSettings): Record<string, unknown> {
     const registryLogins = settings.registry ? [settings.registry] : [];
-    const { provider, adopter } = kubeProviders("kubernetes", {
-        kubeconfig: kube.kubeconfig,
-        context: kube.context,
-    });
+    const provider = new k8s.Provider("kubernetes", { kubeconfig: kube.kubeconfig, context: kube.context });
     return deployOnKubernetes(settings, {
         provider,
-        adopter,
         namespace: kube.namespace,
         buildEngine: new DockerEngine("build-engine", { ...settings.buildEngine, registryLogins }),
         push: settings.registry && { server: settings.registry.server },
@@ -136,6 +128,8 @@ export function deployKubernetes(settings: Settings, kube: KubernetesSettings): 
         storageClass: kube.storageClass,
         volumeSize: kube.volumeSize,
         serviceType: kube.serviceType,
+        // GPU nodes are commonly tainted nvidia.com/gpu:NoSchedule, so that only GPU pods land there (GKE adds this toleration itself).
+        gpuPool: { tolerations: [{ key: KUBE_GPU_RESOURCE, operator: "Exists", effect: "NoSchedule" }] },
         nodeAddress: kube.nodeAddress,
         kubectlArgs: [...(kube.kubeconfig ? ["--kubeconfig", kube.kubeconfig] : []), ...(kube.context ? ["--context", kube.context] : [])],
     }).outputs;

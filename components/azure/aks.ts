@@ -1,7 +1,7 @@
 import * as authorization from "@pulumi/azure-native/authorization";
 import * as containerservice from "@pulumi/azure-native/containerservice";
-import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import type { GpuPool } from "../kubernetes/kube-workload";
 import { withKubeloginMode } from "./kubelogin";
 
 /** Built-in role "Azure Kubernetes Service RBAC Cluster Admin": every object of the cluster, through Entra ID. */
@@ -16,12 +16,6 @@ export const GPU_POOL_LABEL = { key: "dsenv/pool", value: "gpu" } as const;
 /** AKS agent pool names: lower-case letters and digits, 12 at most on Linux. */
 const SYSTEM_POOL = "system";
 const GPU_POOL = "gpu";
-
-/** Where GPU pods go: the GPU pool's toleration and label (KubernetesRuntime's gpuPool). */
-export interface GpuPoolPlacement {
-    tolerations: k8s.types.input.core.v1.Toleration[];
-    nodeSelector: Record<string, string>;
-}
 
 export interface AksClusterArgs {
     resourceGroupName: pulumi.Input<string>;
@@ -60,7 +54,8 @@ export class AksCluster extends pulumi.ComponentResource {
     readonly kubeconfig: pulumi.Output<string>;
     /** What a Kubernetes provider of the cluster must wait for: the deployer's role on it. */
     readonly usableAfter: pulumi.Resource[];
-    readonly gpuPlacement: GpuPoolPlacement;
+    /** Where GPU pods go: the GPU pool's toleration and label (KubernetesRuntime's gpuPool). */
+    readonly gpuPlacement: Required<GpuPool>;
 
     constructor(name: string, args: AksClusterArgs, opts?: pulumi.ComponentResourceOptions) {
         super("dsenv:azure:AksCluster", name, {}, opts);

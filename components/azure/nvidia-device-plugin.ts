@@ -1,13 +1,13 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import type { GpuPoolPlacement } from "./aks";
+import type { GpuPool } from "../kubernetes/kube-workload";
 
 export interface NvidiaDevicePluginArgs {
     provider: k8s.Provider;
     /** NVIDIA's k8s-device-plugin image, as the stack names it (no registry is built in). */
     image: string;
     /** The GPU pool's toleration and label: the plugin runs on its nodes only. */
-    placement: GpuPoolPlacement;
+    placement: Required<GpuPool>;
 }
 
 /** Where the kubelet looks for device plugins' sockets. */

@@ -12,10 +12,7 @@ import { PersistentClaim } from "./persistent-claim";
 import type { KubeServiceType } from "./service-type";
 
 export interface KubernetesRuntimeArgs {
-    /** The provider of the workloads' objects. */
     provider: k8s.Provider;
-    /** The provider that takes kept objects over (kubeProviders' adopter): the claims. */
-    adopter: k8s.Provider;
     namespace: pulumi.Input<string>;
     /** Where images are built, to be pushed to `push`. */
     buildEngine: DockerEngine;
@@ -69,7 +66,7 @@ export class KubernetesRuntime implements Runtime {
         return new PersistentClaim(
             name,
             {
-                provider: this.args.adopter,
+                provider: this.args.provider,
                 namespace: this.args.namespace,
                 claimName: kubeName(args.volumeName),
                 keepOnDestroy: args.keepOnDestroy,

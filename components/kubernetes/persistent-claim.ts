@@ -3,7 +3,6 @@ import * as pulumi from "@pulumi/pulumi";
 import type { VolumeRef } from "../volume";
 
 export interface PersistentClaimArgs {
-    /** The provider that takes an existing claim over (kubeProviders' adopter): a kept claim is found again by the next up. */
     provider: k8s.Provider;
     namespace: pulumi.Input<string>;
     /** The claim's name in the namespace. */
@@ -20,8 +19,12 @@ export interface PersistentClaimArgs {
 /**
  * A PersistentVolumeClaim: data that outlives the pods using it, one node's
  * at a time (ReadWriteOnce). With keepOnDestroy it survives `pulumi destroy`,
- * and the next `pulumi up` takes the same claim over (the adopter provider),
- * with its data.
+ * and the next `pulumi up` takes the same claim over, with its data: the
+ * provider creates by Server-Side Apply, which applies to an object that
+ * exists ("upsert"). pulumi-kubernetes 4.29 (#4278) made creates refuse an existing
+ * object (AlreadyExists) unless the provider has `upsertExistingObjects`: an
+ * upgrade past it must give the kept objects (the namespace too) a provider
+ * with it, and the version test in test/unit/kubernetes.test.ts says so.
  *
  * Not awaited (pulumi.com/skipAwait): the provider counts a claim of a
  * WaitForFirstConsumer class ready only while it is Pending (it is bound once
