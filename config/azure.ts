@@ -5,7 +5,7 @@ import { expandHome, notAFile } from "./host-paths";
 import { KubePlacement, readKubePlacement } from "./kubernetes";
 import { ConfigReader } from "./reader";
 import { imageRef, oneOf } from "./rules";
-import type { GpuRequest } from "../components/gpu";
+import { KUBE_GPU_RESOURCE, type GpuRequest } from "../components/gpu";
 import { checkGpuReservations, SwarmLayout } from "./swarm";
 import type { WorkloadConfigKey } from "./workload-defaults";
 
@@ -62,8 +62,8 @@ export interface AzureAksSettings {
     systemVmSize: string;
     /** The GPU pool: a row of GPU_SIZES (its GPUs per node known), 0 to `maxNodes` nodes. */
     gpuPool: { vmSize: string; gpusPerNode: number; maxNodes: number };
-    /** NVIDIA's device plugin, which makes the GPU nodes advertise nvidia.com/gpu; none when the stack has no GPU workloads and none is set. */
-    devicePluginImage?: string;
+    /** NVIDIA's device plugin, which makes the GPU nodes advertise nvidia.com/gpu. */
+    devicePluginImage: string;
     kubeloginMode: KubeloginMode;
 }
 
@@ -236,7 +236,7 @@ function readAks(read: ConfigReader, gpuVmSize: string, allowed: string[]): Azur
     );
     const devicePluginImage = read.string("azureAksDevicePluginImage", v =>
         v === ""
-            ? "the image of NVIDIA's Kubernetes device plugin (k8s-device-plugin), e.g. mirrored into the stack's registry: without it the GPU nodes advertise no nvidia.com/gpu and GPU pods are never placed"
+            ? `the image of NVIDIA's Kubernetes device plugin (k8s-device-plugin), e.g. mirrored into the stack's registry: without it the GPU nodes advertise no ${KUBE_GPU_RESOURCE} and GPU pods are never placed`
             : imageRef(v),
     );
     return {
@@ -271,7 +271,7 @@ export function checkAksGpus(read: ConfigReader, aks: AzureAksSettings, requests
             read.reject(
                 key,
                 value,
-                `a number of GPUs: a pod on AKS asks for nvidia.com/gpu by count (a node of ${vmSize} has ${gpusPerNode})`,
+                `a number of GPUs: a pod on AKS asks for ${KUBE_GPU_RESOURCE} by count (a node of ${vmSize} has ${gpusPerNode})`,
             );
         else if (request.count > gpusPerNode)
             read.reject(

@@ -46,8 +46,7 @@ export function deployAks(settings: AksOnAzureSettings, workspace: WorkspaceSett
     const pullAccess = registry.allowPull("aks-acr-pull", cluster.kubeletObjectId);
     // Pods start only once the kubelet may pull, and the deployer may use the cluster.
     const provider = new k8s.Provider("aks-k8s", { kubeconfig: cluster.kubeconfig }, { dependsOn: [...cluster.usableAfter, pullAccess] });
-    if (aks.devicePluginImage)
-        new NvidiaDevicePlugin("nvidia-device-plugin", { provider, image: aks.devicePluginImage, placement: cluster.gpuPlacement });
+    new NvidiaDevicePlugin("nvidia-device-plugin", { provider, image: aks.devicePluginImage, placement: cluster.gpuPlacement });
 
     const deployment = deployOnKubernetes(
         { namePrefix: prefix, mysql: workspace.mysql, jupyter: workspace.jupyter, workloads: workspace.workloads ?? { notices: [] } },

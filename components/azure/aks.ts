@@ -1,6 +1,7 @@
 import * as authorization from "@pulumi/azure-native/authorization";
 import * as containerservice from "@pulumi/azure-native/containerservice";
 import * as pulumi from "@pulumi/pulumi";
+import { KUBE_GPU_RESOURCE } from "../gpu";
 import type { GpuPool } from "../kubernetes/kube-workload";
 import { withKubeloginMode } from "./kubelogin";
 
@@ -8,7 +9,7 @@ import { withKubeloginMode } from "./kubelogin";
 export const AKS_RBAC_CLUSTER_ADMIN_ROLE = "b1ff04bb-8a4e-4dc4-8eb5-8693973ce19b";
 
 /** The taint of the GPU pool's nodes: only pods that tolerate it (those with GPUs) land there, so the pool can stay at zero. */
-export const GPU_TAINT = { key: "nvidia.com/gpu", value: "present", effect: "NoSchedule" } as const;
+export const GPU_TAINT = { key: KUBE_GPU_RESOURCE, value: "present", effect: "NoSchedule" } as const;
 
 /** The label of the GPU pool's nodes, which GPU pods select. */
 export const GPU_POOL_LABEL = { key: "dsenv/pool", value: "gpu" } as const;
