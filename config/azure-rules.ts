@@ -240,7 +240,20 @@ const NAME_RULES: Record<Exclude<keyof AzureNames, "shutdownSchedule">, NameRule
     nic: NETWORK_NAME,
     dataDisk: NETWORK_NAME,
     registryPullToken: { min: 5, max: 50, pattern: /^[A-Za-z0-9-]+$/, accepts: "letters, digits and '-'" },
+    aksCluster: {
+        max: 63,
+        pattern: /^[A-Za-z0-9]([A-Za-z0-9_-]*[A-Za-z0-9])?$/,
+        accepts: "letters, digits, '_' and '-', starting and ending with a letter or digit",
+    },
+    aksDnsPrefix: {
+        max: 54,
+        pattern: /^[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?$/,
+        accepts: "letters, digits and '-', starting and ending with a letter or digit",
+    },
 };
+
+/** Names a stack makes only on AKS (dsenv:azureRunsOn aks). */
+const AKS_NAMES: (keyof typeof NAME_RULES)[] = ["aksCluster", "aksDnsPrefix"];
 
 /** What is wrong with one Azure name, by the rule of its kind. */
 export function azureNameProblem(kind: keyof typeof NAME_RULES, name: string): string | undefined {
@@ -255,12 +268,14 @@ export function azureNameProblem(kind: keyof typeof NAME_RULES, name: string): s
  * Azure does not is refused at preview. Lower case: Azure compares names
  * without case, and Docker's names made from the same prefix need it.
  */
-export function azureNamePrefix(v: string, vmCount = 1): string | undefined {
+export function azureNamePrefix(v: string, vmCount = 1, aks = false): string | undefined {
     if (!/^[a-z0-9][a-z0-9-]*$/.test(v))
         return `a prefix of Azure names: lower-case letters, digits and '-' (the VM's host name ${v}-vm allows nothing else)`;
     // The last VM's names are the longest; the pull token exists only on a swarm of VMs.
     const names = azureNames(v, vmCount);
-    const kinds = (Object.keys(NAME_RULES) as (keyof typeof NAME_RULES)[]).filter(k => k !== "registryPullToken" || vmCount > 1);
+    const kinds = (Object.keys(NAME_RULES) as (keyof typeof NAME_RULES)[])
+        .filter(k => k !== "registryPullToken" || vmCount > 1)
+        .filter(k => aks || !AKS_NAMES.includes(k));
     for (const kind of kinds) {
         const problem = azureNameProblem(kind, names[kind]);
         if (problem) return `a prefix whose Azure names are valid; ${kind} ${names[kind]} must have ${problem}`;

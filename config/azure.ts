@@ -1,9 +1,11 @@
-import { gpuSize, gpuSizeList } from "./azure-gpu-sizes";
+import { AzureKey } from "./azure-defaults";
+import { gpuSize, gpuSizeList, isGpuFamily } from "./azure-gpu-sizes";
 import * as rules from "./azure-rules";
 import { expandHome, notAFile } from "./host-paths";
+import { KubePlacement, readKubePlacement } from "./kubernetes";
 import { ConfigReader } from "./reader";
-import { oneOf } from "./rules";
-import type { GpuRequest } from "../components/gpu";
+import { imageRef, oneOf } from "./rules";
+import { KUBE_GPU_RESOURCE, type GpuRequest } from "../components/gpu";
 import { checkGpuReservations, SwarmLayout } from "./swarm";
 import type { WorkloadConfigKey } from "./workload-defaults";
 
@@ -47,12 +49,48 @@ export interface AzureNetworkSettings {
     appPorts: number[];
 }
 
-export interface AzureSettings {
+/** dsenv:azureRunsOn: GPU VMs with Docker, or an AKS cluster. */
+export const AZURE_RUNS_ON = ["vms", "aks"] as const;
+
+/** How kubelogin gets the Entra ID token the AKS kubeconfig presents (its --login modes). */
+export const KUBELOGIN_MODES = ["azurecli", "workloadidentity", "spn", "msi", "azd", "devicecode", "interactive"] as const;
+export type KubeloginMode = (typeof KUBELOGIN_MODES)[number];
+
+/** The AKS cluster of dsenv:azureRunsOn aks: a system pool, and a GPU pool that scales to zero. */
+export interface AzureAksSettings {
+    /** The system pool's one node: the cluster's own pods and the workloads without GPUs. */
+    systemVmSize: string;
+    /** The GPU pool: a row of GPU_SIZES (its GPUs per node known), 0 to `maxNodes` nodes. */
+    gpuPool: { vmSize: string; gpusPerNode: number; maxNodes: number };
+    /** NVIDIA's device plugin, which makes the GPU nodes advertise nvidia.com/gpu. */
+    devicePluginImage: string;
+    kubeloginMode: KubeloginMode;
+}
+
+/** What both ways of running on Azure have: where, and the registry images are pushed to. */
+interface AzurePlace {
     location: string;
     /** Resource group name; empty means one is created as <namePrefix>-rg. */
     resourceGroup: string;
     /** Use `resourceGroup` as it is instead of creating it. */
     useExistingResourceGroup: boolean;
+    registry: AzureRegistrySettings;
+}
+
+/** dsenv:azureRunsOn aks: the workloads on an AKS cluster the stack makes. */
+export interface AksOnAzureSettings extends AzurePlace {
+    runsOn: "aks";
+    aks: AzureAksSettings;
+    /** The namespace, claims and Services on the cluster: the kube* keys, as on the kubernetes target. */
+    kube: KubePlacement;
+}
+
+/** The azure target's settings: GPU VMs (AzureSettings) or an AKS cluster. */
+export type AzureTargetSettings = AzureSettings | AksOnAzureSettings;
+
+/** dsenv:azureRunsOn vms: the workloads on GPU VMs with Docker. */
+export interface AzureSettings extends AzurePlace {
+    runsOn: "vms";
     /** Every VM is made to this one description, numbered from 1. */
     vm: AzureVmSettings;
     /** dsenv:azureVmCount: 1, or several made one swarm (`swarm`). */
@@ -62,7 +100,6 @@ export interface AzureSettings {
     network: AzureNetworkSettings;
     /** Daily deallocation, or undefined for none. */
     shutdown?: { time: string; timeZone: string };
-    registry: AzureRegistrySettings;
 }
 
 export interface CiPushSettings {
@@ -83,8 +120,10 @@ export function readAzure(
     gpuWorkloads: string[] = [],
     namePrefix?: string,
     vms: { count: number; swarm?: SwarmLayout } = { count: 1 },
-): AzureSettings {
-    const prefixProblem = namePrefix === undefined ? undefined : rules.azureNamePrefix(namePrefix, vms.count);
+): AzureTargetSettings {
+    const runsOn = read.string("azureRunsOn", oneOf(AZURE_RUNS_ON)) as AzureTargetSettings["runsOn"];
+    const onAks = runsOn === "aks";
+    const prefixProblem = namePrefix === undefined ? undefined : rules.azureNamePrefix(namePrefix, vms.count, onAks);
     if (prefixProblem) read.reject("namePrefix", namePrefix, prefixProblem);
     const allowed = read.strings("azureAllowUnlisted", v =>
         /^[A-Za-z0-9][A-Za-z0-9 _.+()-]{0,63}$/.test(v) ? undefined : "a region, VM size or time zone id",
@@ -99,6 +138,18 @@ export function readAzure(
         );
 
     const size = read.string("azureVmSize", rules.vmSize(allowed));
+    const location = read.string("azureLocation", rules.region(allowed));
+    // Read last, so that problems are listed in the order of Pulumi.yaml's keys.
+    const place = () => ({ location, resourceGroup, useExistingResourceGroup, registry: readRegistry(read) });
+    if (onAks) {
+        for (const key of VM_KEYS) read.rejectOrphan(key, "dsenv:azureRunsOn is aks (the stack makes no VMs)");
+        const aks = readAks(read, size, allowed);
+        rejectUnusedAllowed(read, allowed, [location, size, aks.systemVmSize], "dsenv:azureAksSystemVmSize");
+        const kube = readKubePlacement(read, namePrefix ?? "");
+        return { runsOn, aks, kube, ...place() };
+    }
+    for (const key of AKS_KEYS.filter(k => k !== "azureRunsOn"))
+        read.rejectOrphan(key, "dsenv:azureRunsOn is vms (the stack makes no AKS cluster)");
     rejectGpuWorkloadsOnCpuSize(read, size, gpuWorkloads, allowed);
 
     const spot = read.boolean("azureSpot");
@@ -107,19 +158,10 @@ export function readAzure(
     const shutdownTime = read.string("azureShutdownTime", rules.shutdownTime);
     const shutdownTimeZone = read.string("azureShutdownTimeZone", rules.timeZone(allowed));
     if (shutdownTime === "") read.rejectOrphan("azureShutdownTimeZone", 'dsenv:azureShutdownTime is "" (no automatic shutdown)');
-    const location = read.string("azureLocation", rules.region(allowed));
-    for (const name of allowed.filter(a => ![location, size, shutdownTimeZone].includes(a))) {
-        read.reject(
-            "azureAllowUnlisted",
-            name,
-            "a name that dsenv:azureLocation, dsenv:azureVmSize or dsenv:azureShutdownTimeZone uses (it has no effect otherwise)",
-        );
-    }
+    rejectUnusedAllowed(read, allowed, [location, size, shutdownTimeZone], "dsenv:azureShutdownTimeZone");
 
     return {
-        location,
-        resourceGroup,
-        useExistingResourceGroup,
+        runsOn,
         vm: {
             size,
             nvidiaDriverBranch: gpuSize(size)?.driver.branch,
@@ -137,8 +179,107 @@ export function readAzure(
         swarm: vms.swarm,
         network: readNetwork(read),
         shutdown: shutdownTime === "" ? undefined : { time: shutdownTime.replace(":", ""), timeZone: shutdownTimeZone },
-        registry: readRegistry(read),
+        ...place(),
     };
+}
+
+/** The keys only VMs use: refused on an AKS stack, where they would have no effect. */
+const VM_KEYS: AzureKey[] = [
+    "azureAdminUser",
+    "azureSshPublicKey",
+    "azureSshPrivateKeyPath",
+    "azureAllowedCidrs",
+    "azureOpenToInternet",
+    "azureAppPorts",
+    "azureOsDiskGb",
+    "azureVmCount",
+    "azureDataDiskGb",
+    "azureKeepDataDisk",
+    "azureShutdownTime",
+    "azureShutdownTimeZone",
+    "azureSpot",
+    "azureSpotMaxPrice",
+    "azureContainersReachMetadata",
+];
+
+/** The keys of dsenv:azureRunsOn aks. */
+const AKS_KEYS: AzureKey[] = [
+    "azureRunsOn",
+    "azureAksSystemVmSize",
+    "azureAksGpuNodesMax",
+    "azureAksDevicePluginImage",
+    "azureAksKubeloginMode",
+];
+
+/** The most nodes dsenv:azureAksGpuNodesMax allows: a lab's GPU pool, far below AKS's own limit per pool. */
+export const MAX_AKS_GPU_NODES = 100;
+
+/**
+ * The AKS cluster's keys. The GPU pool's size is dsenv:azureVmSize, a row of
+ * the GPU table (its GPUs per node are known at preview, as on VMs); the
+ * system pool's is a size without GPUs.
+ */
+function readAks(read: ConfigReader, gpuVmSize: string, allowed: string[]): AzureAksSettings {
+    const gpu = gpuSize(gpuVmSize);
+    if (!gpu && rules.vmSize(allowed)(gpuVmSize) === undefined)
+        read.reject("azureVmSize", gpuVmSize, `a GPU size for the AKS GPU pool (dsenv:azureRunsOn is aks), one of ${gpuSizeList()}`);
+    const systemVmSize = read.string(
+        "azureAksSystemVmSize",
+        v =>
+            rules.vmSize(allowed)(v) ??
+            (isGpuFamily(v) ? "a size without GPUs for the system pool (GPUs are the GPU pool's: dsenv:azureVmSize)" : undefined),
+    );
+    const maxNodes = read.integer("azureAksGpuNodesMax", v =>
+        Number.isInteger(v) && v >= 1 && v <= MAX_AKS_GPU_NODES
+            ? undefined
+            : `a number of GPU nodes from 1 to ${MAX_AKS_GPU_NODES}: the GPU pool scales between 0 and it`,
+    );
+    const devicePluginImage = read.string("azureAksDevicePluginImage", v =>
+        v === ""
+            ? `the image of NVIDIA's Kubernetes device plugin (k8s-device-plugin), e.g. mirrored into the stack's registry: without it the GPU nodes advertise no ${KUBE_GPU_RESOURCE} and GPU pods are never placed`
+            : imageRef(v),
+    );
+    return {
+        systemVmSize,
+        gpuPool: { vmSize: gpuVmSize, gpusPerNode: gpu?.gpus ?? 0, maxNodes },
+        devicePluginImage,
+        kubeloginMode: read.string("azureAksKubeloginMode", oneOf(KUBELOGIN_MODES)) as KubeloginMode,
+    };
+}
+
+/** An entry of dsenv:azureAllowUnlisted that no key uses has no effect. */
+function rejectUnusedAllowed(read: ConfigReader, allowed: string[], used: string[], lastKey: string): void {
+    for (const name of allowed.filter(a => !used.includes(a))) {
+        read.reject(
+            "azureAllowUnlisted",
+            name,
+            `a name that dsenv:azureLocation, dsenv:azureVmSize or ${lastKey} uses (it has no effect otherwise)`,
+        );
+    }
+}
+
+/**
+ * GPUs on the AKS GPU pool are nvidia.com/gpu, asked for by count and given
+ * from one node: a request for more than one node of azureVmSize has, or for
+ * "all" or device ids, is refused at preview.
+ */
+export function checkAksGpus(read: ConfigReader, aks: AzureAksSettings, requests: [WorkloadConfigKey, GpuRequest][]): void {
+    const { vmSize, gpusPerNode } = aks.gpuPool;
+    for (const [key, request] of requests) {
+        const value = read.string(key);
+        if (request === "all" || "devices" in request)
+            read.reject(
+                key,
+                value,
+                `a number of GPUs: a pod on AKS asks for ${KUBE_GPU_RESOURCE} by count (a node of ${vmSize} has ${gpusPerNode})`,
+            );
+        else if (request.count > gpusPerNode)
+            read.reject(
+                key,
+                value,
+                `at most ${gpusPerNode} GPUs, what one node of the AKS GPU pool (${vmSize}) has: a pod's GPUs come from one node`,
+            );
+    }
 }
 
 /** Reads the keys of the `ci-push` target: only the registry and the tag, no VM. */
@@ -173,11 +314,11 @@ export const AZURE_VM_ORDER = "the VMs' numbers";
  */
 export function checkAzureSwarmGpus(
     read: ConfigReader,
-    azure: AzureSettings,
+    azure: AzureTargetSettings,
     requests: [WorkloadConfigKey, GpuRequest][],
     notices: string[],
 ): void {
-    if (!azure.swarm || requests.length === 0) return;
+    if (azure.runsOn !== "vms" || !azure.swarm || requests.length === 0) return;
     const gpus = gpuSize(azure.vm.size)?.gpus ?? 0;
     checkGpuReservations(
         read,

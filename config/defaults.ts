@@ -235,6 +235,16 @@ export const SECTION_DEFAULTS = {
     azure: {
         /** Azure region of every resource (lower case, e.g. eastus, westeurope). */
         azureLocation: "eastus",
+        /** What the azure target runs the workloads on - vms (GPU VMs with Docker) or aks (an AKS cluster the stack makes, a system pool and a GPU pool of azureVmSize that scales to zero; docs/azure.md#aks-a-kubernetes-cluster-instead-of-vms). */
+        azureRunsOn: "vms",
+        /** VM size of the AKS system pool's one node, which runs the cluster's own pods, MySQL and the notebooks without GPUs (a size without GPUs). Only with azureRunsOn aks. */
+        azureAksSystemVmSize: "Standard_D4s_v5",
+        /** Most nodes of the AKS GPU pool (1 to 100); it scales between 0 and this as GPU pods come and go. Only with azureRunsOn aks. */
+        azureAksGpuNodesMax: 1,
+        /** Image of NVIDIA's Kubernetes device plugin (k8s-device-plugin, registry/repository:tag or @sha256:...), run on the AKS GPU nodes so that they advertise nvidia.com/gpu; required with azureRunsOn aks when GPU workloads are enabled, none is built in. */
+        azureAksDevicePluginImage: "",
+        /** How the AKS cluster's kubeconfig gets its Entra ID token through kubelogin - azurecli (your az login), workloadidentity (CI with OIDC), spn, msi, azd, devicecode or interactive. Only with azureRunsOn aks. */
+        azureAksKubeloginMode: "azurecli",
         /** Resource group name; empty means <namePrefix>-rg, created by the stack. */
         azureResourceGroup: "",
         /** Use azureResourceGroup as it is instead of creating it. */

@@ -47,7 +47,9 @@ export type WorkloadGpuPlace =
     /** A Kubernetes cluster: its nodes' allocatable GPUs, asked when first needed. */
     | { kind: "kubernetes"; gpus: () => KubeNodesAnswer }
     /** An azure stack: its VMs' size (one VM: all its GPUs; several: one GPU of the swarm's). */
-    | { kind: "azure"; vmSize: string; vmCount: number };
+    | { kind: "azure"; vmSize: string; vmCount: number }
+    /** An AKS stack: a pod gets the GPUs of one node of the GPU pool, by count (nvidia.com/gpu). */
+    | { kind: "aks"; vmSize: string };
 
 /**
  * The resolver of `auto` for one stack: the engine or the swarm's nodes are
@@ -82,6 +84,11 @@ export function autoWorkloadGpus(place: WorkloadGpuPlace, host: HostFacts, notic
                 return place.vmCount > 1
                     ? { gpus: { count: 1 }, why: `1 GPU of the swarm's ${place.vmSize} VMs (${size.gpus}x ${size.gpu} each)` }
                     : { gpus: "all", why: `the VM size ${size.size} has ${size.gpus}x ${size.gpu}` };
+            }
+            case "aks": {
+                const size = gpuSize(place.vmSize);
+                if (!size) return { why: `the AKS GPU pool's size ${place.vmSize} has no NVIDIA GPU` };
+                return { gpus: { count: size.gpus }, why: `a node of the AKS GPU pool (${size.size}) has ${size.gpus}x ${size.gpu}` };
             }
         }
     };

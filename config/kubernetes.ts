@@ -12,7 +12,13 @@ import * as rules from "./rules";
 // context), the namespace the stack runs in, how data is stored and how
 // published ports are reached.
 
-export interface KubernetesSettings extends KubeCluster {
+export interface KubernetesSettings extends KubeCluster, KubePlacement {
+    /** A node's address, asked of the cluster for NodePort URLs. */
+    nodeAddress?: string;
+}
+
+/** Where on a cluster the stack's objects go, and how they store data and are reached (also an AKS stack's: config/azure.ts). */
+export interface KubePlacement {
     /** The namespace the stack makes (and keeps on destroy) and runs in. */
     namespace: string;
     /** The PersistentVolumeClaims' class; undefined: the cluster's default. */
@@ -20,8 +26,6 @@ export interface KubernetesSettings extends KubeCluster {
     serviceType: KubeServiceType;
     /** What each claim requests, a Kubernetes quantity (10Gi). */
     volumeSize: string;
-    /** A node's address, asked of the cluster for NodePort URLs. */
-    nodeAddress?: string;
 }
 
 /** A DNS label as Kubernetes names namespaces and Services (RFC 1123, lower case). */
@@ -46,6 +50,11 @@ export function readKubernetes(read: ConfigReader, namePrefix: string, env: Node
             read.reject("kubeconfig", configured, configured === "" ? `${problem}: set dsenv:kubeconfig, or $KUBECONFIG` : problem);
     }
     const context = read.string("kubeContext", v => (/^\S*$/.test(v) ? undefined : "a context name of the kubeconfig file (no spaces)"));
+    return { kubeconfig, context: context || undefined, ...readKubePlacement(read, namePrefix) };
+}
+
+/** The keys of where and how the stack runs on a cluster, whichever cluster it is. */
+export function readKubePlacement(read: ConfigReader, namePrefix: string): KubePlacement {
     const namespace =
         read.string("kubeNamespace", v =>
             v === "" || DNS_LABEL.test(v) ? undefined : "a DNS label: 1 to 63 lower-case letters, digits and inner hyphens",
@@ -65,14 +74,7 @@ export function readKubernetes(read: ConfigReader, namePrefix: string, env: Node
     const volumeSize = read.string("kubeVolumeSize", v =>
         QUANTITY.test(v) ? undefined : "a positive Kubernetes quantity of bytes, e.g. 10Gi, 500Mi or 20G",
     );
-    return {
-        kubeconfig,
-        context: context || undefined,
-        namespace,
-        storageClass: storageClass || undefined,
-        serviceType,
-        volumeSize,
-    };
+    return { namespace, storageClass: storageClass || undefined, serviceType, volumeSize };
 }
 
 /** $KUBECONFIG when it names one file, ~/.kube/config when unset; undefined for a list (the clients merge it). */

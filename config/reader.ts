@@ -61,6 +61,8 @@ export class ConfigReader {
      * reported, so that a user does not believe it applies.
      */
     rejectOrphan(name: ConfigKey, because: string): void {
+        // Said once: not again as a key no reader asked for.
+        this.asked.add(name);
         const raw = this.changed(name);
         if (raw !== undefined) this.reject(name, parsedForMessage(raw), `it unset, since ${because} (it has no effect)`);
     }

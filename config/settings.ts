@@ -5,7 +5,7 @@ import { RESTART_POLICIES, type RestartPolicy } from "../components/service";
 import type { WorkDir } from "../components/volume";
 import type { NotebookVariables } from "../components/jupyter";
 import type { HubAuth } from "../components/jupyter-hub";
-import type { AzureSettings, CiPushSettings } from "./azure";
+import type { AzureTargetSettings, CiPushSettings } from "./azure";
 import type { EngineSettings } from "./engine-settings";
 import type { KubernetesSettings } from "./kubernetes";
 import type { SwarmSettings } from "./swarm";
@@ -101,5 +101,5 @@ export type Target =
     | { kind: "local" }
     | { kind: "swarm"; swarm: SwarmSettings }
     | { kind: "kubernetes"; kubernetes: KubernetesSettings }
-    | { kind: "azure"; azure: AzureSettings }
+    | { kind: "azure"; azure: AzureTargetSettings }
     | { kind: "ci-push"; ciPush: CiPushSettings };

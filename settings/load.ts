@@ -3,7 +3,7 @@ import { MYSQL_ALIAS } from "../components/mysql";
 import type { GpuRequest } from "../components/gpu";
 import type { ConfigKey } from "../config/defaults";
 import { canonicalEngineAddress, canonicalIp, isAllInterfaces, isHostIp } from "../config/addresses";
-import { AZURE_VM_ORDER, checkAzureSwarmGpus, readAzure, readCiPush } from "../config/azure";
+import { AZURE_VM_ORDER, checkAksGpus, checkAzureSwarmGpus, readAzure, readCiPush } from "../config/azure";
 import * as azureRules from "../config/azure-rules";
 import { runsHealthStartInterval } from "../config/engine-api";
 import { readWorkDir } from "../config/host-paths";
@@ -62,7 +62,8 @@ export function loadSettings(config = new pulumi.Config(), env: NodeJS.ProcessEn
     const sshOpts = read.strings("dockerSshOpts", v => (v === "" ? 'non-empty ssh options, e.g. ["-i", "~/.ssh/gpu_box"]' : undefined));
     const swarm = kind === "swarm" ? readSwarm(read, sshOpts) : undefined;
     // An azure stack of several VMs makes them a swarm: its nodes are the VMs, by their numbers.
-    const azureVmCount = kind === "azure" ? read.integer("azureVmCount", azureRules.vmCount) : 1;
+    // An AKS stack has no VMs (readAzure refuses their keys there).
+    const azureVmCount = kind === "azure" && read.string("azureRunsOn") !== "aks" ? read.integer("azureVmCount", azureRules.vmCount) : 1;
     const azureSwarm = azureVmCount > 1 ? readSwarmLayout(read, azureVmCount, AZURE_VM_ORDER) : undefined;
     const nodes: NodeNumbering | undefined = swarm
         ? { count: swarm.nodes.length, order: "dsenv:swarmNodes' order" }
@@ -89,7 +90,9 @@ export function loadSettings(config = new pulumi.Config(), env: NodeJS.ProcessEn
               : { engine, facts: host };
     const namePrefix = read.string("namePrefix", v => (v === "" ? undefined : rules.resourceName(v))) || prefixFromStack(read, stack);
     const kube = kind === "kubernetes" ? readKubernetes(read, namePrefix, env) : undefined;
-    if (kube) checkKubeNamePrefix(read, namePrefix);
+    // An azure stack on AKS runs on Kubernetes as well: its limits and names are the kubernetes target's.
+    const onAks = kind === "azure" && read.string("azureRunsOn") === "aks";
+    if (kube || onAks) checkKubeNamePrefix(read, namePrefix);
     const kubeNodes = kube && clusterNodes(kube, host);
     const restartPolicy = read.string("restartPolicy", rules.oneOf(RESTART_POLICIES)) as RestartPolicy;
     const mysql = readMySql(read);
@@ -101,12 +104,20 @@ export function loadSettings(config = new pulumi.Config(), env: NodeJS.ProcessEn
         : kubeNodes
           ? { kind: "kubernetes", gpus: kubeNodes }
           : kind === "azure"
-            ? { kind: "azure", vmSize: read.string("azureVmSize"), vmCount: azureVmCount }
+            ? read.string("azureRunsOn") === "aks"
+                ? { kind: "aks", vmSize: read.string("azureVmSize") }
+                : { kind: "azure", vmSize: read.string("azureVmSize"), vmCount: azureVmCount }
             : { kind: "engine", engine };
     const workloads =
         kind === "ci-push"
             ? { notices: [] }
-            : readWorkloads(read, runsOn.engine, runsOn.facts, nodes === undefined && kind !== "local" && kind !== "kubernetes", gpuPlace);
+            : readWorkloads(
+                  read,
+                  runsOn.engine,
+                  runsOn.facts,
+                  nodes === undefined && kind !== "local" && kind !== "kubernetes" && !onAks,
+                  gpuPlace,
+              );
     const gpus = gpuRequests(workloads);
     // ci-push tags the project's images with the commit: a user's packages would change the content, not the tag.
     if (kind === "ci-push")
@@ -129,11 +140,12 @@ export function loadSettings(config = new pulumi.Config(), env: NodeJS.ProcessEn
     if (kubeNodes) checkKubeGpuRequests(read, gpus, kubeNodes, workloads.notices);
     if (swarm) checkSwarmGpus(read, swarm, gpus, host.runDocker, workloads.notices);
     if (target.kind === "azure") checkAzureSwarmGpus(read, target.azure, gpus, workloads.notices);
+    if (target.kind === "azure" && target.azure.runsOn === "aks") checkAksGpus(read, target.azure.aks, gpus);
     const hubGpuPlace: HubGpuPlace =
         target.kind === "swarm" || target.kind === "kubernetes" || azureSwarm
             ? { kind: "swarm" }
             : target.kind === "azure"
-              ? { kind: "azure", vmSize: target.azure.vm.size }
+              ? { kind: "azure", vmSize: target.azure.runsOn === "aks" ? target.azure.aks.gpuPool.vmSize : target.azure.vm.size }
               : { kind: "engine", engine };
     const jupyter = hubServerGpus(
         read,
@@ -163,7 +175,7 @@ export function loadSettings(config = new pulumi.Config(), env: NodeJS.ProcessEn
         checkSwarmKeepsGpus(read, swarm, keys, host.runDocker);
     }
 
-    if (kube) refuseOnKubernetes(read, jupyter, workloads);
+    if (kube || onAks) refuseOnKubernetes(read, jupyter, workloads);
 
     checkHostPortsDistinct(read, [
         ["mysqlHostPort", mysql.publish],

@@ -3,7 +3,7 @@ import { GPU_RESOURCE, gpusFlag } from "../components/gpu";
 import type { WorkloadSettings } from "../workloads";
 import { enabledWorkloads } from "../workloads";
 import { gpuSize } from "../config/azure-gpu-sizes";
-import type { AzureSettings } from "../config/azure";
+import type { AzureAksSettings, AzureSettings } from "../config/azure";
 import { checkCudaAgainstDriver, DriverVersion, GpuImage, readDriverVersion } from "../config/cuda-check";
 import { DEFAULTS } from "../config/defaults";
 import { checkGpuPath, engineDescription, GpuCheck } from "../config/gpu-check";
@@ -45,6 +45,8 @@ export interface NotebookGpus {
 export type NotebookPlace =
     | { kind: "engine"; engine: EngineSettings; workloads: WorkloadSettings }
     | { kind: "azure"; azure: AzureSettings }
+    /** The AKS GPU pool: GPUs as asked for; `auto` asks for none, so that the pool can scale to zero. */
+    | { kind: "aks"; gpuPool: AzureAksSettings["gpuPool"] }
     | {
           kind: "swarm";
           nodeNames: string[];
@@ -90,6 +92,13 @@ export function resolveNotebookGpus(
     switch (place.kind) {
         case "none":
             return same(undefined, `none (${place.why})`);
+        case "aks":
+            return value === "auto"
+                ? same(
+                      undefined,
+                      `none (auto: a notebook with GPUs would keep a node of the AKS GPU pool (${place.gpuPool.vmSize}) running; ask for them with dsenv:jupyterGpus)`,
+                  )
+                : same(explicit, value === undefined ? 'none (dsenv:jupyterGpus is "")' : `${said(explicit)} (dsenv:jupyterGpus)`);
         case "engine": {
             const { engine, workloads } = place;
             const check =
@@ -308,7 +317,9 @@ export function notebookPlace(target: Target, engine: EngineSettings, workloads:
         case "local":
             return { kind: "engine", engine, workloads };
         case "azure":
-            return { kind: "azure", azure: target.azure };
+            return target.azure.runsOn === "aks"
+                ? { kind: "aks", gpuPool: target.azure.aks.gpuPool }
+                : { kind: "azure", azure: target.azure };
         case "swarm": {
             const nodes = target.swarm.nodes;
             let asked: (number | undefined)[] | undefined;

@@ -7,7 +7,7 @@ import * as compute from "@pulumi/azure-native/compute";
 import * as resources from "@pulumi/azure-native/resources";
 import * as pulumi from "@pulumi/pulumi";
 import { azureNames } from "../components/azure/names";
-import { AzureSettings } from "../config/azure";
+import { AzureSettings, AzureTargetSettings } from "../config/azure";
 
 /** The tag that says which stack made a resource a destroy may keep: only those are adopted. */
 export const OWNER_TAG = "dsenv-stack";
@@ -170,7 +170,10 @@ export function quotaNotice(settings: AzureSettings): string | undefined {
 }
 
 /** The resource providers (namespaces) the stack's resources belong to. */
-export function resourceProvidersFor(settings: AzureSettings): string[] {
+export function resourceProvidersFor(settings: AzureTargetSettings): string[] {
+    // AKS makes its nodes' scale sets, disks and load balancer in its node resource group.
+    if (settings.runsOn === "aks")
+        return ["Microsoft.ContainerService", "Microsoft.Compute", "Microsoft.Network", "Microsoft.ContainerRegistry"];
     return [
         "Microsoft.Compute",
         "Microsoft.Network",

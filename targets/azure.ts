@@ -11,7 +11,7 @@ import { clientAddress, urlHost } from "../components/host-address";
 import { RegistryPullToken } from "../components/azure/registry-pull-token";
 import { Runtime } from "../components/runtime";
 import { Workspace } from "../components/workspace";
-import { AzureSettings } from "../config/azure";
+import { AzureSettings, AzureTargetSettings } from "../config/azure";
 import { EngineSettings, JupyterSettings, MySqlSettings, RestartPolicy } from "../config/settings";
 import { SwarmLayout } from "../config/swarm";
 import { WorkloadSettings } from "../workloads";
@@ -86,27 +86,8 @@ const PULL_CHECK_REPOSITORY = "dsenv/jupyter";
  */
 export function deployAzure(settings: AzureSettings, workspace: WorkspaceSettings, kept: KeptResources = {}): AzureDeployment {
     const prefix = workspace.namePrefix;
-    const group = settings.useExistingResourceGroup
-        ? undefined
-        : new resources.ResourceGroup(
-              "resource-group",
-              {
-                  resourceGroupName: settings.resourceGroup || azureNames(prefix).resourceGroup,
-                  location: settings.location,
-                  tags: ownerTags(),
-              },
-              // Deleting a group deletes everything in it: a kept data disk needs its group kept too.
-              { retainOnDelete: settings.vm.keepDataDisk, ...(kept.resourceGroupId ? { import: kept.resourceGroupId } : {}) },
-          );
-    const resourceGroupName = group ? group.name : pulumi.output(settings.resourceGroup);
-
-    const registry = new ContainerRegistry("registry", {
-        resourceGroupName,
-        location: settings.location,
-        registryName: settings.registry.name,
-        sku: settings.registry.sku,
-        adminUserEnabled: settings.registry.adminEnabled,
-    });
+    // Deleting a group deletes everything in it: a kept data disk needs its group kept too.
+    const { group, resourceGroupName, registry } = groupAndRegistry(settings, prefix, settings.vm.keepDataDisk, kept.resourceGroupId);
 
     // VM 1 makes the network the others join; its resource names stay those of a one-VM stack.
     const vms: GpuVm[] = [];
@@ -133,6 +114,35 @@ export function deployAzure(settings: AzureSettings, workspace: WorkspaceSetting
     deployment.outputs.dataDiskIds = vms.map(vm => vm.dataDisk.id);
     if (group) deployment.outputs.resourceGroupId = group.id;
     return deployment;
+}
+
+/** The stack's resource group (unless it uses an existing one) and its registry, where VMs and AKS alike pull from. */
+export function groupAndRegistry(
+    settings: AzureTargetSettings,
+    prefix: string,
+    keepGroup: boolean,
+    keptGroupId?: string,
+): { group?: resources.ResourceGroup; resourceGroupName: pulumi.Output<string>; registry: ContainerRegistry } {
+    const group = settings.useExistingResourceGroup
+        ? undefined
+        : new resources.ResourceGroup(
+              "resource-group",
+              {
+                  resourceGroupName: settings.resourceGroup || azureNames(prefix).resourceGroup,
+                  location: settings.location,
+                  tags: ownerTags(),
+              },
+              { retainOnDelete: keepGroup, ...(keptGroupId ? { import: keptGroupId } : {}) },
+          );
+    const resourceGroupName = group ? group.name : pulumi.output(settings.resourceGroup);
+    const registry = new ContainerRegistry("registry", {
+        resourceGroupName,
+        location: settings.location,
+        registryName: settings.registry.name,
+        sku: settings.registry.sku,
+        adminUserEnabled: settings.registry.adminEnabled,
+    });
+    return { group, resourceGroupName, registry };
 }
 
 interface Deployed {

@@ -11,6 +11,7 @@ const local = () => require("./local") as typeof import("./local");
 const swarm = () => require("./swarm") as typeof import("./swarm");
 const kubernetes = () => require("./kubernetes") as typeof import("./kubernetes");
 const azure = () => require("./azure") as typeof import("./azure");
+const azureAks = () => require("./azure-aks") as typeof import("./azure-aks");
 const azureSurvey = () => require("./azure-survey") as typeof import("./azure-survey");
 const ciPush = () => require("./ci-push") as typeof import("./ci-push");
 
@@ -27,23 +28,24 @@ export function deploy(settings: Settings): StackOutputs | Promise<StackOutputs>
         case "azure": {
             // Before anything is declared: resource providers registered, and what an earlier destroy kept.
             const { ensureResourceProviders, findKeptResources, managedResources, quotaNotice, resourceProvidersFor } = azureSurvey();
-            const quota = quotaNotice(target.azure);
+            // The same workloads as on the local target, built here and pulled by digest on the VMs or the cluster.
+            const workspace = {
+                namePrefix: settings.namePrefix,
+                restart: settings.restartPolicy,
+                mysql: settings.mysql,
+                jupyter: settings.jupyter,
+                buildEngine: settings.buildEngine,
+                workloads: settings.workloads,
+            };
+            const onAzure = target.azure;
+            if (onAzure.runsOn === "aks")
+                return ensureResourceProviders(resourceProvidersFor(onAzure)).then(() => azureAks().deployAks(onAzure, workspace).outputs);
+            const quota = quotaNotice(onAzure);
             if (quota && pulumi.runtime.isDryRun()) pulumi.log.warn(quota);
-            return ensureResourceProviders(resourceProvidersFor(target.azure))
+            return ensureResourceProviders(resourceProvidersFor(onAzure))
                 .then(managedResources)
-                .then(managed => findKeptResources(target.azure, settings.namePrefix, managed))
-                .then(kept => {
-                    // The same workloads as on the local target, built here and pulled by digest on the VMs.
-                    const workspace = {
-                        namePrefix: settings.namePrefix,
-                        restart: settings.restartPolicy,
-                        mysql: settings.mysql,
-                        jupyter: settings.jupyter,
-                        buildEngine: settings.buildEngine,
-                        workloads: settings.workloads,
-                    };
-                    return azure().deployAzure(target.azure, workspace, kept).outputs;
-                });
+                .then(managed => findKeptResources(onAzure, settings.namePrefix, managed))
+                .then(kept => azure().deployAzure(onAzure, workspace, kept).outputs);
         }
         case "ci-push":
             return { ...ciPush().ciPush(target.ciPush, { jupyterBaseImage: settings.jupyter.baseImage }, settings.buildEngine) };

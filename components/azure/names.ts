@@ -18,6 +18,10 @@ export interface AzureNames {
     shutdownSchedule: string;
     /** The registry token a swarm of VMs pulls with (components/azure/registry-pull-token.ts). */
     registryPullToken: string;
+    /** The AKS cluster of dsenv:azureRunsOn aks (components/azure/aks.ts). */
+    aksCluster: string;
+    /** Its API server's DNS name prefix: fixed once the cluster exists. */
+    aksDnsPrefix: string;
 }
 
 /**
@@ -39,5 +43,7 @@ export function azureNames(prefix: string, vmNumber = 1): AzureNames {
         dataDisk: `${prefix}-data${n}`,
         shutdownSchedule: `shutdown-computevm-${vm}`,
         registryPullToken: `${prefix}-swarm-pull`,
+        aksCluster: `${prefix}-aks`,
+        aksDnsPrefix: prefix,
     };
 }

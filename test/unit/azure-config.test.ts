@@ -31,7 +31,7 @@ function readWith<T>(reader: (read: ConfigReader) => T) {
 async function azure(config: Record<string, string>, gpuWorkloads: string[] = []) {
     return runWithMocks<AzureSettings>(
         config,
-        readWith(read => readAzure(read, gpuWorkloads)),
+        readWith(read => readAzure(read, gpuWorkloads) as AzureSettings),
     );
 }
 
@@ -381,7 +381,7 @@ describe("Azure: known lists, SSH keys, networks and names", () => {
     test("names Azure makes from the stack's prefix are checked like given ones", async () => {
         const run = await runWithMocks<AzureSettings>(
             VALID,
-            readWith(read => readAzure(read, [], "dsenv-team_a.b")),
+            readWith(read => readAzure(read, [], "dsenv-team_a.b") as AzureSettings),
         );
         expect(run.error?.message).toBe(
             configProblem(
@@ -394,7 +394,7 @@ describe("Azure: known lists, SSH keys, networks and names", () => {
         const long = `dsenv-${"a".repeat(56)}`; // 62 characters: the VM's name would have 65
         const run = await runWithMocks<AzureSettings>(
             VALID,
-            readWith(read => readAzure(read, [], long)),
+            readWith(read => readAzure(read, [], long) as AzureSettings),
         );
         expect(run.error?.message).toBe(
             configProblem(

@@ -21,6 +21,7 @@ const PRIVATE_KEY = privateKeyFile();
 
 function settings(change: (s: AzureSettings) => void = () => {}): AzureSettings {
     const s: AzureSettings = {
+        runsOn: "vms",
         location: "eastus",
         resourceGroup: "",
         useExistingResourceGroup: false,

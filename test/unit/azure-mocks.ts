@@ -21,16 +21,25 @@ export const azure = {
     registered: [] as string[],
     /** HTTP status of a register call. */
     registerStatus: 200,
+    /** The inputs of each listManagedClusterUserCredentials call. */
+    credentialCalls: [] as Record<string, unknown>[],
 };
 export function resetAzure(): void {
     azure.groups.clear();
     azure.disks.clear();
     azure.stackOutputs = {};
     azure.providers.clear();
-    for (const ns of ["Microsoft.Compute", "Microsoft.Network", "Microsoft.ContainerRegistry", "Microsoft.DevTestLab"])
+    for (const ns of [
+        "Microsoft.Compute",
+        "Microsoft.Network",
+        "Microsoft.ContainerRegistry",
+        "Microsoft.DevTestLab",
+        "Microsoft.ContainerService",
+    ])
         azure.providers.set(ns, "Registered");
     azure.registered.length = 0;
     azure.registerStatus = 200;
+    azure.credentialCalls.length = 0;
 }
 resetAzure();
 
@@ -78,6 +87,13 @@ jest.spyOn(pulumi.runtime, "setMocks").mockImplementation((mocks, project, stack
                     }
                     case "azure-native:authorization:getClientConfig":
                         return { subscriptionId: "sub-1", tenantId: "tenant-1", objectId: "deployer-object", clientId: "deployer-client" };
+                    case "azure-native:containerservice:listManagedClusterUserCredentials":
+                        azure.credentialCalls.push(args.inputs);
+                        return {
+                            kubeconfigs: [
+                                { name: "clusterUser", value: Buffer.from(aksUserKubeconfig(args.inputs.resourceName)).toString("base64") },
+                            ],
+                        };
                     case "azure-native:containerregistry:listRegistryCredentials":
                         return { username: "dsenvunit01", passwords: [{ name: "password", value: "admin-password-1" }] };
                     default:
@@ -128,6 +144,14 @@ function azureOutputs(type: string, inputs: any): Record<string, unknown> {
             return { name: inputs.virtualNetworkName };
         case "azure-native:resources:ResourceGroup":
             return { name: inputs.resourceGroupName };
+        case "azure-native:containerservice:ManagedCluster":
+            // AKS makes the kubelet's identity with the cluster.
+            return {
+                name: inputs.resourceName,
+                identityProfile: {
+                    kubeletidentity: { objectId: "kubelet-object-1", clientId: "kubelet-client-1", resourceId: "/kubelet-identity" },
+                },
+            };
         case "pulumi:pulumi:StackReference":
             return { outputs: azure.stackOutputs, secretOutputNames: [] };
         default:
@@ -180,4 +204,43 @@ export function vmIdOf(inputs: Record<string, unknown>): string {
         .update(JSON.stringify(VM_REPLACED_ON.map(at)))
         .digest("hex");
     return `${hash.slice(0, 8)}-vm-guid`;
+}
+
+/** What AKS answers for an Entra ID cluster's user kubeconfig in format "exec": kubelogin with device code. */
+export function aksUserKubeconfig(cluster: string): string {
+    return `apiVersion: v1
+clusters:
+- cluster:
+    certificate-authority-data: Q0EtT0YtVEhFLUNMVVNURVI=
+    server: https://${cluster}-dns-1.hcp.eastus.azmk8s.io:443
+  name: ${cluster}
+contexts:
+- context:
+    cluster: ${cluster}
+    user: clusterUser_rg_${cluster}
+  name: ${cluster}
+current-context: ${cluster}
+kind: Config
+preferences: {}
+users:
+- name: clusterUser_rg_${cluster}
+  user:
+    exec:
+      apiVersion: client.authentication.k8s.io/v1beta1
+      args:
+      - get-token
+      - --environment
+      - AzurePublicCloud
+      - --server-id
+      - 6dae42f8-4368-4678-94ff-3960e28e3630
+      - --client-id
+      - 80faf920-1908-4b52-b5ef-a8e7bedfc67a
+      - --tenant-id
+      - tenant-1
+      - --login
+      - devicecode
+      command: kubelogin
+      env: null
+      provideClusterInfo: false
+`;
 }

@@ -31,7 +31,7 @@ function loadedBy(pattern: string, thenRequire: string): { program: string[]; af
 
 test("a local stack loads neither @pulumi/azure-native, @pulumi/kubernetes nor the other targets' code", () => {
     const { program, after } = loadedBy(
-        "node_modules/@pulumi/(azure-native|kubernetes)/|node_modules/@kubernetes/|/targets/(azure|azure-survey|swarm|kubernetes|ci-push)\\.ts$",
+        "node_modules/@pulumi/(azure-native|kubernetes)/|node_modules/@kubernetes/|/targets/(azure|azure-aks|azure-survey|swarm|kubernetes|ci-push)\\.ts$",
         "./targets/azure.ts",
     );
     expect(program).toEqual([]);
