@@ -151,6 +151,8 @@ export class AksCluster extends pulumi.ComponentResource {
         this.gpuPlacement = {
             tolerations: [{ key: GPU_TAINT.key, operator: "Equal", value: GPU_TAINT.value, effect: GPU_TAINT.effect }],
             nodeSelector: { [GPU_POOL_LABEL.key]: GPU_POOL_LABEL.value },
+            // The autoscaler adds a GPU node for a pod that waits for one: the hub lets such a start wait.
+            scales: true,
         };
 
         this.registerOutputs({ clusterName: this.clusterName, clusterId: this.clusterId, kubeconfig: this.kubeconfig });

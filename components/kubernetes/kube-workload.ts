@@ -11,6 +11,14 @@ export const SECRET_FILES_DIR = "/run/dsenv/secrets";
 
 type Toleration = k8s.types.input.core.v1.Toleration;
 
+/** How long a GPU pod may wait for a new node of a pool that scales from zero (the VM, then its GPU driver). */
+const GPU_NODE_START_SECONDS = 1800;
+
+/** The rollout's wait: the provider's 10 minutes unless `seconds` asks for more. */
+function rolloutTimeout(seconds: number): pulumi.CustomTimeouts | undefined {
+    return seconds > 600 ? { create: `${seconds}s`, update: `${seconds}s` } : undefined;
+}
+
 /** Where GPU pods go: what they tolerate (the GPU pool's taint) and the nodes they are put on. */
 export interface GpuPool {
     tolerations: Toleration[];
@@ -181,11 +189,11 @@ export class KubeWorkload extends pulumi.ComponentResource {
             {
                 ...on,
                 dependsOn: secret ? [secret] : [],
-                // The provider waits for the rollout (10 minutes by default): longer where the healthcheck allows longer.
-                customTimeouts:
-                    (spec.healthyTimeoutSeconds ?? 0) > 600
-                        ? { create: `${spec.healthyTimeoutSeconds}s`, update: `${spec.healthyTimeoutSeconds}s` }
-                        : undefined,
+                // The provider waits for the rollout (10 minutes by default): longer where the healthcheck allows
+                // longer, or where a GPU pod waits for the autoscaler to bring a GPU node up from zero (VM and driver).
+                customTimeouts: rolloutTimeout(
+                    Math.max(spec.healthyTimeoutSeconds ?? 0, usesGpus && args.gpuPool?.scales ? GPU_NODE_START_SECONDS : 0),
+                ),
             },
         );
 

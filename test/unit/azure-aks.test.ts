@@ -104,9 +104,9 @@ describe("dsenv:azureRunsOn aks: the config", () => {
             "dsenv:azureVmCount: got 3, expected it unset, since dsenv:azureRunsOn is aks (the stack makes no VMs) (it has no effect)",
         ],
         [
-            "the hub, which spawns through Docker's API (as on the kubernetes target)",
-            { jupyterHub: "true", jupyterUsers: '["alice"]' },
-            "dsenv:jupyterHub: got true, expected false on the kubernetes target for now",
+            "a host folder per hub user (as on the kubernetes target: KubeSpawner's pods go to any node)",
+            { jupyterHub: "true", jupyterUsers: '["alice"]', jupyterHubUserFolder: "/mnt/nas/{username}" },
+            'dsenv:jupyterHubUserFolder: got "/mnt/nas/{username}", expected "" on the kubernetes target',
         ],
         ["a namespace Kubernetes does not take", { kubeNamespace: "Lab_1" }, 'dsenv:kubeNamespace: got "Lab_1", expected a DNS label'],
         [
@@ -315,6 +315,23 @@ describe("dsenv:azureRunsOn aks: the graph", () => {
         }
         expect(pods.get("workspace-jupyter").containers[0].image).toMatch(/^dsenvunit01\.azurecr\.io\/dsenv\/jupyter.*@sha256:/);
     });
+});
+
+describe("dsenv:azureRunsOn aks: the lab hub", () => {
+    test("KubeSpawner is told that the GPU pool adds nodes, so a GPU server waits for one instead of being refused", async () => {
+        resetAzure();
+        const r = await runWithMocks({ ...AKS, jupyterHub: "true", jupyterUsers: '["alice"]' }, () => deploy(loadSettings(undefined, {})));
+        expect(r.error).toBeUndefined();
+        const hub = byType(r, "kubernetes:apps/v1:Deployment").find(d => d.name === "workspace-hub");
+        const env = (await resolved(hub!.props.spec)).template.spec.containers[0].env as { name: string; value?: string }[];
+        const config = JSON.parse(env.find(e => e.name === "DSENV_HUB_CONFIG")!.value!);
+        expect(config.spawner).toBe("kubernetes");
+        expect(config.kubernetes.gpuPool).toEqual({
+            tolerations: [{ key: GPU_TAINT.key, operator: "Equal", value: GPU_TAINT.value, effect: GPU_TAINT.effect }],
+            nodeSelector: { [GPU_POOL_LABEL.key]: GPU_POOL_LABEL.value },
+            scales: true,
+        });
+    }, 60_000);
 });
 
 /** A value with every Output inside it resolved. */
