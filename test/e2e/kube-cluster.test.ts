@@ -1,5 +1,5 @@
 import { KubeCluster, startKubeCluster } from "./kube-cluster";
-import { waitFor } from "./harness";
+import { httpRequest, waitFor } from "./harness";
 
 // The test cluster itself (kube-cluster.ts), before any test runs a stack on
 // it: it starts, runs pods from images this machine's engine pushed to its
@@ -95,6 +95,23 @@ test("a pod runs an image pushed to the cluster's registry, and a Service name r
     expect({ phase, log }).toEqual({ phase: "Succeeded", log: expect.stringContaining("It works!") });
     expect(log).toContain(`${service.spec.clusterIP} `); // the name resolved to the Service's address
     expect(log).toContain(`mysql.${NS}.svc.cluster.local`);
+});
+
+test("a NodePort Service answers this machine on the node's address", async () => {
+    const service = await cluster.api("POST", `/api/v1/namespaces/${NS}/services`, {
+        metadata: { name: "web" },
+        spec: { type: "NodePort", selector: { app: "web" }, ports: [{ port: 80 }] },
+    });
+    const url = `http://${cluster.nodeAddress}:${service.spec.ports[0].nodePort}/`;
+    const res = await waitFor(
+        url,
+        async () => {
+            const r = await httpRequest(url);
+            return r.status === 200 ? r : undefined;
+        },
+        30_000,
+    );
+    expect(res.body).toContain("It works!");
 });
 
 test("a pod asking for an nvidia.com/gpu waits until the node advertises one, then is placed", async () => {
