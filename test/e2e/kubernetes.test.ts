@@ -110,7 +110,7 @@ test("5. destroy keeps the claims; the next up takes them over with the data", a
 
 test("6. a GPU notebook is refused at preview while no node advertises nvidia.com/gpu, and placed once one does", async () => {
     await s.set({ jupyterGpus: "1" });
-    await expect(s.stack.preview()).rejects.toThrow(/nvidia\.com\/gpu/);
+    await expect(s.stack.preview()).rejects.toThrow(/dsenv:jupyterGpus: got .*no node of the cluster advertises nvidia\.com\/gpu/);
     await cluster.advertiseGpus(1);
     await s.up();
     out = await s.outputs();
