@@ -1,10 +1,10 @@
-import { ChildProcess, execFileSync, spawn } from "child_process";
-import * as crypto from "crypto";
+import { ChildProcess, execFileSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { waitFor } from "./harness";
 import { ip, NetNamespace, run, startOrUndo, stopDaemon } from "./netns";
+import { TlsRegistry } from "./tls-registry";
 
 /** One simulated machine of a lab: its own network namespace, hostname and dockerd. */
 export interface SwarmNode {
@@ -34,19 +34,17 @@ export class SwarmNodes {
     /** This machine's address on the lab network. */
     readonly machineAddress = "10.241.0.1";
     /**
-     * The lab's registry, on this machine where every node and this machine's
-     * engine reach it: HTTPS with a certificate from the tests' CA
-     * (scripts/toolchain/ensure-registry.sh), which every engine here trusts
-     * through /etc/docker/certs.d, and a login (htpasswd), as a lab's registry
-     * has: a node pulls only with what the swarm's manager hands it.
+     * The lab's registry (tls-registry.ts), on this machine where every node
+     * and this machine's engine reach it, with a login: a node pulls only with
+     * what the swarm's manager hands it.
      */
-    readonly registry = `${this.machineAddress}:5002`;
-    readonly registryLogin = { username: "lab", password: crypto.randomBytes(12).toString("hex") };
+    private readonly lab = new TlsRegistry(this.dir, this.machineAddress, 5002);
+    readonly registry = this.lab.host;
+    readonly registryLogin = this.lab.login;
     private readonly tag = `dsw${process.pid % 10000}`;
     private readonly hub = `${this.tag}hub`;
     private readonly daemons: ChildProcess[] = [];
     private readonly namespaces: NetNamespace[] = [];
-    private registryProcess?: ChildProcess;
 
     /** gpusPerNode[i]: how many fake GPUs node i advertises. */
     constructor(gpusPerNode: number[]) {
@@ -77,7 +75,7 @@ export class SwarmNodes {
         ip("addr", "add", `${this.machineAddress}/24`, "dev", `${this.tag}m`);
         ip("link", "set", "dev", `${this.tag}m`, "up");
 
-        this.startRegistry();
+        await this.lab.start();
         this.nodes.forEach((node, i) => this.startNode(node, i));
         for (const node of this.nodes) {
             await waitFor(
@@ -86,24 +84,6 @@ export class SwarmNodes {
                 90_000,
             );
         }
-        // Up when it asks for the login.
-        await waitFor(
-            "the lab registry",
-            () =>
-                run("curl", [
-                    "-s",
-                    "-o",
-                    "/dev/null",
-                    "-w",
-                    "%{http_code}",
-                    "--max-time",
-                    "2",
-                    "--cacert",
-                    path.join(this.certsDir, "ca.crt"),
-                    `https://${this.registry}/v2/`,
-                ]) === "401",
-            30_000,
-        );
     }
 
     private startNode(node: SwarmNode, i: number): void {
@@ -155,82 +135,6 @@ export class SwarmNodes {
         );
     }
 
-    /** Debian's docker-registry (scripts/toolchain/ensure-registry.sh installs it), storage in this lab's directory. */
-    private startRegistry(): void {
-        const ca = path.join(process.env.DSENV_CACHE ?? path.join(os.homedir(), ".cache", "ds-envs"), "registry");
-        const f = (name: string) => path.join(this.dir, name);
-        execFileSync(
-            "openssl",
-            [
-                "req",
-                "-newkey",
-                "rsa:2048",
-                "-nodes",
-                "-subj",
-                `/CN=${this.machineAddress}`,
-                "-keyout",
-                f("registry.key"),
-                "-out",
-                f("registry.csr"),
-            ],
-            { stdio: "pipe" },
-        );
-        fs.writeFileSync(f("registry.ext"), `subjectAltName=IP:${this.machineAddress}\nextendedKeyUsage=serverAuth\n`);
-        execFileSync(
-            "openssl",
-            [
-                "x509",
-                "-req",
-                "-in",
-                f("registry.csr"),
-                "-CA",
-                path.join(ca, "ca.crt"),
-                "-CAkey",
-                path.join(ca, "ca.key"),
-                "-CAcreateserial",
-                "-days",
-                "2",
-                "-extfile",
-                f("registry.ext"),
-                "-out",
-                f("registry.crt"),
-            ],
-            { stdio: "pipe" },
-        );
-        fs.mkdirSync(this.certsDir, { recursive: true });
-        fs.copyFileSync(path.join(ca, "ca.crt"), path.join(this.certsDir, "ca.crt"));
-        fs.writeFileSync(
-            f("registry.yml"),
-            [
-                "version: 0.1",
-                "storage:",
-                "  filesystem:",
-                `    rootdirectory: ${f("registry")}`,
-                "http:",
-                `  addr: ${this.registry}`,
-                "  tls:",
-                `    certificate: ${f("registry.crt")}`,
-                `    key: ${f("registry.key")}`,
-                "auth:",
-                "  htpasswd:",
-                "    realm: lab",
-                `    path: ${f("registry.htpasswd")}`,
-                "",
-            ].join("\n"),
-        );
-        fs.writeFileSync(
-            f("registry.htpasswd"),
-            execFileSync("htpasswd", ["-Bbn", this.registryLogin.username, this.registryLogin.password]),
-        );
-        const log = fs.openSync(f("registry.log"), "w");
-        this.registryProcess = spawn("/usr/bin/docker-registry", ["serve", f("registry.yml")], { stdio: ["ignore", log, log] });
-    }
-
-    /** Where every Docker engine on this machine looks for the CA of a registry at this address. */
-    private get certsDir(): string {
-        return `/etc/docker/certs.d/${this.registry}`;
-    }
-
     /** The docker CLI against a node's engine. */
     docker(node: SwarmNode, ...args: string[]): string {
         return execFileSync("docker", ["-H", node.dockerHost, ...args], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] }).trim();
@@ -256,8 +160,7 @@ export class SwarmNodes {
             const ids = run("docker", ["-H", node.dockerHost, "ps", "-aq"])?.split("\n").filter(Boolean) ?? [];
             if (ids.length) run("docker", ["-H", node.dockerHost, "rm", "-f", ...ids]);
         }
-        await Promise.all([...this.daemons, this.registryProcess].map(stopDaemon));
-        fs.rmSync(this.certsDir, { recursive: true, force: true });
+        await Promise.all([...this.daemons.map(stopDaemon), this.lab.stop()]);
         for (const netns of this.namespaces) netns.delete();
         run("ip", ["link", "del", `${this.tag}m`]);
         run("ip", ["netns", "del", this.hub]);
