@@ -32,10 +32,11 @@ if [ "$what" != unit ]; then
   # reaches the user's ~/.pulumi. There the real docker and random providers are
   # installed: the official ones where they can be had, else built here from the
   # upstream Terraform providers (scripts/toolchain/providers). The simulated
-  # machines (lab servers, Azure VMs) run the dockerd of simulated-engine.
+  # machines (lab servers, Azure VMs) run the dockerd of simulated-engine; the
+  # Kubernetes target's tests need the kubernetes plugin.
   # (assigned first: eval of a failed command substitution would not stop the script)
   export PULUMI_HOME="${DSENV_TEST_PULUMI_HOME:-${DSENV_CACHE:-$HOME/.cache/ds-envs}/test-pulumi-home}"
-  toolchain_env=$(scripts/toolchain/ensure.sh docker pulumi images registry sshd simulated-engine)
+  toolchain_env=$(scripts/toolchain/ensure.sh docker pulumi images registry sshd simulated-engine kubernetes-plugin)
   eval "$toolchain_env"
   suites+=(e2e)
 fi
