@@ -130,7 +130,7 @@ if checks plugins; then
   # Only a stack on a cluster: a local stack never waits for this build.
   if [ "$(field kubernetes)" = true ]; then
     check_plugin kubernetes "$KUBERNETES_PROVIDER_VERSION" "$KUBE_BUILD_OUT/pulumi-resource-kubernetes" install-kubernetes-plugin \
-      "from upstream's provider module (~6 min on 2 cores)"
+      "from upstream's provider module (~10 min on 2 cores)"
   fi
 fi
 

@@ -86,7 +86,7 @@ build() {
 if [ ! -x "$OUT" ]; then
   logf="$CACHE/logs/build-kubernetes-plugin.log"
   t0=$(date +%s)
-  log "kubernetes-plugin: building pulumi-resource-kubernetes v$VERSION from $PROVIDER_MODULE@$PROVIDER_MODULE_VERSION (cold: ~6 min; log: $logf)"
+  log "kubernetes-plugin: building pulumi-resource-kubernetes v$VERSION from $PROVIDER_MODULE@$PROVIDER_MODULE_VERSION (cold: ~10 min on 2 cores; log: $logf)"
   with_progress "kubernetes-plugin: pulumi-resource-kubernetes v$VERSION" "$logf" "packages/modules" build \
     || { echo "---- last lines of $logf ----" >&2; tail -n 25 "$logf" >&2; die "kubernetes-plugin: building pulumi-resource-kubernetes failed"; }
   log "kubernetes-plugin: built in $(( $(date +%s) - t0 ))s: $OUT"
