@@ -1,15 +1,17 @@
 #!/usr/bin/env bash
 # Checks, in well under a minute, everything a stack's `pulumi up` needs, before
 # any long step (a Go build of the CLI takes ~12 min here): the Docker engine,
-# the Pulumi CLI and its Node.js language host, the docker and random plugins,
-# and the images a local stack pulls. Each is either there, or there is a way
+# the Pulumi CLI and its Node.js language host, the docker and random plugins
+# (and the kubernetes one for a stack on a cluster), and the images a local
+# stack pulls. Each is either there, or there is a way
 # to get it that the main job takes (said below as "will ..."), or it is a
 # problem: all problems are listed at once, each with its way out, and the
 # script exits 1. Only reads: it installs and builds nothing (where a download
 # of a plugin works, that download is the check). Prints on stdout the steps
 # the caller must take, one word per line: start-engine, build-cli,
-# build-langhost, install-plugins (scripts/toolchain/ensure.sh does them),
-# pull-images (pulumi up does).
+# build-langhost, install-plugins, install-kubernetes-plugin (only a stack on a
+# Kubernetes cluster; scripts/toolchain/ensure.sh does them), pull-images
+# (pulumi up does).
 #
 #   scripts/preflight.sh STACK [PART...]   parts: engine cli plugins images (default: all)
 #
@@ -96,30 +98,41 @@ elif go_ok; then will build-langhost "build the Node.js language host from Go mo
 else problem "no pulumi-language-nodejs on PATH (it ships with the Pulumi CLI), and it cannot be built here ($go_state). Put the directory of a Pulumi CLI install that has it on PATH, and run again."; fi
 
 # ------------------------------------------------------------ plugins
-# The docker and random plugins, at the versions package.json pins: installed,
-# or the official one in ~/.pulumi/plugins, or a download, or a bridge build.
+# The docker and random plugins, at the versions package.json pins, and the
+# kubernetes plugin where the stack runs on a cluster: installed, or the
+# official one in ~/.pulumi/plugins, or a download, or a build here (STEP).
 download_tried=""
-checks plugins || PLUGIN_SPECS=()
-for spec in "${PLUGIN_SPECS[@]}"; do
-  pkg="${spec%%:*}"; ver="${spec#*:}"
+check_plugin() { # pkg version built-binary step how-it-is-built
+  local pkg=$1 ver=$2 built=$3 step=$4 how=$5 state own
   state=$(plugin_state "$pkg" "$ver")
   case "$state" in
-    official | current) ok "plugin $pkg v$ver in $PLUGINS" ; continue ;;
-    test-build) problem "$(test_build_refusal "$pkg" "$ver")"; continue ;;
+    official | current) ok "plugin $pkg v$ver in $PLUGINS" ; return ;;
+    test-build) problem "$(test_build_refusal "$pkg" "$ver")"; return ;;
   esac
   if [ "$state" = missing ] && own=$(official_copy "$pkg" "$ver"); then
-    will install-plugins "copy the official $pkg plugin v$ver from $own"; continue
+    will "$step" "copy the official $pkg plugin v$ver from $own"; return
   fi
-  if [ -x "$BRIDGE_OUT/bin/pulumi-resource-$pkg" ]; then will install-plugins "install the $pkg plugin v$ver built here by the project's bridge"; continue; fi
+  if [ -x "$built" ]; then will "$step" "install the $pkg plugin v$ver built here ($built)"; return; fi
   if [ "${DSENV_PROVIDERS:-}" != bridged ] && [ "$state" = missing ] && cli_ok && [ "$download_tried" != failed ]; then
     # The one way that is not a check: a download is quick where it works (and
     # then it is done), and fails in seconds where there is no network.
-    if timeout 30 pulumi plugin install resource "$pkg" "$ver" >/dev/null 2>&1; then ok "plugin $pkg v$ver downloaded"; continue; fi
+    if timeout 30 pulumi plugin install resource "$pkg" "$ver" >/dev/null 2>&1; then ok "plugin $pkg v$ver downloaded"; return; fi
     download_tried=failed
   fi
-  if go_ok; then will install-plugins "build the $pkg plugin v$ver from the upstream Terraform provider with the project's bridge (~8 min on 2 cores for both)"
-  else problem "the $pkg plugin v$ver is not installed in $PLUGINS$( [ "$download_tried" = failed ] && echo ", cannot be downloaded from here") and cannot be built here ($go_state). Install it from a file: \`pulumi plugin install resource $pkg $ver --file PATH/pulumi-resource-$pkg\` (copy it from a machine that has it: ~/.pulumi/plugins/resource-$pkg-v$ver/), or install Go >= 1.25 with access to a Go module proxy so that scripts/toolchain/build-providers.sh builds it from upstream, and run again."; fi
-done
+  if go_ok; then will "$step" "build the $pkg plugin v$ver $how"
+  else problem "the $pkg plugin v$ver is not installed in $PLUGINS$( [ "$download_tried" = failed ] && echo ", cannot be downloaded from here") and cannot be built here ($go_state). Install it from a file: \`pulumi plugin install resource $pkg $ver --file PATH/pulumi-resource-$pkg\` (copy it from a machine that has it: ~/.pulumi/plugins/resource-$pkg-v$ver/), or install Go >= 1.25 with access to a Go module proxy so that scripts/toolchain builds it, and run again."; fi
+}
+if checks plugins; then
+  for spec in "${PLUGIN_SPECS[@]}"; do
+    check_plugin "${spec%%:*}" "${spec#*:}" "$BRIDGE_OUT/bin/pulumi-resource-${spec%%:*}" install-plugins \
+      "from the upstream Terraform provider with the project's bridge (~8 min on 2 cores for both)"
+  done
+  # Only a stack on a cluster: a local stack never waits for this build.
+  if [ "$(field kubernetes)" = true ]; then
+    check_plugin kubernetes "$KUBERNETES_PROVIDER_VERSION" "$KUBE_BUILD_OUT/pulumi-resource-kubernetes" install-kubernetes-plugin \
+      "from upstream's provider module (~10 min on 2 cores)"
+  fi
+fi
 
 # ------------------------------------------------------------ images
 # What a local stack pulls must be on the engine already or pullable; probed in

@@ -33,10 +33,11 @@ if [ "$what" != unit ]; then
   # installed: the official ones where they can be had, else built here from the
   # upstream Terraform providers (scripts/toolchain/providers). The simulated
   # machines (lab servers, Azure VMs) run the dockerd of simulated-engine; the
-  # Kubernetes tests start a single-node cluster of kube-cluster.
+  # Kubernetes target's tests need the kubernetes plugin and start a single-node
+  # cluster of kube-cluster.
   # (assigned first: eval of a failed command substitution would not stop the script)
   export PULUMI_HOME="${DSENV_TEST_PULUMI_HOME:-${DSENV_CACHE:-$HOME/.cache/ds-envs}/test-pulumi-home}"
-  toolchain_env=$(scripts/toolchain/ensure.sh docker pulumi images registry sshd simulated-engine kube-cluster)
+  toolchain_env=$(scripts/toolchain/ensure.sh docker pulumi images registry sshd simulated-engine kubernetes-plugin kube-cluster)
   eval "$toolchain_env"
   suites+=(e2e)
 fi

@@ -17,7 +17,13 @@ if grep -qx start-engine <<<"$preflight_steps"; then
   eval "$(scripts/toolchain/ensure.sh docker)"
   case " ${PREFLIGHT_PARTS:-images} " in *" images "*) scripts/preflight.sh "$stack" images >/dev/null ;; esac
 fi
-eval "$(scripts/toolchain/ensure.sh pulumi)"
+# The kubernetes plugin (a build of minutes) only where the preflight asks for
+# it: a stack on a Kubernetes cluster whose plugin is not installed yet.
+if grep -qx install-kubernetes-plugin <<<"$preflight_steps"; then
+  eval "$(scripts/toolchain/ensure.sh pulumi kubernetes-plugin)"
+else
+  eval "$(scripts/toolchain/ensure.sh pulumi)"
+fi
 
 [ "${PULUMI_BACKEND_URL:-}" = "file://$DSENV_HOME/state" ] && mkdir -p "$DSENV_HOME/state"
 # Pulumi Cloud (an https:// backend) keeps secrets itself; the others need a passphrase.

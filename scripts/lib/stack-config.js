@@ -1,9 +1,10 @@
 // What the scripts need to know of a stack's config before the Pulumi CLI is
 // there (scripts/preflight.sh): the effective value of each plain key — the
 // stack file's (stacks/Pulumi.<stack>.yaml) over Pulumi.yaml's default — and
-// the images a local stack pulls. Secrets (`secure:` values) are never read.
+// the images a local stack pulls, whether it runs on a Kubernetes cluster.
+// Secrets (`secure:` values) are never read.
 //
-//   node scripts/lib/stack-config.js STACK   -> JSON { target, dockerHost, images: [{ key, image }] }
+//   node scripts/lib/stack-config.js STACK   -> JSON { target, dockerHost, images: [{ key, image }], kubernetes }
 "use strict";
 const fs = require("fs");
 const path = require("path");
@@ -62,6 +63,14 @@ function pulledImages({ declared, values }) {
     return images;
 }
 
+/**
+ * Whether the stack's workloads run on a Kubernetes cluster (and so need the
+ * kubernetes plugin): target kubernetes, or azure on AKS.
+ */
+function runsOnKubernetes({ values }) {
+    return values.target === "kubernetes" || (values.target === "azure" && values.azureRunsOn === "aks");
+}
+
 if (require.main === module) {
     const stack = process.argv[2];
     if (!stack) {
@@ -70,7 +79,7 @@ if (require.main === module) {
     }
     const config = stackConfig(stack);
     const { target, dockerHost } = config.values;
-    console.log(JSON.stringify({ target, dockerHost, images: pulledImages(config) }));
+    console.log(JSON.stringify({ target, dockerHost, images: pulledImages(config), kubernetes: runsOnKubernetes(config) }));
 }
 
-module.exports = { stackConfig, pulledImages };
+module.exports = { stackConfig, pulledImages, runsOnKubernetes };

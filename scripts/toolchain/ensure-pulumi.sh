@@ -135,19 +135,6 @@ else
   start_build "pulumi-language-nodejs (sdk v$LANGHOST_SDK_VERSION)" "$CACHE/logs/build-pulumi-language-nodejs.log" build_langhost
 fi
 
-# The official plugin, from the user's own plugin dir or a download. Only
-# where one of them works: never a build.
-install_official() { # pkg version
-  local own
-  [ "${DSENV_PROVIDERS:-}" != bridged ] || return 1
-  if own=$(official_copy "$1" "$2"); then
-    log "pulumi: provider $1 v$2: the official plugin from $own"
-    pulumi plugin install resource "$1" "$2" --file "$own" >/dev/null 2>&1 && return 0
-  fi
-  cli_ok || return 1
-  log "pulumi: provider $1 v$2: trying to download the official plugin"
-  timeout 120 pulumi plugin install resource "$1" "$2" >"$CACHE/logs/plugin-download-$1.log" 2>&1
-}
 declare -a TO_BRIDGE=()
 for spec in "${PLUGIN_SPECS[@]}"; do
   pkg="${spec%%:*}"; ver="${spec#*:}"
@@ -178,11 +165,7 @@ fi
 
 for spec in "${TO_BRIDGE[@]}"; do
   pkg="${spec%%:*}"; ver="${spec#*:}"
-  log "pulumi: installing provider $pkg v$ver (bridged here from upstream)"
-  pulumi plugin install resource "$pkg" "$ver" --reinstall --file "$BRIDGE_OUT/bin/pulumi-resource-$pkg" \
-    >"$CACHE/logs/plugin-install-$pkg.log" 2>&1 \
-    || die "pulumi: installing plugin $pkg v$ver failed, see $CACHE/logs/plugin-install-$pkg.log"
-  echo "$BRIDGE_HASH" >"$(plugin_dir "$pkg" "$ver")/$BRIDGED_MARKER"
+  install_built "$pkg" "$ver" "$BRIDGE_OUT/bin/pulumi-resource-$pkg" "$BRIDGED_MARKER"
 done
 
 # Older bridged builds are of no further use.

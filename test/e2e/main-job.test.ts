@@ -179,6 +179,25 @@ describe("the main job's preflight: stops within a minute, before any change, wi
             );
             expect(out).toContain(`pulumi plugin install resource ${pkg} ${version} --file PATH/pulumi-resource-${pkg}`);
         }
+        // A local stack does not need the kubernetes plugin (a build of minutes): not even asked about.
+        expect(out).not.toContain("kubernetes plugin");
+    });
+
+    test("a stack on a Kubernetes cluster needs the kubernetes plugin: named with how to install it", () => {
+        const stackFile = path.join(co.dir, "stacks", "Pulumi.kube.yaml");
+        fs.writeFileSync(stackFile, "config:\n  dsenv:target: kubernetes\n");
+        try {
+            const up = co.run("scripts/up.sh", [], { ...noWayToPlugins(), DSENV_STACK: "kube" });
+            expect(up.status).toBe(1);
+            expect(up.seconds).toBeLessThan(60);
+            expect(up.out).toContain("preflight: stack kube cannot come up; nothing was changed.");
+            expect(up.out).toMatch(
+                /the kubernetes plugin v4\.25\.0 is not installed in .*, cannot be downloaded from here and cannot be built here \(no Go toolchain/,
+            );
+            expect(up.out).toContain("pulumi plugin install resource kubernetes 4.25.0 --file PATH/pulumi-resource-kubernetes");
+        } finally {
+            fs.rmSync(stackFile);
+        }
     });
 
     test("a test-build plugin is refused, never run", () => {

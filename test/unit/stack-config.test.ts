@@ -5,7 +5,7 @@ import { NOTEBOOK_IMAGES } from "../../config/notebook-images";
 
 // scripts/lib/stack-config.js: what scripts/preflight.sh reads of a stack before the Pulumi CLI is there.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const { stackConfig, pulledImages } = require("../../scripts/lib/stack-config.js");
+const { stackConfig, pulledImages, runsOnKubernetes } = require("../../scripts/lib/stack-config.js");
 
 const REPO = path.join(__dirname, "..", "..");
 
@@ -62,6 +62,18 @@ describe("stack config as the preflight reads it", () => {
             NOTEBOOK_IMAGES.cpu,
             NOTEBOOK_IMAGES.cpu,
         ]);
+    });
+
+    test("a stack runs on Kubernetes (and needs the kubernetes plugin) with target kubernetes, or azure on AKS", () => {
+        const onKubernetes = (lines: string[]) => runsOnKubernetes(stackConfig("k", projectWithStack("k", lines)));
+        expect([
+            onKubernetes([]),
+            onKubernetes(["dsenv:target: kubernetes"]),
+            onKubernetes(["dsenv:target: azure"]),
+            onKubernetes(["dsenv:target: azure", "dsenv:azureRunsOn: aks"]),
+            onKubernetes(["dsenv:target: azure", "dsenv:azureRunsOn: vms"]),
+            onKubernetes(["dsenv:target: swarm", "dsenv:azureRunsOn: aks"]),
+        ]).toEqual([false, true, false, true, false, false]);
     });
 
     test("secrets and other projects' keys are not read", () => {
