@@ -32,13 +32,23 @@ if [ "$what" != unit ]; then
   # reaches the user's ~/.pulumi. There the real docker and random providers are
   # installed: the official ones where they can be had, else built here from the
   # upstream Terraform providers (scripts/toolchain/providers). The simulated
-  # machines (lab servers, Azure VMs) run the dockerd of simulated-engine; the
-  # Kubernetes target's tests need the kubernetes plugin and start a single-node
-  # cluster of kube-cluster.
+  # machines (lab servers, Azure VMs) run the dockerd of simulated-engine.
   # (assigned first: eval of a failed command substitution would not stop the script)
   export PULUMI_HOME="${DSENV_TEST_PULUMI_HOME:-${DSENV_CACHE:-$HOME/.cache/ds-envs}/test-pulumi-home}"
-  toolchain_env=$(scripts/toolchain/ensure.sh docker pulumi images registry sshd simulated-engine kubernetes-plugin kube-cluster)
+  toolchain_env=$(scripts/toolchain/ensure.sh docker pulumi images registry sshd simulated-engine)
   eval "$toolchain_env"
+  # The late parts: the kubernetes plugin and the Kubernetes tests' cluster
+  # (Go builds of ~17 min on 2 cores when nothing is cached) are built in the
+  # background at the lowest CPU priority while the other e2e files run; the
+  # files that need them run last and wait for this build under its lock
+  # (test/e2e/late-parts.ts, test/sequencer.js). In a session of its own, so
+  # that the whole build can be stopped when the tests end first.
+  export DSENV_LATE_PARTS_LOCK="$DSENV_CACHE/late-parts.lock"
+  mkdir -p "$DSENV_CACHE/logs"
+  setsid nice -n 19 flock "$DSENV_LATE_PARTS_LOCK" scripts/toolchain/ensure.sh kubernetes-plugin kube-cluster \
+    </dev/null >"$DSENV_CACHE/logs/late-parts.log" 2>&1 &
+  late_parts=$!
+  trap 'kill -- -$late_parts 2>/dev/null || true' EXIT
   suites+=(e2e)
 fi
 

@@ -1,5 +1,6 @@
 import { KubeCluster, startKubeCluster } from "./kube-cluster";
 import { httpRequest, waitFor } from "./harness";
+import { ensureLateParts, LATE_PARTS_WAIT_MS } from "./late-parts";
 
 // The test cluster itself (kube-cluster.ts), before any test runs a stack on
 // it: it starts, runs pods from images this machine's engine pushed to its
@@ -33,6 +34,7 @@ async function podPhase(name: string): Promise<string> {
 }
 
 beforeAll(async () => {
+    ensureLateParts("kube-cluster");
     const t0 = Date.now();
     cluster = await startKubeCluster(`dsk${process.pid % 10000}`);
     startedMs = Date.now() - t0;
@@ -51,7 +53,7 @@ beforeAll(async () => {
         () => cluster.api("GET", `/api/v1/namespaces/${NS}/serviceaccounts/default`),
         60_000,
     );
-});
+}, LATE_PARTS_WAIT_MS);
 
 afterAll(async () => {
     const t0 = Date.now();

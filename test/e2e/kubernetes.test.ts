@@ -1,6 +1,7 @@
 import { KubeCluster, startKubeCluster } from "./kube-cluster";
 import { TestStack, waitFor } from "./harness";
 import { runInKernel } from "./jupyter-kernel";
+import { ensureLateParts, LATE_PARTS_WAIT_MS } from "./late-parts";
 
 // The kubernetes target on a real single-node cluster (kube-cluster.ts) with
 // the real CLI and providers: the workspace up (images built on this
@@ -44,6 +45,7 @@ async function claims(): Promise<string[]> {
 }
 
 beforeAll(async () => {
+    ensureLateParts("kubernetes-plugin", "kube-cluster");
     cluster = await startKubeCluster(`dsk${process.pid % 10000}`);
     // The database image is pulled, not built: the cluster pulls it from its registry too.
     [mysqlImage] = cluster.push("dsenv/mysql-standin:test");
@@ -59,7 +61,7 @@ beforeAll(async () => {
         mysqlImage,
         jupyterBaseImage: "dsenv/jupyter-standin:test",
     });
-});
+}, LATE_PARTS_WAIT_MS);
 
 afterAll(async () => {
     try {

@@ -1,4 +1,8 @@
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
 import { differences } from "../e2e/machine/state";
+import { LATE_PARTS_MARKER } from "../e2e/late-parts";
 
 // The order the test files run in (test/sequencer.js), and the e2e suite's
 // check of the machine (test/e2e/machine): both decide whether CI is the same
@@ -54,6 +58,41 @@ describe("test order", () => {
 
     test("another value is refused, naming it and what is accepted", () => {
         expect(() => sorted("random")).toThrow("DSENV_TEST_ORDER=random: accepted values are forward and reverse");
+    });
+});
+
+describe("the e2e files that wait for the toolchain's late parts (test/e2e/late-parts.ts)", () => {
+    let dir: string;
+    beforeAll(() => {
+        dir = fs.mkdtempSync(path.join(os.tmpdir(), "dsenv-order-"));
+        fs.writeFileSync(path.join(dir, "a-cluster.test.ts"), `beforeAll(() => ${LATE_PARTS_MARKER}"kube-cluster"));\n`);
+        fs.writeFileSync(path.join(dir, "b-local.test.ts"), "test('x', () => {});\n");
+        fs.writeFileSync(path.join(dir, "c-swarm.test.ts"), "test('y', () => {});\n");
+    });
+    afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+    const e2e = (name: string): FakeTest => ({
+        path: path.join(dir, `${name}.test.ts`),
+        context: { config: { displayName: { name: "e2e" } } },
+    });
+
+    test("run after the other e2e files, by which time scripts/test.sh's background build is done; reverse runs them first", () => {
+        const order = (o: string) => {
+            process.env.DSENV_TEST_ORDER = o;
+            try {
+                return new ProjectOrder({})
+                    .sort([e2e("c-swarm"), e2e("a-cluster"), file("unit", "workloads"), e2e("b-local")])
+                    .map(t => path.basename(t.path));
+            } finally {
+                delete process.env.DSENV_TEST_ORDER;
+            }
+        };
+        expect(order("forward")).toEqual(["workloads.test.ts", "b-local.test.ts", "c-swarm.test.ts", "a-cluster.test.ts"]);
+        expect(order("reverse")).toEqual(["a-cluster.test.ts", "c-swarm.test.ts", "b-local.test.ts", "workloads.test.ts"]);
+    });
+
+    test("the sequencer looks for the call test/e2e/late-parts.ts exports", () => {
+        // eslint-disable-next-line @typescript-eslint/no-require-imports
+        expect(require("../sequencer").LATE_PARTS_MARKER).toBe(LATE_PARTS_MARKER);
     });
 });
 
