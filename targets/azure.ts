@@ -10,7 +10,6 @@ import { DockerEngine } from "../components/engine";
 import { clientAddress, urlHost } from "../components/host-address";
 import { RegistryPullToken } from "../components/azure/registry-pull-token";
 import { Runtime } from "../components/runtime";
-import { Workspace } from "../components/workspace";
 import { AzureSettings, AzureTargetSettings } from "../config/azure";
 import { EngineSettings, JupyterSettings, MySqlSettings, RestartPolicy } from "../config/settings";
 import { SwarmLayout } from "../config/swarm";
@@ -18,9 +17,9 @@ import { WorkloadSettings } from "../workloads";
 import { KeptResources, ownerTags } from "./azure-survey";
 import { oneEngineRuntime } from "./engine-runtime";
 import { deployOnSwarm } from "./swarm";
-import { deployWorkloads } from "./workloads";
+import { deployWorkspace } from "./deploy-workspace";
 import { workspaceOutputs, WorkspaceOutputs } from "./workspace-outputs";
-import { engineSocket, workspaceHub, workspaceUsers } from "./workspace-users";
+import { engineSocket } from "./workspace-users";
 
 /** The workspace part of the validated settings (settings/load.ts). */
 export interface WorkspaceSettings {
@@ -172,17 +171,7 @@ function onOneVm({ settings, workspace, resourceGroupName, registry, vms: [vm], 
         restart: workspace.restart,
     });
     const users = workspace.jupyter.users;
-    const ws = new Workspace("workspace", {
-        runtime,
-        namePrefix: workspace.namePrefix,
-        mysql: workspace.mysql,
-        jupyter: workspace.jupyter,
-        users: workspaceUsers(users),
-        hub: workspaceHub(workspace.jupyter, engineSocket(undefined)),
-    });
-    const workloads = workspace.workloads
-        ? deployWorkloads({ runtime, namePrefix: workspace.namePrefix, settings: workspace.workloads }).outputs
-        : {};
+    const { workspace: ws, workloads } = deployWorkspace(runtime, workspace, engineSocket(undefined));
 
     // The workspace's notebook's port or the hub's, or each user's.
     const notebookPorts = users.length && !workspace.jupyter.hub ? users.map(u => u.hostPort) : [workspace.jupyter.publish.hostPort];

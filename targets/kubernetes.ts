@@ -8,12 +8,10 @@ import type { KubeServiceType } from "../components/kubernetes/service-type";
 import { KubernetesRuntime } from "../components/kubernetes/kubernetes-runtime";
 import { kubeName, stackLabels } from "../components/kubernetes/names";
 import { pullSecret } from "../components/kubernetes/pull-secret";
-import { Workspace } from "../components/workspace";
 import { KubernetesSettings } from "../config/kubernetes";
 import { Settings } from "../settings";
-import { deployWorkloads } from "./workloads";
+import { deployWorkspace } from "./deploy-workspace";
 import { workspaceOutputs, WorkspaceOutputs } from "./workspace-outputs";
-import { workspaceHub, workspaceUsers } from "./workspace-users";
 
 /** What the workspace and workloads run on when the stack's place is a Kubernetes cluster. */
 export interface KubernetesTarget {
@@ -87,16 +85,8 @@ export function deployOnKubernetes(
         kubectlArgs: target.kubectlArgs,
     });
 
-    const ws = new Workspace("workspace", {
-        runtime,
-        namePrefix: settings.namePrefix,
-        mysql: settings.mysql,
-        jupyter: settings.jupyter,
-        users: workspaceUsers(settings.jupyter.users),
-        // KubeSpawner talks to the cluster as the hub's ServiceAccount: no Docker socket.
-        hub: workspaceHub(settings.jupyter),
-    });
-    const workloads = deployWorkloads({ runtime, namePrefix: settings.namePrefix, settings: settings.workloads });
+    // No Docker socket: KubeSpawner talks to the cluster as the hub's ServiceAccount.
+    const { workspace: ws, workloads } = deployWorkspace(runtime, settings);
     const forwards = runtime.portForwards();
     return {
         runtime,
@@ -104,7 +94,7 @@ export function deployOnKubernetes(
         outputs: {
             ...workspaceOutputs(ws, namespaceName, settings.mysql.image, settings.mysql.publish),
             jupyterGpus: settings.jupyter.gpuChoice,
-            ...workloads.outputs,
+            ...workloads,
             kubeNamespace: namespaceName,
             ...(target.serviceType === "ClusterIP" && forwards.length > 0 && { kubePortForward: pulumi.all(forwards) }),
         },

@@ -1,9 +1,8 @@
 import { DockerEngine } from "../components/engine";
 import { PushTarget } from "../components/image";
 import { oneEngineRuntime } from "./engine-runtime";
-import { deployWorkloads } from "./workloads";
-import { engineSocket, workspaceHub, workspaceUsers } from "./workspace-users";
-import { Workspace } from "../components/workspace";
+import { deployWorkspace } from "./deploy-workspace";
+import { engineSocket } from "./workspace-users";
 import { Settings } from "../settings";
 import { workspaceOutputs, WorkspaceOutputs } from "./workspace-outputs";
 
@@ -31,18 +30,10 @@ export function deployLocal(settings: Settings): LocalOutputs {
         push,
     });
 
-    const ws = new Workspace("workspace", {
-        runtime,
-        namePrefix: settings.namePrefix,
-        mysql: settings.mysql,
-        jupyter: settings.jupyter,
-        users: workspaceUsers(settings.jupyter.users),
-        hub: workspaceHub(settings.jupyter, engineSocket(settings.engine.host)),
-    });
-    const workloads = deployWorkloads({ runtime, namePrefix: settings.namePrefix, settings: settings.workloads });
+    const { workspace: ws, workloads } = deployWorkspace(runtime, settings, engineSocket(settings.engine.host));
     return {
         ...workspaceOutputs(ws, network.name, settings.mysql.image, settings.mysql.publish),
         jupyterGpus: settings.jupyter.gpuChoice,
-        ...workloads.outputs,
+        ...workloads,
     };
 }

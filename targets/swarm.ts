@@ -4,12 +4,11 @@ import { PushTarget } from "../components/image";
 import { OverlayNetwork } from "../components/swarm/overlay-network";
 import { Swarm, SwarmNodeArgs } from "../components/swarm/swarm";
 import { placementLabel, SwarmRuntime } from "../components/swarm/swarm-runtime";
-import { Workspace } from "../components/workspace";
 import { Settings } from "../settings";
 import { SwarmLayout, SwarmSettings } from "../config/swarm";
-import { deployWorkloads } from "./workloads";
+import { deployWorkspace } from "./deploy-workspace";
 import { workspaceOutputs, WorkspaceOutputs } from "./workspace-outputs";
-import { engineSocket, HUB_PLACEMENT_KEY, userPlacementKey, workspaceHub, workspaceUsers } from "./workspace-users";
+import { engineSocket, HUB_PLACEMENT_KEY, userPlacementKey } from "./workspace-users";
 
 /** The key of the data node's placement: MySQL, the workspace's notebook, and every pinned workload without a node of its own. */
 const DATA = "data";
@@ -88,22 +87,14 @@ export function deployOnSwarm(
         pullCredentialVersion: target.pullCredentialVersion,
     });
 
-    const ws = new Workspace("workspace", {
-        runtime,
-        namePrefix: settings.namePrefix,
-        mysql: settings.mysql,
-        jupyter: settings.jupyter,
-        users: workspaceUsers(users),
-        hub: workspaceHub(settings.jupyter, target.firstNodeSocket),
-    });
-    const workloads = deployWorkloads({ runtime, namePrefix: settings.namePrefix, settings: settings.workloads });
+    const { workspace: ws, workloads } = deployWorkspace(runtime, settings, target.firstNodeSocket);
     return {
         swarm,
         runtime,
         outputs: {
             ...workspaceOutputs(ws, network.name, settings.mysql.image, settings.mysql.publish),
             jupyterGpus: settings.jupyter.gpuChoice,
-            ...workloads.outputs,
+            ...workloads,
             swarmClusterId: swarm.clusterId,
             swarmNodes: swarm.nodes.map((n, i) => ({ address: n.advertiseAddr, nodeId: n.nodeId, labels: labelsOf(i) })),
             swarmDataNode: swarm.nodes[layout.dataNode].advertiseAddr,
