@@ -273,6 +273,8 @@ class LabKubeSpawner(LabServer, KubeSpawner):
     async def _until_placed(self, start, wanted: int):
         """Wait until the pod is on a node; a pod the scheduler cannot place (and no pool will grow for) is refused."""
         key = f"{self.namespace}/{self.pod_name}"
+        # KubeSpawner's watch of the pods starts with its first start or stop: a fresh hub's first start has none yet.
+        await self._start_watching_pods()
         while not start.done():
             pod = self.pod_reflector.pods.get(key)
             if pod and (pod.get("spec") or {}).get("nodeName"):

@@ -197,7 +197,9 @@ class LabKubeSpawnerTest(unittest.IsolatedAsyncioTestCase):
         """Runs _until_placed against a pod as the pod reflector holds it, while a start is still waiting."""
         pods = {"lab/dsenv-jupyter-alice": {"metadata": {"name": "dsenv-jupyter-alice"}, "spec": pod_spec or {}, "status": pod_status}}
         waiting = asyncio.get_running_loop().create_future()
-        with mock.patch.object(LabKubeSpawner, "pod_reflector", new_callable=mock.PropertyMock, return_value=mock.Mock(pods=pods)):
+        with mock.patch.object(LabKubeSpawner, "pod_reflector", new_callable=mock.PropertyMock, return_value=mock.Mock(pods=pods)), mock.patch.object(
+            LabKubeSpawner, "_start_watching_pods", new=mock.AsyncMock()
+        ):
             with mock.patch.object(spawner, "stop", new=mock.AsyncMock()) as stop:
                 try:
                     await asyncio.wait_for(spawner._until_placed(waiting, 1), timeout)
@@ -229,6 +231,23 @@ class LabKubeSpawnerTest(unittest.IsolatedAsyncioTestCase):
         with self.assertRaises(asyncio.TimeoutError):
             await self.placed_or_refused(grows, self.UNSCHEDULABLE, timeout=2)
         self.assertEqual(self.stopped, [])
+
+    async def test_a_fresh_hubs_first_start_watches_the_pods_before_looking_for_its_pod(self):
+        spawner = self.spawner("alice")
+        reflectors = {}
+        placed = {"lab/dsenv-jupyter-alice": {"metadata": {"name": "dsenv-jupyter-alice"}, "spec": {"nodeName": "gpu-1"}, "status": {}}}
+
+        async def start_watching(*_args, **_kwargs):
+            reflectors["pods"] = mock.Mock(pods=placed)
+            return reflectors["pods"]
+
+        # As KubeSpawner's: no reflector until the first start (or stop) starts the watch.
+        with mock.patch.object(LabKubeSpawner, "pod_reflector", new_callable=mock.PropertyMock, side_effect=lambda: reflectors.get("pods")), mock.patch.object(
+            LabKubeSpawner, "_start_watching_pods", new=start_watching
+        ):
+            waiting = asyncio.get_running_loop().create_future()
+            await asyncio.wait_for(spawner._until_placed(waiting, 1), 5)
+        self.assertFalse(waiting.cancelled())
 
     async def test_every_gpu_shared_is_refused(self):
         config = {**CONFIG, "users": {"alice": {**CONFIG["users"]["alice"], "gpus": "all"}}}
