@@ -4,7 +4,7 @@ import * as fs from "fs";
 import * as https from "https";
 import * as os from "os";
 import * as path from "path";
-import { waitFor } from "./harness";
+import { ConfigValue, waitFor } from "./harness";
 import { CGROUPS, NetNamespace, run, startOrUndo, stopDaemon } from "./netns";
 import { TlsRegistry } from "./tls-registry";
 
@@ -29,6 +29,19 @@ export interface KubeCluster {
     api(method: string, path: string, body?: unknown, contentType?: string): Promise<any>;
     /** Stops everything it started and leaves the machine as it was. */
     stop(): Promise<void>;
+}
+
+/** What a stack on `cluster` is configured with: the kubernetes target at its context, Services as NodePorts (reached from this machine), its registry with the login. */
+export function clusterStackConfig(cluster: KubeCluster): Record<string, ConfigValue> {
+    return {
+        target: "kubernetes",
+        kubeconfig: cluster.kubeconfig,
+        kubeContext: cluster.context,
+        kubeServiceType: "NodePort",
+        registryServer: cluster.registry,
+        registryUsername: cluster.registryLogin.username,
+        registryPassword: { secret: cluster.registryLogin.password },
+    };
 }
 
 const KUBE_PORT = 6443;

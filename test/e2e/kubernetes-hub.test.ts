@@ -1,4 +1,4 @@
-import { KubeCluster, startKubeCluster } from "./kube-cluster";
+import { clusterStackConfig, KubeCluster, startKubeCluster } from "./kube-cluster";
 import { httpRequest, TestStack, waitFor } from "./harness";
 import { HubUserSession } from "./hub-client";
 import { runInKernel } from "./jupyter-kernel";
@@ -71,13 +71,7 @@ beforeAll(async () => {
     const [mysqlImage] = cluster.push("dsenv/mysql-standin:test");
     s = new TestStack();
     await s.init({
-        target: "kubernetes",
-        kubeconfig: cluster.kubeconfig,
-        kubeContext: cluster.context,
-        kubeServiceType: "NodePort",
-        registryServer: cluster.registry,
-        registryUsername: cluster.registryLogin.username,
-        registryPassword: { secret: cluster.registryLogin.password },
+        ...clusterStackConfig(cluster),
         mysqlImage,
         jupyterBaseImage: "dsenv/jupyter-standin:test",
         jupyterHubBaseImage: "dsenv/jupyterhub-standin:test",

@@ -1,4 +1,4 @@
-import { KubeCluster, startKubeCluster } from "./kube-cluster";
+import { clusterStackConfig, KubeCluster, startKubeCluster } from "./kube-cluster";
 import { TestStack, waitFor } from "./harness";
 import { runInKernel } from "./jupyter-kernel";
 import { ensureLateParts, LATE_PARTS_WAIT_MS } from "./late-parts";
@@ -51,13 +51,7 @@ beforeAll(async () => {
     [mysqlImage] = cluster.push("dsenv/mysql-standin:test");
     s = new TestStack();
     await s.init({
-        target: "kubernetes",
-        kubeconfig: cluster.kubeconfig,
-        kubeContext: cluster.context,
-        kubeServiceType: "NodePort",
-        registryServer: cluster.registry,
-        registryUsername: cluster.registryLogin.username,
-        registryPassword: { secret: cluster.registryLogin.password },
+        ...clusterStackConfig(cluster),
         mysqlImage,
         jupyterBaseImage: "dsenv/jupyter-standin:test",
     });
