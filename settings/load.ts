@@ -62,8 +62,9 @@ export function loadSettings(config = new pulumi.Config(), env: NodeJS.ProcessEn
     const sshOpts = read.strings("dockerSshOpts", v => (v === "" ? 'non-empty ssh options, e.g. ["-i", "~/.ssh/gpu_box"]' : undefined));
     const swarm = kind === "swarm" ? readSwarm(read, sshOpts) : undefined;
     // An azure stack of several VMs makes them a swarm: its nodes are the VMs, by their numbers.
-    // An AKS stack has no VMs (readAzure refuses their keys there).
-    const azureVmCount = kind === "azure" && read.string("azureRunsOn") !== "aks" ? read.integer("azureVmCount", azureRules.vmCount) : 1;
+    // An azure stack on AKS runs on Kubernetes: it has no VMs (readAzure refuses their keys there).
+    const onAks = kind === "azure" && read.string("azureRunsOn") === "aks";
+    const azureVmCount = kind === "azure" && !onAks ? read.integer("azureVmCount", azureRules.vmCount) : 1;
     const azureSwarm = azureVmCount > 1 ? readSwarmLayout(read, azureVmCount, AZURE_VM_ORDER) : undefined;
     const nodes: NodeNumbering | undefined = swarm
         ? { count: swarm.nodes.length, order: "dsenv:swarmNodes' order" }
@@ -90,8 +91,7 @@ export function loadSettings(config = new pulumi.Config(), env: NodeJS.ProcessEn
               : { engine, facts: host };
     const namePrefix = read.string("namePrefix", v => (v === "" ? undefined : rules.resourceName(v))) || prefixFromStack(read, stack);
     const kube = kind === "kubernetes" ? readKubernetes(read, namePrefix, env) : undefined;
-    // An azure stack on AKS runs on Kubernetes as well: its limits and names are the kubernetes target's.
-    const onAks = kind === "azure" && read.string("azureRunsOn") === "aks";
+    // On AKS, the limits and names are the kubernetes target's.
     if (kube || onAks) checkKubeNamePrefix(read, namePrefix);
     const kubeNodes = kube && clusterNodes(kube, host);
     const restartPolicy = read.string("restartPolicy", rules.oneOf(RESTART_POLICIES)) as RestartPolicy;
@@ -104,7 +104,7 @@ export function loadSettings(config = new pulumi.Config(), env: NodeJS.ProcessEn
         : kubeNodes
           ? { kind: "kubernetes", gpus: kubeNodes }
           : kind === "azure"
-            ? read.string("azureRunsOn") === "aks"
+            ? onAks
                 ? { kind: "aks", vmSize: read.string("azureVmSize") }
                 : { kind: "azure", vmSize: read.string("azureVmSize"), vmCount: azureVmCount }
             : { kind: "engine", engine };
