@@ -145,3 +145,20 @@ export class ContainerImage extends pulumi.ComponentResource {
         );
     }
 }
+
+/**
+ * An image for machines that pull for themselves (a swarm's nodes, a
+ * cluster's): a pulled one as named, a built one built on `buildEngine` and
+ * pushed to `push`, which those machines pull by its digest. `machines` says
+ * whose, for the error when there is no registry to push to.
+ */
+export function imageForPullingMachines(
+    parent: pulumi.Resource,
+    name: string,
+    source: ImageSource,
+    to: { buildEngine: DockerEngine; push?: PushTarget; machines: string },
+): ContainerImage {
+    if (!("build" in source)) return new ContainerImage(name, { source }, { parent });
+    if (!to.push) throw new Error(`${name}: ${to.machines} pull built images from a registry; none is given`);
+    return new ContainerImage(name, { source, buildEngine: to.buildEngine, push: to.push }, { parent });
+}

@@ -1,7 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { DockerEngine } from "../engine";
-import { ContainerImage, ImageSource, PushTarget } from "../image";
+import { ContainerImage, imageForPullingMachines, ImageSource, PushTarget } from "../image";
 import { Placement, Runtime, RunningWorkload, SpawnTarget } from "../runtime";
 import { browsableUrl } from "../service";
 import type { VolumeRef } from "../volume";
@@ -56,10 +56,11 @@ export class KubernetesRuntime implements Runtime {
 
     image(parent: pulumi.Resource, name: string, source: ImageSource): ContainerImage {
         // No engine: the cluster's nodes pull for themselves, a built image by its pushed digest.
-        if ("build" in source && !this.args.push)
-            throw new Error(`${name}: a cluster's nodes pull built images from a registry; none is given`);
-        const built = "build" in source ? { buildEngine: this.args.buildEngine, push: this.args.push } : {};
-        return new ContainerImage(name, { source, ...built }, { parent });
+        return imageForPullingMachines(parent, name, source, {
+            buildEngine: this.args.buildEngine,
+            push: this.args.push,
+            machines: "a cluster's nodes",
+        });
     }
 
     volume(parent: pulumi.Resource, name: string, args: { volumeName: string; keepOnDestroy: boolean }, _placement: Placement): VolumeRef {

@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { ContainerImage, ImageSource, PushTarget } from "../image";
+import { ContainerImage, imageForPullingMachines, ImageSource, PushTarget } from "../image";
 import { DockerEngine } from "../engine";
 import { Placement, Runtime, RunningWorkload, SpawnTarget } from "../runtime";
 import { browsableUrl } from "../service";
@@ -65,10 +65,11 @@ export class SwarmRuntime implements Runtime {
 
     image(parent: pulumi.Resource, name: string, source: ImageSource): ContainerImage {
         // No engine: every node pulls for itself when a task starts there.
-        const built = "build" in source ? { buildEngine: this.args.buildEngine, push: this.args.push } : {};
-        if ("build" in source && !this.args.push)
-            throw new Error(`${name}: a swarm's nodes pull built images from a registry; none is given`);
-        return new ContainerImage(name, { source, ...built }, { parent });
+        return imageForPullingMachines(parent, name, source, {
+            buildEngine: this.args.buildEngine,
+            push: this.args.push,
+            machines: "a swarm's nodes",
+        });
     }
 
     volume(parent: pulumi.Resource, name: string, args: { volumeName: string; keepOnDestroy: boolean }, placement: Placement): DataVolume {
